@@ -1,0 +1,44 @@
+/**
+ * The one catalogue of error codes. Every error a device, an edge or an API
+ * client can see carries one of these codes; docs/errors.md lists them and a
+ * test keeps the two in step.
+ */
+export const ERRORS = {
+  // Device → edge (sent on the device's error topic, logged, counted).
+  EDGE_PAYLOAD_TOO_LARGE: 'payload is larger than the limit for device messages',
+  EDGE_PAYLOAD_NOT_JSON: 'payload is not valid UTF-8 JSON',
+  EDGE_PAYLOAD_INVALID: 'payload does not match the message schema',
+  EDGE_TOPIC_UNKNOWN: 'topic is not part of the protocol',
+  EDGE_TOPIC_FORBIDDEN: 'device may not publish to this topic',
+  EDGE_SUBSCRIBE_FORBIDDEN: 'device may not subscribe to this topic',
+  EDGE_AUTH_FAILED: 'unknown device or wrong password',
+  EDGE_SCALE_MISMATCH: "rating scale differs from the site's configured scale",
+  EDGE_REASON_UNKNOWN: 'reason code is not configured for this site',
+  EDGE_DISK_FULL: 'edge storage is full; the message was not acknowledged',
+  EDGE_STORE_FAILED: 'edge could not store the message; it was not acknowledged',
+  EDGE_CONFIG_INVALID: 'edge configuration is invalid',
+  // Edge → hub (HTTP API).
+  HUB_AUTH_FAILED: 'missing or wrong edge token',
+  HUB_SITE_FORBIDDEN: 'the token does not belong to this site',
+  HUB_BATCH_INVALID: 'batch does not match the batch schema',
+  HUB_RECORD_INVALID: 'record does not match the record schema',
+  HUB_BODY_TOO_LARGE: 'request body is larger than the limit',
+  HUB_DB_UNAVAILABLE: 'the database did not accept the write; retry later',
+  HUB_OVERLOADED: 'too many writes in progress; retry later',
+  HUB_NOT_FOUND: 'no such endpoint',
+  HUB_CONFIG_INVALID: 'hub configuration is invalid',
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+
+/** An expected failure with a stable code; anything else is a bug. */
+export class MotcuaError extends Error {
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(detail ? `${ERRORS[code]}: ${detail}` : ERRORS[code], options)
+    this.code = code
+    this.name = 'MotcuaError'
+  }
+}
+
+export const isMotcuaError = (e: unknown): e is MotcuaError => e instanceof MotcuaError

@@ -1,0 +1,22 @@
+import { pino, type Logger } from 'pino'
+
+export type { Logger }
+
+/** Keys whose values never reach a log line, wherever they appear. */
+const REDACT = [
+  'password', 'secret', 'token', 'authorization',
+  '*.password', '*.secret', '*.token', '*.authorization', '*.headers.authorization',
+]
+
+/**
+ * Root logger for one program. JSON lines on stdout; LOG_LEVEL overrides the
+ * level (tests set it to "silent" unless they are debugging).
+ */
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } })
+}
+
+/** Removes user:password@ from any URL-looking text before it is logged or shown. */
+export function stripCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1')
+}

@@ -1,0 +1,119 @@
+/**
+ * The edge's one config file: the site (departments, counters, officers,
+ * devices and their credentials) and how the edge runs. Validated once at
+ * start; unknown keys are errors so a typo is caught on site, not later.
+ */
+import { z } from 'zod'
+import { idSchema } from '../../protocol/ids.js'
+import { DEFAULT_SCALE, SCALE_SIZES } from '../../protocol/scales.js'
+import { DEVICE_KINDS } from '../../protocol/messages.js'
+
+/** Device secrets are stored only as "sha256:<64 hex>"; devices hold long random secrets (scripts/provision-device.ts). */
+export const secretHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a secret hash "sha256:<64 hex digits>" (make one with: npm run provision-device)')
+
+const named = { id: idSchema, name: z.string().min(1).max(120) }
+
+const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })
+const port = z.number().int().min(0).max(65535)
+
+export const edgeConfigSchema = z
+  .strictObject({
+    site: z.strictObject({
+      ...named,
+      branch: idSchema.optional(),
+      province: idSchema.optional(),
+    }),
+    scale: z.union(SCALE_SIZES.map((n) => z.literal(n)) as [z.ZodLiteral<3>, z.ZodLiteral<4>, z.ZodLiteral<5>]).default(DEFAULT_SCALE),
+    reasons: z
+      .array(z.strictObject({ id: idSchema, vi: z.string().min(1), en: z.string().min(1) }))
+      .default([
+        { id: 'wait', vi: 'Thời gian chờ lâu', en: 'Long wait' },
+        { id: 'attitude', vi: 'Thái độ phục vụ', en: 'Attitude' },
+        { id: 'guidance', vi: 'Hướng dẫn chưa rõ', en: 'Unclear guidance' },
+        { id: 'documents', vi: 'Thiếu giấy tờ', en: 'Missing documents' },
+      ]),
+    departments: z.array(z.strictObject(named)).min(1),
+    counters: z.array(z.strictObject({ ...named, department: idSchema, officer: idSchema.optional() })).min(1),
+    officers: z.array(z.strictObject({ ...named, department: idSchema.optional(), photo: z.string().optional() })).default([]),
+    devices: z
+      .array(
+        z.strictObject({
+          id: idSchema,
+          kind: z.enum(DEVICE_KINDS),
+          /** The counter a kiosk or button box serves; a queue system serves the whole site. */
+          counter: idSchema.optional(),
+          secretHash: secretHashSchema,
+        }),
+      )
+      .default([]),
+    broker: z
+      .strictObject({
+        host: z.string().default('0.0.0.0'),
+        mqttPort: port.default(1883),
+        wsPort: port.default(8083),
+        tls: tlsSchema.optional(),
+        allowAnonymous: z.boolean().default(false),
+      })
+      .default({ host: '0.0.0.0', mqttPort: 1883, wsPort: 8083, allowAnonymous: false }),
+    http: z
+      .strictObject({ host: z.string().default('0.0.0.0'), port: port.default(8080) })
+      .default({ host: '0.0.0.0', port: 8080 }),
+    hub: z.strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /** Bearer token for this edge; prefer tokenFile so the secret is not in the config. */
+      token: z.string().min(16).optional(),
+      tokenFile: z.string().optional(),
+      /** CA bundle that signed the hub's certificate (PEM). */
+      ca: z.string().optional(),
+      batchSize: z.number().int().min(1).max(5000).default(2000),
+      backoffMinMs: z.number().int().min(10).default(500),
+      backoffMaxMs: z.number().int().min(100).default(60_000),
+      requestTimeoutMs: z.number().int().min(100).default(15_000),
+    }),
+    outbox: z
+      .strictObject({
+        dir: z.string().default('data/edge/outbox'),
+        /** Group commit window: writes arriving within it share one fsync. */
+        commitWindowMs: z.number().min(0).max(100).default(2),
+        /** Disk budget for the outbox; past it low-priority metrics are shed, ratings never. */
+        maxBytes: z.number().int().min(1e6).default(2e9),
+        /** Free space to keep on the disk; below it nothing new is accepted. */
+        minFreeBytes: z.number().int().min(0).default(50e6),
+        dedupDays: z.number().min(1).max(365).default(30),
+      })
+      .default({ dir: 'data/edge/outbox', commitWindowMs: 2, maxBytes: 2e9, minFreeBytes: 50e6, dedupDays: 30 }),
+    healthIntervalS: z.number().min(1).default(60),
+  })
+  .superRefine((c, ctx) => {
+    const ids = (xs: { id: string }[]) => new Set(xs.map((x) => x.id))
+    const departments = ids(c.departments)
+    const counters = ids(c.counters)
+    const officers = ids(c.officers)
+    const dup = (xs: { id: string }[], key: string) => {
+      const seen = new Set<string>()
+      xs.forEach((x, i) => {
+        if (seen.has(x.id)) ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate id "${x.id}"` })
+        seen.add(x.id)
+      })
+    }
+    dup(c.departments, 'departments')
+    dup(c.counters, 'counters')
+    dup(c.officers, 'officers')
+    dup(c.devices, 'devices')
+    c.counters.forEach((k, i) => {
+      if (k.id === 'edge') ctx.addIssue({ code: 'custom', path: ['counters', i, 'id'], message: '"edge" is reserved' })
+      if (!departments.has(k.department))
+        ctx.addIssue({ code: 'custom', path: ['counters', i, 'department'], message: `expected one of the departments' ids, got "${k.department}"` })
+      if (k.officer && !officers.has(k.officer))
+        ctx.addIssue({ code: 'custom', path: ['counters', i, 'officer'], message: `expected one of the officers' ids, got "${k.officer}"` })
+    })
+    c.devices.forEach((d, i) => {
+      if (d.kind === 'queue') return
+      if (!d.counter) ctx.addIssue({ code: 'custom', path: ['devices', i, 'counter'], message: `a ${d.kind} must name its counter` })
+      else if (!counters.has(d.counter))
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'counter'], message: `expected one of the counters' ids, got "${d.counter}"` })
+    })
+    if (!c.hub.token && !c.hub.tokenFile) ctx.addIssue({ code: 'custom', path: ['hub'], message: 'expected "token" or "tokenFile"' })
+  })
+
+export type EdgeConfig = z.output<typeof edgeConfigSchema>

@@ -1,0 +1,85 @@
+/**
+ * Payloads between devices and the edge (MQTT, JSON, UTF-8). One zod schema
+ * per message gives the TypeScript type and the runtime check; unknown keys
+ * are rejected so a typo on a device is reported instead of ignored.
+ */
+import { z } from 'zod'
+import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
+import { SCALE_SIZES, type ScaleSize } from './scales.js'
+
+/** Device payloads are small; anything larger is rejected before parsing. */
+export const MAX_DEVICE_PAYLOAD_BYTES = 2048
+/** Device clocks before 2020 are certainly unset (ESP32 boots at 1970). */
+const MIN_PLAUSIBLE_MS = Date.UTC(2020, 0, 1)
+
+const deviceTime = z.number().int().min(0).max(8.64e15)
+const scaleSchema = z.union(SCALE_SIZES.map((n) => z.literal(n)) as [z.ZodLiteral<3>, z.ZodLiteral<4>, z.ZodLiteral<5>])
+
+export const ratingMessage = z
+  .strictObject({
+    v: z.literal(1),
+    id: eventIdSchema,
+    /** Device clock, ms since epoch; kept for audit, never trusted for ordering. */
+    ts: deviceTime,
+    scale: scaleSchema,
+    level: z.number().int().min(1).max(5),
+    reasons: z.array(idSchema).max(8).optional(),
+    ticket: ticketSchema.optional(),
+  })
+  .refine((m) => m.level <= m.scale, { message: 'level must be between 1 and scale', path: ['level'] })
+export type RatingMessage = z.infer<typeof ratingMessage>
+
+export const DEVICE_KINDS = ['kiosk', 'button', 'queue'] as const
+export type DeviceKind = (typeof DEVICE_KINDS)[number]
+
+export const statusMessage = z.strictObject({
+  v: z.literal(1),
+  online: z.boolean(),
+  kind: z.enum(DEVICE_KINDS).optional(),
+  fw: z.string().max(32).optional(),
+})
+export type StatusMessage = z.infer<typeof statusMessage>
+
+export const heartbeatMessage = z.strictObject({
+  v: z.literal(1),
+  ts: deviceTime,
+  uptime: z.number().int().min(0).optional(),
+  rssi: z.number().int().min(-120).max(0).optional(),
+  battery: z.number().min(0).max(100).optional(),
+})
+export type HeartbeatMessage = z.infer<typeof heartbeatMessage>
+
+export const TICKET_EVENTS = ['issued', 'called', 'finished'] as const
+export const ticketMessage = z.strictObject({
+  v: z.literal(1),
+  id: eventIdSchema,
+  ts: deviceTime,
+  ticket: ticketSchema,
+  event: z.enum(TICKET_EVENTS),
+})
+export type TicketMessage = z.infer<typeof ticketMessage>
+
+/** Edge → device, retained: what the device needs to draw its screen or light its buttons. */
+export interface DeviceConfigMessage {
+  v: 1
+  site: { id: string; name: string }
+  counter: { id: string; name: string }
+  department: { id: string; name: string }
+  scale: ScaleSize
+  labels: { vi: string; en: string }[]
+  reasons: { id: string; vi: string; en: string }[]
+  officer: { id: string; name: string } | null
+}
+
+/** Edge → device: why a message was refused. `id` echoes the event id when one could be read. */
+export interface ErrorReplyMessage {
+  v: 1
+  code: string
+  message: string
+  topic: string
+  id?: string
+}
+
+export function isPlausibleDeviceTime(ts: number): boolean {
+  return ts >= MIN_PLAUSIBLE_MS
+}
