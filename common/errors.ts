@@ -14,6 +14,7 @@ export const ERRORS = {
   EDGE_AUTH_FAILED: 'unknown device or wrong password',
   EDGE_SCALE_MISMATCH: "rating scale differs from the site's configured scale",
   EDGE_REASON_UNKNOWN: 'reason code is not configured for this site',
+  EDGE_PIN_WRONG: 'officer id or PIN is wrong',
   EDGE_DISK_FULL: 'edge storage is full; the message was not acknowledged',
   EDGE_STORE_FAILED: 'edge could not store the message; it was not acknowledged',
   EDGE_CONFIG_INVALID: 'edge configuration is invalid',

@@ -59,6 +59,27 @@ export const ticketMessage = z.strictObject({
 })
 export type TicketMessage = z.infer<typeof ticketMessage>
 
+/** Kiosk → edge: an officer signs in at the counter (staff gesture + PIN) or signs out. */
+export const officerMessage = z.discriminatedUnion('action', [
+  z.strictObject({
+    v: z.literal(1),
+    id: eventIdSchema,
+    ts: deviceTime,
+    action: z.literal('sign-in'),
+    officer: idSchema,
+    pin: z.string().regex(/^[0-9]{4,8}$/, '4–8 digits'),
+  }),
+  z.strictObject({ v: z.literal(1), id: eventIdSchema, ts: deviceTime, action: z.literal('sign-out') }),
+])
+export type OfficerMessage = z.infer<typeof officerMessage>
+
+/** Edge → kiosk: a ticket was called to this counter; the kiosk invites the citizen to rate it. */
+export interface PromptMessage {
+  v: 1
+  ticket: string
+  ts: number
+}
+
 /** Edge → device, retained: what the device needs to draw its screen or light its buttons. */
 export interface DeviceConfigMessage {
   v: 1

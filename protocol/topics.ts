@@ -6,8 +6,10 @@
  *   motcua/v1/{site}/{counter}/ticket                    queue  → edge  QoS 1
  *   motcua/v1/{site}/{counter}/status/{device}           device → edge  QoS 1, retained, last-will
  *   motcua/v1/{site}/{counter}/heartbeat/{device}        device → edge  QoS 0
+ *   motcua/v1/{site}/{counter}/officer                   kiosk  → edge  QoS 1 (officer sign-in/out)
  *   motcua/v1/{site}/{counter}/down/{device}/config      edge → device  QoS 1, retained
  *   motcua/v1/{site}/{counter}/down/{device}/error       edge → device  QoS 1
+ *   motcua/v1/{site}/{counter}/down/{device}/prompt      edge → device  QoS 1 (ticket called: "please rate")
  *   motcua/v1/{site}/edge/status                         edge           retained, last-will
  */
 import { ID_PATTERN } from './ids.js'
@@ -18,14 +20,15 @@ export const TOPIC_ROOT = `motcua/v${PROTOCOL_VERSION}`
 /** Counter id reserved for the edge's own topics, so it can never collide with a counter. */
 export const EDGE_LEVEL = 'edge'
 
-export const UPLINK_KINDS = ['rating', 'ticket', 'status', 'heartbeat'] as const
+export const UPLINK_KINDS = ['rating', 'ticket', 'officer', 'status', 'heartbeat'] as const
 export type UplinkKind = (typeof UPLINK_KINDS)[number]
-export const DOWNLINK_KINDS = ['config', 'error'] as const
+export const DOWNLINK_KINDS = ['config', 'error', 'prompt'] as const
 export type DownlinkKind = (typeof DOWNLINK_KINDS)[number]
 
 export const topics = {
   rating: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/rating`,
   ticket: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/ticket`,
+  officer: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/officer`,
   status: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/status/${device}`,
   heartbeat: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/heartbeat/${device}`,
   down: (site: string, counter: string, device: string, kind: DownlinkKind) =>
@@ -36,7 +39,7 @@ export const topics = {
 } as const
 
 export type ParsedTopic =
-  | { kind: 'rating' | 'ticket'; site: string; counter: string }
+  | { kind: 'rating' | 'ticket' | 'officer'; site: string; counter: string }
   | { kind: 'status' | 'heartbeat'; site: string; counter: string; device: string }
   | { kind: 'down'; site: string; counter: string; device: string; downlink: DownlinkKind }
   | { kind: 'edge-status'; site: string }
@@ -55,6 +58,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
   switch (kind) {
     case 'rating':
     case 'ticket':
+    case 'officer':
       return device === undefined ? { kind, site, counter } : null
     case 'status':
     case 'heartbeat':

@@ -34,7 +34,17 @@ export const edgeConfigSchema = z
       ]),
     departments: z.array(z.strictObject(named)).min(1),
     counters: z.array(z.strictObject({ ...named, department: idSchema, officer: idSchema.optional() })).min(1),
-    officers: z.array(z.strictObject({ ...named, department: idSchema.optional(), photo: z.string().optional() })).default([]),
+    officers: z
+      .array(
+        z.strictObject({
+          ...named,
+          department: idSchema.optional(),
+          photo: z.string().optional(),
+          /** PIN for kiosk sign-in, stored as "scrypt:<salt b64>:<hash b64>" (npm run provision-device -- --pin). */
+          pinHash: z.string().regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a PIN hash "scrypt:<salt>:<hash>"').optional(),
+        }),
+      )
+      .default([]),
     devices: z
       .array(
         z.strictObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { topics, PROTOCOL_VERSION } from '../../protocol/topics.js'
-import { heartbeatMessage, ratingMessage, statusMessage, ticketMessage } from '../../protocol/messages.js'
+import { heartbeatMessage, officerMessage, ratingMessage, statusMessage, ticketMessage } from '../../protocol/messages.js'
 import { edgeRecord } from '../../protocol/records.js'
 import { SCALES, SCALE_SIZES, normalisedScore } from '../../protocol/scales.js'
 import { readDoc, tableAfter } from '../support/markdown.js'
@@ -18,6 +18,7 @@ describe('docs/protocol.md is in step with protocol/', () => {
     const built: Record<string, string> = {
       rating: topics.rating('{site}', '{counter}'),
       ticket: topics.ticket('{site}', '{counter}'),
+      officer: topics.officer('{site}', '{counter}'),
       status: topics.status('{site}', '{counter}', '{device}'),
       heartbeat: topics.heartbeat('{site}', '{counter}', '{device}'),
       down: topics.down('{site}', '{counter}', '{device}', '{kind}' as 'config'),
@@ -41,6 +42,12 @@ describe('docs/protocol.md is in step with protocol/', () => {
       Object.entries(schema.shape).map(([k, s]) => [k, !(s as z.ZodType).safeParse(undefined).success]),
     )
     expect(documented).toEqual(actual)
+  })
+
+  it('documents every field of the officer message (a union of sign-in and sign-out)', () => {
+    const rows = tableAfter(doc, '### `officer` message')
+    const fields = new Set(officerMessage.options.flatMap((o) => Object.keys(o.shape)))
+    expect(rows.map((r) => r[0]).sort()).toEqual([...fields].sort())
   })
 
   it('documents every field of every record kind', () => {

@@ -5,6 +5,7 @@ describe('topics', () => {
   it('parses what the builders build', () => {
     expect(parseTopic(topics.rating('ct-hq', 'q01'))).toEqual({ kind: 'rating', site: 'ct-hq', counter: 'q01' })
     expect(parseTopic(topics.ticket('ct-hq', 'q01'))).toEqual({ kind: 'ticket', site: 'ct-hq', counter: 'q01' })
+    expect(parseTopic(topics.officer('ct-hq', 'q01'))).toEqual({ kind: 'officer', site: 'ct-hq', counter: 'q01' })
     expect(parseTopic(topics.status('ct-hq', 'q01', 'k1'))).toEqual({ kind: 'status', site: 'ct-hq', counter: 'q01', device: 'k1' })
     expect(parseTopic(topics.heartbeat('ct-hq', 'q01', 'k1'))).toEqual({ kind: 'heartbeat', site: 'ct-hq', counter: 'q01', device: 'k1' })
     expect(parseTopic(topics.down('ct-hq', 'q01', 'k1', 'error'))).toEqual({
