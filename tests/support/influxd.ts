@@ -1,0 +1,114 @@
+/**
+ * Starts Debian's influxd 1.6 on free loopback ports with its files in a temp
+ * dir. Used by tests, the start script and benchmarks (no vitest imports).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from './ports.js'
+import { httpStatus, killChild, spawnChild, waitReady, type Child } from './spawned.js'
+
+export const INFLUXD_BIN = '/usr/bin/influxd'
+
+export interface Influxd {
+  url: string
+  port: number
+  dir: string
+  /** SIGSTOP: connections hang instead of being refused. */
+  pause(): void
+  resume(): void
+  /** Stops the process but keeps its data and ports; `start()` brings it back. */
+  kill(): Promise<void>
+  start(): Promise<void>
+  /** Stops the process and removes its files. */
+  stop(): Promise<void>
+}
+
+function configText(dir: string, httpPort: number, rpcPort: number): string {
+  return `reporting-enabled = false
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  query-log-enabled = false
+  trace-logging-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  log-enabled = false
+  pprof-enabled = false
+[monitor]
+  store-enabled = false
+[subscriber]
+  enabled = false
+[continuous_queries]
+  enabled = false
+[logging]
+  level = "warn"
+  suppress-logo = true
+`
+}
+
+export async function startInfluxd(opts: { dataDir?: string; startTimeoutMs?: number } = {}): Promise<Influxd> {
+  const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'motcua-influxd-'))
+  const ownsDir = opts.dataDir === undefined
+  const timeoutMs = opts.startTimeoutMs ?? 30_000
+  let child: Child | null = null
+  let httpPort = 0
+
+  const launch = async () => {
+    const conf = join(dir, 'influxdb.conf')
+    // Ports are picked before influxd binds them; another process may win the race, so retry.
+    for (let attempt = 1; ; attempt++) {
+      if (!httpPort || attempt > 1) {
+        httpPort = await freePort()
+        writeFileSync(conf, configText(dir, httpPort, await freePort()))
+      }
+      const c = spawnChild(INFLUXD_BIN, ['-config', conf])
+      try {
+        await waitReady(c, async () => (await httpStatus(`http://127.0.0.1:${httpPort}/ping`)) === 204, timeoutMs, 'influxd')
+        child = c
+        return
+      } catch (err) {
+        await killChild(c)
+        if (attempt >= 3) throw err
+      }
+    }
+  }
+  try {
+    await launch()
+  } catch (err) {
+    if (ownsDir) rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  const port = httpPort
+  const restartOnSamePort = async () => {
+    const conf = join(dir, 'influxdb.conf')
+    const c = spawnChild(INFLUXD_BIN, ['-config', conf])
+    await waitReady(c, async () => (await httpStatus(`http://127.0.0.1:${port}/ping`)) === 204, timeoutMs, 'influxd')
+    child = c
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dir,
+    pause: () => child?.proc.kill('SIGSTOP'),
+    resume: () => child?.proc.kill('SIGCONT'),
+    async kill() {
+      if (child) await killChild(child)
+      child = null
+    },
+    async start() {
+      if (!child) await restartOnSamePort()
+    },
+    async stop() {
+      if (child) await killChild(child)
+      child = null
+      if (ownsDir) rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+
+/** A child process whose last stderr/stdout lines are kept for error messages. */
+export interface Child {
+  proc: ChildProcess
+  /** Last ~4 KB of output, to explain a failed start. */
+  tail(): string
+  exited: Promise<number | null>
+}
+
+export function spawnChild(cmd: string, args: string[]): Child {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const keep = (b: Buffer) => {
+    out = (out + b.toString()).slice(-4096)
+  }
+  proc.stdout?.on('data', keep)
+  proc.stderr?.on('data', keep)
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+  // A crashed test worker must not leave servers behind.
+  const onExit = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
+  }
+  process.once('exit', onExit)
+  void exited.then(() => process.removeListener('exit', onExit))
+  return { proc, tail: () => out, exited }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function killChild(child: Child, graceMs = 5000): Promise<void> {
+  const { proc } = child
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  // A stopped (SIGSTOP) process cannot handle SIGTERM until continued.
+  proc.kill('SIGCONT')
+  proc.kill('SIGTERM')
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs)
+  await child.exited
+  clearTimeout(timer)
+}
+
+/** Polls `ready` every 100 ms until it is true, the child exits, or `timeoutMs` passes. */
+export async function waitReady(child: Child, ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let gone = false
+  void child.exited.then(() => (gone = true))
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`${what} exited during start:\n${child.tail()}`)
+    if (await ready().catch(() => false)) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms:\n${child.tail()}`)
+}
+
+export async function httpStatus(url: string, init?: RequestInit): Promise<number> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) })
+  await res.arrayBuffer()
+  return res.status
+}
