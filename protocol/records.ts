@@ -91,12 +91,46 @@ export const edgeHealthRecord = z.strictObject({
   clockOffsetMs: z.number().nullable(),
 })
 
+/**
+ * A camera's health as the edge sees it. `auth_failed` and `clock_skew` are
+ * told apart from `offline`: they need a different fix on site.
+ */
+export const CAMERA_STATES = ['online', 'offline', 'no_stream', 'auth_failed', 'clock_skew'] as const
+export type CameraState = (typeof CAMERA_STATES)[number]
+
+export const cameraStatusRecord = z.strictObject({
+  kind: z.literal('camera_status'),
+  ...base,
+  camera: idSchema,
+  state: z.enum(CAMERA_STATES),
+  /** ONVIF answered / RTSP delivered frames at the last check. */
+  onvif: z.boolean(),
+  stream: z.boolean(),
+  /** Camera clock − edge clock, from GetSystemDateAndTime. */
+  cameraOffsetMs: z.number().nullable(),
+  /** Short reason for the state, without credentials. */
+  detail: z.string().max(200),
+})
+
+export const CAMERA_EVENTS = ['motion', 'tamper'] as const
+export const cameraEventRecord = z.strictObject({
+  kind: z.literal('camera_event'),
+  ...base,
+  camera: idSchema,
+  event: z.enum(CAMERA_EVENTS),
+  state: z.boolean(),
+  /** Snapshot file name on the edge, if one was taken for this event. */
+  snapshot: z.string().max(120).nullable(),
+})
+
 export const edgeRecord = z.discriminatedUnion('kind', [
   ratingRecord,
   ticketRecord,
   deviceStatusRecord,
   heartbeatRecord,
   edgeHealthRecord,
+  cameraStatusRecord,
+  cameraEventRecord,
 ])
 export type EdgeRecord = z.infer<typeof edgeRecord>
 export type RatingRecord = z.infer<typeof ratingRecord>
@@ -112,6 +146,8 @@ export const RECORD_PRIORITY: Readonly<Record<RecordKind, 'critical' | 'normal' 
   device_status: 'normal',
   heartbeat: 'low',
   edge_health: 'low',
+  camera_status: 'normal',
+  camera_event: 'normal',
 }
 
 export const MAX_BATCH_RECORDS = 5000

@@ -93,6 +93,33 @@ export const edgeConfigSchema = z
       })
       .default({ dir: 'data/edge/outbox', commitWindowMs: 2, maxBytes: 2e9, minFreeBytes: 50e6, dedupDays: 30 }),
     healthIntervalS: z.number().min(1).default(60),
+    cameras: z
+      .array(
+        z.strictObject({
+          ...named,
+          /** ONVIF device service, e.g. http://10.0.0.21/onvif/device_service (no credentials in the URL). */
+          onvif: z.url({ protocol: /^https?$/ }),
+          username: z.string().default('admin'),
+          password: z.string().optional(),
+          passwordFile: z.string().optional(),
+          /** Counter the camera watches, if it watches one. */
+          counter: idSchema.optional(),
+        }),
+      )
+      .default([]),
+    cameraOptions: z
+      .strictObject({
+        /** WS-Discovery probe on the site network; found cameras are reported, not used without config. */
+        discovery: z.boolean().default(true),
+        checkIntervalS: z.number().min(1).default(3),
+        snapshotDir: z.string().default('data/edge/snapshots'),
+        snapshotMaxFiles: z.number().int().min(1).default(500),
+      })
+      .default({ discovery: true, checkIntervalS: 3, snapshotDir: 'data/edge/snapshots', snapshotMaxFiles: 500 }),
+    /** People allowed on the edge's supervisor page; passwords as scrypt hashes (npm run provision-device -- --password). */
+    supervisors: z
+      .array(z.strictObject({ username: idSchema, name: z.string().min(1), passwordHash: z.string().regex(/^scrypt:/, 'a scrypt hash "scrypt:<salt>:<hash>"') }))
+      .default([]),
   })
   .superRefine((c, ctx) => {
     const ids = (xs: { id: string }[]) => new Set(xs.map((x) => x.id))
@@ -110,6 +137,11 @@ export const edgeConfigSchema = z
     dup(c.counters, 'counters')
     dup(c.officers, 'officers')
     dup(c.devices, 'devices')
+    dup(c.cameras, 'cameras')
+    c.cameras.forEach((cam, i) => {
+      if (cam.counter && !counters.has(cam.counter))
+        ctx.addIssue({ code: 'custom', path: ['cameras', i, 'counter'], message: `expected one of the counters' ids, got "${cam.counter}"` })
+    })
     c.counters.forEach((k, i) => {
       if (k.id === 'edge') ctx.addIssue({ code: 'custom', path: ['counters', i, 'id'], message: '"edge" is reserved' })
       if (!departments.has(k.department))
