@@ -26,3 +26,29 @@ export interface Outbox {
   stats(): OutboxStats
   close(): Promise<void>
 }
+
+/** One queued record as the forwarder sees it; `bytes` is its share of the outbox's disk budget. */
+export interface OutboxEntry {
+  readonly key: string
+  readonly seq: number
+  readonly record: NewRecord
+  readonly stamp: Stamp
+  readonly bytes: number
+}
+
+/** What the forwarder needs besides appending. Every method persists with a synced batch before resolving. */
+export interface ForwardableOutbox extends Outbox {
+  /**
+   * Oldest entries first, critical records (ratings, tickets) before the rest,
+   * so a metrics backlog never delays a rating.
+   */
+  peek(limit: number): Promise<OutboxEntry[]>
+  /** Deletes delivered entries (as returned by peek). */
+  remove(entries: readonly OutboxEntry[]): Promise<void>
+  /** Moves refused entries to the dead-letter keyspace; they are kept and counted, never dropped. */
+  markDead(entries: readonly OutboxEntry[], reason: string): Promise<void>
+  /** Stores new stamps (finalized times) for entries, so a replay carries identical times. */
+  rewrite(entries: readonly OutboxEntry[]): Promise<OutboxEntry[]>
+  /** Called after every committed append batch; returns an unsubscribe function. */
+  onAppend(listener: () => void): () => void
+}

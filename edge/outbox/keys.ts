@@ -1,0 +1,49 @@
+/**
+ * LevelDB key layout of the outbox. Keys sort bytewise, so sequence numbers
+ * are fixed-width hex. Each shedding priority has its own lane: the forwarder
+ * drains `critical` first and shedding scans only the `low` lane.
+ *
+ *   q!{lane}!{seq}      queued record     {"r": NewRecord, "s": Stamp}
+ *   x!{seq}             dead letter       {"r", "s", "reason", "at"}
+ *   d!{dedupKey}        dedup index       {at}
+ *   e!{at}!{dedupKey}   dedup expiry index (for pruning by age)
+ *   m!seq               next sequence number
+ */
+import { RECORD_PRIORITY } from '../../protocol/records.js'
+import type { Stamp } from '../clock/types.js'
+import type { NewRecord } from './types.js'
+
+export type Lane = 'critical' | 'normal' | 'low'
+export const LANES: readonly Lane[] = ['critical', 'normal', 'low']
+const LANE_CODE: Record<Lane, string> = { critical: 'c', normal: 'n', low: 'l' }
+
+export const SEQ_META_KEY = 'm!seq'
+export const DEAD_PREFIX = 'x!'
+export const DEDUP_PREFIX = 'd!'
+export const EXPIRY_PREFIX = 'e!'
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
+
+export const laneOf = (record: NewRecord): Lane => RECORD_PRIORITY[record.kind]
+export const lanePrefix = (lane: Lane) => `q!${LANE_CODE[lane]}!`
+export const queueKey = (lane: Lane, seq: number) => lanePrefix(lane) + hex(seq, 14)
+export const deadKey = (seq: number) => DEAD_PREFIX + hex(seq, 14)
+export const dedupKey = (key: string) => DEDUP_PREFIX + key
+export const expiryKey = (at: number, key: string) => `${EXPIRY_PREFIX}${hex(Math.max(0, Math.floor(at)), 12)}!${key}`
+/** Upper bound (exclusive) of expiry keys written before `at`. */
+export const expiryBound = (at: number) => EXPIRY_PREFIX + hex(Math.max(0, Math.floor(at)), 12)
+/** Exclusive upper bound for every key that starts with `prefix` ('!' + 1 = '"'). */
+export const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
+
+export const seqOfKey = (key: string) => parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
+export const dedupOfExpiry = (key: string) => key.slice(key.indexOf('!', EXPIRY_PREFIX.length) + 1)
+
+export interface StoredValue {
+  r: NewRecord
+  s: Stamp
+}
+
+export const encodeValue = (record: NewRecord, stamp: Stamp) => JSON.stringify({ r: record, s: stamp } satisfies StoredValue)
+export const decodeValue = (text: string) => JSON.parse(text) as StoredValue
+/** An entry's share of the disk budget: LevelDB stores key and value; ids and JSON are ASCII. */
+export const entryBytes = (key: string, value: string) => key.length + value.length

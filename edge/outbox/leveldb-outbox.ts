@@ -1,0 +1,381 @@
+/**
+ * The edge's durable outbox on LevelDB (classic-level ships prebuilt
+ * binaries, linux-arm64 included, so the Pi needs no compiler).
+ *
+ * Every write goes through one serial chain so the in-memory counters always
+ * match the disk. Appends are group-committed: those arriving while a batch
+ * is in flight, or within `commitWindowMs`, share one fsynced `db.batch`, and
+ * each append resolves only after that batch; this is what lets the broker
+ * send PUBACK only once a rating is on disk without one fsync per rating.
+ */
+import { ClassicLevel } from 'classic-level'
+import type { Logger } from '../../common/log.js'
+import { MotcuaError } from '../../common/errors.js'
+import type { Stamp } from '../clock/types.js'
+import { diskGauge, type StatfsFn } from './disk.js'
+import {
+  DEAD_PREFIX, EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeValue,
+  encodeValue, entryBytes, expiryBound, expiryKey, laneOf, lanePrefix, prefixEnd, queueKey, seqOfKey, type Lane,
+} from './keys.js'
+import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
+
+export interface OutboxTimers {
+  setTimeout(fn: () => void, ms: number): unknown
+  setInterval(fn: () => void, ms: number): unknown
+  clearInterval(handle: unknown): void
+}
+
+export interface OutboxOptions {
+  dir: string
+  commitWindowMs: number
+  maxBytes: number
+  minFreeBytes: number
+  dedupDays: number
+  log: Logger
+  /** Wall clock, ms: ages of dedup keys and of the oldest record. */
+  now: () => number
+  statfs?: StatfsFn
+  statfsCacheMs?: number
+  /** How often old dedup keys are pruned (also once at open). */
+  pruneIntervalMs?: number
+  timers?: OutboxTimers
+}
+
+type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }
+
+interface PendingAppend {
+  record: NewRecord
+  stamp: Stamp
+  dedupKey: string | undefined
+  resolve(result: 'stored' | 'duplicate'): void
+  reject(err: unknown): void
+}
+
+interface LaneState {
+  depth: number
+  bytes: number
+  oldestWall: number | null
+}
+
+const DAY_MS = 86_400_000
+const PRUNE_LIMIT = 10_000
+const SCAN_CHUNK = 1000
+
+const defaultTimers: OutboxTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+}
+
+const laneOfKey = (key: string): Lane => (key[2] === 'c' ? 'critical' : key[2] === 'n' ? 'normal' : 'low')
+
+/** Maps a LevelDB failure to the catalogue: ENOSPC is "disk full", anything else "store failed". */
+export function storeError(err: unknown): MotcuaError {
+  const text = `${(err as Error)?.message ?? ''} ${((err as { cause?: Error })?.cause?.message) ?? ''}`
+  const full = /ENOSPC|No space left/i.test(text)
+  return new MotcuaError(full ? 'EDGE_DISK_FULL' : 'EDGE_STORE_FAILED', text.trim(), { cause: err })
+}
+
+export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox> {
+  const log = opts.log.child({ module: 'outbox' })
+  const timers = opts.timers ?? defaultTimers
+  const disk = diskGauge(opts.dir, { statfs: opts.statfs, cacheMs: opts.statfsCacheMs, now: opts.now })
+  const db = new ClassicLevel<string, string>(opts.dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+  await db.open()
+
+  const lanes: Record<Lane, LaneState> = {
+    critical: { depth: 0, bytes: 0, oldestWall: null },
+    normal: { depth: 0, bytes: 0, oldestWall: null },
+    low: { depth: 0, bytes: 0, oldestWall: null },
+  }
+  let nextSeq = Number((await db.get(SEQ_META_KEY)) ?? 0)
+  let deadLetters = 0
+  let shed = 0
+  let refusing: string | null = null
+  let diskFullUntil = -Infinity
+  let closed = false
+  let pending: PendingAppend[] = []
+  let flushScheduled = false
+  let chain: Promise<unknown> = Promise.resolve()
+  const listeners = new Set<() => void>()
+
+  // Rebuild counters from the disk; the sequence continues after the highest key ever used.
+  for (const lane of LANES) {
+    const prefix = lanePrefix(lane)
+    const it = db.iterator({ gte: prefix, lt: prefixEnd(prefix) })
+    try {
+      for (let chunk = await it.nextv(SCAN_CHUNK); chunk.length > 0; chunk = await it.nextv(SCAN_CHUNK)) {
+        for (const [key, value] of chunk) {
+          if (lanes[lane].oldestWall === null) lanes[lane].oldestWall = decodeValue(value).s.wall
+          lanes[lane].depth++
+          lanes[lane].bytes += entryBytes(key, value)
+          nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+  }
+  for await (const key of db.keys({ gte: DEAD_PREFIX, lt: prefixEnd(DEAD_PREFIX) })) {
+    deadLetters++
+    nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
+  }
+
+  function serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = chain.then(job)
+    chain = run.catch(() => undefined)
+    return run
+  }
+
+  const totalBytes = () => lanes.critical.bytes + lanes.normal.bytes + lanes.low.bytes
+
+  async function refreshOldest(lane: Lane): Promise<void> {
+    const prefix = lanePrefix(lane)
+    const [first] = await db.values({ gte: prefix, lt: prefixEnd(prefix), limit: 1 }).all()
+    lanes[lane].oldestWall = first === undefined ? null : decodeValue(first).s.wall
+  }
+
+  async function flush(): Promise<void> {
+    const group = pending
+    pending = []
+    if (group.length === 0) return
+    const withKey = group.filter((g) => g.dedupKey !== undefined)
+    const known = withKey.length > 0 ? await db.getMany(withKey.map((g) => dedupIndexKey(g.dedupKey!))) : []
+    const existing = new Set(withKey.filter((_, i) => known[i] !== undefined).map((g) => g.dedupKey))
+    const seen = new Set<string>()
+    const ops: Op[] = []
+    const outcome: ('stored' | 'duplicate')[] = []
+    const added: { lane: Lane; bytes: number; wall: number }[] = []
+    const at = opts.now()
+    let seq = nextSeq
+    for (const g of group) {
+      if (g.dedupKey !== undefined) {
+        // A resend in the same window as its original counts as a duplicate too.
+        if (existing.has(g.dedupKey) || seen.has(g.dedupKey)) {
+          outcome.push('duplicate')
+          continue
+        }
+        seen.add(g.dedupKey)
+        ops.push({ type: 'put', key: dedupIndexKey(g.dedupKey), value: String(at) })
+        ops.push({ type: 'put', key: expiryKey(at, g.dedupKey), value: '' })
+      }
+      const lane = laneOf(g.record)
+      const key = queueKey(lane, seq++)
+      const value = encodeValue(g.record, g.stamp)
+      ops.push({ type: 'put', key, value })
+      added.push({ lane, bytes: entryBytes(key, value), wall: g.stamp.wall })
+      outcome.push('stored')
+    }
+    if (added.length > 0) {
+      ops.push({ type: 'put', key: SEQ_META_KEY, value: String(seq) })
+      try {
+        await db.batch(ops, { sync: true })
+      } catch (err) {
+        const e = storeError(err)
+        if (e.code === 'EDGE_DISK_FULL') {
+          refusing = 'disk full (ENOSPC)'
+          diskFullUntil = opts.now() + (opts.statfsCacheMs ?? 1000)
+          disk.invalidate()
+        }
+        log.error({ err, code: e.code, records: group.length }, 'outbox write failed')
+        for (const g of group) g.reject(e)
+        return
+      }
+      nextSeq = seq
+      if (refusing !== null && opts.now() >= diskFullUntil) refusing = null
+      for (const a of added) {
+        const l = lanes[a.lane]
+        if (l.depth === 0) l.oldestWall = a.wall
+        l.depth++
+        l.bytes += a.bytes
+      }
+    }
+    group.forEach((g, i) => g.resolve(outcome[i]!))
+    if (added.length > 0) {
+      for (const listener of listeners) listener()
+      if (totalBytes() > opts.maxBytes) await shedLow()
+    }
+  }
+
+  /** Drops the oldest low-priority records until the outbox is back under budget. */
+  async function shedLow(): Promise<void> {
+    const excess = totalBytes() - opts.maxBytes
+    if (excess <= 0 || lanes.low.depth === 0) return
+    const prefix = lanePrefix('low')
+    const ops: Op[] = []
+    let freed = 0
+    const it = db.iterator({ gte: prefix, lt: prefixEnd(prefix) })
+    try {
+      while (freed < excess) {
+        const chunk = await it.nextv(SCAN_CHUNK)
+        if (chunk.length === 0) break
+        for (const [key, value] of chunk) {
+          if (freed >= excess) break
+          ops.push({ type: 'del', key })
+          freed += entryBytes(key, value)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    try {
+      await db.batch(ops, { sync: true })
+    } catch (err) {
+      log.error({ err, code: storeError(err).code }, 'outbox shedding failed')
+      return
+    }
+    lanes.low.depth -= ops.length
+    lanes.low.bytes -= freed
+    shed += ops.length
+    await refreshOldest('low')
+    log.warn({ shed: ops.length, freedBytes: freed, bytes: totalBytes(), maxBytes: opts.maxBytes }, 'outbox over budget, shed low-priority records')
+  }
+
+  async function pruneDedup(): Promise<void> {
+    const bound = expiryBound(opts.now() - opts.dedupDays * DAY_MS)
+    const keys = await db.keys({ gte: EXPIRY_PREFIX, lt: bound, limit: PRUNE_LIMIT }).all()
+    if (keys.length === 0) return
+    const ops: Op[] = keys.flatMap((k) => [
+      { type: 'del' as const, key: k },
+      { type: 'del' as const, key: dedupIndexKey(dedupOfExpiry(k)) },
+    ])
+    await db.batch(ops, { sync: true })
+    log.info({ pruned: keys.length }, 'pruned old dedup keys')
+  }
+
+  await serial(pruneDedup)
+  const pruneTimer = timers.setInterval(() => {
+    serial(pruneDedup).catch((err) => log.error({ err }, 'dedup pruning failed'))
+  }, opts.pruneIntervalMs ?? 3_600_000)
+
+  async function write(ops: Op[]): Promise<void> {
+    if (closed) throw new MotcuaError('EDGE_STORE_FAILED', 'outbox is closed')
+    try {
+      await db.batch(ops, { sync: true })
+    } catch (err) {
+      throw storeError(err)
+    }
+  }
+
+  function subtract(entries: readonly OutboxEntry[]): Set<Lane> {
+    const touched = new Set<Lane>()
+    for (const e of entries) {
+      const lane = laneOfKey(e.key)
+      lanes[lane].depth--
+      lanes[lane].bytes -= e.bytes
+      touched.add(lane)
+    }
+    return touched
+  }
+
+  const outbox: ForwardableOutbox = {
+    async append(record, stamp, dedupKey) {
+      if (closed) throw new MotcuaError('EDGE_STORE_FAILED', 'outbox is closed')
+      if (opts.now() < diskFullUntil) throw new MotcuaError('EDGE_DISK_FULL', refusing ?? undefined)
+      const free = await disk.freeBytes()
+      if (free < opts.minFreeBytes) {
+        if (refusing === null) log.error({ free, minFreeBytes: opts.minFreeBytes }, 'disk reserve reached, refusing writes')
+        refusing = `disk free ${free} B is below the reserve of ${opts.minFreeBytes} B`
+        throw new MotcuaError('EDGE_DISK_FULL', refusing)
+      }
+      if (refusing !== null && opts.now() >= diskFullUntil) {
+        log.info({ free }, 'disk space available again, accepting writes')
+        refusing = null
+      }
+      return new Promise((resolve, reject) => {
+        pending.push({ record, stamp, dedupKey, resolve, reject })
+        if (flushScheduled) return
+        flushScheduled = true
+        timers.setTimeout(() => {
+          flushScheduled = false
+          void serial(flush)
+        }, opts.commitWindowMs)
+      })
+    },
+
+    peek(limit) {
+      return serial(async () => {
+        const out: OutboxEntry[] = []
+        for (const lane of LANES) {
+          if (out.length >= limit) break
+          if (lanes[lane].depth === 0) continue
+          const prefix = lanePrefix(lane)
+          const rows = await db.iterator({ gte: prefix, lt: prefixEnd(prefix), limit: limit - out.length }).all()
+          for (const [key, value] of rows) {
+            const v = decodeValue(value)
+            out.push({ key, seq: seqOfKey(key), record: v.r, stamp: v.s, bytes: entryBytes(key, value) })
+          }
+        }
+        return out
+      })
+    },
+
+    remove(entries) {
+      return serial(async () => {
+        if (entries.length === 0) return
+        await write(entries.map((e) => ({ type: 'del', key: e.key })))
+        for (const lane of subtract(entries)) await refreshOldest(lane)
+      })
+    },
+
+    markDead(entries, reason) {
+      return serial(async () => {
+        if (entries.length === 0) return
+        const at = opts.now()
+        await write(
+          entries.flatMap((e): Op[] => [
+            { type: 'del', key: e.key },
+            { type: 'put', key: deadKey(e.seq), value: JSON.stringify({ r: e.record, s: e.stamp, reason, at }) },
+          ]),
+        )
+        deadLetters += entries.length
+        for (const lane of subtract(entries)) await refreshOldest(lane)
+        log.warn({ records: entries.length, reason, seqs: entries.slice(0, 20).map((e) => e.seq) }, 'records moved to dead letters')
+      })
+    },
+
+    rewrite(entries) {
+      return serial(async () => {
+        const next = entries.map((e) => {
+          const value = encodeValue(e.record, e.stamp)
+          return { entry: { ...e, bytes: entryBytes(e.key, value) }, value }
+        })
+        await write(next.map(({ entry, value }) => ({ type: 'put', key: entry.key, value })))
+        next.forEach(({ entry }, i) => {
+          lanes[laneOfKey(entry.key)].bytes += entry.bytes - entries[i]!.bytes
+        })
+        return next.map((n) => n.entry)
+      })
+    },
+
+    onAppend(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+
+    stats(): OutboxStats {
+      const walls = LANES.map((l) => lanes[l].oldestWall).filter((w): w is number => w !== null)
+      const oldest = walls.length > 0 ? Math.min(...walls) : null
+      return {
+        depth: lanes.critical.depth + lanes.normal.depth + lanes.low.depth,
+        bytes: totalBytes(),
+        oldestAgeS: oldest === null ? 0 : Math.max(0, (opts.now() - oldest) / 1000),
+        shed,
+        deadLetters,
+        refusing,
+      }
+    },
+
+    async close() {
+      if (closed) return
+      timers.clearInterval(pruneTimer)
+      // Appends already accepted are written before closing, so none is left hanging.
+      await serial(flush)
+      closed = true
+      await chain
+      await db.close()
+    },
+  }
+  log.info({ dir: opts.dir, depth: outbox.stats().depth, nextSeq, deadLetters }, 'outbox open')
+  return outbox
+}
