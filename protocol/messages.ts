@@ -89,7 +89,10 @@ export interface DeviceConfigMessage {
   scale: ScaleSize
   labels: { vi: string; en: string }[]
   reasons: { id: string; vi: string; en: string }[]
-  officer: { id: string; name: string } | null
+  /** `photo`: a URL the kiosk can load (same origin as the kiosk page, or a data: URL). */
+  officer: { id: string; name: string; photo?: string } | null
+  /** Officers who may sign in at this counter (kiosk PIN pad); absent = the kiosk asks for an officer id. */
+  officers?: { id: string; name: string }[]
 }
 
 /** Edge → device: why a message was refused. `id` echoes the event id when one could be read. */
