@@ -28,6 +28,8 @@ export const ERRORS = {
   HUB_OVERLOADED: 'too many writes in progress; retry later',
   HUB_NOT_FOUND: 'no such endpoint',
   HUB_CONFIG_INVALID: 'hub configuration is invalid',
+  HUB_ALERT_NOT_FOUND: 'no alert with this id',
+  HUB_ALERT_ACK_INVALID: 'the alert cannot be acknowledged this way',
 } as const
 
 export type ErrorCode = keyof typeof ERRORS
