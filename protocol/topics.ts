@@ -12,7 +12,7 @@
  *   motcua/v1/{site}/{counter}/down/{device}/prompt      edge → device  QoS 1 (ticket called: "please rate")
  *   motcua/v1/{site}/edge/status                         edge           retained, last-will
  */
-import { ID_PATTERN } from './ids.js'
+import { ID_PATTERN } from './patterns.js'
 
 export const PROTOCOL_VERSION = 1
 export const TOPIC_ROOT = `motcua/v${PROTOCOL_VERSION}`
