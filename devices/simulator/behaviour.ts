@@ -1,0 +1,122 @@
+/**
+ * How a simulated citizen uses a counter's rating box: when presses happen,
+ * which level, which reasons. Pure functions over an injected random source,
+ * so tests can seed them and check the distributions.
+ */
+import { randomBytes } from 'node:crypto'
+import { ratingMessage, type RatingMessage } from '../../protocol/messages.js'
+import { isDissatisfied, type ScaleSize } from '../../protocol/scales.js'
+
+export const SIM_MODES = ['normal', 'rapid', 'stuck', 'reconnect-storm', 'clock-off', 'duplicate'] as const
+export type SimMode = (typeof SIM_MODES)[number]
+
+/** Uniform in [0, 1), like Math.random. */
+export type Random = () => number
+
+/** mulberry32: small, fast and good enough to make a simulation repeatable. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Gap before the next press of a Poisson process with the given rate. */
+export function poissonGapMs(ratePerMinute: number, random: Random): number {
+  if (!(ratePerMinute > 0)) throw new RangeError(`rate must be positive, got ${ratePerMinute}`)
+  // 1 − u is in (0, 1], so the log is finite.
+  return (-Math.log(1 - random()) * 60_000) / ratePerMinute
+}
+
+/**
+ * Citizens who bother to press are mostly satisfied (Cần Thơ and Hà Nội
+ * report 95 %+ satisfaction); each level is a bit under half as likely as
+ * the one above it.
+ */
+export function levelWeights(scale: ScaleSize): number[] {
+  const raw = Array.from({ length: scale }, (_, i) => 0.45 ** i)
+  const sum = raw.reduce((a, b) => a + b, 0)
+  return raw.map((w) => w / sum)
+}
+
+export function pickLevel(scale: ScaleSize, random: Random): number {
+  const weights = levelWeights(scale)
+  let u = random()
+  for (let i = 0; i < weights.length; i++) {
+    u -= weights[i] ?? 0
+    if (u < 0) return i + 1
+  }
+  return scale
+}
+
+/** After a dissatisfied press the kiosk offers reason chips; most people pick one or two, some skip. */
+export function pickReasons(available: readonly string[], random: Random): string[] | undefined {
+  if (available.length === 0 || random() < 0.4) return undefined
+  const count = random() < 0.7 ? 1 : 2
+  const pool = [...available]
+  const chosen: string[] = []
+  while (chosen.length < count && pool.length > 0) {
+    const [reason] = pool.splice(Math.floor(random() * pool.length), 1)
+    if (reason) chosen.push(reason)
+  }
+  return chosen
+}
+
+/**
+ * Delays (ms) before each press of the next group: one press for most modes,
+ * a burst within one second for `rapid`, a press every ~100 ms for `stuck`.
+ */
+export function nextPressDelays(mode: SimMode, ratePerMinute: number, random: Random): number[] {
+  switch (mode) {
+    case 'stuck':
+      return [90 + random() * 20]
+    case 'rapid': {
+      const count = 3 + Math.floor(random() * 4)
+      const gaps = Array.from({ length: count - 1 }, () => 80 + random() * 150)
+      return [poissonGapMs(ratePerMinute, random), ...gaps]
+    }
+    default:
+      return [poissonGapMs(ratePerMinute, random)]
+  }
+}
+
+/**
+ * Event ids: device id, a random tag per start (like a box's boot counter,
+ * so a restarted simulator never reuses an id) and a monotonic counter.
+ */
+export function eventIdFactory(deviceId: string): () => string {
+  const boot = randomBytes(4).toString('hex')
+  let n = 0
+  return () => `${deviceId}_${boot}_${(n++).toString(36)}`
+}
+
+export interface PressContext {
+  scale: ScaleSize
+  reasons: readonly string[]
+  /** Device clock for this press (already shifted in `clock-off` mode). */
+  ts: number
+  nextId: () => string
+  random: Random
+  /** Level a stuck button keeps sending; undefined for a working one. */
+  stuckLevel?: number
+}
+
+/** One press as the device sends it; validated against the protocol schema so the simulator never sends junk by accident. */
+export function buildRating(ctx: PressContext): RatingMessage {
+  const level = ctx.stuckLevel ?? pickLevel(ctx.scale, ctx.random)
+  const reasons = isDissatisfied(ctx.scale, level) && ctx.stuckLevel === undefined ? pickReasons(ctx.reasons, ctx.random) : undefined
+  const ticket = ctx.random() < 0.3 ? `A${100 + Math.floor(ctx.random() * 900)}` : undefined
+  return ratingMessage.parse({
+    v: 1,
+    id: ctx.nextId(),
+    ts: Math.max(0, Math.round(ctx.ts)),
+    scale: ctx.scale,
+    level,
+    ...(reasons ? { reasons } : {}),
+    ...(ticket ? { ticket } : {}),
+  })
+}

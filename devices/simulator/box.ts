@@ -1,0 +1,295 @@
+/**
+ * One simulated rating box on one MQTT connection: it behaves as the button
+ * box contract (docs/button-box.md) asks — persistent session, retained
+ * status with a last-will, QoS 1 presses, QoS 0 heartbeats — and records
+ * which event ids were sent and which the broker acknowledged.
+ */
+import mqtt, { type MqttClient } from 'mqtt'
+import type { Logger } from '../../common/log.js'
+import { heartbeatMessage, statusMessage, type RatingMessage } from '../../protocol/messages.js'
+import type { ScaleSize } from '../../protocol/scales.js'
+import { topics } from '../../protocol/topics.js'
+import { buildRating, eventIdFactory, nextPressDelays, pickLevel, type Random, type SimMode } from './behaviour.js'
+
+export interface SimDevice {
+  id: string
+  counter: string
+  secret: string
+  kind: 'kiosk' | 'button'
+}
+
+export interface BoxOptions {
+  url: string
+  site: string
+  device: SimDevice
+  scale: ScaleSize
+  reasons: readonly string[]
+  ratePerMinute: number
+  mode: SimMode
+  ca?: string | Buffer
+  log: Logger
+  now: () => number
+  random: Random
+  heartbeatMs: number
+  /** Added to the device clock in `clock-off` mode. */
+  clockOffsetMs: number
+  /** Share of acknowledged presses resent with the same id in `duplicate` mode. */
+  duplicateRatio: number
+  /** Mean time between forced connection drops in `reconnect-storm` mode. */
+  stormIntervalMs: number
+  /** Asks the simulator for one press of its budget; false when the budget is spent. */
+  takePress: () => boolean
+}
+
+export interface BoxStats {
+  device: string
+  connected: boolean
+  connects: number
+  sent: number
+  acked: number
+  pending: number
+  duplicatesSent: number
+  heartbeats: number
+  /** Error replies from the edge, by code. */
+  errorReplies: Record<string, number>
+  publishErrors: number
+}
+
+const FW = 'motcua-sim/1'
+
+export class CounterBox {
+  private readonly client: MqttClient
+  private readonly log: Logger
+  private readonly nextId: () => string
+  private readonly bootMs: number
+  private readonly stuckLevel: number | undefined
+  private readonly sent = new Set<string>()
+  private readonly acked = new Set<string>()
+  private readonly rejected = new Set<string>()
+  private readonly duplicateIds = new Set<string>()
+  private readonly errorReplies: Record<string, number> = {}
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private connects = 0
+  private duplicatesSent = 0
+  private heartbeats = 0
+  private publishErrors = 0
+  private pressing = true
+  private closed = false
+
+  constructor(private readonly o: BoxOptions) {
+    const { device, site } = o
+    this.log = o.log.child({ device: device.id })
+    this.nextId = eventIdFactory(device.id)
+    this.bootMs = o.now()
+    this.stuckLevel = o.mode === 'stuck' ? pickLevel(o.scale, o.random) : undefined
+    const offline = JSON.stringify(statusMessage.parse({ v: 1, online: false }))
+    this.client = mqtt.connect(o.url, {
+      // A stable client id with a persistent session lets the broker and
+      // MQTT.js resend QoS 1 presses that were in flight when the link dropped.
+      clientId: device.id,
+      clean: false,
+      username: device.id,
+      password: device.secret,
+      protocolVersion: 4,
+      keepalive: 30,
+      reconnectPeriod: o.mode === 'reconnect-storm' ? 100 : 1000,
+      connectTimeout: 10_000,
+      queueQoSZero: false,
+      will: { topic: topics.status(site, device.counter, device.id), payload: Buffer.from(offline), qos: 1, retain: true },
+      ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
+    })
+    this.client.on('connect', () => this.onConnect())
+    this.client.on('close', () => this.log.debug({}, 'connection closed'))
+    this.client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'))
+    this.client.on('message', (topic, payload) => this.onDownlink(topic, payload))
+    this.client.subscribe(topics.downAll(site, device.counter, device.id), { qos: 1 })
+    this.scheduleNextGroup()
+    this.every(o.heartbeatMs, () => this.heartbeat())
+    if (o.mode === 'reconnect-storm') this.scheduleDrop()
+  }
+
+  stats(): BoxStats {
+    return {
+      device: this.o.device.id,
+      connected: this.client.connected,
+      connects: this.connects,
+      sent: this.sent.size,
+      acked: this.acked.size,
+      pending: this.pending(),
+      duplicatesSent: this.duplicatesSent,
+      heartbeats: this.heartbeats,
+      errorReplies: { ...this.errorReplies },
+      publishErrors: this.publishErrors,
+    }
+  }
+
+  sentIds(): string[] {
+    return [...this.sent]
+  }
+
+  ackedIds(): string[] {
+    return [...this.acked]
+  }
+
+  /** Event ids the edge answered with an error reply (acknowledged but not stored). */
+  rejectedIds(): string[] {
+    return [...this.rejected]
+  }
+
+  /** Event ids that were sent more than once on purpose (`duplicate` mode). */
+  resentIds(): string[] {
+    return [...this.duplicateIds]
+  }
+
+  pending(): number {
+    return this.sent.size - this.acked.size
+  }
+
+  stopPressing(): void {
+    this.pressing = false
+  }
+
+  /** Power cut: the socket goes away without DISCONNECT, so the broker publishes the last-will. */
+  kill(): void {
+    this.shutdownTimers()
+    this.client.end(true)
+  }
+
+  /** Orderly switch-off: retained offline status, then DISCONNECT (no last-will). */
+  async stop(): Promise<void> {
+    if (this.closed) return
+    this.shutdownTimers()
+    const { site, device } = this.o
+    if (this.client.connected) {
+      const offline = JSON.stringify(statusMessage.parse({ v: 1, online: false, kind: device.kind }))
+      await withTimeout(this.client.publishAsync(topics.status(site, device.counter, device.id), offline, { qos: 1, retain: true }), 2000)
+    }
+    const graceful = this.client.connected && this.pending() === 0
+    await withTimeout(this.client.endAsync(!graceful), 2000)
+    if (!this.client.disconnected) this.client.end(true)
+  }
+
+  private onConnect(): void {
+    this.connects++
+    const { site, device } = this.o
+    this.log.debug({ connects: this.connects }, 'connected')
+    const online = JSON.stringify(statusMessage.parse({ v: 1, online: true, kind: device.kind, fw: FW }))
+    this.client.publish(topics.status(site, device.counter, device.id), online, { qos: 1, retain: true })
+  }
+
+  private onDownlink(topic: string, payload: Buffer): void {
+    if (!topic.endsWith('/error')) return
+    try {
+      const reply = JSON.parse(payload.toString('utf8')) as { code?: unknown; id?: unknown }
+      const code = typeof reply.code === 'string' ? reply.code : 'UNKNOWN'
+      this.errorReplies[code] = (this.errorReplies[code] ?? 0) + 1
+      if (typeof reply.id === 'string') this.rejected.add(reply.id)
+      this.log.debug({ code, id: reply.id }, 'error reply')
+    } catch {
+      this.errorReplies.UNPARSEABLE = (this.errorReplies.UNPARSEABLE ?? 0) + 1
+    }
+  }
+
+  private scheduleNextGroup(): void {
+    const delays = nextPressDelays(this.o.mode, this.o.ratePerMinute, this.o.random)
+    const step = (i: number) => {
+      const delay = delays[i]
+      if (delay === undefined) return this.scheduleNextGroup()
+      this.after(delay, () => {
+        if (!this.pressing || !this.o.takePress()) return
+        this.press()
+        step(i + 1)
+      })
+    }
+    step(0)
+  }
+
+  private press(): void {
+    const offset = this.o.mode === 'clock-off' ? this.o.clockOffsetMs : 0
+    const message = buildRating({
+      scale: this.o.scale,
+      reasons: this.o.reasons,
+      ts: this.o.now() + offset,
+      nextId: this.nextId,
+      random: this.o.random,
+      ...(this.stuckLevel !== undefined ? { stuckLevel: this.stuckLevel } : {}),
+    })
+    this.sent.add(message.id)
+    this.publishRating(message, false)
+  }
+
+  private publishRating(message: RatingMessage, resend: boolean): void {
+    const { site, device } = this.o
+    this.client.publish(topics.rating(site, device.counter), JSON.stringify(message), { qos: 1 }, (err) => {
+      if (err) {
+        this.publishErrors++
+        this.log.debug({ id: message.id, err: err.message }, 'publish failed')
+        return
+      }
+      this.acked.add(message.id)
+      if (!resend && this.o.mode === 'duplicate' && this.o.random() < this.o.duplicateRatio) {
+        this.after(20 + this.o.random() * 280, () => {
+          this.duplicateIds.add(message.id)
+          this.duplicatesSent++
+          this.publishRating(message, true)
+        })
+      }
+    })
+  }
+
+  private heartbeat(): void {
+    if (!this.client.connected) return
+    const { site, device } = this.o
+    const now = this.o.now()
+    const message = heartbeatMessage.parse({
+      v: 1,
+      ts: now,
+      uptime: Math.floor((now - this.bootMs) / 1000),
+      rssi: -45 - Math.floor(this.o.random() * 35),
+    })
+    this.heartbeats++
+    this.client.publish(topics.heartbeat(site, device.counter, device.id), JSON.stringify(message), { qos: 0 })
+  }
+
+  private scheduleDrop(): void {
+    this.after(this.o.stormIntervalMs * (0.5 + this.o.random()), () => {
+      // Destroying the socket (not end()) is what a Wi-Fi drop looks like to both sides.
+      if (this.client.connected) this.client.stream.destroy()
+      this.scheduleDrop()
+    })
+  }
+
+  private after(ms: number, fn: () => void): void {
+    if (this.closed) return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      fn()
+    }, ms)
+    this.timers.add(timer)
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.after(ms, () => {
+      fn()
+      this.every(ms, fn)
+    })
+  }
+
+  private shutdownTimers(): void {
+    this.closed = true
+    this.pressing = false
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+}
+
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    p.catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
+}
