@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
 import { SCALE_SIZES, type ScaleSize } from './scales.js'
+import type { CameraState } from './records.js'
 
 /** Device payloads are small; anything larger is rejected before parsing. */
 export const MAX_DEVICE_PAYLOAD_BYTES = 2048
@@ -106,4 +107,15 @@ export interface ErrorReplyMessage {
 
 export function isPlausibleDeviceTime(ts: number): boolean {
   return ts >= MIN_PLAUSIBLE_MS
+}
+
+/** Edge → anyone on the site broker, retained: one camera's health as the edge last saw it. */
+export interface CameraStateMessage {
+  v: 1
+  state: CameraState
+  onvif: boolean
+  stream: boolean
+  tamper: boolean
+  /** Edge time of the change, ms since epoch. */
+  ts: number
 }

@@ -11,6 +11,7 @@
  *   motcua/v1/{site}/{counter}/down/{device}/error       edge → device  QoS 1
  *   motcua/v1/{site}/{counter}/down/{device}/prompt      edge → device  QoS 1 (ticket called: "please rate")
  *   motcua/v1/{site}/edge/status                         edge           retained, last-will
+ *   motcua/v1/{site}/camera/{camera}/state               edge           retained (camera health)
  */
 import { ID_PATTERN } from './patterns.js'
 
@@ -19,6 +20,10 @@ export const TOPIC_ROOT = `motcua/v${PROTOCOL_VERSION}`
 
 /** Counter id reserved for the edge's own topics, so it can never collide with a counter. */
 export const EDGE_LEVEL = 'edge'
+/** Counter id reserved for the edge's camera topics, for the same reason. */
+export const CAMERA_LEVEL = 'camera'
+/** Ids that can never be counter ids. */
+export const RESERVED_COUNTER_IDS: readonly string[] = [EDGE_LEVEL, CAMERA_LEVEL]
 
 export const UPLINK_KINDS = ['rating', 'ticket', 'officer', 'status', 'heartbeat'] as const
 export type UplinkKind = (typeof UPLINK_KINDS)[number]
@@ -36,6 +41,7 @@ export const topics = {
   /** Everything a device may subscribe to: its own downlink. */
   downAll: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/down/${device}/#`,
   edgeStatus: (site: string) => `${TOPIC_ROOT}/${site}/${EDGE_LEVEL}/status`,
+  cameraState: (site: string, camera: string) => `${TOPIC_ROOT}/${site}/${CAMERA_LEVEL}/${camera}/state`,
 } as const
 
 export type ParsedTopic =
@@ -43,6 +49,7 @@ export type ParsedTopic =
   | { kind: 'status' | 'heartbeat'; site: string; counter: string; device: string }
   | { kind: 'down'; site: string; counter: string; device: string; downlink: DownlinkKind }
   | { kind: 'edge-status'; site: string }
+  | { kind: 'camera-state'; site: string; camera: string }
 
 const isId = (s: string | undefined): s is string => s !== undefined && ID_PATTERN.test(s)
 
@@ -54,6 +61,9 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (!isId(site) || !isId(counter) || rest.length > 0) return null
   if (counter === EDGE_LEVEL) {
     return kind === 'status' && device === undefined ? { kind: 'edge-status', site } : null
+  }
+  if (counter === CAMERA_LEVEL) {
+    return isId(kind) && device === 'state' && downlink === undefined ? { kind: 'camera-state', site, camera: kind } : null
   }
   switch (kind) {
     case 'rating':

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { idSchema } from '../../protocol/ids.js'
 import { DEFAULT_SCALE, SCALE_SIZES } from '../../protocol/scales.js'
 import { DEVICE_KINDS } from '../../protocol/messages.js'
+import { RESERVED_COUNTER_IDS } from '../../protocol/topics.js'
 
 /** Device secrets are stored only as "sha256:<64 hex>"; devices hold long random secrets (scripts/provision-device.ts). */
 export const secretHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a secret hash "sha256:<64 hex digits>" (make one with: npm run provision-device)')
@@ -143,7 +144,7 @@ export const edgeConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['cameras', i, 'counter'], message: `expected one of the counters' ids, got "${cam.counter}"` })
     })
     c.counters.forEach((k, i) => {
-      if (k.id === 'edge') ctx.addIssue({ code: 'custom', path: ['counters', i, 'id'], message: '"edge" is reserved' })
+      if (RESERVED_COUNTER_IDS.includes(k.id)) ctx.addIssue({ code: 'custom', path: ['counters', i, 'id'], message: `"${k.id}" is reserved` })
       if (!departments.has(k.department))
         ctx.addIssue({ code: 'custom', path: ['counters', i, 'department'], message: `expected one of the departments' ids, got "${k.department}"` })
       if (k.officer && !officers.has(k.officer))

@@ -23,6 +23,7 @@ describe('docs/protocol.md is in step with protocol/', () => {
       heartbeat: topics.heartbeat('{site}', '{counter}', '{device}'),
       down: topics.down('{site}', '{counter}', '{device}', '{kind}' as 'config'),
       edgeStatus: topics.edgeStatus('{site}'),
+      cameraState: topics.cameraState('{site}', '{camera}'),
     }
     expect(documented).toEqual(built)
     // downAll is the subscription filter for `down`, not a topic of its own.

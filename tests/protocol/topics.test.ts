@@ -12,6 +12,7 @@ describe('topics', () => {
       kind: 'down', site: 'ct-hq', counter: 'q01', device: 'k1', downlink: 'error',
     })
     expect(parseTopic(topics.edgeStatus('ct-hq'))).toEqual({ kind: 'edge-status', site: 'ct-hq' })
+    expect(parseTopic(topics.cameraState('ct-hq', 'cam1'))).toEqual({ kind: 'camera-state', site: 'ct-hq', camera: 'cam1' })
   })
 
   it.each([
@@ -28,6 +29,9 @@ describe('topics', () => {
     'motcua/v1/ct-hq/-q/rating',
     'motcua/v1/ct-hq//rating',
     'motcua/v1/ct-hq/q01/heartbeat/a/b',
+    'motcua/v1/ct-hq/camera/cam1',
+    'motcua/v1/ct-hq/camera/cam1/status',
+    'motcua/v1/ct-hq/camera/Cam1/state',
   ])('rejects %j', (topic) => {
     expect(parseTopic(topic)).toBeNull()
   })
