@@ -39,6 +39,8 @@ export interface OutboxOptions {
   /** How often old dedup keys are pruned (also once at open). */
   pruneIntervalMs?: number
   timers?: OutboxTimers
+  /** Told about every group commit (records stored, ms spent), for metrics. */
+  onCommit?: (records: number, ms: number) => void
 }
 
 type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }
@@ -168,8 +170,10 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     }
     if (added.length > 0) {
       ops.push({ type: 'put', key: SEQ_META_KEY, value: String(seq) })
+      const started = performance.now()
       try {
         await db.batch(ops, { sync: true })
+        opts.onCommit?.(added.length, performance.now() - started)
       } catch (err) {
         const e = storeError(err)
         if (e.code === 'EDGE_DISK_FULL') {
