@@ -24,12 +24,18 @@ export interface TestBroker {
   close(): Promise<void>
 }
 
-export async function startTestBroker(secrets: Record<string, string>): Promise<TestBroker> {
+/** Accepts a device when `check` says so, or when its password equals its entry in a secrets map. */
+export type Credentials = Record<string, string> | ((username: string, password: Buffer | undefined) => boolean)
+
+export async function startTestBroker(credentials: Credentials): Promise<TestBroker> {
   const received: Received[] = []
+  const check =
+    typeof credentials === 'function'
+      ? credentials
+      : (username: string, password: Buffer | undefined) => credentials[username] !== undefined && password?.toString('utf8') === credentials[username]
   const broker = await Aedes.createBroker({
     authenticate: (client, username, password, done) => {
-      const ok = username !== undefined && secrets[username] !== undefined && password?.toString('utf8') === secrets[username]
-      if (ok) return done(null, true)
+      if (username !== undefined && check(username, password)) return done(null, true)
       const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const })
       done(err, false)
     },
