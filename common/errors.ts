@@ -18,6 +18,8 @@ export const ERRORS = {
   EDGE_DISK_FULL: 'edge storage is full; the message was not acknowledged',
   EDGE_STORE_FAILED: 'edge could not store the message; it was not acknowledged',
   EDGE_CONFIG_INVALID: 'edge configuration is invalid',
+  EDGE_HUB_UNREACHABLE: 'the hub could not be reached or did not answer in time; records stay queued',
+  EDGE_HUB_UNEXPECTED: 'the hub gave an answer outside its contract; records stay queued',
   // Edge → hub (HTTP API).
   HUB_AUTH_FAILED: 'missing or wrong edge token',
   HUB_SITE_FORBIDDEN: 'the token does not belong to this site',
