@@ -1,0 +1,262 @@
+/**
+ * The edge's MQTT broker: aedes with our authentication, ACL and the
+ * "durable before acknowledged" rule (docs/architecture.md, "Life of a
+ * rating"). aedes 1.x writes a QoS 1 PUBACK right after authorizePublish
+ * calls back (node_modules/aedes/lib/handlers/publish.js), so that hook
+ * waits for the outbox's fsync before calling back.
+ *
+ * Sessions use aedes' in-memory persistence on purpose: nothing a device
+ * sends is acknowledged before our outbox has it on disk, so a restart loses
+ * at most unacknowledged messages, which devices resend.
+ */
+import { readFileSync } from 'node:fs'
+import type { Duplex } from 'node:stream'
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
+import { isMotcuaError } from '../../common/errors.js'
+import type { Logger } from '../../common/log.js'
+import { topics } from '../../protocol/topics.js'
+import type { ErrorReplyMessage, StatusMessage } from '../../protocol/messages.js'
+import type { Clock } from '../clock/types.js'
+import type { DutyRoster } from '../ingest/duty.js'
+import { ingest, type Rejection } from '../ingest/ingest.js'
+import type { DeviceEntry, SiteIndex } from '../ingest/site.js'
+import { checkSubscribe } from '../ingest/acl.js'
+import type { NewRecord, Outbox } from '../outbox/types.js'
+import { verifySecret } from '../../common/secrets.js'
+import type { OfficerHandler } from './officer.js'
+import { deviceConfigFor } from './device-config.js'
+import { MqttFrameGuard } from './frame-guard.js'
+import { bump, emptyStats, type BrokerStats } from './stats.js'
+import { listenTcp, listenWebSocket, type Listener, type TlsFiles } from './transports.js'
+import { downlinkCounter } from './downlink.js'
+
+/** Largest MQTT packet accepted: room for a 2 KB device payload, its topic and a CONNECT with will. */
+export const MAX_PACKET_BYTES = 8 * 1024
+
+export interface BrokerOptions {
+  site: SiteIndex
+  duty: DutyRoster
+  outbox: Outbox
+  clock: Clock
+  log: Logger
+  /** Kiosk officer sign-in/out; without it such messages are refused. */
+  onOfficer?: OfficerHandler
+}
+
+export interface EdgeBroker {
+  ports: { mqtt: number; ws: number }
+  stats: BrokerStats
+  connectedClients(): number
+  stop(): Promise<void>
+}
+
+interface ClientState {
+  device: DeviceEntry | null
+  /** Last online state recorded for this connection, so a disconnect after a last-will is not recorded twice. */
+  online: boolean | null
+  /** Counter of the last status topic (a queue system has no configured counter). */
+  statusCounter: string | null
+}
+
+const DUMMY_HASH = `sha256:${'0'.repeat(64)}`
+
+const authError = (returnCode: 4 | 5, message: string): AuthenticateError =>
+  Object.assign(new Error(message), { returnCode }) as AuthenticateError
+
+const OFFICER_DISABLED: Rejection = { code: 'EDGE_TOPIC_FORBIDDEN', message: 'officer sign-in is not enabled on this edge' }
+
+export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
+  const { site, duty, outbox, clock } = opts
+  const log = opts.log.child({ module: 'broker' })
+  const cfg = site.config.broker
+  const stats = emptyStats()
+  const states = new WeakMap<Client, ClientState>()
+  /** Payloads acknowledged but not routed (refused or duplicate); aedes re-wraps packets but keeps the payload Buffer. */
+  const unrouted = new WeakSet<Buffer>()
+  let stopping = false
+
+  const publish = (topic: string, body: object, retain: boolean) =>
+    new Promise<void>((resolve) => {
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain, dup: false }, (err) => {
+        if (err) log.warn({ err, topic }, 'edge publish failed')
+        resolve()
+      })
+    })
+
+  const aedes = await Aedes.createBroker({
+    // Device clocks are unset at boot; a small window is enough to spot a dead TCP peer.
+    connectTimeout: 10_000,
+    authenticate(client, username, password, done) {
+      if (!username) {
+        if (cfg.allowAnonymous) {
+          states.set(client, { device: null, online: null, statusCounter: null })
+          return done(null, true)
+        }
+        bump(stats.authFailures, 'anonymous')
+        log.warn({ clientId: client.id }, 'anonymous connection refused')
+        return done(authError(5, 'anonymous clients are not allowed'), false)
+      }
+      const device = site.devices.get(username)
+      // An unknown device is checked against a dummy hash so both failures take the same time.
+      if (!verifySecret(password, device?.secretHash ?? DUMMY_HASH) || !device) {
+        bump(stats.authFailures, device ? 'bad_password' : 'unknown_device')
+        log.warn({ device: username, clientId: client.id, reason: device ? 'bad_password' : 'unknown_device' }, 'device authentication failed')
+        return done(authError(4, 'EDGE_AUTH_FAILED'), false)
+      }
+      states.set(client, { device, online: null, statusCounter: null })
+      done(null, true)
+    },
+
+    authorizeSubscribe(client, sub, done) {
+      const state = states.get(client)
+      if (state && checkSubscribe(sub.topic, state.device, site)) return done(null, sub)
+      stats.subscribeRefused++
+      log.warn({ device: state?.device?.id, topic: sub.topic }, 'subscription refused')
+      done(null, null)
+    },
+
+    authorizeForward(_client, packet) {
+      return unrouted.has(packet.payload as Buffer) ? null : packet
+    },
+
+    authorizePublish(client, packet, done) {
+      // aedes' own guard, which a custom authorizePublish replaces (aedes #597).
+      if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS topic is reserved'))
+      const state = client ? states.get(client) : undefined
+      if (!client || !state) return done(new Error('publish from an unknown session'))
+      onPublish(state, packet, done)
+    },
+  })
+
+  function onPublish(state: ClientState, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+    packet.payload = payload
+    const stamp = clock.stamp()
+    const result = ingest({ topic: packet.topic, payload, device: state.device, edgeTs: stamp.wall }, site, duty)
+    if (result.outcome === 'rejected') {
+      refuse(state, packet, payload, result.rejection)
+      return done(null)
+    }
+    if (result.outcome === 'officer') {
+      unrouted.add(payload)
+      const handled = opts.onOfficer ? opts.onOfficer(result.command) : Promise.resolve(OFFICER_DISABLED)
+      void handled.then((rejection) => {
+        if (rejection) refuse(state, packet, payload, rejection)
+        done(null)
+      })
+      return
+    }
+    const { record, dedupKey } = result
+    bump(stats.received, record.kind)
+    if (record.kind === 'device_status') {
+      state.online = record.online
+      state.statusCounter = record.counter
+    }
+    const stored = outbox.append(record, stamp, dedupKey ?? undefined).then(
+      (outcome) => {
+        if (outcome === 'duplicate') {
+          stats.duplicates++
+          unrouted.add(payload)
+          packet.retain = false
+        } else bump(stats.stored, record.kind)
+        return null
+      },
+      (err: unknown) => {
+        const code = isMotcuaError(err) ? err.code : 'EDGE_STORE_FAILED'
+        bump(stats.storeFailures, code)
+        stats.lastStoreFailure = { code, message: (err as Error).message, at: clock.now() }
+        log.error({ err, code, device: state.device?.id, kind: record.kind }, 'store failed; not acknowledged')
+        return err instanceof Error ? err : new Error(String(err))
+      },
+    )
+    // QoS 0 (heartbeats) has no acknowledgement to hold back, and dropping the
+    // device over a lost heartbeat would only make things worse.
+    if (packet.qos === 0) done(null)
+    else void stored.then((err) => done(err))
+  }
+
+  function refuse(state: ClientState, packet: PublishPacket, payload: Buffer, rejection: Rejection): void {
+    unrouted.add(payload)
+    packet.retain = false
+    bump(stats.rejected, rejection.code)
+    stats.rejectedTotal++
+    const device = state.device
+    log.warn({ device: device?.id, topic: packet.topic, code: rejection.code, detail: rejection.message }, 'device message refused')
+    if (!device) return
+    const counter = downlinkCounter(device, packet.topic, site)
+    if (!counter) return
+    const reply: ErrorReplyMessage = { v: 1, code: rejection.code, message: rejection.message, topic: packet.topic }
+    if (rejection.eventId !== undefined) reply.id = rejection.eventId
+    void publish(topics.down(site.id, counter, device.id, 'error'), reply, false)
+  }
+
+  aedes.on('clientDisconnect', (client) => {
+    const state = states.get(client)
+    const device = state?.device
+    if (stopping || !state || !device || state.online === false) return
+    const counter = device.counter ?? state.statusCounter
+    if (!counter) return
+    state.online = false
+    const record: NewRecord = { kind: 'device_status', counter, device: device.id, deviceKind: device.kind, online: false }
+    outbox.append(record, clock.stamp()).then(
+      () => bump(stats.stored, record.kind),
+      (err: unknown) => log.error({ err, device: device.id }, 'offline status not stored'),
+    )
+    const offline: StatusMessage = { v: 1, online: false }
+    void publish(topics.status(site.id, counter, device.id), offline, true)
+  })
+  aedes.on('clientError', (client, err) => log.info({ clientId: client.id, err: err.message }, 'client connection closed on error'))
+
+  const publishDeviceConfigs = async (counter?: string) => {
+    const jobs: Promise<void>[] = []
+    for (const device of site.devices.values()) {
+      if (!device.counter || (counter !== undefined && device.counter !== counter)) continue
+      const message = deviceConfigFor(site, device.counter, duty.officerAt(device.counter))
+      if (message) jobs.push(publish(topics.down(site.id, device.counter, device.id, 'config'), message, true))
+    }
+    await Promise.all(jobs)
+  }
+  const stopDutyListener = duty.onChange((counter) => void publishDeviceConfigs(counter))
+
+  const handle = (conn: Duplex, remote: string) => {
+    aedes.handle(conn)
+    // Added after aedes' 'readable' listener, so it only observes the chunks aedes reads.
+    const guard = new MqttFrameGuard(MAX_PACKET_BYTES)
+    conn.on('data', (chunk: Buffer) => {
+      if (guard.feed(chunk)) return
+      stats.oversizedPackets++
+      log.warn({ remote, limit: MAX_PACKET_BYTES }, 'oversized MQTT packet; connection dropped')
+      conn.destroy()
+    })
+  }
+  const tls: TlsFiles | undefined = cfg.tls ? { cert: readFileSync(cfg.tls.cert), key: readFileSync(cfg.tls.key) } : undefined
+  const listeners: Listener[] = []
+  try {
+    listeners.push(await listenTcp({ host: cfg.host, port: cfg.mqttPort, tls, maxFrameBytes: MAX_PACKET_BYTES }, handle))
+    listeners.push(await listenWebSocket({ host: cfg.host, port: cfg.wsPort, tls, maxFrameBytes: MAX_PACKET_BYTES }, handle))
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()))
+    await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    throw err
+  }
+  const [tcp, ws] = listeners as [Listener, Listener]
+
+  await publish(topics.edgeStatus(site.id), { v: 1, online: true } satisfies StatusMessage, true)
+  await publishDeviceConfigs()
+  log.info({ mqtt: tcp.port, ws: ws.port, tls: Boolean(tls) }, 'broker listening')
+
+  return {
+    ports: { mqtt: tcp.port, ws: ws.port },
+    stats,
+    connectedClients: () => aedes.connectedClients,
+    async stop() {
+      if (stopping) return
+      stopping = true
+      stopDutyListener()
+      await publish(topics.edgeStatus(site.id), { v: 1, online: false } satisfies StatusMessage, true)
+      await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      await Promise.all(listeners.map((l) => l.close()))
+      log.info({}, 'broker stopped')
+    },
+  }
+}
