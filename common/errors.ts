@@ -29,6 +29,7 @@ export const ERRORS = {
   HUB_DB_UNAVAILABLE: 'the database did not accept the write; retry later',
   HUB_OVERLOADED: 'too many writes in progress; retry later',
   HUB_NOT_FOUND: 'no such endpoint',
+  HUB_INTERNAL: 'the hub failed unexpectedly; retry later',
   HUB_CONFIG_INVALID: 'hub configuration is invalid',
   HUB_ALERT_NOT_FOUND: 'no alert with this id',
   HUB_ALERT_ACK_INVALID: 'the alert cannot be acknowledged this way',
