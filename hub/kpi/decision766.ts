@@ -34,7 +34,7 @@ export function satisfaction766(rated: number, dissatisfied: number): Satisfacti
   const ok = rated - dissatisfied
   if (rated === 0) return { rated, notDissatisfied: 0, rate: null, points: null }
   const { maxPoints, fullRateTenths } = DECISION_766
-  // Integer comparison: 0.9 is not exact in binary, and 27/30 must score full points.
+  // Compared in integers, so the 90 % boundary never depends on floating-point rounding.
   const full = ok * 10 >= rated * fullRateTenths
   return {
     rated,
