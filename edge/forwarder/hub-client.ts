@@ -1,0 +1,72 @@
+/**
+ * HTTP(S) client for the hub's edge API. One keep-alive agent, the hub's CA
+ * for verification, a deadline per request and an abort signal so stop()
+ * can cancel a request cleanly.
+ */
+import { readFileSync } from 'node:fs'
+import http, { type IncomingHttpHeaders } from 'node:http'
+import https from 'node:https'
+
+export interface HubResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  /** Parsed JSON, or null if the body was empty or not JSON. */
+  body: unknown
+}
+
+export interface HubClient {
+  postBatch(body: string, signal: AbortSignal): Promise<HubResponse>
+  getClock(signal: AbortSignal): Promise<HubResponse>
+  close(): void
+}
+
+export interface HubClientOptions {
+  url: string
+  token: string
+  /** PEM file of the CA that signed the hub's certificate; without it the system CAs are used. */
+  caFile?: string
+  timeoutMs: number
+}
+
+export function createHubClient(opts: HubClientOptions): HubClient {
+  const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`)
+  const secure = base.protocol === 'https:'
+  const ca = opts.caFile ? readFileSync(opts.caFile) : undefined
+  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 2, ca }) : new http.Agent({ keepAlive: true, maxSockets: 2 })
+  const auth = `Bearer ${opts.token}`
+
+  function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: string): Promise<HubResponse> {
+    const target = new URL(path, base)
+    const headers: http.OutgoingHttpHeaders = { authorization: auth, accept: 'application/json' }
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json'
+      headers['content-length'] = Buffer.byteLength(body)
+    }
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)])
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(target, { method, agent, headers, signal: deadline }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('error', reject)
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let parsed: unknown = null
+          try {
+            parsed = text ? JSON.parse(text) : null
+          } catch {
+            parsed = null
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed })
+        })
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+  }
+
+  return {
+    postBatch: (body, signal) => request('POST', 'v1/batches', signal, body),
+    getClock: (signal) => request('GET', 'v1/clock', signal),
+    close: () => agent.destroy(),
+  }
+}

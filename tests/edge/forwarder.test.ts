@@ -1,0 +1,246 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createSystemClock, type SystemClock } from '../../edge/clock/system-clock.js'
+import { createForwarder, type Forwarder, type ForwarderOptions } from '../../edge/forwarder/forwarder.js'
+import { createHubClient } from '../../edge/forwarder/hub-client.js'
+import { openOutbox } from '../../edge/outbox/leveldb-outbox.js'
+import type { ForwardableOutbox } from '../../edge/outbox/types.js'
+import { makeTestPki, type TestPki } from '../support/certs.js'
+import { FakeHub } from './forwarder-hub.js'
+import { T0, heartbeat, rating, silentLog, syncedStamp, tempDir, unsyncedStamp } from './outbox-fixtures.js'
+
+const root = tempDir('forwarder')
+let pki: TestPki
+const TOKEN = 'edge-token-0123456789abcdef'
+
+beforeAll(() => {
+  pki = makeTestPki(join(root, 'pki'))
+})
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+interface Rig {
+  hub: FakeHub
+  outbox: ForwardableOutbox
+  forwarder: Forwarder
+  clock: SystemClock
+  dir: string
+  url: string
+}
+const rigs: Rig[] = []
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.forwarder.stop()
+    await r.outbox.close()
+    await r.hub.stop()
+  }
+})
+
+let n = 0
+async function rig(over: Partial<ForwarderOptions> = {}, dir = join(root, `outbox-${n++}`)): Promise<Rig> {
+  const hub = new FakeHub()
+  const url = await hub.start(pki)
+  const outbox = await openOutbox({ dir, commitWindowMs: 1, maxBytes: 1e9, minFreeBytes: 0, dedupDays: 30, log: silentLog, now: Date.now })
+  const bootFile = join(root, `boot-${n++}`)
+  writeFileSync(bootFile, 'boot-now\n')
+  let mono = 1_000_000
+  const clock = createSystemClock({ log: silentLog, bootIdPath: bootFile, syncedFlagPath: join(root, 'no-such-flag'), mono: () => (mono += 1), wall: () => T0 })
+  const forwarder = createForwarder({
+    outbox, clock, hub: createHubClient({ url, token: TOKEN, caFile: pki.caCert, timeoutMs: 5000 }), site: 'ttpvhcc-ct',
+    batchSize: 100, backoffMinMs: 10, backoffMaxMs: 200, log: silentLog, ...over,
+  })
+  const r = { hub, outbox, forwarder, clock, dir, url }
+  rigs.push(r)
+  return r
+}
+
+/** Polls until `cond` holds; bounded in time. */
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+async function fill(outbox: ForwardableOutbox, count: number, from = 0): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) => outbox.append(rating(from + i), syncedStamp(T0 + from + i), `kiosk-1:${from + i}`)))
+}
+
+describe('forwarder delivery', () => {
+  it('posts final records over verified TLS with the token, and deletes them after 200', async () => {
+    const r = await rig()
+    await fill(r.outbox, 250)
+    r.forwarder.start()
+    await until(() => r.forwarder.status().delivered === 250)
+    expect(r.outbox.stats().depth).toBe(0)
+    expect(r.hub.acceptedSeqs()).toEqual(Array.from({ length: 250 }, (_, i) => i))
+    expect(r.hub.duplicates()).toEqual([])
+    const first = r.hub.batches[0]!
+    expect(first.auth).toBe(`Bearer ${TOKEN}`)
+    expect(first.body).toMatchObject({ v: 1, site: 'ttpvhcc-ct' })
+    expect(first.body.records.length).toBeLessThanOrEqual(100)
+    expect(first.body.records[3]).toEqual({ ...rating(3), seq: 3, t: T0 + 3, clock: 'synced' })
+    expect(r.forwarder.status()).toMatchObject({ consecutiveFailures: 0, lastErrorCode: null, delivered: 250, inFlight: 0 })
+    expect(r.forwarder.status().lastSuccessAt).not.toBeNull()
+  })
+
+  it('wakes on new appends instead of polling', async () => {
+    const r = await rig()
+    r.forwarder.start()
+    await new Promise((res) => setTimeout(res, 50))
+    const latencies: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now()
+      await r.outbox.append(rating(i), syncedStamp(T0), `k:${i}`)
+      await until(() => r.hub.accepted.has(i), 2000)
+      latencies.push(performance.now() - t)
+    }
+    latencies.sort((a, b) => a - b)
+    expect(latencies[10]!).toBeLessThan(100)
+  })
+
+  it('moves records the hub rejects by index to dead letters and deletes the rest', async () => {
+    const r = await rig()
+    r.hub.onBatch = (b) => ({ status: 200, body: { rejected: b.body.records.flatMap((rec, index) => (rec.seq === 4 ? [{ index, code: 'HUB_RECORD_INVALID', message: 'bad' }] : [])) } })
+    await fill(r.outbox, 10)
+    r.forwarder.start()
+    await until(() => r.outbox.stats().depth === 0)
+    expect(r.outbox.stats().deadLetters).toBe(1)
+    expect(r.hub.acceptedSeqs()).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9])
+    expect(r.forwarder.status().deadLettered).toBe(1)
+  })
+
+  it('splits a batch the hub refuses with 400 down to the one bad record', async () => {
+    const r = await rig()
+    r.hub.onBatch = (b) => (b.body.records.some((rec) => rec.seq === 13) ? { status: 400, body: { error: { code: 'HUB_RECORD_INVALID' } } } : { status: 200 })
+    await fill(r.outbox, 40)
+    r.forwarder.start()
+    await until(() => r.outbox.stats().depth === 0)
+    expect(r.outbox.stats().deadLetters).toBe(1)
+    expect(r.hub.acceptedSeqs()).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((s) => s !== 13))
+    expect(r.hub.duplicates()).toEqual([])
+    // log2(40) rounds of halving, not one request per record.
+    expect(r.hub.batches.length).toBeLessThan(15)
+  })
+
+  it('halves the batch size on 413', async () => {
+    const r = await rig()
+    r.hub.onBatch = (b) => (b.body.records.length > 20 ? { status: 413, body: { error: { code: 'HUB_BODY_TOO_LARGE' } } } : { status: 200 })
+    await fill(r.outbox, 150)
+    r.forwarder.start()
+    await until(() => r.outbox.stats().depth === 0)
+    expect(r.forwarder.status().batchSize).toBeLessThanOrEqual(20)
+    expect(r.hub.acceptedSeqs()).toHaveLength(150)
+    expect(r.outbox.stats().deadLetters).toBe(0)
+  })
+})
+
+describe('forwarder when the hub is not available', () => {
+  it('honours 503 Retry-After', async () => {
+    const r = await rig()
+    let calls = 0
+    r.hub.onBatch = () => (++calls === 1 ? { status: 503, headers: { 'retry-after': '1' }, body: { error: { code: 'HUB_OVERLOADED' } } } : { status: 200 })
+    await fill(r.outbox, 5)
+    r.forwarder.start()
+    await until(() => r.forwarder.status().lastErrorCode !== null)
+    const s = r.forwarder.status()
+    expect(s).toMatchObject({ lastErrorCode: 'HUB_OVERLOADED', consecutiveFailures: 1 })
+    expect(s.nextAttemptAt! - Date.now()).toBeGreaterThan(800)
+    expect(r.outbox.stats().depth).toBe(5)
+    await until(() => r.outbox.stats().depth === 0, 5000)
+    const [a, b] = r.hub.batches
+    expect(b!.at - a!.at).toBeGreaterThanOrEqual(990)
+  })
+
+  it('backs off with growing delays on 500, keeping everything', async () => {
+    const r = await rig({ random: () => 1, backoffMinMs: 40, backoffMaxMs: 10_000 })
+    r.hub.onBatch = () => (r.hub.batches.length <= 4 ? { status: 500 } : { status: 200 })
+    await fill(r.outbox, 5)
+    r.forwarder.start()
+    await until(() => r.outbox.stats().depth === 0, 5000)
+    const at = r.hub.batches.map((b) => b.at)
+    const gaps = at.slice(1).map((t, i) => t - at[i]!)
+    // random = 1 takes the top of each window: 40, 80, 160, 320 ms.
+    ;[40, 80, 160, 320].forEach((want, i) => expect(gaps[i]!).toBeGreaterThanOrEqual(want - 5))
+    expect(gaps[3]!).toBeLessThan(320 + 300)
+  })
+
+  it('logs auth failures, waits the maximum and keeps the records', async () => {
+    const r = await rig({ backoffMaxMs: 30_000 })
+    r.hub.onBatch = () => ({ status: 401, body: { error: { code: 'HUB_AUTH_FAILED' } } })
+    await fill(r.outbox, 3)
+    r.forwarder.start()
+    await until(() => r.forwarder.status().lastErrorCode !== null)
+    const s = r.forwarder.status()
+    expect(s.lastErrorCode).toBe('HUB_AUTH_FAILED')
+    expect(s.nextAttemptAt! - Date.now()).toBeGreaterThan(29_000)
+    expect(r.outbox.stats().depth).toBe(3)
+  })
+
+  it('delivers everything exactly once after the hub was down and came back', async () => {
+    const r = await rig({ backoffMinMs: 10, backoffMaxMs: 50 })
+    let down = true
+    r.hub.onBatch = () => (down ? 'drop' : { status: 200 })
+    r.forwarder.start()
+    await fill(r.outbox, 300)
+    await until(() => r.forwarder.status().consecutiveFailures >= 3)
+    expect(r.forwarder.status().lastErrorCode).toBe('EDGE_HUB_UNREACHABLE')
+    await fill(r.outbox, 200, 300)
+    down = false
+    await until(() => r.outbox.stats().depth === 0)
+    expect(r.hub.acceptedSeqs()).toEqual(Array.from({ length: 500 }, (_, i) => i))
+    expect(r.hub.duplicates()).toEqual([])
+    expect(r.forwarder.status().consecutiveFailures).toBe(0)
+  })
+
+  it('stop() aborts a request in flight; a new forwarder on the reopened outbox resumes', async () => {
+    const r = await rig()
+    let hang = false
+    r.hub.onBatch = () => (hang ? 'hang' : { status: 200 })
+    await fill(r.outbox, 50)
+    r.forwarder.start()
+    await until(() => r.outbox.stats().depth === 0)
+    hang = true
+    await fill(r.outbox, 250, 50)
+    await until(() => r.forwarder.status().inFlight > 0)
+    const t = performance.now()
+    await r.forwarder.stop()
+    expect(performance.now() - t).toBeLessThan(1000)
+    expect(r.outbox.stats().depth).toBe(250)
+    await r.outbox.close()
+    rigs.splice(rigs.indexOf(r), 1)
+    await r.hub.stop()
+
+    const again = await rig({}, r.dir)
+    again.forwarder.start()
+    await until(() => again.outbox.stats().depth === 0)
+    expect(again.hub.acceptedSeqs()).toEqual(Array.from({ length: 250 }, (_, i) => 50 + i))
+  })
+})
+
+describe('forwarder and clock', () => {
+  it('fixes unsynced times before the first send, so retries carry the same times', async () => {
+    const r = await rig()
+    const serverTime = T0 + 3_600_000
+    r.hub.serverTime = () => serverTime
+    r.hub.onBatch = () => (r.hub.batches.length === 1 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 200 })
+    const boot = r.clock.model().boot
+    await r.outbox.append(rating(1), unsyncedStamp(T0, 500_000, boot), 'a')
+    await r.outbox.append(rating(2), unsyncedStamp(T0 - 99, 40, 'boot-before'), 'b')
+    await r.outbox.append(heartbeat(3), syncedStamp(T0 + 7))
+    r.forwarder.start()
+    await until(() => r.outbox.stats().depth === 0)
+    expect(r.hub.clockCalls).toBe(1)
+    const [first, second] = r.hub.batches
+    expect(second!.body.records).toEqual(first!.body.records)
+    const bySeq = new Map(second!.body.records.map((rec) => [rec.seq, rec]))
+    const mapped = bySeq.get(0)!
+    expect(mapped.clock).toBe('corrected')
+    // Mono 500,000 on a clock mapped a few ms after mono 1,000,000 ≈ serverTime.
+    expect(Math.abs(mapped.t - (serverTime - 500_000))).toBeLessThan(20)
+    expect(bySeq.get(1)).toMatchObject({ t: T0 - 99, clock: 'unsynced' })
+    expect(bySeq.get(2)).toMatchObject({ t: T0 + 7, clock: 'synced' })
+  })
+})
