@@ -5,7 +5,7 @@
  */
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { Aedes } from 'aedes'
+import { Aedes, type ConnectPacket } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 
 export interface Received {
@@ -21,6 +21,8 @@ export interface TestBroker {
   mqttUrl: string
   wsUrl: string
   received: Received[]
+  /** Every CONNECT packet, to check session, keepalive and last-will settings. */
+  connects: ConnectPacket[]
   close(): Promise<void>
 }
 
@@ -29,11 +31,16 @@ export type Credentials = Record<string, string> | ((username: string, password:
 
 export async function startTestBroker(credentials: Credentials): Promise<TestBroker> {
   const received: Received[] = []
+  const connects: ConnectPacket[] = []
   const check =
     typeof credentials === 'function'
       ? credentials
       : (username: string, password: Buffer | undefined) => credentials[username] !== undefined && password?.toString('utf8') === credentials[username]
   const broker = await Aedes.createBroker({
+    preConnect: (client, packet, callback) => {
+      connects.push(packet)
+      callback(null, true)
+    },
     authenticate: (client, username, password, done) => {
       if (username !== undefined && check(username, password)) return done(null, true)
       const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const })
@@ -62,6 +69,7 @@ export async function startTestBroker(credentials: Credentials): Promise<TestBro
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
     received,
+    connects,
     async close() {
       for (const c of wss.clients) c.terminate()
       await new Promise<void>((r) => broker.close(() => r()))

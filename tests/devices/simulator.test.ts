@@ -93,6 +93,12 @@ describe('counter simulator against a real aedes broker', () => {
       [true, 1, false],
     ])
     expect(await retained(topics.status(SITE, 'q03', 'kiosk-c'))).toEqual({ v: 1, online: false, kind: 'kiosk' })
+
+    // docs/button-box.md: stable client id, persistent session, 30 s keepalive, retained offline last-will.
+    const connect = broker.connects.find((c) => c.username === 'btn-a')
+    expect(connect).toMatchObject({ clientId: 'btn-a', clean: false, keepalive: 30, protocolVersion: 4 })
+    expect(connect?.will).toMatchObject({ topic: topics.status(SITE, 'q01', 'btn-a'), qos: 1, retain: true })
+    expect(JSON.parse(Buffer.from(connect?.will?.payload ?? '').toString('utf8'))).toEqual({ v: 1, online: false })
   })
 
   it('works over WebSocket too', async () => {
