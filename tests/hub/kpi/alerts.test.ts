@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MotcuaError } from '../../../common/errors.js'
+import { cameraHealth } from '../../../hub/kpi/alerts/camera.js'
 import { detectCameraProblems, detectDissatisfiedRuns, detectLowIndex } from '../../../hub/kpi/alerts/detect.js'
 import { acknowledgeAlert, evaluateAlerts, reconcileAlerts, type AlertSnapshot } from '../../../hub/kpi/alerts/state.js'
 import { DEFAULT_ALERT_THRESHOLDS as T, EMPTY_ALERT_STATE, type AlertState } from '../../../hub/kpi/alerts/types.js'
@@ -199,5 +200,33 @@ describe('acknowledgement and alert life cycle', () => {
     const r = reconcileAlerts(s0, [], now + MIN, { kinds: ['edge_silent', 'edge_backlog'] })
     expect(r.cleared).toEqual([])
     expect(r.state.alerts[0]!.clearedAt).toBeNull()
+  })
+})
+
+describe('camera health from its records', () => {
+  const status = (local: string, state: 'online' | 'offline' | 'no_stream' | 'auth_failed' | 'clock_skew') =>
+    ({ kind: 'camera_status', t: vn(local), state }) as const
+  const tamper = (local: string, state: boolean) => ({ kind: 'camera_event', t: vn(local), event: 'tamper', state }) as const
+
+  it('an outage runs from its first down state, whatever the reason changes to', () => {
+    const h = cameraHealth('ct-center', 'cam-01', [
+      status('2026-11-21T09:20', 'auth_failed'),
+      status('2026-11-21T08:00', 'online'),
+      status('2026-11-21T09:00', 'offline'),
+      status('2026-11-21T09:10', 'no_stream'),
+    ])
+    expect(h).toEqual({ site: 'ct-center', camera: 'cam-01', offlineSince: vn('2026-11-21T09:00'), tamperedSince: null })
+  })
+
+  it('online or clock skew ends an outage; tamper off ends tampering; motion is ignored', () => {
+    const h = cameraHealth('ct-center', 'cam-01', [
+      status('2026-11-21T09:00', 'offline'),
+      status('2026-11-21T09:30', 'clock_skew'),
+      tamper('2026-11-21T09:40', true),
+      tamper('2026-11-21T09:41', true),
+      { kind: 'camera_event', t: vn('2026-11-21T09:42'), event: 'motion', state: true },
+    ])
+    expect(h).toMatchObject({ offlineSince: null, tamperedSince: vn('2026-11-21T09:40') })
+    expect(cameraHealth('s', 'c', [tamper('2026-11-21T09:40', true), tamper('2026-11-21T09:50', false)]).tamperedSince).toBeNull()
   })
 })
