@@ -1,0 +1,219 @@
+/**
+ * The kiosk page's one wiring file: reads the env the edge wrote into the
+ * page, opens the pending store and the MQTT link, and runs the citizen flow.
+ */
+import { topics } from '../../../protocol/topics.js'
+import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from '../env.js'
+import { h, onLongPress } from './dom.js'
+import { parseConfig, parseErrorReply, parsePromptTicket, type KioskConfig } from './downlink.js'
+import { initialFlow, promptedTicket, step, type FlowEvent, type FlowState } from './flow.js'
+import type { Lang } from './i18n.js'
+import { loadSecret, saveSecret, takeSecretFromFragment } from './identity.js'
+import { openLink, type Link } from './link.js'
+import { newEventId, ratingPayload, signInPayload, signOutPayload } from './messages.js'
+import { bootScreen, header, screen, type ViewActions } from './render.js'
+import { PendingSender } from './sender.js'
+import { StaffPanel, setupScreen } from './staff.js'
+import { openPendingStore } from './store.js'
+
+const STAFF_HOLD_MS = 3000
+
+const env = JSON.parse(document.getElementById(KIOSK_ENV_ELEMENT_ID)?.textContent ?? '{}') as KioskEnv
+const app = document.getElementById('app') as HTMLElement
+const now = () => Date.now()
+const configKey = `motcua.kiosk.${env.device}.config`
+const ratedKey = `motcua.kiosk.${env.device}.rated`
+
+function readJson<T>(key: string): T | null {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null') as T | null
+  } catch {
+    return null
+  }
+}
+
+// A cached config lets a reloaded tablet take ratings even while the edge broker is down.
+let config: KioskConfig | null = parseConfig(localStorage.getItem(configKey) ?? '')
+let flow: FlowState = initialFlow(readJson<string[]>(ratedKey) ?? [])
+let lang: Lang = 'vi'
+let lastSubmitted: string | null = null
+let acked = false
+let linkUp = false
+let problem = ''
+let link: Link | null = null
+let screenTimer: ReturnType<typeof setTimeout> | null = null
+
+const dot = h('div', { class: 'dot', id: 'link-dot', 'aria-hidden': 'true' })
+const panel = new StaffPanel(document.body, {
+  config: () => config,
+  signIn: (officer, pin) => publishOfficer((id) => signInPayload(id, now(), officer, pin)),
+  signOut: () => publishOfficer((id) => signOutPayload(id, now())),
+  diagnostics: () => [
+    ['device', env.device],
+    ['site / counter', `${env.site} / ${env.counter ?? '?'}`],
+    ['broker', brokerUrl()],
+    ['link', linkUp ? 'up' : 'down'],
+    ['last problem', problem || '—'],
+    ['unsent ratings', String(sender.depth())],
+    ['store', storeKind],
+    ['version', env.fw],
+  ],
+  saveSecret: (secret) => {
+    saveSecret(env.device, secret, localStorage)
+    location.reload()
+  },
+  now,
+})
+
+function brokerUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname
+  return `${scheme}://${host}:${env.wsPort}${env.wsPath}`
+}
+
+/** Officer messages carry a PIN: sent only while connected, never stored. */
+function publishOfficer(build: (id: string) => object): string | null {
+  if (!link || !linkUp || !env.counter) return null
+  const id = newEventId()
+  link.publish(topics.officer(env.site, env.counter), JSON.stringify(build(id)), () => undefined)
+  return id
+}
+
+const actions: ViewActions = {
+  press: (level) => {
+    performance.mark('kiosk-press')
+    dispatch({ type: 'press', level, now: now() })
+  },
+  toggle: (reason) => dispatch({ type: 'toggle', reason }),
+  send: () => dispatch({ type: 'send' }),
+  skip: () => dispatch({ type: 'skip' }),
+  switchLang: () => {
+    lang = lang === 'vi' ? 'en' : 'vi'
+    draw()
+  },
+}
+
+function dispatch(ev: FlowEvent): void {
+  if (!config) return
+  const before = flow.screen.name
+  const out = step(flow, ev, { scale: config.scale, hasReasons: config.reasons.length > 0, promptTtlMs: env.promptTtlMs })
+  flow = out.state
+  if (out.submit && env.counter) {
+    const id = newEventId()
+    lastSubmitted = id
+    acked = false
+    const payload = ratingPayload(id, now(), { scale: config.scale, ...out.submit })
+    void sender.add({ id, topic: topics.rating(env.site, env.counter), payload: JSON.stringify(payload), createdAt: now() })
+    localStorage.setItem(ratedKey, JSON.stringify(flow.rated))
+  }
+  const entered = flow.screen.name !== before
+  // The next citizen starts in Vietnamese whatever the last one chose.
+  if (entered && flow.screen.name === 'start') lang = 'vi'
+  if (entered || ev.type === 'toggle') armTimer()
+  // Redraw when an invitation expires, so a stale ticket is not shown.
+  if (ev.type === 'prompt') setTimeout(draw, env.promptTtlMs + 50)
+  draw()
+}
+
+/** Reason chips wait `idleMs` after the last touch; the thank-you stays `thanksMs`. */
+function armTimer(): void {
+  const name = flow.screen.name
+  if (screenTimer) clearTimeout(screenTimer)
+  screenTimer = null
+  const ms = name === 'reasons' ? env.idleMs : name === 'thanks' ? env.thanksMs : 0
+  if (ms > 0) screenTimer = setTimeout(() => dispatch({ type: 'idle' }), ms)
+}
+
+function draw(): void {
+  document.documentElement.lang = lang
+  if (!env.counter || !loadSecret(env.device, localStorage)) {
+    document.body.dataset.screen = 'setup'
+    app.replaceChildren(setupScreen(env.counter !== null, panelSave), dot)
+    return
+  }
+  if (!config) {
+    document.body.dataset.screen = 'boot'
+    app.replaceChildren(bootScreen(lang), dot)
+    return
+  }
+  document.body.dataset.screen = flow.screen.name
+  const ticket = promptedTicket(flow, now(), env.promptTtlMs)
+  const top = header({ config, flow, lang, ticket, acked }, actions)
+  const counterName = top.querySelector<HTMLElement>('#counter-name')
+  if (counterName) onLongPress(counterName, STAFF_HOLD_MS, () => panel.open())
+  app.replaceChildren(top, screen({ config, flow, lang, ticket, acked }, actions), dot)
+}
+
+function panelSave(secret: string): void {
+  saveSecret(env.device, secret, localStorage)
+  location.reload()
+}
+
+function setLink(up: boolean): void {
+  linkUp = up
+  document.body.dataset.link = up ? 'up' : 'down'
+  dot.className = `dot ${up ? 'up' : 'down'}`
+  sender.setConnected(up)
+}
+
+function onDownlink(kind: string, text: string): void {
+  if (kind === 'config') {
+    const c = parseConfig(text)
+    if (!c) return
+    config = c
+    localStorage.setItem(configKey, JSON.stringify(c))
+    panel.onConfig(c)
+    if (!document.body.dataset.ready) {
+      document.body.dataset.ready = 'true'
+      performance.mark('kiosk-ready')
+    }
+    draw()
+  } else if (kind === 'prompt') {
+    const ticket = parsePromptTicket(text)
+    if (ticket) dispatch({ type: 'prompt', ticket, now: now() })
+  } else if (kind === 'error') {
+    const reply = parseErrorReply(text)
+    if (reply) {
+      problem = `${reply.code}${reply.id ? ` (${reply.id})` : ''}`
+      panel.onError(reply)
+    }
+  }
+}
+
+takeSecretFromFragment(env.device, location, history, localStorage)
+const store = await openPendingStore(`motcua-kiosk-${env.device}`)
+const storeKind = store.kind
+const sender = new PendingSender({
+  store,
+  now,
+  publish: (topic, payload, done) => (link ? link.publish(topic, payload, done) : done(new Error('no link'))),
+  onAcked: (id) => {
+    if (id !== lastSubmitted) return
+    performance.mark('kiosk-acked')
+    acked = true
+    if (flow.screen.name === 'thanks') draw()
+  },
+  onDepth: (depth) => (document.body.dataset.pending = String(depth)),
+})
+await sender.start()
+setLink(false)
+draw()
+
+const secret = loadSecret(env.device, localStorage)
+if (env.counter && secret) {
+  link = openLink({
+    url: brokerUrl(),
+    device: env.device,
+    secret,
+    site: env.site,
+    counter: env.counter,
+    fw: env.fw,
+    heartbeatMs: env.heartbeatMs,
+    now,
+    onUp: setLink,
+    onDownlink,
+    onProblem: (m) => (problem = m),
+  })
+  // Safety net for a PUBACK that never came: re-publish what is still stored (same ids).
+  setInterval(() => void sender.flush(), env.heartbeatMs)
+}

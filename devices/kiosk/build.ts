@@ -1,0 +1,52 @@
+/**
+ * Bundles the kiosk's browser code and stylesheet in memory with esbuild, at
+ * edge start: no build step, no generated files in the tree. Bodies are also
+ * gzipped once here, since tablets on a busy site Wi-Fi fetch them often.
+ */
+import { createHash } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+export interface KioskAsset {
+  body: Buffer
+  gzip: Buffer
+  type: string
+  etag: string
+}
+
+/** URL path (under /kiosk/) → asset. */
+export type KioskAssets = Map<string, KioskAsset>
+
+export const KIOSK_JS = '/kiosk/kiosk.js'
+export const KIOSK_CSS = '/kiosk/kiosk.css'
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+
+export function asset(body: Buffer, type: string): KioskAsset {
+  return { body, gzip: gzipSync(body), type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }
+}
+
+export async function buildKioskAssets(): Promise<KioskAssets> {
+  const result = await build({
+    entryPoints: { kiosk: here('./browser/main.ts'), 'kiosk-css': here('./browser/kiosk.css') },
+    bundle: true,
+    write: false,
+    outdir: '/kiosk-out',
+    format: 'esm',
+    platform: 'browser',
+    // Chrome 89 brought top-level await; Android tablets in the field run WebView versions well past it.
+    target: ['chrome89', 'safari15'],
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  })
+  const assets: KioskAssets = new Map()
+  for (const f of result.outputFiles) {
+    if (f.path.endsWith('kiosk.js')) assets.set(KIOSK_JS, asset(Buffer.from(f.contents), 'text/javascript; charset=utf-8'))
+    else if (f.path.endsWith('kiosk-css.css')) assets.set(KIOSK_CSS, asset(Buffer.from(f.contents), 'text/css; charset=utf-8'))
+  }
+  if (!assets.has(KIOSK_JS) || !assets.has(KIOSK_CSS)) throw new Error('kiosk bundle is missing its script or stylesheet')
+  return assets
+}

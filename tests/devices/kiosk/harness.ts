@@ -1,0 +1,101 @@
+/** Starts what a kiosk page needs in a test: its HTTP handler on a free port, a test edge and Chromium. */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { chromium, type Browser } from 'playwright-core'
+import type { DeviceConfigMessage } from '../../../protocol/messages.js'
+import { SCALES, type ScaleSize } from '../../../protocol/scales.js'
+import { buildKioskAssets, type KioskAssets } from '../../../devices/kiosk/build.js'
+import { createKioskHandler, type KioskHandlerOptions } from '../../../devices/kiosk/handler.js'
+import { TestEdge } from './edge.js'
+
+export const SITE = 'ct-center'
+export const COUNTER = 'q01'
+export const DEVICE = 'kiosk-q01'
+export const SECRET = 'kiosk-secret-0123456789abcdef'
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+}
+
+export function siteConfig(scale: ScaleSize, extra: Partial<DeviceConfigMessage> = {}): DeviceConfigMessage {
+  return {
+    v: 1,
+    site: { id: SITE, name: 'Trung tâm Phục vụ hành chính công TP. Cần Thơ' },
+    counter: { id: COUNTER, name: 'Quầy số 1' },
+    department: { id: 'tu-phap', name: 'Sở Tư pháp' },
+    scale,
+    labels: SCALES[scale].map((l) => ({ vi: l.vi, en: l.en })),
+    reasons: [
+      { id: 'wait', vi: 'Thời gian chờ lâu', en: 'Long wait' },
+      { id: 'attitude', vi: 'Thái độ phục vụ', en: 'Attitude' },
+      { id: 'guidance', vi: 'Hướng dẫn chưa rõ', en: 'Unclear guidance' },
+      { id: 'documents', vi: 'Thiếu giấy tờ', en: 'Missing documents' },
+    ],
+    officer: { id: 'nguyen-van-an', name: 'Nguyễn Văn An' },
+    officers: [
+      { id: 'nguyen-van-an', name: 'Nguyễn Văn An' },
+      { id: 'tran-thi-binh', name: 'Trần Thị Bình' },
+    ],
+    ...extra,
+  }
+}
+
+let assets: Promise<KioskAssets> | null = null
+
+export interface KioskSite {
+  edge: TestEdge
+  http: Server
+  /** Page URL with the secret handed over in the fragment. */
+  url: string
+  close(): Promise<void>
+}
+
+export async function startKioskSite(
+  config: DeviceConfigMessage,
+  opts: Partial<Omit<KioskHandlerOptions, 'assets' | 'site' | 'counterOf' | 'wsPort'>> = {},
+): Promise<KioskSite> {
+  assets ??= buildKioskAssets()
+  const edge = new TestEdge({ site: SITE, counter: COUNTER, device: DEVICE, secret: SECRET, config, pins: { 'tran-thi-binh': '2468' } })
+  await edge.start()
+  const handler = createKioskHandler({
+    assets: await assets,
+    site: SITE,
+    counterOf: (d) => (d === DEVICE ? COUNTER : null),
+    wsPort: edge.port,
+    thanksMs: 1000,
+    ...opts,
+  })
+  const http = createServer((req, res) => {
+    if (!handler(req, res)) res.writeHead(404).end()
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()))
+  const port = (http.address() as AddressInfo).port
+  return {
+    edge,
+    http,
+    url: `http://127.0.0.1:${port}/kiosk/?device=${DEVICE}#secret=${SECRET}`,
+    async close() {
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await edge.stop()
+    },
+  }
+}
+
+/** Polls `check` every 50 ms until it returns true or `ms` passes. */
+export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The kiosk page in headless Chromium against a real aedes broker over
+ * WebSocket: what a citizen presses is what reaches the broker, exactly once.
+ */
+process.env.LOG_LEVEL ??= 'silent'
+import { mkdirSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { SCALES } from '../../../protocol/scales.js'
+import { topics } from '../../../protocol/topics.js'
+import { COUNTER, DEVICE, SITE, launchChromium, siteConfig, startKioskSite, until, type KioskSite } from './harness.js'
+
+const ARTIFACTS = 'test-artifacts/kiosk'
+const PORTRAIT = { width: 800, height: 1280 }
+const LANDSCAPE = { width: 1280, height: 800 }
+
+let browser: Browser
+const open: { site?: KioskSite; context?: BrowserContext } = {}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  browser = await launchChromium()
+})
+afterEach(async () => {
+  await open.context?.close()
+  await open.site?.close()
+  open.context = open.site = undefined
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+async function kiosk(site: KioskSite, viewport = LANDSCAPE): Promise<Page> {
+  open.context = await browser.newContext({ viewport, locale: 'vi-VN' })
+  const page = await open.context.newPage()
+  await page.goto(site.url)
+  await page.waitForSelector('body[data-ready="true"][data-link="up"]', { timeout: 10_000 })
+  return page
+}
+
+async function backToStart(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-screen="start"]', { timeout: 5000 })
+}
+
+describe('kiosk page', () => {
+  it('sends exactly one rating per press on a 4-level scale, with the right level and scale', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    const page = await kiosk(site)
+    expect(await page.locator('button.level').count()).toBe(4)
+    await page.screenshot({ path: `${ARTIFACTS}/start-landscape.png` })
+    for (const level of [1, 2, 3, 4]) {
+      await page.click(`button.level[data-level="${level}"]`)
+      if (level === 4) await page.click('#skip')
+      await page.waitForSelector('.ack[data-acked="true"]')
+      await backToStart(page)
+    }
+    const ratings = site.edge.ratings()
+    expect(ratings.map((r) => r.level)).toEqual([1, 2, 3, 4])
+    expect(ratings.every((r) => r.scale === 4 && r.ticket === undefined && r.reasons === undefined)).toBe(true)
+    expect(new Set(ratings.map((r) => r.id)).size).toBe(4)
+    const topic = topics.rating(SITE, COUNTER)
+    expect(site.edge.received.filter((r) => r.topic === topic).every((r) => r.qos === 1)).toBe(true)
+  })
+})
+
+describe('kiosk page, scales and reasons', () => {
+  it.each([3, 5] as const)('renders the %i-level scale with its labels, and English on request', async (scale) => {
+    const site = (open.site = await startKioskSite(siteConfig(scale)))
+    const page = await kiosk(site, PORTRAIT)
+    const labels = () => page.locator('button.level .label').allTextContents()
+    expect(await labels()).toEqual(SCALES[scale].map((l) => l.vi))
+    expect(await page.locator('button.level').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')))).toEqual(
+      SCALES[scale].map((_, i) => String(i + 1)),
+    )
+    await page.screenshot({ path: `${ARTIFACTS}/start-${scale}-portrait.png` })
+    await page.click('button.lang')
+    expect(await labels()).toEqual(SCALES[scale].map((l) => l.en))
+    expect(await page.locator('h1.question').textContent()).toBe('How satisfied are you with our service?')
+    await page.click(`button.level[data-level="1"]`)
+    await backToStart(page)
+    // The next citizen starts in Vietnamese again.
+    expect(await labels()).toEqual(SCALES[scale].map((l) => l.vi))
+    await until(() => site.edge.ratings().length === 1, 5000, 'the rating')
+    expect(site.edge.ratings()[0]).toMatchObject({ scale, level: 1 })
+  })
+
+  it('carries the reason chips chosen after a dissatisfied rating', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    const page = await kiosk(site, PORTRAIT)
+    await page.click('button.level[data-level="4"]')
+    await page.waitForSelector('body[data-screen="reasons"]')
+    expect(await page.locator('button.chip').count()).toBe(4)
+    await page.click('button.chip[data-reason="wait"]')
+    await page.click('button.chip[data-reason="guidance"]')
+    await page.click('button.chip[data-reason="attitude"]')
+    await page.click('button.chip[data-reason="guidance"]')
+    expect(await page.getAttribute('button.chip[data-reason="attitude"]', 'aria-pressed')).toBe('true')
+    expect(await page.getAttribute('button.chip[data-reason="guidance"]', 'aria-pressed')).toBe('false')
+    await page.screenshot({ path: `${ARTIFACTS}/reasons-portrait.png` })
+    // Nothing is sent before the citizen is done with the chips.
+    expect(site.edge.ratings()).toHaveLength(0)
+    await page.click('#send')
+    await page.waitForSelector('.ack[data-acked="true"]')
+    await page.screenshot({ path: `${ARTIFACTS}/thanks-portrait.png` })
+    expect(await page.locator('.thanks h1').textContent()).toBe('Cảm ơn quý khách!')
+    expect(site.edge.ratings()).toEqual([expect.objectContaining({ scale: 4, level: 4, reasons: ['wait', 'attitude'] })])
+    await backToStart(page)
+  })
+
+  it('sends the rating when a citizen walks away from the reason chips, and returns to the start', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(5), { idleMs: 1500 }))
+    const page = await kiosk(site)
+    await page.click('button.level[data-level="5"]')
+    await page.waitForSelector('body[data-screen="reasons"]')
+    await page.screenshot({ path: `${ARTIFACTS}/reasons-landscape.png` })
+    await page.click('button.chip[data-reason="documents"]')
+    await until(() => site.edge.ratings().length === 1, 5000, 'the rating of a citizen who left')
+    expect(site.edge.ratings()[0]).toMatchObject({ scale: 5, level: 5, reasons: ['documents'] })
+    await backToStart(page)
+  })
+
+  it('"Bỏ qua" sends the dissatisfied rating without reasons', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(3)))
+    const page = await kiosk(site)
+    await page.click('button.level[data-level="3"]')
+    await page.click('button.chip[data-reason="wait"]')
+    await page.click('#skip')
+    await until(() => site.edge.ratings().length === 1, 5000, 'the rating')
+    expect(site.edge.ratings()[0]).toEqual(expect.objectContaining({ scale: 3, level: 3 }))
+    expect(site.edge.ratings()[0]?.reasons).toBeUndefined()
+  })
+})
+
+describe('kiosk page, offline', () => {
+  it('keeps a press made while the broker is down and delivers it once when the broker returns', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    const page = await kiosk(site)
+    await site.edge.stop()
+    await page.waitForSelector('body[data-link="down"]')
+    await page.click('button.level[data-level="2"]')
+    await page.waitForSelector('body[data-screen="thanks"][data-pending="1"]')
+    // The citizen sees a normal thank-you: no error, no warning, no tick.
+    const text = (await page.locator('body').innerText()).toLowerCase()
+    expect(text).toContain('cảm ơn quý khách!')
+    for (const word of ['lỗi', 'error', 'kết nối', 'offline']) expect(text).not.toContain(word)
+    expect(await page.getAttribute('.ack', 'data-acked')).toBe('false')
+    await page.screenshot({ path: `${ARTIFACTS}/thanks-offline-landscape.png` })
+    expect(site.edge.ratings()).toHaveLength(0)
+
+    await site.edge.start()
+    await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 15_000 })
+    // Give a duplicate every chance to show up before counting.
+    await new Promise((r) => setTimeout(r, 1000))
+    const ratings = site.edge.ratings()
+    expect(ratings).toHaveLength(1)
+    expect(ratings[0]).toMatchObject({ scale: 4, level: 2 })
+  })
+
+  it('survives a reload with an unsent press in IndexedDB and sends it with the same event id', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    const page = await kiosk(site)
+    expect(page.url()).not.toContain('secret')
+    await site.edge.stop()
+    await page.waitForSelector('body[data-link="down"]')
+    await page.click('button.level[data-level="3"]')
+    await page.waitForSelector('body[data-pending="1"]')
+    const stored = await page.evaluate(
+      (db) =>
+        new Promise<string[]>((resolve, reject) => {
+          const open = indexedDB.open(db)
+          open.onerror = () => reject(open.error)
+          open.onsuccess = () => {
+            const rq = open.result.transaction('pending').objectStore('pending').getAllKeys()
+            rq.onsuccess = () => resolve(rq.result.map(String))
+            open.result.close()
+          }
+        }),
+      `motcua-kiosk-${DEVICE}`,
+    )
+    expect(stored).toHaveLength(1)
+
+    // The page server is up but the broker is not: the kiosk must come back from its cached config.
+    await page.reload()
+    await page.waitForSelector('body[data-screen="start"][data-link="down"][data-pending="1"]')
+    expect(await page.locator('button.level').count()).toBe(4)
+
+    await site.edge.start()
+    await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 15_000 })
+    await new Promise((r) => setTimeout(r, 1000))
+    const ratings = site.edge.ratings()
+    expect(ratings.map((r) => r.id)).toEqual(stored)
+    expect(ratings[0]).toMatchObject({ scale: 4, level: 3 })
+  })
+})
