@@ -1,0 +1,50 @@
+/** Prometheus metrics of one hub instance, in its own registry so several instances can share a process (tests). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type BatchOutcome =
+  | 'accepted'
+  | 'auth_failed'
+  | 'forbidden'
+  | 'invalid'
+  | 'too_large'
+  | 'db_unavailable'
+  | 'overloaded'
+
+export function createHubMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'motcua_hub_' })
+  return {
+    registry,
+    batches: new Counter({
+      name: 'motcua_hub_batches_total',
+      help: 'Batch requests by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    records: new Counter({
+      name: 'motcua_hub_records_total',
+      help: 'Records in answered batches: accepted (written) or rejected (invalid)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    unavailable: new Counter({
+      name: 'motcua_hub_unavailable_total',
+      help: '503 answers by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    writeSeconds: new Histogram({
+      name: 'motcua_hub_write_seconds',
+      help: 'Time for the database to accept one batch',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    writesInFlight: new Gauge({
+      name: 'motcua_hub_writes_in_flight',
+      help: 'Batch requests being read or written right now',
+      registers: [registry],
+    }),
+  }
+}
+
+export type HubMetrics = ReturnType<typeof createHubMetrics>

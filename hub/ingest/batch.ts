@@ -1,0 +1,40 @@
+/**
+ * Batch checks (pure): the envelope first, then each record on its own, so
+ * one bad record is reported back instead of blocking the rest of the batch
+ * (the edge keeps it as a dead letter).
+ */
+import { formatIssues } from '../../common/config.js'
+import { ERRORS } from '../../common/errors.js'
+import { batchSchema, edgeRecord, type BatchAck } from '../../protocol/records.js'
+import type { Point } from '../influx/lineProtocol.js'
+import { MAX_POINT_MS, toPoint } from '../influx/points.js'
+
+export type Envelope = { ok: true; site: string; records: unknown[] } | { ok: false; message: string }
+
+export function parseEnvelope(body: unknown): Envelope {
+  const r = batchSchema.safeParse(body)
+  if (!r.success) return { ok: false, message: formatIssues(r.error.issues).slice(0, 5).join('; ') }
+  return { ok: true, site: r.data.site, records: r.data.records }
+}
+
+export interface MappedRecords {
+  points: Point[]
+  rejected: BatchAck['rejected']
+}
+
+export function mapRecords(site: string, records: readonly unknown[]): MappedRecords {
+  const points: Point[] = []
+  const rejected: BatchAck['rejected'] = []
+  records.forEach((raw, index) => {
+    const r = edgeRecord.safeParse(raw)
+    if (!r.success) {
+      rejected.push({ index, code: 'HUB_RECORD_INVALID', message: `${ERRORS.HUB_RECORD_INVALID}: ${formatIssues(r.error.issues).join('; ')}` })
+    } else if (r.data.t > MAX_POINT_MS) {
+      // InfluxDB would refuse the whole write for one point past year 2262.
+      rejected.push({ index, code: 'HUB_RECORD_INVALID', message: `${ERRORS.HUB_RECORD_INVALID}: t: later than InfluxDB can store` })
+    } else {
+      points.push(toPoint(site, r.data))
+    }
+  })
+  return { points, rejected }
+}

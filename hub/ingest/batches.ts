@@ -1,0 +1,110 @@
+/**
+ * POST /v1/batches and GET /v1/clock. The answer to a batch is 200 only after
+ * the database accepted every valid record, so the edge may then delete them
+ * from its outbox; any doubt is a 503 and the edge sends the batch again,
+ * which is harmless because points are idempotent.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isMotcuaError } from '../../common/errors.js'
+import type { Logger } from '../../common/log.js'
+import type { BatchAck } from '../../protocol/records.js'
+import type { HubConfig } from '../config/schema.js'
+import { readBody } from '../http/body.js'
+import type { HubMetrics } from '../http/metrics.js'
+import { sendError, sendJson } from '../http/respond.js'
+import type { PointWriter } from '../influx/writer.js'
+import { createEdgeAuth } from './auth.js'
+import { mapRecords, parseEnvelope } from './batch.js'
+
+export interface IngestDeps {
+  config: HubConfig
+  writer: PointWriter
+  metrics: HubMetrics
+  log: Logger
+  now: () => number
+}
+
+export function createIngest({ config, writer, metrics, log, now }: IngestDeps) {
+  const authenticate = createEdgeAuth(config.edges)
+  const retryAfter = { 'retry-after': String(config.retryAfterS) }
+  let inFlight = 0
+
+  const unauthorized = (req: IncomingMessage, res: ServerResponse) => {
+    log.warn({ remote: req.socket.remoteAddress, path: req.url }, 'edge authentication failed')
+    sendError(res, 401, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer' })
+  }
+
+  async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const tokenSite = authenticate(req.headers.authorization)
+    if (!tokenSite) {
+      metrics.batches.inc({ outcome: 'auth_failed' })
+      return unauthorized(req, res)
+    }
+    if (inFlight >= config.maxConcurrentWrites) {
+      metrics.batches.inc({ outcome: 'overloaded' })
+      metrics.unavailable.inc({ reason: 'overloaded' })
+      return sendError(res, 503, 'HUB_OVERLOADED', undefined, retryAfter)
+    }
+    inFlight++
+    metrics.writesInFlight.set(inFlight)
+    try {
+      await ingest(tokenSite, req, res)
+    } finally {
+      inFlight--
+      metrics.writesInFlight.set(inFlight)
+    }
+  }
+
+  async function ingest(tokenSite: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: unknown
+    try {
+      body = JSON.parse((await readBody(req, config.http.maxBodyBytes)).toString('utf8'))
+    } catch (err) {
+      if (isMotcuaError(err) && err.code === 'HUB_BODY_TOO_LARGE') {
+        metrics.batches.inc({ outcome: 'too_large' })
+        return sendError(res, 413, 'HUB_BODY_TOO_LARGE', undefined, { connection: 'close' })
+      }
+      if (!isMotcuaError(err) && !(err instanceof SyntaxError)) throw err
+      metrics.batches.inc({ outcome: 'invalid' })
+      return sendError(res, 400, 'HUB_BATCH_INVALID', isMotcuaError(err) ? err.message : 'body is not JSON')
+    }
+    const envelope = parseEnvelope(body)
+    if (!envelope.ok) {
+      metrics.batches.inc({ outcome: 'invalid' })
+      return sendError(res, 400, 'HUB_BATCH_INVALID', envelope.message)
+    }
+    if (envelope.site !== tokenSite) {
+      metrics.batches.inc({ outcome: 'forbidden' })
+      log.warn({ tokenSite, batchSite: envelope.site }, 'batch for another site refused')
+      return sendError(res, 403, 'HUB_SITE_FORBIDDEN', `batch site ${envelope.site}`)
+    }
+    const { points, rejected } = mapRecords(envelope.site, envelope.records)
+    const started = performance.now()
+    try {
+      await writer.write(points)
+    } catch (err) {
+      metrics.batches.inc({ outcome: 'db_unavailable' })
+      metrics.unavailable.inc({ reason: 'db' })
+      log.warn({ err, site: envelope.site, points: points.length }, 'database write failed')
+      return sendError(res, 503, 'HUB_DB_UNAVAILABLE', undefined, retryAfter)
+    }
+    const seconds = (performance.now() - started) / 1000
+    metrics.writeSeconds.observe(seconds)
+    metrics.batches.inc({ outcome: 'accepted' })
+    metrics.records.inc({ outcome: 'accepted' }, points.length)
+    if (rejected.length) {
+      metrics.records.inc({ outcome: 'rejected' }, rejected.length)
+      log.warn({ site: envelope.site, rejected: rejected.slice(0, 3), count: rejected.length }, 'records rejected')
+    }
+    log.debug({ site: envelope.site, accepted: points.length, rejected: rejected.length, seconds }, 'batch written')
+    const ack: BatchAck = { accepted: points.length, rejected, serverTime: now() }
+    sendJson(res, 200, ack)
+  }
+
+  function clock(req: IncomingMessage, res: ServerResponse): void {
+    if (!authenticate(req.headers.authorization)) return unauthorized(req, res)
+    sendJson(res, 200, { serverTime: now() })
+  }
+
+  return { batch, clock }
+}
