@@ -1,0 +1,82 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { startCounterSim, type CounterSimOptions, type SimDevice } from '../../devices/simulator/sim.js'
+import { startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
+import { testSite } from '../support/edge-site.js'
+import { makeTestPki } from '../support/certs.js'
+
+/**
+ * The simulator against the real edge broker (ACL, ingest, dedup) with an
+ * in-memory outbox: what the simulator counts as acknowledged is exactly
+ * what the edge stored, once each.
+ */
+let harness: BrokerHarness | undefined
+const pkiDir = mkdtempSync(join(tmpdir(), 'motcua-sim-tls-'))
+
+afterAll(() => rmSync(pkiDir, { recursive: true, force: true }))
+
+afterEach(async () => {
+  await harness?.close()
+  harness = undefined
+})
+
+async function simulate(o: Partial<CounterSimOptions>, overrides: Record<string, unknown> = {}, url = (h: BrokerHarness) => `mqtt://127.0.0.1:${h.broker.ports.mqtt}`) {
+  const { config, devices } = testSite(overrides)
+  harness = await startTestBroker(config)
+  const simDevices: SimDevice[] = [devices.k1, devices.b1, devices.k2].map((d) => ({
+    id: d!.id,
+    counter: d!.counter!,
+    secret: d!.secret,
+    kind: d!.kind as SimDevice['kind'],
+  }))
+  const sim = startCounterSim({ url: url(harness), site: config.site.id, devices: simDevices, scale: config.scale, seed: 9, ...o })
+  const final = await sim.done
+  const stored = harness.outbox.ofKind('rating')
+  return { sim, final, stored, ids: stored.map((r) => `${r.device}/${r.eventId}`) }
+}
+
+const keyed = (sim: { acked(): Set<string> }) => new Set([...sim.acked()].map((id) => `${id.split('_')[0]}/${id}`))
+
+describe('simulator against the edge broker', () => {
+  it('every acknowledged press is stored once, with its counter and device', async () => {
+    const { sim, final, stored, ids } = await simulate({ ratePerMinute: 600, maxPresses: 24 })
+    expect(final.acked).toBe(24)
+    expect(final.errorReplies).toBe(0)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(new Set(ids)).toEqual(keyed(sim))
+    for (const r of stored) expect(r.counter).toBe(r.device === 'kiosk-2' ? 'q2' : 'q1')
+  })
+
+  it('resent ids are acknowledged again but stored once', async () => {
+    const { sim, final, ids } = await simulate({ mode: 'duplicate', duplicateRatio: 1, ratePerMinute: 300, maxPresses: 12 })
+    expect(final.duplicatesSent).toBeGreaterThan(0)
+    expect(ids).toHaveLength(12)
+    expect(new Set(ids)).toEqual(keyed(sim))
+  })
+
+  it('a reconnect storm loses nothing and duplicates nothing', async () => {
+    const { sim, final, ids } = await simulate({ mode: 'reconnect-storm', stormIntervalMs: 300, ratePerMinute: 300, durationMs: 2500, drainMs: 8000 })
+    expect(final.connects).toBeGreaterThan(3)
+    expect(final.pending).toBe(0)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(new Set(ids)).toEqual(keyed(sim))
+  })
+
+  it('connects over TLS (mqtts and wss) with the site CA, and not without it', async () => {
+    const pki = makeTestPki(pkiDir)
+    const tls = { broker: { host: '127.0.0.1', mqttPort: 0, wsPort: 0, tls: { cert: pki.serverCert, key: pki.serverKey } } }
+    const mqtts = await simulate({ ca: pki.caPem, ratePerMinute: 600, maxPresses: 6 }, tls, (h) => `mqtts://localhost:${h.broker.ports.mqtt}`)
+    expect(mqtts.final.acked).toBe(6)
+    expect(new Set(mqtts.ids)).toEqual(keyed(mqtts.sim))
+    await harness?.close()
+    const wss = await simulate({ ca: pki.caPem, ratePerMinute: 600, maxPresses: 6 }, tls, (h) => `wss://localhost:${h.broker.ports.ws}/mqtt`)
+    expect(wss.final.acked).toBe(6)
+    await harness?.close()
+    const untrusted = await simulate({ ratePerMinute: 600, durationMs: 800, drainMs: 200 }, tls, (h) => `mqtts://localhost:${h.broker.ports.mqtt}`)
+    expect(untrusted.final.connects).toBe(0)
+    expect(untrusted.stored).toHaveLength(0)
+  })
+})
