@@ -72,5 +72,8 @@ export function verifyUsernameToken(
   if (Number.isNaN(created)) return 'malformed'
   if (Math.abs(created - cameraNowMs) > CREATED_WINDOW_MS) return 'stale-created'
   if (!sameText(passwordDigest(t.nonce, t.created, password), t.password)) return 'bad-password'
-  return nonces.remember(t.nonce, cameraNowMs) ? 'ok' : 'replayed-nonce'
+  // Keyed on (Nonce, Created): the digest binds both, so a captured token cannot be replayed, while
+  // libonvif 1.4 (Debian's onvif-util), which reuses one nonce for a burst of requests with fresh
+  // Created values, still works, as it does against the cameras it was written for.
+  return nonces.remember(`${t.nonce}|${t.created}`, cameraNowMs) ? 'ok' : 'replayed-nonce'
 }

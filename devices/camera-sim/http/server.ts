@@ -90,7 +90,8 @@ export class CameraHttpServer {
       if (out.authFailure) this.opts.log.info({ path, reason: out.authFailure }, 'request not authorized')
       if (abort.signal.aborted) return
       const body = this.opts.state().fault === 'malformed' ? malform(out.body) : out.body
-      res.writeHead(out.status, { 'Content-Type': SOAP_TYPE, ...out.headers }).end(body)
+      // Content-Length, not chunked: embedded clients (libonvif) read one plain HTTP/1.1 body, as gSOAP cameras send it.
+      res.writeHead(out.status, { 'Content-Type': SOAP_TYPE, 'Content-Length': String(Buffer.byteLength(body)), ...out.headers }).end(body)
     } catch (err) {
       this.opts.log.error({ err }, 'request failed')
       if (!res.headersSent) res.writeHead(500).end()
