@@ -1,0 +1,30 @@
+import type { Registry } from 'prom-client'
+import { evaluateHealth, type HealthInputs } from '../health/status.js'
+import { sendJson, type EdgeHttp } from './server.js'
+
+export interface HealthView {
+  inputs(): HealthInputs
+  connectedClients(): number
+  site: string
+}
+
+/** GET /healthz (200 ok / 503 degraded, with reasons) and GET /metrics (Prometheus text). */
+export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Registry): void {
+  http.route('GET', '/healthz', (_req, res) => {
+    const inputs = view.inputs()
+    const verdict = evaluateHealth(inputs)
+    sendJson(res, verdict.status === 'ok' ? 200 : 503, {
+      ...verdict,
+      site: view.site,
+      uptimeS: Math.floor((inputs.now - inputs.startedAt) / 1000),
+      connectedDevices: view.connectedClients(),
+      outbox: inputs.outbox,
+      forwarder: inputs.forwarder,
+    })
+  })
+  http.route('GET', '/metrics', async (_req, res) => {
+    const text = await metrics.metrics()
+    res.writeHead(200, { 'content-type': metrics.contentType })
+    res.end(text)
+  })
+}

@@ -1,0 +1,190 @@
+/**
+ * The edge program: the one place that builds and wires every part.
+ *   tsx edge/main.ts <config.yaml>      (or MOTCUA_EDGE_CONFIG=<config.yaml>)
+ * Tests and scripts/start-site.ts call startEdge() in-process instead.
+ */
+import { pathToFileURL } from 'node:url'
+import { ConfigError } from '../common/config.js'
+import { createLogger, type Logger } from '../common/log.js'
+import { startBroker, type EdgeBroker } from './broker/broker.js'
+import { officerSignIn } from './broker/officer.js'
+import { createSystemClock, type SystemClock } from './clock/system-clock.js'
+import type { Clock } from './clock/types.js'
+import { loadEdgeConfig } from './config/load.js'
+import type { EdgeConfig } from './config/schema.js'
+import { createForwarder, type Forwarder } from './forwarder/forwarder.js'
+import { createHubClient, type HubClient } from './forwarder/hub-client.js'
+import { createEdgeMetrics } from './health/metrics.js'
+import { startHealthSampler } from './health/sampler.js'
+import { readCpuTempC } from './health/system.js'
+import { addHealthRoutes } from './http/health-routes.js'
+import { createEdgeHttp, type EdgeHttp } from './http/server.js'
+import { DutyRoster } from './ingest/duty.js'
+import { buildSiteIndex } from './ingest/site.js'
+import { diskGauge } from './outbox/disk.js'
+import { openOutbox } from './outbox/leveldb-outbox.js'
+import type { ForwardableOutbox, Outbox } from './outbox/types.js'
+
+export interface StartEdgeOptions {
+  log?: Logger
+  /** Test seams: an outbox double (then no forwarder runs unless it is forwardable) and a clock. */
+  outbox?: Outbox | ForwardableOutbox
+  clock?: Clock
+  /** Default true; false runs the edge without draining to the hub. */
+  forward?: boolean
+}
+
+export interface RunningEdge {
+  ports: { mqtt: number; ws: number; http: number }
+  broker: EdgeBroker
+  duty: DutyRoster
+  http: EdgeHttp
+  forwarder: Forwarder | null
+  stop(): Promise<void>
+}
+
+const isForwardable = (o: Outbox): o is ForwardableOutbox => typeof (o as ForwardableOutbox).peek === 'function'
+
+export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOptions = {}): Promise<RunningEdge> {
+  const log = opts.log ?? createLogger('edge')
+  const startedAt = Date.now()
+  const systemClock: SystemClock | null = opts.clock ? null : createSystemClock({ log })
+  const clock: Clock = opts.clock ?? (systemClock as SystemClock)
+  systemClock?.start()
+
+  // Each step registers how to undo itself, so a failure half-way (port in use) leaves nothing running.
+  const undo: (() => Promise<void> | void)[] = []
+  const stopAll = async () => {
+    for (const step of undo.splice(0).reverse()) {
+      try {
+        await step()
+      } catch (err) {
+        log.error({ err }, 'stop step failed')
+      }
+    }
+  }
+  if (systemClock) undo.push(() => systemClock.stop())
+
+  try {
+    const outbox =
+      opts.outbox ??
+      (await openOutbox({ ...config.outbox, log, now: () => clock.now() }))
+    undo.push(() => outbox.close())
+
+    const site = buildSiteIndex(config)
+    const duty = new DutyRoster(site)
+    const broker = await startBroker({ site, duty, outbox, clock, log, onOfficer: officerSignIn(site, duty) })
+    undo.push(() => broker.stop())
+
+    let forwarder: Forwarder | null = null
+    let hub: HubClient | null = null
+    if (opts.forward !== false && isForwardable(outbox) && systemClock) {
+      hub = createHubClient({ url: config.hub.url, token: config.hub.token ?? '', caFile: config.hub.ca, timeoutMs: config.hub.requestTimeoutMs })
+      forwarder = createForwarder({
+        outbox,
+        clock: systemClock,
+        hub,
+        site: config.site.id,
+        batchSize: config.hub.batchSize,
+        backoffMinMs: config.hub.backoffMinMs,
+        backoffMaxMs: config.hub.backoffMaxMs,
+        log,
+      })
+      const running = forwarder
+      const client = hub
+      undo.push(async () => {
+        await running.stop()
+        client.close()
+      })
+      forwarder.start()
+    }
+
+    const disk = diskGauge(config.outbox.dir, { now: () => clock.now() })
+    const sampler = startHealthSampler({
+      intervalS: config.healthIntervalS,
+      log,
+      sources: {
+        outbox,
+        brokerStats: broker.stats,
+        connectedClients: () => broker.connectedClients(),
+        clock,
+        uptimeS: () => process.uptime(),
+        diskFreeBytes: () => disk.freeBytes(),
+        cpuTempC: () => readCpuTempC(),
+        rssBytes: () => process.memoryUsage.rss(),
+      },
+    })
+    undo.push(() => sampler.stop())
+
+    const metrics = createEdgeMetrics({
+      broker: broker.stats,
+      connectedClients: () => broker.connectedClients(),
+      outbox: () => outbox.stats(),
+      forwarder: () => forwarder?.status() ?? null,
+    })
+    const http = createEdgeHttp({ host: config.http.host, port: config.http.port, log })
+    addHealthRoutes(http, {
+      site: config.site.id,
+      connectedClients: () => broker.connectedClients(),
+      inputs: () => ({
+        now: clock.now(),
+        startedAt,
+        outbox: outbox.stats(),
+        lastStoreFailure: broker.stats.lastStoreFailure,
+        forwarder: forwarder?.status() ?? null,
+      }),
+    }, metrics)
+    const httpPort = await http.listen()
+    undo.push(() => http.close())
+
+    const ports = { ...broker.ports, http: httpPort }
+    log.info({ site: config.site.id, ports }, 'edge started')
+    // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
+    return { ports, broker, duty, http, forwarder, stop: stopAll }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2] ?? process.env.MOTCUA_EDGE_CONFIG
+  if (!file) {
+    console.error('usage: tsx edge/main.ts <edge config.yaml>  (or set MOTCUA_EDGE_CONFIG)')
+    process.exit(64)
+  }
+  let config: Readonly<EdgeConfig>
+  try {
+    config = loadEdgeConfig(file)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`EDGE_CONFIG_INVALID ${err.message}`)
+    process.exit(78)
+  }
+  const log = createLogger('edge')
+  const edge = await startEdge(config, { log })
+  // One machine-readable line whatever LOG_LEVEL is: fault tests start the edge on port 0 and read it.
+  process.stdout.write(`${JSON.stringify({ msg: 'edge listening', site: config.site.id, ports: edge.ports })}\n`)
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'stopping')
+    edge.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'unclean stop')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,91 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { describe, expect, it } from 'vitest'
+import { emptyStats } from '../../edge/broker/stats.js'
+import { evaluateHealth, type HealthInputs } from '../../edge/health/status.js'
+import { sampleHealth, startHealthSampler } from '../../edge/health/sampler.js'
+import { readCpuTempC } from '../../edge/health/system.js'
+import { edgeRecord } from '../../protocol/records.js'
+import { createLogger } from '../../common/log.js'
+import type { ForwarderStatus } from '../../edge/forwarder/forwarder.js'
+import { MemoryOutbox } from '../support/memory-outbox.js'
+import { ManualClock } from '../support/manual-clock.js'
+
+const NOW = Date.UTC(2026, 10, 21, 9)
+const okForwarder: ForwarderStatus = {
+  running: true, lastSuccessAt: NOW - 1000, lastErrorCode: null, lastErrorAt: null, consecutiveFailures: 0,
+  nextAttemptAt: null, inFlight: 0, batchSize: 2000, delivered: 10, deadLettered: 0,
+}
+const inputs = (over: Partial<HealthInputs> = {}): HealthInputs => ({
+  now: NOW,
+  startedAt: NOW - 3_600_000,
+  outbox: { depth: 0, bytes: 0, oldestAgeS: 0, shed: 0, deadLetters: 0, refusing: null },
+  lastStoreFailure: null,
+  forwarder: okForwarder,
+  ...over,
+})
+
+describe('health verdict', () => {
+  it('is ok when nothing is wrong', () => {
+    expect(evaluateHealth(inputs())).toEqual({ status: 'ok', reasons: [] })
+  })
+
+  it('names every reason it is degraded', () => {
+    const v = evaluateHealth(
+      inputs({
+        outbox: { depth: 900, bytes: 1e6, oldestAgeS: 7200, shed: 0, deadLetters: 0, refusing: 'EDGE_DISK_FULL' },
+        lastStoreFailure: { code: 'EDGE_DISK_FULL', message: 'no space', at: NOW - 30_000 },
+        forwarder: { ...okForwarder, lastSuccessAt: NOW - 20 * 60_000, consecutiveFailures: 12, lastErrorCode: 'EDGE_HUB_UNREACHABLE' },
+      }),
+    )
+    expect(v.status).toBe('degraded')
+    expect(v.reasons.map((r) => r.code)).toEqual(['OUTBOX_REFUSING', 'EDGE_DISK_FULL', 'EDGE_HUB_UNREACHABLE', 'OUTBOX_BACKLOG'])
+    expect(v.reasons[2]?.message).toMatch(/no batch delivered to the hub for 20 min \(12 failures in a row\)/)
+  })
+
+  it('forgets an old store failure, and a short hub outage is not yet "unreachable"', () => {
+    expect(evaluateHealth(inputs({
+      lastStoreFailure: { code: 'EDGE_DISK_FULL', message: 'x', at: NOW - 6 * 60_000 },
+      forwarder: { ...okForwarder, lastSuccessAt: NOW - 60_000, consecutiveFailures: 3 },
+    })).status).toBe('ok')
+    expect(evaluateHealth(inputs({ forwarder: { ...okForwarder, running: false } })).reasons[0]?.code).toBe('FORWARDER_STOPPED')
+  })
+})
+
+describe('health sampler', () => {
+  it('produces a schema-valid edge_health record from the live sources', async () => {
+    const outbox = new MemoryOutbox()
+    const clock = new ManualClock()
+    const stats = emptyStats()
+    stats.rejectedTotal = 7
+    const record = await sampleHealth({
+      outbox, brokerStats: stats, clock, connectedClients: () => 3, uptimeS: () => 12.7,
+      diskFreeBytes: async () => 5e9, cpuTempC: async () => 48.3, rssBytes: () => 80e6,
+    })
+    expect(record).toMatchObject({ kind: 'edge_health', uptimeS: 12, connectedDevices: 3, rejected: 7, diskFreeBytes: 5e9, cpuTempC: 48.3, clockOffsetMs: 0 })
+    expect(edgeRecord.safeParse({ ...record, seq: 1, t: 1, clock: 'synced' }).success).toBe(true)
+  })
+
+  it('stores a sample on every tick of its timer, and survives a failing source', async () => {
+    const outbox = new MemoryOutbox()
+    let tick: (() => void) | null = null
+    let cleared = false
+    const sampler = startHealthSampler({
+      intervalS: 60,
+      log: createLogger('test', 'silent'),
+      timers: { setInterval: (fn, ms) => { expect(ms).toBe(60_000); tick = fn; return 1 }, clearInterval: () => { cleared = true } },
+      sources: {
+        outbox, brokerStats: emptyStats(), clock: new ManualClock(), connectedClients: () => 0, uptimeS: () => 1,
+        diskFreeBytes: () => Promise.reject(new Error('statfs failed')), cpuTempC: () => readCpuTempC('/nonexistent/temp'), rssBytes: () => 1,
+      },
+    })
+    tick!()
+    await sampler.sampleNow()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(outbox.ofKind('edge_health').length).toBeGreaterThanOrEqual(1)
+    expect(outbox.ofKind('edge_health')[0]).toMatchObject({ diskFreeBytes: 0, cpuTempC: null })
+    outbox.failWith('EDGE_DISK_FULL')
+    await expect(sampler.sampleNow()).resolves.toBeUndefined()
+    sampler.stop()
+    expect(cleared).toBe(true)
+  })
+})
