@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { SCALES } from '../../../protocol/scales.js'
+import { heartbeatMessage, statusMessage } from '../../../protocol/messages.js'
 import { topics } from '../../../protocol/topics.js'
 import { COUNTER, DEVICE, SITE, launchChromium, siteConfig, startKioskSite, until, type KioskSite } from './harness.js'
 
@@ -190,5 +191,95 @@ describe('kiosk page, offline', () => {
     const ratings = site.edge.ratings()
     expect(ratings.map((r) => r.id)).toEqual(stored)
     expect(ratings[0]).toMatchObject({ scale: 4, level: 3 })
+  })
+})
+
+/** The staff gesture: hold the counter name for three seconds. */
+async function holdCounterName(page: Page, ms: number): Promise<void> {
+  await page.hover('#counter-name')
+  await page.mouse.down()
+  await page.waitForTimeout(ms)
+  await page.mouse.up()
+}
+
+async function enterPin(page: Page, officer: string, pin: string): Promise<void> {
+  await page.click(`#staff button[data-officer="${officer}"]`)
+  for (const d of pin) await page.click(`#staff .pinpad button.key:text-is("${d}")`)
+  await page.click('#pin-ok')
+}
+
+describe('kiosk page, staff and queue', () => {
+  it('opens the staff panel only on a 3 s hold; a wrong PIN is refused, a right one changes the officer on duty', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    const page = await kiosk(site)
+    await holdCounterName(page, 500)
+    expect(await page.locator('#staff').count()).toBe(0)
+    await holdCounterName(page, 3300)
+    await page.waitForSelector('#staff')
+
+    await enterPin(page, 'tran-thi-binh', '1357')
+    await page.waitForSelector('#staff-msg:has-text("Mã PIN không đúng")')
+    await page.screenshot({ path: `${ARTIFACTS}/staff-pin-wrong-landscape.png` })
+    expect(await page.locator('.officer-name').textContent()).toBe('Nguyễn Văn An')
+
+    await enterPin(page, 'tran-thi-binh', '2468')
+    await page.waitForSelector('.officer-name:text-is("Trần Thị Bình")')
+    await page.waitForSelector('#staff-msg:has-text("Đã nhận ca")')
+    expect(site.edge.officerMessages()).toEqual([
+      expect.objectContaining({ action: 'sign-in', officer: 'tran-thi-binh', pin: '1357' }),
+      expect.objectContaining({ action: 'sign-in', officer: 'tran-thi-binh', pin: '2468' }),
+    ])
+    // The panel closes by itself after a successful sign-in.
+    await page.waitForSelector('#staff', { state: 'detached' })
+
+    await holdCounterName(page, 3300)
+    await page.click('#sign-out')
+    await page.waitForSelector('.officer-label:text-is("Chưa có cán bộ trực")')
+    expect(site.edge.officerMessages().at(-1)).toMatchObject({ action: 'sign-out' })
+  })
+
+  it('invites the called ticket to rate and carries it in exactly one rating', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    const page = await kiosk(site, PORTRAIT)
+    await site.edge.publishPrompt('A123')
+    await page.waitForSelector('.invite[data-ticket="A123"]')
+    expect(await page.locator('.invite').innerText()).toContain('Mời quý khách đánh giá')
+    await page.screenshot({ path: `${ARTIFACTS}/prompt-portrait.png` })
+    await page.click('button.level[data-level="1"]')
+    await backToStart(page)
+    expect(await page.locator('.invite').count()).toBe(0)
+    await page.click('button.level[data-level="2"]')
+    await backToStart(page)
+    // The same ticket called again is not offered a second time.
+    await site.edge.publishPrompt('A123')
+    await site.edge.publishPrompt('B7')
+    await page.waitForSelector('.invite[data-ticket="B7"]')
+    await page.click('button.level[data-level="4"]')
+    await page.click('#send')
+    await until(() => site.edge.ratings().length === 3, 5000, 'three ratings')
+    expect(site.edge.ratings().map((r) => [r.level, r.ticket])).toEqual([
+      [1, 'A123'],
+      [2, undefined],
+      [4, 'B7'],
+    ])
+  })
+
+  it('publishes a retained online status, heartbeats, and leaves an offline last-will when the tablet goes away', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4), { heartbeatMs: 300 }))
+    await kiosk(site)
+    const statusTopic = topics.status(SITE, COUNTER, DEVICE)
+    const status = site.edge.ofKind('status')
+    expect(status[0]).toMatchObject({ topic: statusTopic, retain: true, qos: 1 })
+    expect(statusMessage.parse(JSON.parse(status[0]!.text))).toMatchObject({ online: true, kind: 'kiosk' })
+    await until(() => site.edge.ofKind('heartbeat').length >= 2, 5000, 'two heartbeats')
+    for (const hb of site.edge.ofKind('heartbeat')) {
+      expect(hb.topic).toBe(topics.heartbeat(SITE, COUNTER, DEVICE))
+      expect(heartbeatMessage.safeParse(JSON.parse(hb.text)).success).toBe(true)
+    }
+    await open.context?.close()
+    open.context = undefined
+    const will = () => site.edge.routed.find((r) => r.topic === statusTopic && JSON.parse(r.text).online === false)
+    await until(() => will() !== undefined, 10_000, 'the last-will')
+    expect(will()).toMatchObject({ retain: true, qos: 1 })
   })
 })
