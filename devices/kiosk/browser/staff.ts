@@ -28,6 +28,7 @@ export class StaffPanel {
   private officer: string | null = null
   private pin = ''
   private message = ''
+  private messageOk = false
   private waiting: Waiting | null = null
   private idle: ReturnType<typeof setTimeout> | null = null
 
@@ -62,6 +63,7 @@ export class StaffPanel {
     this.waiting = null
     this.pin = ''
     this.message = w.officer ? STAFF.signedIn : STAFF.signedOut
+    this.messageOk = true
     this.draw()
     setTimeout(() => this.close(), 1500)
   }
@@ -72,11 +74,13 @@ export class StaffPanel {
     clearTimeout(w.timer)
     this.waiting = null
     this.pin = ''
-    this.message = reply.code === 'EDGE_PIN_WRONG' ? STAFF.pinWrong : `${reply.code}`
+    this.message = reply.code === 'EDGE_PIN_WRONG' ? STAFF.pinWrong : reply.code
+    this.messageOk = false
     this.draw()
   }
 
   private wait(id: string | null, officer: string | null): void {
+    this.messageOk = false
     if (id === null) {
       this.message = STAFF.noLink
       return
@@ -101,7 +105,7 @@ export class StaffPanel {
       'div',
       { class: 'staff', id: 'staff', role: 'dialog', 'aria-label': STAFF.title },
       h('div', { class: 'staff-head' }, h('h2', {}, STAFF.title), h('button', { type: 'button', id: 'staff-close', onclick: () => this.close() }, STAFF.close)),
-      h('div', { class: 'staff-msg', id: 'staff-msg', role: 'status' }, this.message),
+      h('div', { class: this.messageOk ? 'staff-msg ok' : 'staff-msg', id: 'staff-msg', role: 'status' }, this.message),
       config ? this.duty(config) : null,
       this.setup(),
       this.diagnostics(),
@@ -157,7 +161,9 @@ export class StaffPanel {
       h('h3', {}, `${STAFF.onDuty}: ${config.officer?.name ?? '—'}`),
       h('p', {}, STAFF.chooseOfficer),
       choose,
-      h('div', { class: 'pin-display', id: 'pin-display', 'aria-label': STAFF.pin }, '●'.repeat(this.pin.length) || STAFF.pin),
+      this.pin
+        ? h('div', { class: 'pin-display', id: 'pin-display', 'aria-label': STAFF.pin }, '●'.repeat(this.pin.length))
+        : h('div', { class: 'pin-display empty', id: 'pin-display' }, STAFF.pin),
       h(
         'div',
         { class: 'pinpad' },
