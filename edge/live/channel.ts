@@ -1,0 +1,122 @@
+/**
+ * One camera's live stream shared by all its viewers: the remuxer starts with
+ * the first viewer and stops when the last one leaves. A late joiner gets the
+ * cached init segment, then fragments from the next keyframe on. When ffmpeg
+ * restarts the init segment changes, so every viewer is told to reset.
+ */
+import type { Fmp4Piece } from './fmp4.js'
+import type { Remuxer, RemuxerStatus } from './remuxer.js'
+
+export interface Viewer {
+  /** A new stream begins: set up a fresh decoder for this codec with this init segment. */
+  init(codec: string | null, data: Buffer): void
+  fragment(data: Buffer): void
+  /** The stream was interrupted; a new init() follows when it is back. */
+  interrupted(reason: string): void
+  /** Bytes queued towards the viewer and not yet sent (WebSocket bufferedAmount). */
+  backlog(): number
+}
+
+export interface ChannelOptions {
+  makeRemuxer(onPiece: (p: Fmp4Piece) => void, onRunEnded: (reason: string) => void): Remuxer
+  /** A viewer further behind than this skips fragments until the next keyframe. */
+  maxBacklogBytes?: number
+}
+
+interface ViewerState {
+  /** Init segment sent for the current ffmpeg run, waiting for a keyframe. */
+  waitingKeyframe: boolean
+  initSent: boolean
+}
+
+export class LiveChannel {
+  private readonly viewers = new Map<Viewer, ViewerState>()
+  private remuxer: Remuxer | null = null
+  private stopping: Promise<void> = Promise.resolve()
+  private init: { codec: string | null; data: Buffer } | null = null
+  private readonly maxBacklog: number
+  /** Fragments delivered to at least one viewer since the channel was made. */
+  fragments = 0
+  lastFragmentAt: number | null = null
+
+  constructor(private readonly opts: ChannelOptions) {
+    this.maxBacklog = opts.maxBacklogBytes ?? 4 * 1024 * 1024
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size
+  }
+
+  status(): RemuxerStatus | null {
+    return this.remuxer?.status() ?? null
+  }
+
+  add(viewer: Viewer): void {
+    this.viewers.set(viewer, { waitingKeyframe: true, initSent: false })
+    if (this.init) this.sendInit(viewer)
+    if (!this.remuxer) {
+      const remuxer = this.opts.makeRemuxer(
+        (p) => this.onPiece(p),
+        (reason) => this.onRunEnded(reason),
+      )
+      this.remuxer = remuxer
+      // A previous remuxer may still be exiting; never run two ffmpegs for one camera.
+      void this.stopping.then(() => {
+        if (this.remuxer === remuxer) remuxer.start()
+      })
+    }
+  }
+
+  /** Removes a viewer; stops ffmpeg when it was the last. Resolves once ffmpeg has exited. */
+  remove(viewer: Viewer): Promise<void> {
+    this.viewers.delete(viewer)
+    if (this.viewers.size > 0 || !this.remuxer) return this.stopping
+    return this.close()
+  }
+
+  close(): Promise<void> {
+    const r = this.remuxer
+    this.remuxer = null
+    this.init = null
+    if (r) this.stopping = this.stopping.then(() => r.stop())
+    return this.stopping
+  }
+
+  private sendInit(viewer: Viewer): void {
+    const state = this.viewers.get(viewer)
+    if (!state || !this.init) return
+    viewer.init(this.init.codec, this.init.data)
+    state.initSent = true
+    state.waitingKeyframe = true
+  }
+
+  private onPiece(p: Fmp4Piece): void {
+    if (p.kind === 'init') {
+      this.init = { codec: p.codec, data: p.data }
+      for (const v of this.viewers.keys()) this.sendInit(v)
+      return
+    }
+    for (const [v, state] of this.viewers) {
+      if (!state.initSent) continue
+      if (state.waitingKeyframe && !p.keyframe) continue
+      if (v.backlog() > this.maxBacklog) {
+        // A slow viewer would fall ever further behind; drop until it can resume cleanly.
+        state.waitingKeyframe = true
+        continue
+      }
+      state.waitingKeyframe = false
+      v.fragment(p.data)
+    }
+    this.fragments++
+    this.lastFragmentAt = Date.now()
+  }
+
+  private onRunEnded(reason: string): void {
+    this.init = null
+    for (const [v, state] of this.viewers) {
+      state.initSent = false
+      state.waitingKeyframe = true
+      v.interrupted(reason)
+    }
+  }
+}

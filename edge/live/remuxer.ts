@@ -1,0 +1,211 @@
+/**
+ * One camera's RTSP stream remuxed (never transcoded) to fragmented MP4 by
+ * ffmpeg, driven through fluent-ffmpeg. fluent-ffmpeg is archived upstream and
+ * reports a stalled RTSP source as a normal `end`, so this wrapper owns the
+ * failure handling: an I/O timeout on the socket, a progress watchdog, any end
+ * of the stream treated as a failure, restarts with capped backoff, and the
+ * process killed by PID and awaited on stop so no ffmpeg outlives the edge.
+ */
+import { PassThrough } from 'node:stream'
+import type { ChildProcess } from 'node:child_process'
+import ffmpeg from 'fluent-ffmpeg'
+import { stripCredentials, type Logger } from '../../common/log.js'
+import { Fmp4Splitter, type Fmp4Piece } from './fmp4.js'
+import { forgetOnExit, killOnExit } from './reaper.js'
+
+export interface RemuxerOptions {
+  /** RTSP URL, credentials included; never logged as is. */
+  url: string
+  log: Logger
+  onPiece(piece: Fmp4Piece): void
+  /** Called when a run ends (for any reason but stop()), before the restart is scheduled. */
+  onRunEnded?(reason: string): void
+  /** ffmpeg's socket I/O timeout (RTSP demuxer `-timeout`). */
+  ioTimeoutMs?: number
+  /** No progress (stats line or output bytes) for this long → kill and restart. */
+  stallMs?: number
+  /** Target fragment length; shorter means lower latency and more boxes. */
+  fragmentMs?: number
+  backoffMinMs?: number
+  backoffMaxMs?: number
+  ffmpegPath?: string
+  now?: () => number
+}
+
+export interface RemuxerStatus {
+  running: boolean
+  pid: number | null
+  /** Runs started so far (1 + restarts). */
+  runs: number
+  consecutiveFailures: number
+  lastFailure: string | null
+  lastProgressAt: number | null
+  bytesOut: number
+}
+
+export interface Remuxer {
+  start(): void
+  /** Kills ffmpeg (by PID) and resolves once it has exited. */
+  stop(): Promise<void>
+  status(): RemuxerStatus
+}
+
+export function remuxArgs(fragmentMs: number, ioTimeoutMs: number): { input: string[]; output: string[] } {
+  return {
+    input: [
+      '-rtsp_transport', 'tcp',
+      // ffmpeg 5.1's RTSP demuxer: socket I/O timeout in microseconds (`-stimeout` is gone).
+      '-timeout', String(ioTimeoutMs * 1000),
+      '-fflags', 'nobuffer',
+      '-flags', 'low_delay',
+      '-analyzeduration', '1000000',
+      '-probesize', '1000000',
+    ],
+    output: [
+      '-map', '0:v:0',
+      '-c:v', 'copy',
+      '-an',
+      '-f', 'mp4',
+      '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
+      '-frag_duration', String(fragmentMs * 1000),
+    ],
+  }
+}
+
+export function createRemuxer(opts: RemuxerOptions): Remuxer {
+  const log = opts.log.child({ module: 'remuxer' })
+  const now = opts.now ?? Date.now
+  const stallMs = opts.stallMs ?? 5000
+  const ioTimeoutMs = opts.ioTimeoutMs ?? 5000
+  const backoffMin = opts.backoffMinMs ?? 500
+  const backoffMax = opts.backoffMaxMs ?? 5000
+  const args = remuxArgs(opts.fragmentMs ?? 100, ioTimeoutMs)
+  const safeUrl = stripCredentials(opts.url)
+
+  let stopped = true
+  let proc: ChildProcess | null = null
+  /** Resolves when the current run's ffmpeg is gone (fluent-ffmpeg emits end/error only after exit). */
+  let runDone: Promise<void> = Promise.resolve()
+  let restartTimer: NodeJS.Timeout | null = null
+  let watchdog: NodeJS.Timeout | null = null
+  const st = { runs: 0, consecutiveFailures: 0, lastFailure: null as string | null, lastProgressAt: null as number | null, bytesOut: 0 }
+
+  function run(): void {
+    restartTimer = null
+    if (stopped) return
+    st.runs++
+    const splitter = new Fmp4Splitter()
+    const out = new PassThrough()
+    let runStartedAt = now()
+    let delivered = false
+    let ended = false
+    let stderrTail: string[] = []
+    let killReason: string | null = null
+    let markDone = (): void => undefined
+    runDone = new Promise((resolve) => (markDone = resolve))
+    const cmd = ffmpeg(opts.url)
+    if (opts.ffmpegPath) cmd.setFfmpegPath(opts.ffmpegPath)
+    cmd.inputOptions(args.input).outputOptions(args.output)
+
+    const finish = (reason: string): void => {
+      if (ended) return
+      ended = true
+      if (watchdog) clearInterval(watchdog)
+      watchdog = null
+      out.destroy()
+      if (proc) forgetOnExit(proc)
+      proc = null
+      markDone()
+      if (stopped) return
+      st.consecutiveFailures = delivered ? 1 : st.consecutiveFailures + 1
+      st.lastFailure = stripCredentials(killReason ?? reason)
+      const delay = Math.min(backoffMax, backoffMin * 2 ** (st.consecutiveFailures - 1))
+      log.warn({ url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-3).map(stripCredentials) }, 'live stream ended, restarting')
+      opts.onRunEnded?.(st.lastFailure)
+      restartTimer = setTimeout(run, delay)
+    }
+
+    cmd.on('start', () => {
+      proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc ?? null
+      runStartedAt = now()
+      st.lastProgressAt = runStartedAt
+      if (proc) killOnExit(proc)
+      // stop() may have come while fluent-ffmpeg was still probing capabilities.
+      if (stopped) killProc()
+      else log.info({ url: safeUrl, pid: proc?.pid }, 'live ffmpeg started')
+    })
+    cmd.on('progress', () => {
+      st.lastProgressAt = now()
+    })
+    cmd.on('stderr', (line: string) => {
+      stderrTail = [...stderrTail.slice(-9), line]
+    })
+    // fluent-ffmpeg says `end` when a stalled or closed source made ffmpeg exit 0: for a live stream that is a failure too.
+    cmd.on('end', () => finish('stream ended'))
+    cmd.on('error', (err: Error) => finish(err.message))
+
+    out.on('data', (chunk: Buffer) => {
+      st.lastProgressAt = now()
+      st.bytesOut += chunk.length
+      let pieces: Fmp4Piece[]
+      try {
+        pieces = splitter.push(chunk)
+      } catch (err) {
+        log.warn({ url: safeUrl, err: (err as Error).message }, 'unusable ffmpeg output, killing it')
+        killReason = `unusable output: ${(err as Error).message}`
+        killProc()
+        return
+      }
+      for (const piece of pieces) {
+        if (piece.kind === 'segment' && !delivered) {
+          delivered = true
+          st.consecutiveFailures = 0
+        }
+        opts.onPiece(piece)
+      }
+    })
+    out.on('error', () => undefined)
+
+    watchdog = setInterval(() => {
+      const last = st.lastProgressAt ?? runStartedAt
+      if (now() - last > stallMs) {
+        log.warn({ url: safeUrl, silentMs: now() - last }, 'live ffmpeg made no progress, killing it')
+        st.lastProgressAt = now()
+        killReason = `no progress for ${stallMs} ms`
+        killProc()
+      }
+    }, Math.min(1000, Math.max(100, stallMs / 4)))
+    cmd.pipe(out, { end: true })
+  }
+
+  function killProc(): void {
+    const p = proc
+    if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
+  }
+
+  return {
+    start() {
+      if (!stopped) return
+      stopped = false
+      run()
+    },
+    async stop() {
+      stopped = true
+      if (restartTimer) clearTimeout(restartTimer)
+      restartTimer = null
+      if (watchdog) clearInterval(watchdog)
+      watchdog = null
+      killProc()
+      await runDone
+    },
+    status: () => ({
+      running: proc !== null,
+      pid: proc?.pid ?? null,
+      runs: st.runs,
+      consecutiveFailures: st.consecutiveFailures,
+      lastFailure: st.lastFailure,
+      lastProgressAt: st.lastProgressAt,
+      bytesOut: st.bytesOut,
+    }),
+  }
+}
