@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ratedDossiers, satisfaction766 } from '../../../hub/kpi/decision766.js'
+import { satisfaction766 } from '../../../hub/kpi/decision766.js'
+import { ratingKpis } from '../../../hub/kpi/ratings.js'
 import { rating } from './fixtures.js'
 
 describe('Decision 766/QĐ-TTg satisfaction component', () => {
@@ -29,16 +30,19 @@ describe('Decision 766/QĐ-TTg satisfaction component', () => {
     expect(() => satisfaction766(2.5, 0)).toThrow(RangeError)
   })
 
-  it('one dossier per ticket, site and day, judged by its latest press; misuse left out', () => {
-    const counted = ratedDossiers([
-      rating('2026-11-21T09:00', 4, { ticket: 'A001' }), // changed their mind…
-      rating('2026-11-21T09:00:05', 2, { ticket: 'A001' }), // …this one counts
-      rating('2026-11-22T09:00', 4, { ticket: 'A001' }), // next day: another dossier
-      rating('2026-11-21T09:00', 4, { ticket: 'A001', site: 'ct-ninh-kieu' }), // another site
-      rating('2026-11-21T10:00', 3), // no ticket: one dossier each
-      rating('2026-11-21T10:01', 4),
+  it('from ratings: every press without a misuse flag is one rated dossier', () => {
+    const k = ratingKpis([
+      rating('2026-11-21T09:00', 4, { ticket: 'A001' }),
+      rating('2026-11-21T09:10', 2, { ticket: 'A002' }),
+      rating('2026-11-21T10:00', 3),
+      rating('2026-11-21T10:01', 3, { scale: 5 }),
+      rating('2026-11-21T10:01', 5, { scale: 5 }),
       rating('2026-11-21T10:02', 4, { misuse: 'rapid' }),
+      rating('2026-11-21T10:03', 4, { misuse: 'excess' }),
     ])
-    expect(counted).toEqual({ rated: 5, dissatisfied: 3 })
+    // 5 dossiers, dissatisfied: 4/4 and 5/5 → 3 of 5 = 60 % → 0.6 × 6 / 0.9 = 4 points.
+    expect(k.decision766).toEqual({ rated: 5, notDissatisfied: 3, rate: 0.6, points: 4 })
+    // Including misuse in the index does not change what the province is judged on.
+    expect(ratingKpis([rating('2026-11-21T10:02', 4, { misuse: 'rapid' })], { includeMisuse: true }).decision766.rated).toBe(0)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { aggregateRatings, ratingKpis } from '../../../hub/kpi/ratings.js'
+import { aggregateRatings, ratingKpis, ratingKpisFromTallies } from '../../../hub/kpi/ratings.js'
 import { rating, ticket, vn } from './fixtures.js'
 
 describe('rating KPIs of one group', () => {
@@ -76,6 +76,28 @@ describe('rating KPIs of one group', () => {
     // 4 of 7 dossiers not dissatisfied = 57.14 % → 0.5714 × 6 / 0.9 = 3.8095 points.
     expect(k.decision766.rate).toBeCloseTo(4 / 7, 10)
     expect(k.decision766.points).toBeCloseTo(3.809524, 5)
+  })
+})
+
+describe('rating KPIs from counted rows (a database GROUP BY)', () => {
+  it('give the same figures as the ratings themselves', () => {
+    const ratings = [
+      rating('2026-11-21T09:00', 1, { scale: 3 }),
+      rating('2026-11-21T09:01', 3, { scale: 3 }),
+      rating('2026-11-21T09:02', 2),
+      rating('2026-11-21T09:03', 2),
+      rating('2026-11-21T09:04', 5, { scale: 5, misuse: 'stuck' }),
+    ]
+    const fromCounts = ratingKpisFromTallies([
+      { scale: 3, level: 1, misuse: null, count: 1 },
+      { scale: 3, level: 3, misuse: null, count: 1 },
+      { scale: 4, level: 2, misuse: null, count: 2 },
+      { scale: 5, level: 5, misuse: 'stuck', count: 1 },
+    ])
+    expect(fromCounts).toEqual(ratingKpis(ratings))
+    // (100 + 0 + 66.7 + 66.7) / 4
+    expect(fromCounts.satisfactionIndex).toBeCloseTo(58.35, 10)
+    expect(ratingKpisFromTallies([], { ticketsServed: 3 })).toMatchObject({ counted: 0, satisfactionIndex: null, ratingsPerTicket: 0 })
   })
 })
 

@@ -1,0 +1,76 @@
+/** InfluxDB down, hung and back: the hub answers 503 with Retry-After, never 200 for data it did not store. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHub, type RunningHub } from '../../hub/main.js'
+import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { batchOf, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
+
+process.env.LOG_LEVEL ??= 'silent'
+
+const SITE = 'ttpv-can-tho'
+const DB = 'motcua_outage'
+let influx: Influxd
+let hub: RunningHub
+
+const post = (body: unknown) => request(`${hub.url}/v1/batches`, { token: TOKENS[SITE], body })
+
+async function gauge(name: string): Promise<number> {
+  const text = (await request(`${hub.url}/metrics`)).text
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+}
+
+beforeAll(async () => {
+  influx = await startInfluxd()
+  // Down before the hub ever reached it: the database does not exist yet either.
+  await influx.kill()
+  hub = await startHub(hubConfig({ version: 1, url: influx.url, database: DB }, { maxConcurrentWrites: 1 }))
+})
+
+afterAll(async () => {
+  influx?.resume()
+  await hub?.stop()
+  await influx?.stop()
+})
+
+describe('InfluxDB outage', () => {
+  it('answers 503 HUB_DB_UNAVAILABLE with Retry-After while influxd is down, and healthz says so', async () => {
+    const res = await post(batchOf(SITE, ratings(1, 10)))
+    expect(res.status).toBe(503)
+    expect(res.headers['retry-after']).toBe('7')
+    expect(res.body).toEqual({ error: { code: 'HUB_DB_UNAVAILABLE', message: 'the database did not accept the write; retry later' } })
+    expect((await request(`${hub.url}/healthz`)).status).toBe(503)
+  })
+
+  it('accepts the same batch once influxd is back, creating the database, and the data is there', async () => {
+    await influx.start()
+    const res = await post(batchOf(SITE, ratings(1, 10)))
+    expect(res.status).toBe(200)
+    expect(await influxCount(influx.url, DB, 'rating')).toBe(10)
+    expect((await request(`${hub.url}/healthz`)).status).toBe(200)
+  })
+
+  it('survives a restart of influxd between batches, keeping what was written', async () => {
+    await influx.kill()
+    expect((await post(batchOf(SITE, ratings(11, 10)))).status).toBe(503)
+    await influx.start()
+    expect((await post(batchOf(SITE, ratings(11, 10)))).status).toBe(200)
+    expect(await influxCount(influx.url, DB, 'rating')).toBe(20)
+  })
+
+  it('past maxConcurrentWrites it sheds with 503 HUB_OVERLOADED instead of queueing', async () => {
+    influx.pause()
+    const hung = post(batchOf(SITE, ratings(21, 10)))
+    // Bounded wait until the first request holds the only write slot.
+    for (let i = 0; i < 100 && (await gauge('motcua_hub_writes_in_flight')) < 1; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(await gauge('motcua_hub_writes_in_flight')).toBe(1)
+    const shed = await post(batchOf(SITE, ratings(31, 10)))
+    expect(shed.status).toBe(503)
+    expect(shed.headers['retry-after']).toBe('7')
+    expect((shed.body as { error: { code: string } }).error.code).toBe('HUB_OVERLOADED')
+    influx.resume()
+    expect((await hung).status).toBe(200)
+    expect(await influxCount(influx.url, DB, 'rating')).toBe(30)
+    const metrics = (await request(`${hub.url}/metrics`)).text
+    expect(metrics).toMatch(/motcua_hub_unavailable_total\{reason="overloaded"\} 1\b/)
+    expect(metrics).toMatch(/motcua_hub_unavailable_total\{reason="db"\} 2\b/)
+  })
+})
