@@ -1,12 +1,12 @@
 process.env.LOG_LEVEL ??= 'silent'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
-import { verifySecret } from '../../common/secrets.js'
+import { hashSecret, verifySecret } from '../../common/secrets.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { parseTopic } from '../../protocol/topics.js'
 import { loadSimSetup } from '../../devices/simulator/devices-file.js'
@@ -92,5 +92,34 @@ hub: { url: "https://hub.example", token: "0123456789abcdef" }
     expect(verifySecret(token, entry[0]?.tokenHash ?? '')).toBe(true)
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
     expect(stdout).not.toContain(token)
+  })
+
+  it('stops on SIGTERM, waits for its PUBACKs and prints the final stats', async () => {
+    const file = join(dir, 'devices.yaml')
+    writeFileSync(file, 'site: test-site\ndevices:\n  - { id: btn-q01, counter: q01, kind: button, secret: s1 }\n')
+    hashes.set('btn-q01', hashSecret('s1'))
+    const child = spawn(TSX, ['devices/simulator/cli.ts', '--url', broker.wsUrl, '--config', file, '--rate', '600'], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      const before = broker.received.length
+      const deadline = Date.now() + 30_000
+      while (broker.received.slice(before).filter((r) => parseTopic(r.topic)?.kind === 'rating').length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+    const final = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { sent: number; acked: number; running: boolean }
+    expect(final.sent).toBeGreaterThanOrEqual(3)
+    expect(final.acked).toBe(final.sent)
+    expect(final.running).toBe(false)
   })
 })
