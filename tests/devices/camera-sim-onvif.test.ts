@@ -3,7 +3,7 @@ import dgram from 'node:dgram'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
 import {
-  asList, call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope, type OnvifCam, type OnvifMessage,
+  asList, call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope, type OnvifCam, type PullResult,
 } from './support/onvif-client.js'
 
 // Checked with the `onvif` npm package as an independent client: the simulator must answer what it expects of real cameras.
@@ -51,9 +51,10 @@ describe('device and media services through the onvif package', () => {
 })
 
 describe('events service', () => {
+  const pull = async (messageLimit: number) => asList((await call<PullResult>((cb) => cam.pullMessages({ messageLimit }, cb))).notificationMessage)
   it('delivers Initialized states, then motion and tamper changes, through PullMessages', async () => {
     await call((cb) => cam.createPullPointSubscription(cb))
-    const first = asList((await call<{ notificationMessage?: OnvifMessage | OnvifMessage[] }>((cb) => cam.pullMessages({ messageLimit: 10 }, cb))).notificationMessage)
+    const first = await pull(10)
     expect(first.map((m) => [m.topic._, m.message.message.$.PropertyOperation])).toEqual([
       ['tns1:VideoSource/MotionAlarm', 'Initialized'],
       ['tns1:RuleEngine/CellMotionDetector/Motion', 'Initialized'],
@@ -61,7 +62,7 @@ describe('events service', () => {
     ])
     const started = Date.now()
     setTimeout(() => sim.trigger('motion', true), 300)
-    const motion = asList((await call<{ notificationMessage?: OnvifMessage[] }>((cb) => cam.pullMessages({ messageLimit: 10 }, cb))).notificationMessage)
+    const motion = await pull(10)
     // The pull was waiting (long poll) and returned as soon as the event arrived.
     expect(Date.now() - started).toBeGreaterThanOrEqual(250)
     expect(Date.now() - started).toBeLessThan(5000)
@@ -71,9 +72,9 @@ describe('events service', () => {
     ])
     sim.trigger('tamper', true)
     sim.trigger('motion', false)
-    const limited = asList((await call<{ notificationMessage?: OnvifMessage[] }>((cb) => cam.pullMessages({ messageLimit: 1 }, cb))).notificationMessage)
+    const limited = await pull(1)
     expect(limited.map((m) => [m.topic._, m.message.message.data.simpleItem.$.Value])).toEqual([['tns1:VideoSource/GlobalSceneChange/ImagingService', true]])
-    const rest = asList((await call<{ notificationMessage?: OnvifMessage[] }>((cb) => cam.pullMessages({ messageLimit: 10 }, cb))).notificationMessage)
+    const rest = await pull(10)
     expect(rest.map((m) => m.message.message.data.simpleItem.$.Value)).toEqual([false, false])
     await call((cb) => cam.unsubscribe(cb))
     sim.trigger('tamper', false)

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { SCALES } from '../../../protocol/scales.js'
 import { heartbeatMessage, statusMessage } from '../../../protocol/messages.js'
 import { topics } from '../../../protocol/topics.js'
-import { COUNTER, DEVICE, SITE, launchChromium, siteConfig, startKioskSite, until, type KioskSite } from './harness.js'
+import { COUNTER, DEVICE, SECRET, SITE, launchChromium, siteConfig, startKioskSite, until, type KioskSite } from './harness.js'
 
 const ARTIFACTS = 'test-artifacts/kiosk'
 const PORTRAIT = { width: 800, height: 1280 }
@@ -283,3 +283,51 @@ describe('kiosk page, staff and queue', () => {
     expect(will()).toMatchObject({ retain: true, qos: 1 })
   })
 })
+
+describe('kiosk page, setup', () => {
+  it('asks IT staff for the secret once, shows a wrong one only behind the staff gesture, and keeps the right one', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(3, { officer: { id: 'an', name: 'Nguyễn Văn An', photo: PHOTO } })))
+    open.context = await browser.newContext({ viewport: PORTRAIT })
+    const page = await open.context.newPage()
+    const bare = site.url.replace(/#.*$/, '')
+    await page.goto(bare)
+    await page.waitForSelector('body[data-screen="setup"]')
+    await page.screenshot({ path: `${ARTIFACTS}/setup-portrait.png` })
+    await page.fill('#secret-input', 'not-the-secret')
+    await page.click('#secret-save')
+    // A wrong secret: the citizen sees a neutral start-up screen, never an error.
+    await page.waitForSelector('body[data-screen="boot"]')
+    await page.waitForTimeout(500)
+    expect((await page.locator('body').innerText()).toLowerCase()).not.toMatch(/error|lỗi|authori/)
+    await page.hover('#boot-title')
+    await page.mouse.down()
+    await page.waitForTimeout(3300)
+    await page.mouse.up()
+    await page.waitForSelector('#staff')
+    const diag = await page.locator('#diag').innerText()
+    expect(diag).toContain(DEVICE)
+    expect(diag).toMatch(/Not authorized|Bad username/)
+    expect(diag).not.toContain('not-the-secret')
+    await page.fill('#staff #secret-input', SECRET)
+    await page.click('#staff #secret-save')
+    await page.waitForSelector('body[data-ready="true"][data-link="up"]')
+    // The officer's photo from the config is shown (a data: URL, allowed by the page's CSP).
+    expect(await page.locator('.officer img.photo').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+    await page.reload()
+    await page.waitForSelector('body[data-ready="true"][data-link="up"]')
+    expect(site.edge.ratings()).toHaveLength(0)
+  })
+
+  it('tells staff when the edge does not know the device', async () => {
+    const site = (open.site = await startKioskSite(siteConfig(4)))
+    open.context = await browser.newContext({ viewport: LANDSCAPE })
+    const page = await open.context.newPage()
+    await page.goto(site.url.replace(`device=${DEVICE}`, 'device=kiosk-zz'))
+    await page.waitForSelector('body[data-screen="setup"]')
+    expect(await page.locator('main').innerText()).toContain('Thiết bị chưa được khai báo')
+  })
+})
+
+const PHOTO =
+  'data:image/svg+xml;base64,' +
+  Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#90caf9"/><circle cx="32" cy="26" r="12" fill="#0d47a1"/><rect x="14" y="42" width="36" height="22" rx="11" fill="#0d47a1"/></svg>').toString('base64')

@@ -10,9 +10,9 @@ export interface OnvifCam {
   getSystemDateAndTime(cb: (err: Error | null, date: Date) => void): void
   getStreamUri(opts: { protocol: string }, cb: (err: Error | null, s: { uri: string }) => void): void
   getSnapshotUri(opts: object, cb: (err: Error | null, s: { uri: string }) => void): void
-  createPullPointSubscription(cb: (err: Error | null, sub: { subscriptionReference: { address: { href: string } } }) => void): void
+  createPullPointSubscription(cb: (err: Error | null, sub: unknown) => void): void
   pullMessages(opts: { messageLimit?: number }, cb: (err: Error | null, data: PullResult) => void): void
-  unsubscribe(cb: (err: Error | null) => void): void
+  unsubscribe(cb: (err: Error | null, v: unknown) => void): void
   on(ev: 'event', cb: (msg: OnvifMessage) => void): void
   on(ev: 'eventsError', cb: (err: Error) => void): void
   removeAllListeners(ev: string): void
@@ -38,7 +38,7 @@ interface OnvifModule {
 
 export const onvif = createRequire(import.meta.url)('onvif') as OnvifModule
 
-export function call<T>(fn: (cb: (err: Error | null, v: T) => void) => void): Promise<T> {
+export function call<T = unknown>(fn: (cb: (err: Error | null, v: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))))
 }
 

@@ -1,0 +1,154 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { execFile, spawn } from 'node:child_process'
+import dgram from 'node:dgram'
+import net from 'node:net'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
+import { call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope } from './support/onvif-client.js'
+
+const run = promisify(execFile)
+const DEVICE_NS = 'http://www.onvif.org/ver10/device/wsdl'
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+let sim: CameraSim
+
+beforeAll(async () => {
+  sim = await startCameraSim({ discovery: { port: 0, multicast: false } })
+})
+
+afterAll(async () => {
+  await sim?.stop()
+})
+
+const rtspWithCreds = () => sim.rtspUrl.replace('rtsp://', `rtsp://${sim.user}:${sim.password}@`)
+const deviceInfo = (created?: string) =>
+  postSoap(sim.onvifUrl, soapEnvelope(`<GetDeviceInformation xmlns="${DEVICE_NS}"/>`, securityHeader(sim.user, sim.password, created)))
+const cameraTime = async () => {
+  const res = await postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`))
+  const utc = /<tt:UTCDateTime>(.*?)<\/tt:UTCDateTime>/.exec(res.text)?.[1] ?? ''
+  const n = (tag: string) => Number(new RegExp(`<tt:${tag}>(\\d+)</tt:${tag}>`).exec(utc)?.[1])
+  return Date.UTC(n('Year'), n('Month') - 1, n('Day'), n('Hour'), n('Minute'), n('Second'))
+}
+
+async function probeAnswered(): Promise<boolean> {
+  const sock = dgram.createSocket('udp4')
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()))
+  const answered = new Promise<boolean>((resolve) => {
+    sock.once('message', () => resolve(true))
+    setTimeout(() => resolve(false), 1000)
+  })
+  sock.send('<Envelope xmlns="http://www.w3.org/2003/05/soap-envelope"><Header><MessageID>uuid:x</MessageID></Header><Body>' +
+    '<Probe xmlns="http://schemas.xmlsoap.org/ws/2005/04/discovery"/></Body></Envelope>', sim.discoveryPort, '127.0.0.1')
+  const result = await answered
+  sock.close()
+  return result
+}
+
+describe('fault modes', () => {
+  it('offline: SOAP and RTSP refuse, discovery is silent; all come back on the same ports', async () => {
+    await sim.setFault('offline')
+    await expect(postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`)))
+      .rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } })
+    await expect(run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', rtspWithCreds()], { timeout: 20_000 }))
+      .rejects.toMatchObject({ stderr: expect.stringMatching(/Connection refused/) })
+    expect(await probeAnswered()).toBe(false)
+
+    await sim.setFault('none')
+    const cam = await connectCam(sim.httpPort, sim.user, sim.password)
+    const info = await call<Record<string, string>>((cb) => cam.getDeviceInformation(cb))
+    expect(info.serialNumber).toBe(sim.identity.serialNumber)
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', rtspWithCreds(), '-show_entries', 'stream=codec_name', '-of', 'csv=p=0'], { timeout: 20_000 })
+    expect(stdout.trim()).toBe('h264')
+    expect(await probeAnswered()).toBe(true)
+  })
+
+  it('slow: SOAP answers only after the configured delay', async () => {
+    await sim.setFault('slow', { delayMs: 1500 })
+    const started = Date.now()
+    const res = await postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`))
+    expect(res.status).toBe(200)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1450)
+    await sim.setFault('none')
+    const quick = Date.now()
+    await postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`))
+    expect(Date.now() - quick).toBeLessThan(1000)
+  })
+
+  it('malformed: answers are broken XML the onvif package cannot parse', async () => {
+    await sim.setFault('malformed')
+    const res = await deviceInfo()
+    expect(res.text).not.toMatch(/<\/env:Envelope>\s*$/)
+    const cam = new onvif.Cam({ hostname: '127.0.0.1', port: sim.httpPort, username: sim.user, password: sim.password, autoconnect: false })
+    await expect(call((cb) => cam.getDeviceInformation(cb))).rejects.toThrow()
+    await sim.setFault('none')
+    expect((await deviceInfo()).text).toMatch(/<\/env:Envelope>$/)
+  })
+
+  it('wrong-password: the configured password is refused by SOAP, RTSP and snapshot, while the clock agrees', async () => {
+    await sim.setFault('wrong-password')
+    expect((await deviceInfo()).status).toBe(400)
+    expect(Math.abs(await cameraTime() - Date.now())).toBeLessThan(2000)
+    const cam = await connectCam(sim.httpPort, sim.user, sim.password)
+    await expect(call((cb) => cam.getDeviceInformation(cb))).rejects.toThrow(/Sender not Authorized/)
+    await expect(run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', rtspWithCreds()], { timeout: 20_000 }))
+      .rejects.toMatchObject({ stderr: expect.stringMatching(/401/) })
+    const snap = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
+    expect(snap.status).toBe(401)
+    await snap.arrayBuffer()
+    await sim.setFault('none')
+    expect((await deviceInfo()).status).toBe(200)
+  })
+
+  it('clock-skew: the camera reports a skewed time and judges WS-Security by it, so it is told apart from a wrong password', async () => {
+    const skew = 10 * 60_000
+    await sim.setFault('clock-skew', { skewMs: skew })
+    expect(Math.abs(await cameraTime() - (Date.now() + skew))).toBeLessThan(2000)
+    // A client stamping Created with its own (correct) clock is refused...
+    expect((await deviceInfo()).status).toBe(400)
+    // ...one that corrects for the offset it read from GetSystemDateAndTime is accepted, with the same password.
+    expect((await deviceInfo(new Date(Date.now() + skew).toISOString())).status).toBe(200)
+    const cam = await connectCam(sim.httpPort, sim.user, sim.password)
+    const info = await call<Record<string, string>>((cb) => cam.getDeviceInformation(cb))
+    expect(info.serialNumber).toBe(sim.identity.serialNumber)
+    await sim.setFault('none')
+    expect(Math.abs(await cameraTime() - Date.now())).toBeLessThan(2000)
+  })
+
+  it('stall: the stream freezes with connections open, and flows again on resume', async () => {
+    const reader = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', rtspWithCreds(), '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'],
+      { stdio: ['ignore', 'pipe', 'ignore'] })
+    let bytes = 0
+    reader.stdout.on('data', (c: Buffer) => { bytes += c.length })
+    const exited = new Promise<void>((resolve) => reader.once('exit', () => resolve()))
+    try {
+      const frame = 640 * 360
+      for (let i = 0; i < 100 && bytes < 5 * frame; i++) await sleep(100)
+      expect(bytes).toBeGreaterThanOrEqual(5 * frame)
+
+      await sim.setFault('stall')
+      await sleep(500) // frames already in flight drain
+      const frozenAt = bytes
+      await sleep(1500)
+      expect(bytes - frozenAt).toBeLessThan(frame)
+      // The server still accepts TCP (the kernel does) but never answers: a hung camera, not a dead one.
+      const sock = net.connect(sim.rtspPort, '127.0.0.1')
+      await new Promise<void>((resolve, reject) => { sock.once('connect', () => resolve()); sock.once('error', reject) })
+      let answered = false
+      sock.on('data', () => { answered = true })
+      sock.write(`OPTIONS ${sim.rtspUrl} RTSP/1.0\r\nCSeq: 1\r\n\r\n`)
+      await sleep(800)
+      expect(answered).toBe(false)
+
+      await sim.setFault('none')
+      for (let i = 0; i < 50 && !answered; i++) await sleep(100)
+      expect(answered).toBe(true)
+      sock.destroy()
+      const resumedAt = bytes
+      for (let i = 0; i < 50 && bytes - resumedAt < 5 * frame; i++) await sleep(100)
+      expect(bytes - resumedAt).toBeGreaterThanOrEqual(5 * frame)
+    } finally {
+      reader.kill('SIGKILL')
+      await exited
+    }
+  })
+})
