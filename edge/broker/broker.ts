@@ -124,6 +124,10 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS topic is reserved'))
       const state = client ? states.get(client) : undefined
       if (!client || !state) return done(new Error('publish from an unknown session'))
+      // While stopping, aedes closes every client and publishes their wills: the
+      // devices are not offline, the edge is (its own status says so). Nothing is
+      // acknowledged either, so devices resend to the next edge process.
+      if (stopping) return done(new Error('edge is stopping'))
       onPublish(state, packet, done)
     },
   })
