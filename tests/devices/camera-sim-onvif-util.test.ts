@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+/**
+ * Debian's onvif-util (libonvif 1.4) finds a camera only through WS-Discovery
+ * multicast and has no port option, and its probe would leave the host. So the
+ * simulator CLI and onvif-util run together in a fresh network namespace with
+ * only loopback, where multicast is routed to lo: the real multicast path,
+ * isolated from every other test and from the LAN.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'camsim-onvif-util-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const SCRIPT = `
+set -u
+ip link set lo up
+ip route add 224.0.0.0/4 dev lo
+LOG_LEVEL=silent node --import tsx devices/camera-sim/cli.ts --count 1 > "$DIR/sim.out" 2>&1 &
+SIM=$!
+trap 'kill $SIM 2>/dev/null; wait $SIM 2>/dev/null' EXIT
+for i in $(seq 200); do grep -q '^ready' "$DIR/sim.out" && break; sleep 0.1; done
+cat "$DIR/sim.out"
+echo '=== right password'
+printf 'get rtsp\\nget profiles\\nget time\\nquit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p Motcua-cam1 127.0.0.1
+echo "=== rc=$?"
+echo '=== wrong password'
+printf 'quit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p not-it 127.0.0.1
+echo "=== rc=$?"
+`
+
+function runInNamespace(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('unshare', ['-n', 'bash', '-c', SCRIPT], {
+      cwd: process.cwd(), env: { ...process.env, DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+    child.stderr.on('data', (c: Buffer) => { out += c.toString() })
+    const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL') } catch { /* already gone */ } }, 90_000)
+    child.once('error', reject)
+    child.once('exit', () => { clearTimeout(timer); resolve(out) })
+  })
+}
+
+describe('Debian onvif-util against the simulator', () => {
+  it('discovers it by multicast, logs in with WS-Security, reads profiles, stream URI and time; refuses a wrong password', async () => {
+    const out = await runInNamespace()
+    const [simPart, right, wrong] = out.split(/=== (?:right|wrong) password/)
+    const rtsp = /"rtsp":"(rtsp:[^"]+)"/.exec(simPart ?? '')?.[1]
+    const named = /"name":"SimCam-1"/.test(simPart ?? '')
+    expect(rtsp, out).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/stream1$/)
+    expect(named).toBe(true)
+    expect(right).toContain('found host: 127.0.0.1')
+    expect(right).toContain('successfully connected to host')
+    expect(right).toMatch(/name:\s+SimCam-1 SimCam S1/)
+    expect(right).toMatch(/serial: SIM[0-9A-F]{8}/)
+    expect(right).toContain(`  ${rtsp}`)
+    expect(right).toContain('Token 0: Profile_1')
+    expect(right).toMatch(/Time Offset: -?[01] seconds/)
+    expect(right).toMatch(/Timezone:\s+ICT-7/)
+    expect(right).toContain('=== rc=0')
+    expect(wrong).toContain('found host: 127.0.0.1')
+    expect(wrong).toContain('ERROR: get device information - ter:NotAuthorized')
+    expect(wrong).toContain('=== rc=1')
+  }, 120_000)
+})
