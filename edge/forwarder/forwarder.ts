@@ -5,7 +5,6 @@
  */
 import type { Logger } from '../../common/log.js'
 import type { ErrorCode } from '../../common/errors.js'
-import type { EdgeRecord } from '../../protocol/records.js'
 import { MAX_BATCH_RECORDS } from '../../protocol/records.js'
 import { finalize, isFinal } from '../clock/model.js'
 import type { SystemClock } from '../clock/system-clock.js'
@@ -67,7 +66,15 @@ const defaultTimers: ForwarderTimers = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 }
 
-const toRecord = (e: OutboxEntry): EdgeRecord => ({ ...e.record, seq: e.seq, t: e.stamp.t!, clock: e.stamp.clock! }) as EdgeRecord
+/**
+ * The record as the hub expects it (EdgeRecord JSON): the stored record's own
+ * JSON with its final seq, t and clock added, not re-serialized.
+ */
+export const recordJson = (e: OutboxEntry) =>
+  `${e.recordJson.slice(0, -1)},"seq":${e.seq},"t":${e.stamp.t},"clock":${JSON.stringify(e.stamp.clock)}}`
+
+export const batchBody = (site: string, entries: readonly OutboxEntry[]) =>
+  `{"v":1,"site":${JSON.stringify(site)},"records":[${entries.map(recordJson).join(',')}]}`
 
 export function createForwarder(opts: ForwarderOptions): Forwarder {
   const log = opts.log.child({ module: 'forwarder' })
@@ -85,6 +92,18 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   let wake: (() => void) | null = null
   let interrupt: (() => void) | null = null
   let woken = false
+  /**
+   * Deleting a delivered batch (an fsync) overlaps with reading and sending
+   * the next one; at most one removal is pending. Resolves to its error, if any.
+   */
+  let removal: Promise<unknown> | null = null
+
+  async function settleRemoval(): Promise<void> {
+    const pending = removal
+    removal = null
+    const err = pending === null ? null : await pending
+    if (err) throw err
+  }
 
   /** Waits for the next append (or stop()); returns at once if one came while busy. */
   function waitForAppend(): Promise<void> {
@@ -178,7 +197,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
 
   /** Sends entries; on 400 or 413 splits them in halves until the bad record is alone. */
   async function send(entries: OutboxEntry[]): Promise<Pause | null> {
-    const body = JSON.stringify({ v: 1, site: opts.site, records: entries.map(toRecord) })
+    const body = batchBody(opts.site, entries)
     state.inFlight = entries.length
     const sent = clock.monoNow()
     const res = await call((signal) => hub.postBatch(body, signal)).finally(() => (state.inFlight = 0))
@@ -193,8 +212,14 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       for (const [index, code] of rejected) byCode.set(code, [...(byCode.get(code) ?? []), entries[index]!])
       for (const [code, dead] of byCode) await deadLetter(dead, code)
       const delivered = entries.filter((_, i) => !rejected.has(i))
-      await outbox.remove(delivered)
-      state.delivered += delivered.length
+      await settleRemoval()
+      removal = outbox.remove(delivered).then(
+        () => {
+          state.delivered += delivered.length
+          return null
+        },
+        (err: unknown) => err,
+      )
       state.lastSuccessAt = now()
       state.consecutiveFailures = 0
       return null
@@ -214,27 +239,42 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   }
 
   async function run(): Promise<void> {
+    // Entries of the last batch sent; their removal may still be pending.
+    let taken: OutboxEntry[] = []
     while (state.running) {
       let pause: Pause | null = null
       try {
-        const entries = await outbox.peek(state.batchSize)
+        const entries = await outbox.peek(state.batchSize, removal === null ? [] : taken)
         if (entries.length === 0) {
-          await waitForAppend()
+          // Nothing past the batch being removed: once it is gone, read from the start again.
+          if (removal !== null) await settleRemoval()
+          else await waitForAppend()
           continue
         }
         const ready = await finalizeTimes(entries)
-        pause = Array.isArray(ready) ? await send(ready) : ready
+        if (Array.isArray(ready)) {
+          taken = ready
+          pause = await send(ready)
+        } else {
+          pause = ready
+        }
       } catch (err) {
         // The outbox failed (disk): nothing was lost, try again later.
         log.error({ err }, 'forwarding failed')
         pause = fail('EDGE_STORE_FAILED', backoff())
       }
-      if (pause !== null && state.running && pause.delayMs > 0) {
-        state.nextAttemptAt = now() + pause.delayMs
-        await sleep(pause.delayMs)
-        state.nextAttemptAt = null
+      if (pause !== null) {
+        // Records not deleted are read again from the start of the queue.
+        await settleRemoval().catch((err: unknown) => log.error({ err }, 'removing delivered records failed'))
+        taken = []
+        if (state.running && pause.delayMs > 0) {
+          state.nextAttemptAt = now() + pause.delayMs
+          await sleep(pause.delayMs)
+          state.nextAttemptAt = null
+        }
       }
     }
+    await settleRemoval().catch((err: unknown) => log.error({ err }, 'removing delivered records failed'))
   }
 
   return {

@@ -3,7 +3,7 @@
  * are fixed-width hex. Each shedding priority has its own lane: the forwarder
  * drains `critical` first and shedding scans only the `low` lane.
  *
- *   q!{lane}!{seq}      queued record     {"r": NewRecord, "s": Stamp}
+ *   q!{lane}!{seq}      queued record     Stamp JSON, tab, NewRecord JSON
  *   x!{seq}             dead letter       {"r", "s", "reason", "at"}
  *   d!{dedupKey}        dedup index       {at}
  *   e!{at}!{dedupKey}   dedup expiry index (for pruning by age)
@@ -41,9 +41,23 @@ export const dedupOfExpiry = (key: string) => key.slice(key.indexOf('!', EXPIRY_
 export interface StoredValue {
   r: NewRecord
   s: Stamp
+  /** The record exactly as stored, so the forwarder can build a batch body without re-serializing it. */
+  rJson: string
 }
 
-export const encodeValue = (record: NewRecord, stamp: Stamp) => JSON.stringify({ r: record, s: stamp } satisfies StoredValue)
-export const decodeValue = (text: string) => JSON.parse(text) as StoredValue
+/**
+ * Stamp JSON, a tab, record JSON. JSON.stringify never emits a raw tab, so
+ * the first tab splits the two; keeping the record's JSON apart lets a 5,000
+ * record batch be sent without parsing and re-serializing every record.
+ */
+export const encodeStored = (stamp: Stamp, recordJson: string) => `${JSON.stringify(stamp)}\t${recordJson}`
+export const encodeValue = (record: NewRecord, stamp: Stamp) => encodeStored(stamp, JSON.stringify(record))
+export function decodeValue(text: string): StoredValue {
+  const tab = text.indexOf('\t')
+  const rJson = text.slice(tab + 1)
+  return { s: JSON.parse(text.slice(0, tab)) as Stamp, r: JSON.parse(rJson) as NewRecord, rJson }
+}
+/** Only the stamp, for the cheap reads (oldest record's age). */
+export const decodeStamp = (text: string) => JSON.parse(text.slice(0, text.indexOf('\t'))) as Stamp
 /** An entry's share of the disk budget: LevelDB stores key and value; ids and JSON are ASCII. */
 export const entryBytes = (key: string, value: string) => key.length + value.length

@@ -15,7 +15,7 @@ import type { Stamp } from '../clock/types.js'
 import { diskGauge, type StatfsFn } from './disk.js'
 import {
   DEAD_PREFIX, EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeValue,
-  encodeValue, entryBytes, expiryBound, expiryKey, laneOf, lanePrefix, prefixEnd, queueKey, seqOfKey, type Lane,
+  decodeStamp, encodeStored, encodeValue, entryBytes, expiryBound, expiryKey, laneOf, lanePrefix, prefixEnd, queueKey, seqOfKey, type Lane,
 } from './keys.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
 
@@ -108,7 +108,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     try {
       for (let chunk = await it.nextv(SCAN_CHUNK); chunk.length > 0; chunk = await it.nextv(SCAN_CHUNK)) {
         for (const [key, value] of chunk) {
-          if (lanes[lane].oldestWall === null) lanes[lane].oldestWall = decodeValue(value).s.wall
+          if (lanes[lane].oldestWall === null) lanes[lane].oldestWall = decodeStamp(value).wall
           lanes[lane].depth++
           lanes[lane].bytes += entryBytes(key, value)
           nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
@@ -123,6 +123,16 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
   }
 
+  /** A chained batch: several times faster than db.batch(array), which validates and copies every op in JS. */
+  function commit(ops: readonly Op[]): Promise<void> {
+    const batch = db.batch()
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value)
+      else batch.del(op.key)
+    }
+    return batch.write({ sync: true })
+  }
+
   function serial<T>(job: () => Promise<T>): Promise<T> {
     const run = chain.then(job)
     chain = run.catch(() => undefined)
@@ -134,7 +144,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   async function refreshOldest(lane: Lane): Promise<void> {
     const prefix = lanePrefix(lane)
     const [first] = await db.values({ gte: prefix, lt: prefixEnd(prefix), limit: 1 }).all()
-    lanes[lane].oldestWall = first === undefined ? null : decodeValue(first).s.wall
+    lanes[lane].oldestWall = first === undefined ? null : decodeStamp(first).wall
   }
 
   async function flush(): Promise<void> {
@@ -172,7 +182,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       ops.push({ type: 'put', key: SEQ_META_KEY, value: String(seq) })
       const started = performance.now()
       try {
-        await db.batch(ops, { sync: true })
+        await commit(ops)
         opts.onCommit?.(added.length, performance.now() - started)
       } catch (err) {
         const e = storeError(err)
@@ -223,7 +233,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       await it.close()
     }
     try {
-      await db.batch(ops, { sync: true })
+      await commit(ops)
     } catch (err) {
       log.error({ err, code: storeError(err).code }, 'outbox shedding failed')
       return
@@ -243,7 +253,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       { type: 'del' as const, key: k },
       { type: 'del' as const, key: dedupIndexKey(dedupOfExpiry(k)) },
     ])
-    await db.batch(ops, { sync: true })
+    await commit(ops)
     log.info({ pruned: keys.length }, 'pruned old dedup keys')
   }
 
@@ -255,7 +265,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   async function write(ops: Op[]): Promise<void> {
     if (closed) throw new MotcuaError('EDGE_STORE_FAILED', 'outbox is closed')
     try {
-      await db.batch(ops, { sync: true })
+      await commit(ops)
     } catch (err) {
       throw storeError(err)
     }
@@ -297,21 +307,28 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       })
     },
 
-    peek(limit) {
-      return serial(async () => {
-        const out: OutboxEntry[] = []
-        for (const lane of LANES) {
-          if (out.length >= limit) break
-          if (lanes[lane].depth === 0) continue
-          const prefix = lanePrefix(lane)
-          const rows = await db.iterator({ gte: prefix, lt: prefixEnd(prefix), limit: limit - out.length }).all()
-          for (const [key, value] of rows) {
-            const v = decodeValue(value)
-            out.push({ key, seq: seqOfKey(key), record: v.r, stamp: v.s, bytes: entryBytes(key, value) })
-          }
+    // Reads need no place on the write chain: LevelDB iterators read a
+    // consistent snapshot, and `after` keeps entries being removed out.
+    async peek(limit, after = []) {
+      const from = new Map<Lane, string>()
+      for (const e of after) {
+        const lane = laneOfKey(e.key)
+        if ((from.get(lane) ?? '') < e.key) from.set(lane, e.key)
+      }
+      const out: OutboxEntry[] = []
+      for (const lane of LANES) {
+        if (out.length >= limit) break
+        if (lanes[lane].depth === 0) continue
+        const prefix = lanePrefix(lane)
+        const past = from.get(lane)
+        const range = past === undefined ? { gte: prefix } : { gt: past }
+        const rows = await db.iterator({ ...range, lt: prefixEnd(prefix), limit: limit - out.length }).all()
+        for (const [key, value] of rows) {
+          const v = decodeValue(value)
+          out.push({ key, seq: seqOfKey(key), record: v.r, recordJson: v.rJson, stamp: v.s, bytes: entryBytes(key, value) })
         }
-        return out
-      })
+      }
+      return out
     },
 
     remove(entries) {
@@ -341,7 +358,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     rewrite(entries) {
       return serial(async () => {
         const next = entries.map((e) => {
-          const value = encodeValue(e.record, e.stamp)
+          const value = encodeStored(e.stamp, e.recordJson)
           return { entry: { ...e, bytes: entryBytes(e.key, value) }, value }
         })
         await write(next.map(({ entry, value }) => ({ type: 'put', key: entry.key, value })))

@@ -32,6 +32,8 @@ export interface OutboxEntry {
   readonly key: string
   readonly seq: number
   readonly record: NewRecord
+  /** `record` as stored (JSON); a batch body is built from it without re-serializing. */
+  readonly recordJson: string
   readonly stamp: Stamp
   readonly bytes: number
 }
@@ -40,9 +42,11 @@ export interface OutboxEntry {
 export interface ForwardableOutbox extends Outbox {
   /**
    * Oldest entries first, critical records (ratings, tickets) before the rest,
-   * so a metrics backlog never delays a rating.
+   * so a metrics backlog never delays a rating. `after` (the entries of the
+   * previous batch, still being removed) lets the next batch be read while
+   * that removal is in flight: only entries past them in each lane are returned.
    */
-  peek(limit: number): Promise<OutboxEntry[]>
+  peek(limit: number, after?: readonly OutboxEntry[]): Promise<OutboxEntry[]>
   /** Deletes delivered entries (as returned by peek). */
   remove(entries: readonly OutboxEntry[]): Promise<void>
   /** Moves refused entries to the dead-letter keyspace; they are kept and counted, never dropped. */

@@ -7,6 +7,7 @@ import { createForwarder, type Forwarder, type ForwarderOptions } from '../../ed
 import { createHubClient } from '../../edge/forwarder/hub-client.js'
 import { openOutbox } from '../../edge/outbox/leveldb-outbox.js'
 import type { ForwardableOutbox } from '../../edge/outbox/types.js'
+import { edgeRecord } from '../../protocol/records.js'
 import { makeTestPki, type TestPki } from '../support/certs.js'
 import { FakeHub } from './forwarder-hub.js'
 import { T0, heartbeat, rating, silentLog, syncedStamp, tempDir, unsyncedStamp } from './outbox-fixtures.js'
@@ -82,6 +83,7 @@ describe('forwarder delivery', () => {
     expect(first.body).toMatchObject({ v: 1, site: 'ttpvhcc-ct' })
     expect(first.body.records.length).toBeLessThanOrEqual(100)
     expect(first.body.records[3]).toEqual({ ...rating(3), seq: 3, t: T0 + 3, clock: 'synced' })
+    for (const rec of first.body.records) expect(edgeRecord.safeParse(rec).success).toBe(true)
     expect(r.forwarder.status()).toMatchObject({ consecutiveFailures: 0, lastErrorCode: null, delivered: 250, inFlight: 0 })
     expect(r.forwarder.status().lastSuccessAt).not.toBeNull()
   })

@@ -112,6 +112,10 @@ describe('outbox order and restart', () => {
     const kinds = (await box.peek(10)).map((e) => `${e.record.kind}:${e.seq}`)
     expect(kinds).toEqual(['rating:2', 'rating:4', 'device_status:1', 'heartbeat:0', 'heartbeat:3'])
     expect((await box.peek(2)).map((e) => e.seq)).toEqual([2, 4])
+    // Past a batch still being removed: the rest of each lane it touched, and untouched lanes from the start.
+    const taken = await box.peek(3)
+    expect((await box.peek(10, taken)).map((e) => e.seq)).toEqual([0, 3])
+    expect((await box.peek(10, taken.slice(0, 1))).map((e) => e.seq)).toEqual([4, 1, 0, 3])
     await box.close()
   })
 
@@ -166,11 +170,12 @@ describe('outbox disk policy', () => {
     for (let i = 0; i < 40; i++) await box.append(rating(i), syncedStamp(T0), `r:${i}`)
     await box.append(deviceStatus(true), syncedStamp(T0))
     for (let i = 0; i < 200; i++) await box.append(heartbeat(i), syncedStamp(T0 + i))
-    // Shedding runs on the write chain right after the commit; peek queues behind it.
-    const entries = await box.peek(1000)
+    // Shedding runs on the write chain right after the commit that went over budget.
+    for (let i = 0; i < 200 && box.stats().bytes > 20_000; i++) await new Promise((r) => setTimeout(r, 10))
     const s = box.stats()
     expect(s.shed).toBeGreaterThan(0)
     expect(s.bytes).toBeLessThanOrEqual(20_000)
+    const entries = await box.peek(1000)
     expect(entries.filter((e) => e.record.kind === 'rating')).toHaveLength(40)
     expect(entries.filter((e) => e.record.kind === 'device_status')).toHaveLength(1)
     const beats = entries.filter((e) => e.record.kind === 'heartbeat')
