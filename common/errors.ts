@@ -18,6 +18,10 @@ export const ERRORS = {
   EDGE_DISK_FULL: 'edge storage is full; the message was not acknowledged',
   EDGE_STORE_FAILED: 'edge could not store the message; it was not acknowledged',
   EDGE_CONFIG_INVALID: 'edge configuration is invalid',
+  // Edge supervisor page (HTTP/WebSocket API on the edge).
+  EDGE_SESSION_REQUIRED: 'sign in as a supervisor first',
+  EDGE_CAMERA_UNKNOWN: 'no camera with this id on this site',
+  EDGE_SNAPSHOT_FAILED: 'the camera did not give a snapshot',
   EDGE_HUB_UNREACHABLE: 'the hub could not be reached or did not answer in time; records stay queued',
   EDGE_HUB_UNEXPECTED: 'the hub gave an answer outside its contract; records stay queued',
   // Edge → hub (HTTP API).

@@ -38,3 +38,7 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
   const actual = await scryptAsync(pin, Buffer.from(salt, 'base64'), expected.length, SCRYPT_OPTS)
   return timingSafeEqual(actual, expected)
 }
+
+/** Supervisor passwords use the same salted scrypt as PINs; the names say which secret a caller handles. */
+export const hashPassword = hashPin
+export const verifyPassword = verifyPin
