@@ -60,7 +60,7 @@ interface ClientState {
 
 const DUMMY_HASH = `sha256:${'0'.repeat(64)}`
 
-const authError = (returnCode: 4 | 5, message: string): AuthenticateError =>
+const authError = (returnCode: 2 | 4 | 5, message: string): AuthenticateError =>
   Object.assign(new Error(message), { returnCode }) as AuthenticateError
 
 const OFFICER_DISABLED: Rejection = { code: 'EDGE_TOPIC_FORBIDDEN', message: 'officer sign-in is not enabled on this edge' }
@@ -84,9 +84,17 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
     })
 
   const aedes = await Aedes.createBroker({
-    // Device clocks are unset at boot; a small window is enough to spot a dead TCP peer.
+    // A socket that never sends CONNECT only holds memory; on a site LAN 10 s is plenty.
     connectTimeout: 10_000,
     authenticate(client, username, password, done) {
+      // A second session with a client id takes the first one over [MQTT-3.1.4-2], so a
+      // client id may only be its own device id: nobody can knock another device off.
+      const claimsDevice = site.devices.has(client.id) && client.id !== username
+      if (claimsDevice) {
+        bump(stats.authFailures, 'client_id')
+        log.warn({ device: username, clientId: client.id }, "client id of another device refused")
+        return done(authError(2, 'client id must be the device id'), false)
+      }
       if (!username) {
         if (cfg.allowAnonymous) {
           states.set(client, { device: null, online: null, statusCounter: null })

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { createLogger } from '../../common/log.js'
 import { startBroker, type EdgeBroker } from '../../edge/broker/broker.js'
+import { officerSignIn, type OfficerHandler } from '../../edge/broker/officer.js'
 import type { EdgeConfig } from '../../edge/config/schema.js'
 import { DutyRoster } from '../../edge/ingest/duty.js'
 import { buildSiteIndex, type SiteIndex } from '../../edge/ingest/site.js'
@@ -15,17 +16,18 @@ export interface BrokerHarness {
   duty: DutyRoster
   site: SiteIndex
   clients: MqttClient[]
-  connect(device: TestDevice | null, opts?: { transport?: 'tcp' | 'ws'; password?: string; will?: mqtt.IClientOptions['will'] }): Promise<MqttClient>
+  connect(device: TestDevice | null, opts?: { transport?: 'tcp' | 'ws'; password?: string; clientId?: string; will?: mqtt.IClientOptions['will'] }): Promise<MqttClient>
   close(): Promise<void>
 }
 
 /** A real aedes edge broker on loopback port 0 with an in-memory outbox. */
-export async function startTestBroker(config: EdgeConfig): Promise<BrokerHarness> {
+export async function startTestBroker(config: EdgeConfig, opts: { onOfficer?: OfficerHandler | 'default' } = {}): Promise<BrokerHarness> {
   const outbox = new MemoryOutbox()
   const clock = new ManualClock()
   const site = buildSiteIndex(config)
   const duty = new DutyRoster(site)
-  const broker = await startBroker({ site, duty, outbox, clock, log: createLogger('test', 'silent') })
+  const onOfficer = opts.onOfficer === 'default' ? officerSignIn(site, duty) : opts.onOfficer
+  const broker = await startBroker({ site, duty, outbox, clock, log: createLogger('test', 'silent'), ...(onOfficer ? { onOfficer } : {}) })
   const clients: MqttClient[] = []
   return {
     broker,
@@ -37,7 +39,7 @@ export async function startTestBroker(config: EdgeConfig): Promise<BrokerHarness
     async connect(device, opts = {}) {
       const url = opts.transport === 'ws' ? `ws://127.0.0.1:${broker.ports.ws}/mqtt` : `mqtt://127.0.0.1:${broker.ports.mqtt}`
       const client = mqtt.connect(url, {
-        clientId: device ? `${device.id}-${Math.random().toString(36).slice(2, 8)}` : undefined,
+        clientId: opts.clientId ?? (device ? `${device.id}-${Math.random().toString(36).slice(2, 8)}` : undefined),
         username: device?.id,
         password: opts.password ?? device?.secret,
         reconnectPeriod: 0,
