@@ -150,12 +150,20 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       return done(null)
     }
     if (result.outcome === 'officer') {
+      // Carries a PIN: never routed to subscribers nor retained.
       unrouted.add(payload)
+      packet.retain = false
       const handled = opts.onOfficer ? opts.onOfficer(result.command) : Promise.resolve(OFFICER_DISABLED)
-      void handled.then((rejection) => {
-        if (rejection) refuse(state, packet, payload, rejection)
-        done(null)
-      })
+      handled.then(
+        (rejection) => {
+          if (rejection) refuse(state, packet, payload, rejection)
+          done(null)
+        },
+        (err: unknown) => {
+          log.error({ err, device: state.device?.id }, 'officer sign-in failed; not acknowledged')
+          done(err instanceof Error ? err : new Error(String(err)))
+        },
+      )
       return
     }
     const { record, dedupKey } = result
