@@ -77,3 +77,18 @@ describe('edge broker roles', () => {
     expect(h.outbox.records.filter((r) => r.record.kind !== 'rating')).toEqual([])
   })
 })
+
+describe('edge status', () => {
+  it('is retained online while the edge runs and turns offline on a clean stop', async () => {
+    const { config } = testSite()
+    const harness = await startTestBroker(edgeConfigSchema.parse({ ...config, broker: { ...config.broker, allowAnonymous: true } }))
+    const dash = await harness.connect(null)
+    const online = nextMessage(dash, topics.edgeStatus(SITE))
+    await dash.subscribeAsync(topics.edgeStatus(SITE), { qos: 1 })
+    expect(await online).toEqual({ payload: { v: 1, online: true }, retain: true })
+    const offline = nextMessage(dash, topics.edgeStatus(SITE))
+    await harness.broker.stop()
+    expect((await offline).payload).toEqual({ v: 1, online: false })
+    await harness.close()
+  })
+})
