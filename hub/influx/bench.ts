@@ -3,6 +3,7 @@
  * ratings in batches of 5000, mapped, serialized and written by the same
  * writer the hub uses, with a few batches in flight as several edges would.
  */
+import { readFileSync } from 'node:fs'
 import { createLogger } from '../../common/log.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 import { toPoint } from './points.js'
@@ -18,6 +19,10 @@ export interface BenchOptions {
   concurrency?: number
   /** Time of the first point, ms; points follow 1 ms apart. */
   startMs?: number
+  /** Sites the batches come from, in turn, as from that many edges. */
+  sites?: number
+  /** PID of a local database server, to report its CPU time too (Linux /proc). */
+  serverPid?: number
 }
 
 export interface BenchResult {
@@ -25,19 +30,36 @@ export interface BenchResult {
   batches: number
   seconds: number
   pointsPerSecond: number
+  /** CPU seconds this process spent (mapping, serializing, HTTP): independent of other load on the machine. */
+  clientCpuSeconds: number
+  /** CPU seconds the database server spent, when serverPid was given. */
+  serverCpuSeconds?: number
 }
 
+/** utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/**
+ * A rating as a busy site produces them: the counter decides department,
+ * device and (usually) officer, as in a real hall, so series counts stay
+ * realistic (20 counters × officer-or-none × 4 levels per site).
+ */
 export function syntheticRating(n: number, t: number): EdgeRecord {
-  const level = (n % 4) + 1
+  const counter = n % 20
+  const level = (Math.floor(n / 20) % 4) + 1
   return {
     kind: 'rating',
     seq: n,
     t,
     clock: 'synced',
-    department: `dept-${n % 17}`,
-    counter: `q${n % 20}`,
-    device: `kiosk-${n % 20}`,
-    officer: n % 5 === 0 ? null : `cb-${n % 27}`,
+    department: `dept-${counter % 17}`,
+    counter: `q${counter}`,
+    device: `kiosk-${counter}`,
+    officer: n % 10 === 0 ? null : `cb-${counter}`,
     eventId: `bench-${n.toString(36).padStart(8, '0')}`,
     scale: 4,
     level,
@@ -63,16 +85,30 @@ export async function benchWrite(opts: BenchOptions): Promise<BenchResult> {
   for (let i = 0; i < opts.points; i += batchSize) {
     batches.push(Array.from({ length: Math.min(batchSize, opts.points - i) }, (_, k) => syntheticRating(i + k, start + i + k)))
   }
-  await writer.write([toPoint('bench', syntheticRating(0, start))])
+  const sites = opts.sites ?? 10
+  const siteOf = (batch: number) => `site-${batch % sites}`
+  await writer.write([toPoint(siteOf(0), syntheticRating(0, start))])
   let next = 0
+  const serverCpu0 = opts.serverPid ? processCpuSeconds(opts.serverPid) : 0
+  const cpu0 = process.cpuUsage()
   const began = performance.now()
   const lane = async () => {
     for (let b = next++; b < batches.length; b = next++) {
-      await writer.write((batches[b] ?? []).map((r) => toPoint('bench', r)))
+      const site = siteOf(b)
+      await writer.write((batches[b] ?? []).map((r) => toPoint(site, r)))
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane))
   const seconds = (performance.now() - began) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const serverCpuSeconds = opts.serverPid ? processCpuSeconds(opts.serverPid) - serverCpu0 : undefined
   await writer.close()
-  return { points: opts.points, batches: batches.length, seconds, pointsPerSecond: Math.round(opts.points / seconds) }
+  return {
+    points: opts.points,
+    batches: batches.length,
+    seconds,
+    pointsPerSecond: Math.round(opts.points / seconds),
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    ...(serverCpuSeconds === undefined ? {} : { serverCpuSeconds }),
+  }
 }

@@ -14,6 +14,8 @@ export interface Influxd {
   url: string
   port: number
   dir: string
+  /** PID of the running influxd (benchmarks read its CPU time), or undefined while stopped. */
+  pid(): number | undefined
   /** SIGSTOP: connections hang instead of being refused. */
   pause(): void
   resume(): void
@@ -96,6 +98,7 @@ export async function startInfluxd(opts: { dataDir?: string; startTimeoutMs?: nu
     url: `http://127.0.0.1:${port}`,
     port,
     dir,
+    pid: () => child?.proc.pid,
     pause: () => child?.proc.kill('SIGSTOP'),
     resume: () => child?.proc.kill('SIGCONT'),
     async kill() {
