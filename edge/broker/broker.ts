@@ -252,8 +252,9 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
   const tls: TlsFiles | undefined = cfg.tls ? { cert: readFileSync(cfg.tls.cert), key: readFileSync(cfg.tls.key) } : undefined
   const listeners: Listener[] = []
   try {
-    listeners.push(await listenTcp({ host: cfg.host, port: cfg.mqttPort, tls, maxFrameBytes: MAX_PACKET_BYTES }, handle))
-    listeners.push(await listenWebSocket({ host: cfg.host, port: cfg.wsPort, tls, maxFrameBytes: MAX_PACKET_BYTES }, handle))
+    listeners.push(await listenTcp({ host: cfg.host, port: cfg.mqttPort, tls }, handle))
+    // A WebSocket message may carry several MQTT packets; the frame guard still bounds each packet.
+    listeners.push(await listenWebSocket({ host: cfg.host, port: cfg.wsPort, tls, maxFrameBytes: 8 * MAX_PACKET_BYTES }, handle))
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()))
     await new Promise<void>((resolve) => aedes.close(() => resolve()))

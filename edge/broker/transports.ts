@@ -19,8 +19,6 @@ export interface ListenOptions {
   host: string
   port: number
   tls?: TlsFiles | undefined
-  /** Bytes; a WebSocket frame past this closes the connection (ws answers 1009). */
-  maxFrameBytes: number
 }
 
 export interface Listener {
@@ -63,7 +61,8 @@ export async function listenTcp(opts: ListenOptions, handle: ConnectionHandler):
   return { port, close }
 }
 
-export async function listenWebSocket(opts: ListenOptions, handle: ConnectionHandler): Promise<Listener> {
+/** `maxFrameBytes`: a WebSocket message past this closes the connection (ws answers 1009). */
+export async function listenWebSocket(opts: ListenOptions & { maxFrameBytes: number }, handle: ConnectionHandler): Promise<Listener> {
   const http = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createHttpServer()
   const wss = new WebSocketServer({ server: http, maxPayload: opts.maxFrameBytes })
   wss.on('connection', (ws, req) => {

@@ -204,6 +204,15 @@ describe('edge broker limits', () => {
     expect(h.outbox.records).toHaveLength(1)
   })
 
+  it('drops a WebSocket client sending a packet over the limit', async () => {
+    const k1 = await h.connect(devices.k1!, { transport: 'ws' })
+    const closed = new Promise<void>((resolve) => k1.once('close', () => resolve()))
+    k1.publish(topics.rating(SITE, 'q1'), Buffer.alloc(20_000, 0x20), { qos: 1 })
+    await closed
+    expect(h.broker.stats.oversizedPackets).toBe(1)
+    expect(h.outbox.ofKind('rating')).toHaveLength(0)
+  })
+
   it('keeps the $SYS guard: a device publishing there is disconnected, unacknowledged', async () => {
     const k1 = await h.connect(devices.k1!)
     const closed = new Promise<void>((resolve) => k1.once('close', () => resolve()))
