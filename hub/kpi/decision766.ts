@@ -8,11 +8,13 @@
  *   points = 6                  when rate ≥ 90 %
  *          = rate × 6 ÷ 90 %    otherwise
  *
+ * A rated dossier is one rating without a misuse flag: the counter serves
+ * one dossier per queue ticket and asks once; a citizen pressing again at
+ * once is flagged `rapid` by the edge. Counting presses keeps the figure
+ * computable from counts in the database, the same way everywhere.
+ *
  * This file is the only place the formula lives.
  */
-import type { RatingFact } from './facts.js'
-import { localDay } from './time.js'
-
 export const DECISION_766 = {
   maxPoints: 6,
   /** Rate at and above which the full points are given, as the fraction tenths/10 (kept integral for exact comparison). */
@@ -42,39 +44,4 @@ export function satisfaction766(rated: number, dissatisfied: number): Satisfacti
     rate: ok / rated,
     points: full ? maxPoints : (ok * maxPoints * 10) / (rated * fullRateTenths),
   }
-}
-
-/**
- * Counts rated dossiers in a set of ratings. A dossier is a queue ticket:
- * several presses for the same ticket at the same site on the same local day
- * are one dossier, judged by its latest press (the citizen's final word).
- * Presses without a ticket number count one dossier each. Misuse-flagged
- * presses are not a citizen's judgement and are left out.
- */
-export function ratedDossiers(ratings: readonly RatingFact[]): { rated: number; dissatisfied: number } {
-  const latest = new Map<string, RatingFact>()
-  let rated = 0
-  let dissatisfied = 0
-  for (const r of ratings) {
-    if (r.misuse !== null) continue
-    if (r.ticket === null) {
-      rated++
-      if (r.dissatisfied) dissatisfied++
-      continue
-    }
-    const id = `${r.site}\u0000${localDay(r.t)}\u0000${r.ticket}`
-    const prev = latest.get(id)
-    if (!prev || r.t >= prev.t) latest.set(id, r)
-  }
-  for (const r of latest.values()) {
-    rated++
-    if (r.dissatisfied) dissatisfied++
-  }
-  return { rated, dissatisfied }
-}
-
-/** The 766 satisfaction component of a set of ratings (one department, site or the province, over a period). */
-export function satisfaction766OfRatings(ratings: readonly RatingFact[]): Satisfaction766 {
-  const { rated, dissatisfied } = ratedDossiers(ratings)
-  return satisfaction766(rated, dissatisfied)
 }

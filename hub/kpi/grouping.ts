@@ -4,7 +4,7 @@
  * Department and officer ids are province-wide, so grouping by department
  * alone compares one agency across all sites.
  */
-import { bucketFor, type PeriodBucket, type PeriodSpec } from './time.js'
+import { bucketer, type PeriodBucket, type PeriodSpec } from './time.js'
 
 export const DIMENSIONS = ['province', 'branch', 'site', 'department', 'counter', 'officer'] as const
 export type Dimension = (typeof DIMENSIONS)[number]
@@ -46,19 +46,20 @@ export function groupByKeyAndPeriod<T extends Keyed>(
   period: PeriodSpec,
   into: Map<string, Group<T>> = new Map(),
 ): Map<string, Group<T>> {
+  const bucketOf = bucketer(period)
   for (const item of items) {
-    const bucket = bucketFor(timeOf(item), period)
+    const bucket = bucketOf(timeOf(item))
     if (!bucket) continue
-    const key = groupKeyOf(item, dims)
-    const id = groupId(bucket, key, dims)
+    const id = groupId(bucket, item, dims)
     const g = into.get(id)
     if (g) g.items.push(item)
-    else into.set(id, { key, period: bucket, items: [item] })
+    else into.set(id, { key: groupKeyOf(item, dims), period: bucket, items: [item] })
   }
   return into
 }
 
-export function groupId(bucket: PeriodBucket, key: GroupKey, dims: readonly Dimension[]): string {
+/** A group's map key, from the group key or straight from a fact (no key object per fact). */
+export function groupId(bucket: PeriodBucket, key: Keyed, dims: readonly Dimension[]): string {
   return `${bucket.label}\u0002${keyString(key, dims)}`
 }
 

@@ -15,7 +15,7 @@
 import type { RatingFact, TicketFact } from './facts.js'
 import { byPeriodThenKey, groupByKeyAndPeriod, normaliseDimensions, type Dimension, type GroupKey } from './grouping.js'
 import { median, percentileNearestRank } from './stats.js'
-import { localDay, type PeriodBucket, type PeriodSpec } from './time.js'
+import { localDayIndex, type PeriodBucket, type PeriodSpec } from './time.js'
 
 export interface TicketVisit {
   province: string
@@ -25,7 +25,8 @@ export interface TicketVisit {
   department: string
   counter: string
   ticket: string
-  day: string
+  /** Local day number (time.ts localDayIndex); bucketOf(issuedAt, 'day') gives its label. */
+  day: number
   issuedAt: number | null
   calledAt: number | null
   serviceStartAt: number | null
@@ -33,25 +34,58 @@ export interface TicketVisit {
   lastEventAt: number
 }
 
-const visitId = (site: string, day: string, ticket: string) => `${site}\u0000${day}\u0000${ticket}`
+/**
+ * Values per (site, local day, ticket). Nested maps rather than one joined
+ * string key: a year of a province's tickets is millions of events, and the
+ * joined keys were most of the time and garbage of pairing them.
+ */
+class VisitMap<T> {
+  private readonly sites = new Map<string, Map<number, Map<string, T>>>()
+
+  get(site: string, day: number, ticket: string): T | undefined {
+    return this.sites.get(site)?.get(day)?.get(ticket)
+  }
+
+  set(site: string, day: number, ticket: string, value: T): void {
+    let days = this.sites.get(site)
+    if (!days) this.sites.set(site, (days = new Map()))
+    let tickets = days.get(day)
+    if (!tickets) days.set(day, (tickets = new Map()))
+    tickets.set(ticket, value)
+  }
+
+  *values(): Generator<T> {
+    for (const days of this.sites.values()) for (const tickets of days.values()) yield* tickets.values()
+  }
+}
+
+/** Same-millisecond events keep their natural order. */
+const EVENT_ORDER = { issued: 0, called: 1, finished: 2 } as const
 
 export function pairTickets(events: readonly TicketFact[]): TicketVisit[] {
-  const byVisit = new Map<string, TicketFact[]>()
+  const byVisit = new VisitMap<TicketFact[]>()
   for (const e of events) {
-    const id = visitId(e.site, localDay(e.t), e.ticket)
-    const list = byVisit.get(id)
+    const day = localDayIndex(e.t)
+    const list = byVisit.get(e.site, day, e.ticket)
     if (list) list.push(e)
-    else byVisit.set(id, [e])
+    else byVisit.set(e.site, day, e.ticket, [e])
   }
   const visits: TicketVisit[] = []
   for (const list of byVisit.values()) {
-    list.sort((a, b) => a.t - b.t)
+    list.sort((a, b) => a.t - b.t || EVENT_ORDER[a.event] - EVENT_ORDER[b.event])
+    let issued: TicketFact | undefined
+    let firstCall: TicketFact | undefined
+    let lastCall: TicketFact | undefined
+    let finish: TicketFact | undefined
+    for (const e of list) {
+      if (e.event === 'issued') issued ??= e
+      else if (finish) continue
+      else if (e.event === 'called') {
+        firstCall ??= e
+        lastCall = e
+      } else if (firstCall) finish = e
+    }
     const first = list[0]!
-    const issued = list.find((e) => e.event === 'issued')
-    const calls = list.filter((e) => e.event === 'called')
-    const firstCall = calls[0]
-    const finish = firstCall ? list.find((e) => e.event === 'finished' && e.t >= firstCall.t) : undefined
-    const lastCall = finish ? calls.filter((c) => c.t <= finish.t).at(-1) : calls.at(-1)
     const where = lastCall ?? issued ?? first
     visits.push({
       province: first.province,
@@ -60,7 +94,7 @@ export function pairTickets(events: readonly TicketFact[]): TicketVisit[] {
       department: where.department,
       counter: where.counter,
       ticket: first.ticket,
-      day: localDay(first.t),
+      day: localDayIndex(first.t),
       issuedAt: issued?.t ?? null,
       calledAt: firstCall?.t ?? null,
       serviceStartAt: lastCall?.t ?? null,
@@ -76,13 +110,17 @@ export function visitTime(v: TicketVisit): number {
   return v.finishedAt ?? v.lastEventAt
 }
 
-/** Ratings that carry a ticket number, as visit ids. */
-export function ratedVisitIds(ratings: readonly RatingFact[], includeMisuse: boolean): Set<string> {
-  const ids = new Set<string>()
+/** The visits that ratings name by ticket number. */
+export function ratedVisits(ratings: readonly RatingFact[], includeMisuse: boolean): RatedVisits {
+  const rated = new VisitMap<true>()
   for (const r of ratings) {
-    if (r.ticket !== null && (includeMisuse || r.misuse === null)) ids.add(visitId(r.site, localDay(r.t), r.ticket))
+    if (r.ticket !== null && (includeMisuse || r.misuse === null)) rated.set(r.site, localDayIndex(r.t), r.ticket, true)
   }
-  return ids
+  return { has: (v) => rated.get(v.site, v.day, v.ticket) === true }
+}
+
+export interface RatedVisits {
+  has(visit: TicketVisit): boolean
 }
 
 export interface QueueKpis {
@@ -100,7 +138,7 @@ export interface QueueKpis {
   ratedShare: number | null
 }
 
-export function queueKpis(visits: readonly TicketVisit[], rated: ReadonlySet<string>): QueueKpis {
+export function queueKpis(visits: readonly TicketVisit[], rated: RatedVisits): QueueKpis {
   const waits: number[] = []
   const services: number[] = []
   let served = 0
@@ -110,7 +148,7 @@ export function queueKpis(visits: readonly TicketVisit[], rated: ReadonlySet<str
     if (v.finishedAt === null || v.serviceStartAt === null) continue
     served++
     services.push((v.finishedAt - v.serviceStartAt) / 1000)
-    if (rated.has(visitId(v.site, v.day, v.ticket))) ratedServed++
+    if (rated.has(v)) ratedServed++
   }
   return {
     served,
@@ -145,7 +183,7 @@ export function aggregateQueue(
   opts: QueueAggregateOptions,
 ): QueueGroup[] {
   const dims = normaliseDimensions(opts.groupBy)
-  const rated = ratedVisitIds(ratings, opts.includeMisuse ?? false)
+  const rated = ratedVisits(ratings, opts.includeMisuse ?? false)
   const groups = [...groupByKeyAndPeriod(pairTickets(tickets), visitTime, dims, opts.period).values()]
   return groups
     .map((g) => ({ key: g.key, period: g.period, kpis: queueKpis(g.items, rated) }))

@@ -5,7 +5,7 @@
  * reported but left out of every score unless `includeMisuse` is set.
  */
 import { MISUSE_KINDS, type MisuseKind } from '../../protocol/records.js'
-import { SCALES, SCALE_SIZES, type ScaleSize } from '../../protocol/scales.js'
+import { SCALES, SCALE_SIZES, isDissatisfied, normalisedScore, type ScaleSize } from '../../protocol/scales.js'
 import type { RatingFact, TicketFact } from './facts.js'
 import {
   byPeriodThenKey,
@@ -15,7 +15,7 @@ import {
   type Group,
   type GroupKey,
 } from './grouping.js'
-import { satisfaction766OfRatings, type Satisfaction766 } from './decision766.js'
+import { satisfaction766, type Satisfaction766 } from './decision766.js'
 import { pairTickets, visitTime, type TicketVisit } from './queue.js'
 import type { PeriodBucket, PeriodSpec } from './time.js'
 
@@ -63,26 +63,65 @@ export interface RatingGroup {
   kpis: RatingKpis
 }
 
-/** KPIs of one set of ratings (one group). `ticketsServed` is passed in when known. */
-export function ratingKpis(
-  ratings: readonly RatingFact[],
-  opts: { includeMisuse?: boolean; ticketsServed?: number | null } = {},
-): RatingKpis {
+/**
+ * Ratings of one scale, level and misuse flag, counted: what ratingKpis
+ * reduces facts to, and what a database can return for a GROUP BY query.
+ */
+export interface LevelTally {
+  scale: ScaleSize
+  level: number
+  misuse: MisuseKind | null
+  count: number
+}
+
+export interface RatingKpiOptions {
+  includeMisuse?: boolean
+  /** Tickets served in the same group and period, when known. */
+  ticketsServed?: number | null
+}
+
+/** KPIs of one set of ratings (one group). */
+export function ratingKpis(ratings: readonly RatingFact[], opts: RatingKpiOptions = {}): RatingKpis {
+  const tallies = new Map<number, LevelTally>()
+  for (const r of ratings) {
+    const id = r.scale * 100 + r.level * 10 + (r.misuse === null ? 0 : MISUSE_KINDS.indexOf(r.misuse) + 1)
+    const t = tallies.get(id)
+    if (t) t.count++
+    else tallies.set(id, { scale: r.scale, level: r.level, misuse: r.misuse, count: 1 })
+  }
+  return ratingKpisFromTallies([...tallies.values()], opts)
+}
+
+/**
+ * The same KPIs from counted rows. Scores and the dissatisfied flag come from
+ * protocol/scales.ts, the functions the edge used to store them.
+ */
+export function ratingKpisFromTallies(tallies: readonly LevelTally[], opts: RatingKpiOptions = {}): RatingKpis {
   const includeMisuse = opts.includeMisuse ?? false
   const misuseByKind = Object.fromEntries(MISUSE_KINDS.map((k) => [k, 0])) as Record<MisuseKind, number>
   const perScale = new Map<ScaleSize, number[]>()
+  let presses = 0
   let counted = 0
   let scoreSum = 0
   let dissatisfied = 0
-  for (const r of ratings) {
-    if (r.misuse !== null) misuseByKind[r.misuse]++
-    if (r.misuse !== null && !includeMisuse) continue
-    counted++
-    scoreSum += r.score
-    if (r.dissatisfied) dissatisfied++
-    const counts = perScale.get(r.scale) ?? new Array<number>(r.scale).fill(0)
-    counts[r.level - 1]!++
-    perScale.set(r.scale, counts)
+  let rated766 = 0
+  let dissatisfied766 = 0
+  for (const { scale, level, misuse, count } of tallies) {
+    presses += count
+    const unhappy = isDissatisfied(scale, level) ? count : 0
+    if (misuse === null) {
+      rated766 += count
+      dissatisfied766 += unhappy
+    } else {
+      misuseByKind[misuse] += count
+      if (!includeMisuse) continue
+    }
+    counted += count
+    scoreSum += count * normalisedScore(scale, level)
+    dissatisfied += unhappy
+    const counts = perScale.get(scale) ?? new Array<number>(scale).fill(0)
+    counts[level - 1]! += count
+    perScale.set(scale, counts)
   }
   const levels: LevelCount[] = []
   for (const scale of SCALE_SIZES) {
@@ -95,7 +134,7 @@ export function ratingKpis(
   }
   const ticketsServed = opts.ticketsServed ?? null
   return {
-    presses: ratings.length,
+    presses,
     counted,
     misuse: MISUSE_KINDS.reduce((n, k) => n + misuseByKind[k], 0),
     misuseByKind,
@@ -105,7 +144,7 @@ export function ratingKpis(
     dissatisfiedShare: counted === 0 ? null : dissatisfied / counted,
     ticketsServed,
     ratingsPerTicket: ticketsServed ? counted / ticketsServed : null,
-    decision766: satisfaction766OfRatings(ratings),
+    decision766: satisfaction766(rated766, dissatisfied766),
   }
 }
 

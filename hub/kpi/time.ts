@@ -79,6 +79,26 @@ export function liveBucket(p: LivePeriod): PeriodBucket {
   return { unit: 'live', label: 'live', start: p.now - p.windowMs, end: p.now }
 }
 
+/** Local day number (days since 1970-01-01 local); every calendar period starts at a local midnight. */
+export function localDayIndex(t: number): number {
+  return Math.floor((t + VN_OFFSET_MS) / DAY_MS)
+}
+
+/**
+ * bucketFor for many times: calendar buckets are remembered per local day,
+ * so a year of ratings builds a few hundred buckets instead of one per rating.
+ */
+export function bucketer(spec: PeriodSpec): (t: number) => PeriodBucket | null {
+  if (typeof spec !== 'string') return (t) => bucketFor(t, spec)
+  const byDay = new Map<number, PeriodBucket>()
+  return (t) => {
+    const day = localDayIndex(t)
+    let b = byDay.get(day)
+    if (!b) byDay.set(day, (b = bucketOf(t, spec)))
+    return b
+  }
+}
+
 /**
  * The bucket a time falls in under a period spec, or null when a live window
  * does not contain it. The live window is (now − window, now]: a rating
@@ -123,9 +143,4 @@ export function parsePeriodLabel(label: string): PeriodBucket | null {
     return bucket.label === label ? bucket : null
   }
   return null
-}
-
-/** Local calendar day label of t; ticket numbers restart every day. */
-export function localDay(t: number): string {
-  return bucketOf(t, 'day').label
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { aggregateQueue, pairTickets } from '../../../hub/kpi/queue.js'
+import { localDayIndex } from '../../../hub/kpi/time.js'
 import { rating, ticket, vn } from './fixtures.js'
 
 // One morning at counter q01; tickets are printed at the reception kiosk ("tiep-nhan").
@@ -34,10 +35,11 @@ describe('pairing ticket events into visits', () => {
   it('one visit per ticket, site and local day, at the counter that called it', () => {
     const visits = pairTickets([...nextDay, ...morning].reverse())
     expect(visits).toHaveLength(7)
-    const a001 = visits.filter((v) => v.ticket === 'A001').sort((a, b) => a.day.localeCompare(b.day))
+    const a001 = visits.filter((v) => v.ticket === 'A001').sort((a, b) => a.day - b.day)
+    const day21 = localDayIndex(vn('2026-11-21T00:00'))
     expect(a001.map((v) => [v.day, v.counter, v.issuedAt, v.calledAt, v.finishedAt])).toEqual([
-      ['2026-11-21', 'q01', vn('2026-11-21T08:00'), vn('2026-11-21T08:10'), vn('2026-11-21T08:20')],
-      ['2026-11-22', 'q01', vn('2026-11-22T07:30'), vn('2026-11-22T07:35'), vn('2026-11-22T07:50')],
+      [day21, 'q01', vn('2026-11-21T08:00'), vn('2026-11-21T08:10'), vn('2026-11-21T08:20')],
+      [day21 + 1, 'q01', vn('2026-11-22T07:30'), vn('2026-11-22T07:35'), vn('2026-11-22T07:50')],
     ])
     const a003 = visits.find((v) => v.ticket === 'A003')!
     expect([a003.calledAt, a003.serviceStartAt]).toEqual([vn('2026-11-21T08:30'), vn('2026-11-21T08:50')])

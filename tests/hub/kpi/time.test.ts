@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bucketFor, bucketOf, localDay, parsePeriodLabel, PERIOD_UNITS } from '../../../hub/kpi/time.js'
+import { bucketer, bucketFor, bucketOf, localDayIndex, parsePeriodLabel, PERIOD_UNITS } from '../../../hub/kpi/time.js'
 import { vn } from './fixtures.js'
 
 describe('periods in Asia/Ho_Chi_Minh (UTC+7)', () => {
@@ -13,7 +13,8 @@ describe('periods in Asia/Ho_Chi_Minh (UTC+7)', () => {
       start: at,
       end: Date.parse('2026-11-21T17:00:00.000Z'),
     })
-    expect(localDay(vn('2026-11-21T23:59'))).toBe('2026-11-21')
+    expect(localDayIndex(vn('2026-11-21T23:59:59.999'))).toBe(localDayIndex(vn('2026-11-21T00:00')))
+    expect(localDayIndex(vn('2026-11-22T00:00')) - localDayIndex(vn('2026-11-21T00:00'))).toBe(1)
   })
 
   it('a week starts on Monday 00:00 local time and is labelled by ISO week-year', () => {
@@ -39,6 +40,17 @@ describe('periods in Asia/Ho_Chi_Minh (UTC+7)', () => {
       start: vn('2027-01-01T00:00'),
       end: vn('2028-01-01T00:00'),
     })
+  })
+
+  it('the remembering bucketer agrees with bucketOf across every boundary', () => {
+    const times = [
+      vn('2026-09-30T23:59:59.999'), vn('2026-10-01T00:00'), vn('2026-11-22T23:59:59.999'), vn('2026-11-23T00:00'),
+      vn('2026-12-31T23:59:59.999'), vn('2027-01-01T00:00'), vn('2027-01-04T00:00'), vn('2026-10-01T12:00'),
+    ]
+    for (const unit of PERIOD_UNITS) {
+      const cached = bucketer(unit)
+      for (const t of times) expect(cached(t), `${unit} ${t}`).toEqual(bucketOf(t, unit))
+    }
   })
 
   it('the live window is (now − window, now]', () => {
