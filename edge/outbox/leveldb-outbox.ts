@@ -57,6 +57,12 @@ interface LaneState {
   depth: number
   bytes: number
   oldestWall: number | null
+  /**
+   * No record of the lane sorts below this key. Reads start here instead of
+   * at the lane's prefix: a drained queue leaves tombstones until LevelDB
+   * compacts them, and skipping them on every read made draining quadratic.
+   */
+  floor: string
 }
 
 const DAY_MS = 86_400_000
@@ -86,9 +92,9 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   await db.open()
 
   const lanes: Record<Lane, LaneState> = {
-    critical: { depth: 0, bytes: 0, oldestWall: null },
-    normal: { depth: 0, bytes: 0, oldestWall: null },
-    low: { depth: 0, bytes: 0, oldestWall: null },
+    critical: { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix('critical') },
+    normal: { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix('normal') },
+    low: { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix('low') },
   }
   let nextSeq = Number((await db.get(SEQ_META_KEY)) ?? 0)
   let deadLetters = 0
@@ -108,7 +114,10 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     try {
       for (let chunk = await it.nextv(SCAN_CHUNK); chunk.length > 0; chunk = await it.nextv(SCAN_CHUNK)) {
         for (const [key, value] of chunk) {
-          if (lanes[lane].oldestWall === null) lanes[lane].oldestWall = decodeStamp(value).wall
+          if (lanes[lane].oldestWall === null) {
+            lanes[lane].oldestWall = decodeStamp(value).wall
+            lanes[lane].floor = key
+          }
           lanes[lane].depth++
           lanes[lane].bytes += entryBytes(key, value)
           nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
@@ -141,10 +150,25 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
 
   const totalBytes = () => lanes.critical.bytes + lanes.normal.bytes + lanes.low.bytes
 
+  const laneEnd = (lane: Lane) => prefixEnd(lanePrefix(lane))
+
+  /**
+   * Reads the first `limit` records of a lane from its floor, and raises the
+   * floor to the first key found. Safe without the write chain: sequence
+   * numbers are given in commit order, so nothing can appear below a key
+   * already committed, and `nextSeq` only moves after its batch is on disk.
+   */
+  async function readHead(lane: Lane, limit: number): Promise<[string, string][]> {
+    const committed = nextSeq
+    const rows = await db.iterator({ gte: lanes[lane].floor, lt: laneEnd(lane), limit }).all()
+    const first = rows[0]?.[0] ?? queueKey(lane, committed)
+    if (first > lanes[lane].floor) lanes[lane].floor = first
+    return rows
+  }
+
   async function refreshOldest(lane: Lane): Promise<void> {
-    const prefix = lanePrefix(lane)
-    const [first] = await db.values({ gte: prefix, lt: prefixEnd(prefix), limit: 1 }).all()
-    lanes[lane].oldestWall = first === undefined ? null : decodeStamp(first).wall
+    const [first] = await readHead(lane, 1)
+    lanes[lane].oldestWall = first === undefined ? null : decodeStamp(first[1]).wall
   }
 
   async function flush(): Promise<void> {
@@ -215,10 +239,9 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   async function shedLow(): Promise<void> {
     const excess = totalBytes() - opts.maxBytes
     if (excess <= 0 || lanes.low.depth === 0) return
-    const prefix = lanePrefix('low')
     const ops: Op[] = []
     let freed = 0
-    const it = db.iterator({ gte: prefix, lt: prefixEnd(prefix) })
+    const it = db.iterator({ gte: lanes.low.floor, lt: laneEnd('low') })
     try {
       while (freed < excess) {
         const chunk = await it.nextv(SCAN_CHUNK)
@@ -319,10 +342,11 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       for (const lane of LANES) {
         if (out.length >= limit) break
         if (lanes[lane].depth === 0) continue
-        const prefix = lanePrefix(lane)
         const past = from.get(lane)
-        const range = past === undefined ? { gte: prefix } : { gt: past }
-        const rows = await db.iterator({ ...range, lt: prefixEnd(prefix), limit: limit - out.length }).all()
+        const rows =
+          past === undefined
+            ? await readHead(lane, limit - out.length)
+            : await db.iterator({ gt: past, lt: laneEnd(lane), limit: limit - out.length }).all()
         for (const [key, value] of rows) {
           const v = decodeValue(value)
           out.push({ key, seq: seqOfKey(key), record: v.r, recordJson: v.rJson, stamp: v.s, bytes: entryBytes(key, value) })
