@@ -141,7 +141,8 @@ class Factory(GstRtspServer.RTSPMediaFactory):
 
     def on_configure(self, _factory, media):
         src = media.get_element().get_by_name_recurse_up('src')
-        state = {'n': 0, 'alive': True}
+        period = 1.0 / self.args.fps
+        state = {'n': 0, 'alive': True, 'due': time.monotonic()}
 
         def push():
             if not state['alive']:
@@ -152,13 +153,21 @@ class Factory(GstRtspServer.RTSPMediaFactory):
             if src.emit('push-buffer', buf) != Gst.FlowReturn.OK:
                 state['alive'] = False
                 return False
-            return True
+            # Schedule against absolute due times so the rate holds at fps (a plain periodic timer drifts
+            # late); after a freeze (stall fault) start afresh instead of bursting the missed frames.
+            state['due'] += period
+            delay = state['due'] - time.monotonic()
+            if delay < -period:
+                state['due'] = time.monotonic()
+                delay = 0
+            GLib.timeout_add(max(0, int(delay * 1000)), push)
+            return False
 
         def stop(_media):
             state['alive'] = False
 
         media.connect('unprepared', stop)
-        GLib.timeout_add(max(1, round(1000 / self.args.fps)), push)
+        GLib.idle_add(push)
 
 
 def main():
