@@ -103,6 +103,30 @@ describe('forwarder delivery', () => {
     expect(latencies[10]!).toBeLessThan(100)
   })
 
+  it('keeps press-to-hub latency low at 100 ratings/s', async () => {
+    const r = await rig({ batchSize: 2000 })
+    const sentAt = new Map<number, number>()
+    r.hub.onBatch = () => ({ status: 200 })
+    r.forwarder.start()
+    const appends: Promise<unknown>[] = []
+    const start = performance.now()
+    for (let i = 0; i < 200; i++) {
+      // One rating every 10 ms, on schedule even if a tick runs late.
+      const due = start + i * 10
+      await new Promise((res) => setTimeout(res, Math.max(0, due - performance.now())))
+      sentAt.set(i, performance.now())
+      appends.push(r.outbox.append(rating(i), syncedStamp(T0), `k:${i}`))
+    }
+    await Promise.all(appends)
+    await until(() => r.hub.accepted.size === 200)
+    const arrived = new Map<number, number>()
+    for (const b of r.hub.batches) for (const rec of b.body.records) if (!arrived.has(rec.seq)) arrived.set(rec.seq, b.at)
+    const latencies = [...sentAt].map(([seq, t]) => arrived.get(seq)! - t).sort((a, b) => a - b)
+    expect(latencies[100]!).toBeLessThan(100)
+    // Batched, not one request per rating.
+    expect(r.hub.batches.length).toBeLessThan(200)
+  })
+
   it('moves records the hub rejects by index to dead letters and deletes the rest', async () => {
     const r = await rig()
     r.hub.onBatch = (b) => ({ status: 200, body: { rejected: b.body.records.flatMap((rec, index) => (rec.seq === 4 ? [{ index, code: 'HUB_RECORD_INVALID', message: 'bad' }] : [])) } })
