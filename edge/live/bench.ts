@@ -1,0 +1,123 @@
+/**
+ * Measurement helpers for the live view, used by tests and by `npm run bench`
+ * (which owns the runner): glass-to-glass latency read from the simulator's
+ * burned-in clock strip in the frames Chromium actually presents, time to
+ * first frame, and CPU/RSS of live ffmpeg processes from /proc.
+ */
+import { readFileSync } from 'node:fs'
+import type { Page } from 'playwright-core'
+import { decodeClockStrip } from '../../devices/camera-sim/clock-strip.js'
+
+export interface LatencyStats {
+  samples: number
+  minMs: number
+  medianMs: number
+  p95Ms: number
+  maxMs: number
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
+
+export function latencyStats(values: number[]): LatencyStats {
+  const s = [...values].sort((a, b) => a - b)
+  return { samples: s.length, minMs: s[0] ?? NaN, medianMs: quantile(s, 0.5), p95Ms: quantile(s, 0.95), maxMs: s[s.length - 1] ?? NaN }
+}
+
+interface FrameSample {
+  /** Wall clock when the browser presented the frame. */
+  at: number
+  width: number
+  height: number
+  /** Luma of every pixel of the strip's middle row. */
+  row: number[]
+}
+
+/**
+ * Glass-to-glass latency of one <video> on the page: for `count` presented
+ * frames (requestVideoFrameCallback), the browser's wall clock minus the
+ * capture time burned into the frame. Browser and simulator share the host's
+ * clock on loopback.
+ */
+export async function measureGlassToGlass(page: Page, videoSelector: string, count = 30, timeoutMs = 15_000): Promise<LatencyStats> {
+  const samples = await page.evaluate(
+    ({ sel, count, timeoutMs }) =>
+      new Promise<FrameSample[]>((resolve) => {
+        const video = document.querySelector(sel) as HTMLVideoElement
+        const canvas = document.createElement('canvas')
+        const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D
+        const out: FrameSample[] = []
+        const stop = setTimeout(() => resolve(out), timeoutMs)
+        const onFrame = () => {
+          const at = Date.now()
+          const w = video.videoWidth
+          const h = video.videoHeight
+          if (w && h) {
+            canvas.width = w
+            canvas.height = h
+            ctx.drawImage(video, 0, 0, w, h)
+            // Strip's middle row: 16 px cells, 8 px above the bottom edge, at 640x360 (scaled for other sizes).
+            const y = Math.round(((360 - 16 - 8 + 8) * h) / 360)
+            const px = ctx.getImageData(0, y, w, 1).data
+            const row: number[] = []
+            for (let x = 0; x < w; x++) row.push(0.299 * px[x * 4]! + 0.587 * px[x * 4 + 1]! + 0.114 * px[x * 4 + 2]!)
+            out.push({ at, width: w, height: h, row })
+          }
+          if (out.length >= count) {
+            clearTimeout(stop)
+            resolve(out)
+          } else video.requestVideoFrameCallback(onFrame)
+        }
+        video.requestVideoFrameCallback(onFrame)
+      }),
+    { sel: videoSelector, count, timeoutMs },
+  )
+  const latencies = samples.flatMap((s) => {
+    const stamped = decodeClockStrip((x) => s.row[x] ?? 0, s.width, s.height, { sourceWidth: s.width, sourceHeight: s.height })
+    return stamped === undefined ? [] : [s.at - stamped]
+  })
+  return latencyStats(latencies)
+}
+
+/** Milliseconds from now until the selected <video> has presented a frame (currentTime > 0 and advancing). */
+export async function timeToFirstFrame(page: Page, videoSelector: string, timeoutMs = 20_000): Promise<number> {
+  const started = Date.now()
+  await page.waitForFunction(
+    (sel) => {
+      const v = document.querySelector(sel) as HTMLVideoElement | null
+      return !!v && v.readyState >= 2 && v.currentTime > 0
+    },
+    videoSelector,
+    { timeout: timeoutMs, polling: 50 },
+  )
+  return Date.now() - started
+}
+
+export interface ProcessUsage {
+  pid: number
+  /** Share of one core over the interval, in percent. */
+  cpuPercent: number
+  rssBytes: number
+}
+
+const CLK_TCK = 100
+
+function cpuTicks(pid: number): number {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(f[11]) + Number(f[12])
+}
+
+function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) * 1024 : 0
+}
+
+/** CPU (percent of one core) and RSS of each process over `intervalMs`. */
+export async function processUsage(pids: number[], intervalMs = 5000): Promise<ProcessUsage[]> {
+  const before = pids.map(cpuTicks)
+  const t0 = Date.now()
+  await new Promise((r) => setTimeout(r, intervalMs))
+  const seconds = (Date.now() - t0) / 1000
+  return pids.map((pid, i) => ({ pid, cpuPercent: ((cpuTicks(pid) - before[i]!) / CLK_TCK / seconds) * 100, rssBytes: rss(pid) }))
+}

@@ -1,0 +1,135 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { stripCredentials } from '../../common/log.js'
+import { parseProbeMatch, probeMessage } from '../../edge/cameras/discovery.js'
+import { interpretNotification } from '../../edge/cameras/event-topics.js'
+import { DEFAULT_HEALTH_POLICY, judge, nextState, type CheckResult } from '../../edge/cameras/health.js'
+import { digestAuthorization } from '../../edge/cameras/http-digest.js'
+import { classifyOnvifError } from '../../edge/cameras/onvif-errors.js'
+import { parseSnapshotName, snapshotName, SnapshotStore } from '../../edge/cameras/snapshot-store.js'
+
+const ok: CheckResult = { onvifFailure: null, onvifDetail: '', stream: true, streamDetail: '', offsetMs: 200 }
+
+describe('camera health verdict', () => {
+  it('is online only when ONVIF answers and the stream delivers frames', () => {
+    expect(judge(ok, false).state).toBe('online')
+    expect(judge({ ...ok, stream: false, streamDetail: 'RTSP: timeout' }, true)).toMatchObject({ state: 'no_stream', onvif: true, stream: false, detail: 'RTSP: timeout' })
+    // Not probed this round: the last known stream answer stands.
+    expect(judge({ ...ok, stream: null }, true).state).toBe('online')
+    expect(judge({ ...ok, stream: null }, false).state).toBe('no_stream')
+  })
+
+  it('tells a wrong password and a skewed clock apart from offline', () => {
+    expect(judge({ ...ok, onvifFailure: 'auth', onvifDetail: 'Sender not Authorized' }, true).state).toBe('auth_failed')
+    expect(judge({ ...ok, offsetMs: 600_000 }, true)).toMatchObject({ state: 'clock_skew', detail: 'camera clock ahead by 600 s' })
+    expect(judge({ ...ok, offsetMs: -45_000 }, true).detail).toBe('camera clock behind by 45 s')
+    // A camera refusing our Created timestamp looks like a wrong password: the measured clock decides.
+    expect(judge({ ...ok, onvifFailure: 'auth', offsetMs: 600_000 }, true).state).toBe('clock_skew')
+    for (const f of ['timeout', 'unreachable', 'malformed', 'fault'] as const)
+      expect(judge({ ...ok, onvifFailure: f, stream: null, offsetMs: null }, true)).toMatchObject({ state: 'offline', onvif: false, stream: false })
+  })
+
+  it('needs consecutive unanswered rounds before an online camera is offline', () => {
+    const offline = judge({ ...ok, onvifFailure: 'timeout' }, true)
+    expect(DEFAULT_HEALTH_POLICY.failuresToOffline).toBe(2)
+    expect(nextState('online', offline, 1)).toBe('online')
+    expect(nextState('online', offline, 2)).toBe('offline')
+    expect(nextState(null, offline, 1)).toBe('offline')
+    expect(nextState('offline', judge(ok, true), 0)).toBe('online')
+    expect(nextState('online', judge({ ...ok, onvifFailure: 'auth' }, true), 0)).toBe('auth_failed')
+  })
+})
+
+describe('ONVIF event topics', () => {
+  it('maps motion and tamper topics whatever the namespace prefix', () => {
+    expect(interpretNotification({ topic: 'tns1:VideoSource/MotionAlarm', data: { State: 'true' }, operation: 'Changed' })).toEqual({ event: 'motion', state: true })
+    expect(interpretNotification({ topic: 'ns2:RuleEngine/ns2:CellMotionDetector/ns2:Motion', data: { IsMotion: 'false' }, operation: null })).toEqual({ event: 'motion', state: false })
+    expect(interpretNotification({ topic: 'tns1:VideoSource/GlobalSceneChange/ImagingService', data: { State: 'true' }, operation: 'Changed' })).toEqual({ event: 'tamper', state: true })
+    expect(interpretNotification({ topic: 'tns1:Device/Trigger/DigitalInput', data: { LogicalState: 'true' }, operation: null })).toBeNull()
+    expect(interpretNotification({ topic: 'tns1:VideoSource/MotionAlarm', data: { State: 'maybe' }, operation: null })).toBeNull()
+  })
+})
+
+describe('ONVIF error classification', () => {
+  it.each([
+    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), undefined, 'unreachable'],
+    [new Error('Network timeout'), undefined, 'timeout'],
+    [new Error('ONVIF SOAP Fault: Sender not Authorized'), '<env:Fault>ter:NotAuthorized</env:Fault>', 'auth'],
+    [new Error('Digest authentication failed 401'), undefined, 'auth'],
+    [new Error('Wrong ONVIF SOAP response'), '<html>', 'malformed'],
+    [new Error('ONVIF SOAP Fault: Optional Action Not Implemented'), undefined, 'fault'],
+  ])('%s → %s', (err, xml, kind) => {
+    expect(classifyOnvifError('Call', err, xml).failure).toBe(kind)
+  })
+})
+
+describe('WS-Discovery messages', () => {
+  it('reads a ProbeMatch that answers our probe and ignores others', () => {
+    const id = 'urn:uuid:11111111-2222-3333-4444-555555555555'
+    expect(probeMessage(id)).toContain(`<a:MessageID>${id}</a:MessageID>`)
+    const answer = `<e:Envelope xmlns:e="x" xmlns:w="y" xmlns:d="z"><e:Header><w:RelatesTo>${id}</w:RelatesTo></e:Header><e:Body><d:ProbeMatches><d:ProbeMatch>` +
+      '<w:EndpointReference><w:Address>urn:uuid:cam-1</w:Address></w:EndpointReference><d:Scopes>onvif://www.onvif.org/name/Cam onvif://www.onvif.org/type/video_encoder</d:Scopes>' +
+      '<d:XAddrs>http://10.0.0.21/onvif/device_service http://[fe80::1]/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></e:Body></e:Envelope>'
+    expect(parseProbeMatch(answer, id, '10.0.0.21')).toEqual({
+      endpoint: 'urn:uuid:cam-1',
+      xaddrs: ['http://10.0.0.21/onvif/device_service', 'http://[fe80::1]/onvif/device_service'],
+      scopes: ['onvif://www.onvif.org/name/Cam', 'onvif://www.onvif.org/type/video_encoder'],
+      from: '10.0.0.21',
+    })
+    expect(parseProbeMatch(answer, 'urn:uuid:other', '10.0.0.21')).toBeNull()
+    expect(parseProbeMatch('<Probe/>', id, '10.0.0.21')).toBeNull()
+  })
+})
+
+describe('HTTP digest', () => {
+  it('computes the RFC 2617 §3.5 example response', () => {
+    const challenge = 'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"'
+    const h = digestAuthorization(challenge, 'GET', '/dir/index.html', 'Mufasa', 'Circle Of Life', '0a4f113b')
+    expect(h).toContain('response="6629fae49393a05397450978507c4ef1"')
+    expect(h).toContain('opaque="5ccc069c403ebaf9f0171e9517f40e41"')
+    expect(h).toContain('nc=00000001')
+  })
+})
+
+describe('credentials in URLs', () => {
+  it('are stripped from every URL-looking text before it is logged or returned', () => {
+    expect(stripCredentials('rtsp://admin:S3cr%40t@10.0.0.21:554/stream1')).toBe('rtsp://10.0.0.21:554/stream1')
+    expect(stripCredentials('ffmpeg failed on rtsp://u:p@h/s and http://x:y@h2/snap.jpg')).toBe('ffmpeg failed on rtsp://h/s and http://h2/snap.jpg')
+    expect(stripCredentials('http://10.0.0.21/onvif/device_service')).toBe('http://10.0.0.21/onvif/device_service')
+  })
+})
+
+describe('snapshot store', () => {
+  const dirs: string[] = []
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))
+  })
+
+  it('names files by camera, UTC time and reason, and refuses other names', () => {
+    const name = snapshotName('cam-1', Date.UTC(2026, 10, 21, 8, 30, 0, 123), 'motion')
+    expect(name).toBe('cam-1_20261121T083000123Z_motion.jpg')
+    expect(parseSnapshotName(name)).toEqual({ camera: 'cam-1', ts: '20261121T083000123Z', reason: 'motion' })
+    expect(parseSnapshotName('../etc/passwd')).toBeNull()
+    expect(parseSnapshotName('cam-1_20261121T083000123Z_motion.jpg/../../x')).toBeNull()
+  })
+
+  it('keeps at most snapshotMaxFiles, deleting the oldest first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'motcua-snaps-'))
+    dirs.push(dir)
+    const store = new SnapshotStore(dir, 3)
+    await store.open()
+    const t0 = Date.UTC(2026, 10, 21, 8, 0, 0)
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9])
+    // Saved out of time order on purpose: retention follows the time in the name.
+    for (const [cam, dt] of [['a', 5], ['b', 1], ['a', 3], ['b', 4], ['a', 2]] as const) await store.save(cam, 'manual', jpeg, t0 + dt * 1000)
+    const left = (await readdir(dir)).sort()
+    expect(left).toEqual([snapshotName('a', t0 + 5000, 'manual'), snapshotName('a', t0 + 3000, 'manual'), snapshotName('b', t0 + 4000, 'manual')].sort())
+    const reopened = new SnapshotStore(dir, 3)
+    await reopened.open()
+    expect(reopened.latest('a')).toBe(snapshotName('a', t0 + 5000, 'manual'))
+    expect(reopened.latest('b')).toBe(snapshotName('b', t0 + 4000, 'manual'))
+    expect(reopened.pathOf('../x.jpg')).toBeNull()
+  })
+})

@@ -1,0 +1,231 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { Aedes } from 'aedes'
+import mqtt from 'mqtt'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
+import type { CameraStateMessage } from '../../protocol/messages.js'
+import { topics } from '../../protocol/topics.js'
+import { measureOfflineDetection } from '../../edge/cameras/bench.js'
+import { startCameraSubsystem, type CameraSubsystem } from '../../edge/cameras/subsystem.js'
+import type { Clock } from '../../edge/clock/types.js'
+import type { EdgeConfig } from '../../edge/config/schema.js'
+import { MemoryOutbox } from '../support/memory-outbox.js'
+
+const PASSWORD = 'Cam-Pw-7f3a-do-not-log'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Wall clock with an adjustable step, as when NTP corrects the Pi after boot; mono does not move with it. */
+class SteppingClock implements Clock {
+  step = 0
+  now = () => Date.now() + this.step
+  stamp = () => ({ wall: Date.now() + this.step, mono: performance.now(), boot: 'test', t: Date.now() + this.step, clock: 'synced' as const })
+  offsetMs = () => 0
+}
+
+async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = fn()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+const logLines: string[] = []
+const log = pino({ level: 'debug' }, { write: (s: string) => void logLines.push(s) })
+
+let sim: CameraSim
+let stranger: CameraSim
+let broker: Aedes
+let mqttServer: Server
+let mqttPort: number
+let dir: string
+let outbox: MemoryOutbox
+let cameras: CameraSubsystem
+const clock = new SteppingClock()
+
+function config(cams: EdgeConfig['cameras'], checkIntervalS = 3): Pick<EdgeConfig, 'site' | 'cameras' | 'cameraOptions'> {
+  return { site: { id: 'ct-hq', name: 'Trung tâm' }, cameras: cams, cameraOptions: { discovery: false, checkIntervalS, snapshotDir: dir, snapshotMaxFiles: 20 } }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'motcua-cams-'))
+  ;[sim, stranger] = await Promise.all([
+    startCameraSim({ password: PASSWORD, discovery: { port: 0, multicast: false } }),
+    startCameraSim({ discovery: { port: 0, multicast: false } }),
+  ])
+  broker = await Aedes.createBroker()
+  mqttServer = createServer(broker.handle)
+  await new Promise<void>((r) => mqttServer.listen(0, '127.0.0.1', r))
+  mqttPort = (mqttServer.address() as { port: number }).port
+  outbox = new MemoryOutbox()
+  cameras = await startCameraSubsystem({
+    config: config([{ id: 'cam-1', name: 'Quầy 1', onvif: sim.onvifUrl, username: sim.user, password: PASSWORD, counter: undefined }]),
+    outbox, clock, log,
+    publishRetained: (topic, payload) =>
+      new Promise<void>((resolve, reject) =>
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false }, (err) => (err ? reject(err) : resolve())),
+      ),
+    discoveryTargets: [{ host: '127.0.0.1', port: sim.discoveryPort }, { host: '127.0.0.1', port: stranger.discoveryPort }],
+  })
+})
+
+afterAll(async () => {
+  await cameras?.stop()
+  await Promise.all([sim?.stop(), stranger?.stop()])
+  await new Promise<void>((r) => (mqttServer ? mqttServer.close(() => r()) : r()))
+  await broker?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const view = () => cameras.camera('cam-1')!
+const statuses = () => outbox.ofKind('camera_status').map((r) => r.state)
+
+describe('camera manager against the simulated camera', () => {
+  it('agrees with the camera on device info, profiles, stream and snapshot URIs', async () => {
+    await until('online', () => view().state === 'online')
+    const v = view()
+    expect(v.device).toEqual({
+      manufacturer: sim.identity.manufacturer, model: sim.identity.model, firmwareVersion: sim.identity.firmwareVersion,
+      serialNumber: sim.identity.serialNumber, hardwareId: sim.identity.hardwareId,
+    })
+    expect(v.profiles[0]).toMatchObject({ encoding: 'H264', width: 640, height: 360 })
+    expect(v.streamUri).toBe(sim.rtspUrl)
+    expect(v.snapshotUri).toBe(sim.snapshotUrl)
+    expect(Math.abs(v.cameraOffsetMs ?? Infinity)).toBeLessThan(2000)
+    expect(v.events).toBe('subscribed')
+    expect(outbox.ofKind('camera_status')[0]).toMatchObject({ kind: 'camera_status', camera: 'cam-1', state: 'online', onvif: true, stream: true })
+  })
+
+  it('takes a snapshot on demand and stores it as a JPEG', async () => {
+    const name = await cameras.snapshot('cam-1')
+    const jpeg = await readFile(cameras.snapshots.pathOf(name)!)
+    expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
+    expect(view().latestSnapshot).toBe(name)
+  })
+
+  it('finds cameras by WS-Discovery and reports only the unconfigured one', async () => {
+    const found = await cameras.discover()
+    expect(found.map((f) => f.endpoint)).toEqual([stranger.identity.endpointUuid])
+    expect(found[0]!.xaddrs).toEqual([stranger.onvifUrl])
+  })
+
+  it('reports offline within 10 s, then online, with records and the retained MQTT state', async () => {
+    const detectedMs = await measureOfflineDetection(cameras, 'cam-1', () => sim.setFault('offline'))
+    console.error(`offline detected after ${detectedMs} ms (check interval 3 s)`)
+    expect(detectedMs).toBeLessThan(15_000)
+    expect(outbox.ofKind('camera_status').at(-1)).toMatchObject({ state: 'offline', onvif: false, stream: false })
+    await sim.setFault('none')
+    await until('back online', () => view().state === 'online' && view().events === 'subscribed', 30_000)
+    expect(statuses().slice(-3)).toEqual(['online', 'offline', 'online'])
+
+    const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`)
+    const retained = await new Promise<CameraStateMessage>((resolve) => {
+      client.on('message', (_t, p) => resolve(JSON.parse(p.toString()) as CameraStateMessage))
+      client.subscribe(topics.cameraState('ct-hq', 'cam-1'))
+    })
+    await client.endAsync()
+    expect(retained).toMatchObject({ v: 1, state: 'online', onvif: true, stream: true, tamper: false })
+  })
+
+  it('turns tamper and motion into camera_event records with a snapshot', async () => {
+    sim.trigger('tamper', true)
+    await until('tamper event', () => outbox.ofKind('camera_event').find((e) => e.event === 'tamper'))
+    sim.trigger('motion', true)
+    await until('motion event', () => outbox.ofKind('camera_event').find((e) => e.event === 'motion'))
+    sim.trigger('motion', false)
+    await until('motion end', () => outbox.ofKind('camera_event').find((e) => e.event === 'motion' && !e.state))
+    const events = outbox.ofKind('camera_event')
+    // The camera raises motion on two topics; one record per change.
+    expect(events.map((e) => [e.event, e.state])).toEqual([['tamper', true], ['motion', true], ['motion', false]])
+    for (const e of events.filter((x) => x.state)) {
+      expect(e.snapshot).toMatch(/^cam-1_\d{8}T\d{9}Z_(tamper|motion)\.jpg$/)
+      expect((await readFile(join(dir, e.snapshot!))).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
+    }
+    expect(events[2]!.snapshot).toBeNull()
+    expect(view()).toMatchObject({ tamper: true, motion: false })
+    sim.trigger('tamper', false)
+    await until('tamper end', () => !view().tamper)
+  })
+
+  it('reports a wrong password as auth_failed and a skewed camera clock as clock_skew, not offline', async () => {
+    await sim.setFault('wrong-password')
+    await until('auth_failed', () => view().state === 'auth_failed')
+    expect(view().detail).toMatch(/not authori[sz]ed/i)
+    await sim.setFault('none')
+    await until('online again', () => view().state === 'online', 30_000)
+    await sim.setFault('clock-skew', { skewMs: 10 * 60_000 })
+    await until('clock_skew', () => view().state === 'clock_skew')
+    expect(view().cameraOffsetMs).toBeGreaterThan(9 * 60_000)
+    await sim.setFault('none')
+    await until('online again', () => view().state === 'online', 30_000)
+    expect(statuses()).not.toContain('no_stream')
+    const skewRecord = outbox.ofKind('camera_status').find((r) => r.state === 'clock_skew')!
+    expect(skewRecord.cameraOffsetMs).toBeGreaterThan(9 * 60_000)
+    expect(outbox.ofKind('camera_status').find((r) => r.state === 'auth_failed')).toBeDefined()
+  })
+
+  it('recomputes the camera clock offset when the edge clock steps', async () => {
+    clock.step = -10 * 60_000
+    await until('skew seen after the edge clock stepped back', () => view().state === 'clock_skew')
+    expect(view().cameraOffsetMs).toBeGreaterThan(9 * 60_000)
+    clock.step = 0
+    await until('online after the clock came right', () => view().state === 'online')
+    expect(Math.abs(view().cameraOffsetMs!)).toBeLessThan(2000)
+  })
+
+  it('never logs or returns the camera password', () => {
+    const api = JSON.stringify(cameras.cameras())
+    expect(api).not.toContain(PASSWORD)
+    expect(api).not.toMatch(/rtsp:\/\/[^/]*@/)
+    expect(logLines.length).toBeGreaterThan(5)
+    for (const line of logLines) {
+      expect(line).not.toContain(PASSWORD)
+      expect(line).not.toContain(encodeURIComponent(PASSWORD))
+    }
+  })
+})
+
+describe('one bad camera', () => {
+  it('does not delay the others nor block the event loop', async () => {
+    const [good, slow, broken] = await Promise.all([
+      startCameraSim({ discovery: false }), startCameraSim({ discovery: false }), startCameraSim({ discovery: false }),
+    ])
+    const box = new MemoryOutbox()
+    const delay = monitorEventLoopDelay({ resolution: 10 })
+    let sub: CameraSubsystem | null = null
+    try {
+      await slow.setFault('slow', { delayMs: 60_000 })
+      await broken.setFault('malformed')
+      delay.enable()
+      sub = await startCameraSubsystem({
+        config: config([
+          { id: 'slow', name: 'Slow', onvif: slow.onvifUrl, username: slow.user, password: slow.password },
+          { id: 'broken', name: 'Broken', onvif: broken.onvifUrl, username: broken.user, password: broken.password },
+          { id: 'good', name: 'Good', onvif: good.onvifUrl, username: good.user, password: good.password },
+        ], 1),
+        outbox: box, clock: new SteppingClock(), log, publishRetained: () => undefined,
+      })
+      const s = sub
+      const started = Date.now()
+      await until('good camera online', () => s.camera('good')?.state === 'online', 10_000)
+      expect(Date.now() - started).toBeLessThan(6000)
+      await until('bad cameras offline', () => s.camera('slow')?.state === 'offline' && s.camera('broken')?.state === 'offline', 10_000)
+      expect(s.camera('slow')!.detail).toMatch(/no answer within/)
+      const detected = await measureOfflineDetection(s, 'good', () => good.setFault('offline'))
+      expect(detected).toBeLessThan(10_000)
+      delay.disable()
+      expect(delay.max / 1e6).toBeLessThan(500)
+    } finally {
+      await sub?.stop()
+      await Promise.all([good.stop(), slow.stop(), broken.stop()])
+    }
+  })
+})
