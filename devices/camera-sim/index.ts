@@ -202,8 +202,9 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
       if (state.fault !== 'offline') pullPoints.publish(notificationsFor(event, value, cameraNow(), 'Changed'))
     },
     setFault(mode, fo = {}) {
-      // Serialised so overlapping calls cannot interleave a close with a listen.
-      transition = transition.then(async () => {
+      // Serialised so overlapping calls cannot interleave a close with a listen; one failed
+      // transition (say, the port was taken while offline) must not block the next ones.
+      transition = transition.catch(() => undefined).then(async () => {
         if (stopped) return
         const from = state.fault
         if (from !== mode) await leave(from)
