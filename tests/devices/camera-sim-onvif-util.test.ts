@@ -18,11 +18,15 @@ const SCRIPT = `
 set -u
 ip link set lo up
 ip route add 224.0.0.0/4 dev lo
-LOG_LEVEL=silent node --import tsx devices/camera-sim/cli.ts --count 1 > "$DIR/sim.out" 2>&1 &
+LOG_LEVEL=silent node --import tsx devices/camera-sim/cli.ts --count 2 > "$DIR/sim.out" 2>&1 &
 SIM=$!
 trap 'kill $SIM 2>/dev/null; wait $SIM 2>/dev/null' EXIT
 for i in $(seq 200); do grep -q '^ready' "$DIR/sim.out" && break; sleep 0.1; done
 cat "$DIR/sim.out"
+echo '=== all cameras'
+timeout 20 stdbuf -o0 onvif-util -a
+echo '=== onvif package multicast probe'
+timeout 20 node -e "require('onvif').Discovery.probe({ timeout: 2000 }, (e, cams) => console.log('found', JSON.stringify((cams || []).map((c) => c.hostname + ':' + c.port).sort())))"
 echo '=== right password'
 printf 'get rtsp\\nget profiles\\nget time\\nquit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p Motcua-cam1 127.0.0.1
 echo "=== rc=$?"
@@ -46,18 +50,23 @@ function runInNamespace(): Promise<string> {
 }
 
 describe('Debian onvif-util against the simulator', () => {
-  it('discovers it by multicast, logs in with WS-Security, reads profiles, stream URI and time; refuses a wrong password', async () => {
+  it('discovers two cameras by multicast (as does the onvif package), logs in with WS-Security, reads profiles, stream URI and time; refuses a wrong password', async () => {
     const out = await runInNamespace()
-    const [simPart, right, wrong] = out.split(/=== (?:right|wrong) password/)
-    const rtsp = /"rtsp":"(rtsp:[^"]+)"/.exec(simPart ?? '')?.[1]
-    const named = /"name":"SimCam-1"/.test(simPart ?? '')
-    expect(rtsp, out).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/stream1$/)
-    expect(named).toBe(true)
+    const [simPart, all, probe, right, wrong] = out.split(/=== (?:all cameras|onvif package multicast probe|right password|wrong password)/)
+    const cams = [...(simPart ?? '').matchAll(/^\{.*\}$/gm)].map((m) => JSON.parse(m[0]) as { rtsp: string; onvif: string; name: string })
+    expect(cams.map((c) => c.name), out).toEqual(['SimCam-1', 'SimCam-2'])
+    // Two cameras share UDP 3702 (SO_REUSEADDR) and both answer the multicast probe of each client.
+    expect(all).toContain('Found 2 cameras')
+    expect(all).toContain('127.0.0.1 SimCam-1(SimCam-1 SimCam S1)')
+    expect(all).toContain('127.0.0.1 SimCam-2(SimCam-2 SimCam S1)')
+    expect(probe).toContain(`found ${JSON.stringify(cams.map((c) => new URL(c.onvif).host).sort())}`)
+    // onvif-util picks the first camera that answers for 127.0.0.1.
+    const rtsp = cams.map((c) => c.rtsp).find((u) => right?.includes(`  ${u}`))
+    expect(rtsp, right).toBeDefined()
     expect(right).toContain('found host: 127.0.0.1')
     expect(right).toContain('successfully connected to host')
     expect(right).toMatch(/name:\s+SimCam-1 SimCam S1/)
     expect(right).toMatch(/serial: SIM[0-9A-F]{8}/)
-    expect(right).toContain(`  ${rtsp}`)
     expect(right).toContain('Token 0: Profile_1')
     expect(right).toMatch(/Time Offset: -?[01] seconds/)
     expect(right).toMatch(/Timezone:\s+ICT-7/)

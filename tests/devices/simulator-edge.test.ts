@@ -38,6 +38,14 @@ async function simulate(o: Partial<CounterSimOptions>, overrides: Record<string,
   return { sim, final, stored, ids: stored.map((r) => `${r.device}/${r.eventId}`) }
 }
 
+const waitFor = async (what: string, cond: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 const keyed = (sim: { acked(): Set<string> }) => new Set([...sim.acked()].map((id) => `${id.split('_')[0]}/${id}`))
 
 describe('simulator against the edge broker', () => {
@@ -61,6 +69,35 @@ describe('simulator against the edge broker', () => {
     const { sim, final, ids } = await simulate({ mode: 'reconnect-storm', stormIntervalMs: 300, ratePerMinute: 300, durationMs: 2500, drainMs: 8000 })
     expect(final.connects).toBeGreaterThan(3)
     expect(final.pending).toBe(0)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(new Set(ids)).toEqual(keyed(sim))
+  })
+
+  it('a box power-cycled while the edge refuses to store resends its unacknowledged presses after reboot', async () => {
+    const { config, devices } = testSite()
+    harness = await startTestBroker(config)
+    const b1 = devices.b1!
+    const sim = startCounterSim({
+      url: `mqtt://127.0.0.1:${harness.broker.ports.mqtt}`,
+      site: config.site.id,
+      devices: [{ id: b1.id, counter: b1.counter!, secret: b1.secret, kind: 'button' }],
+      ratePerMinute: 600,
+      seed: 4,
+    })
+    await waitFor('first PUBACKs', () => sim.stats().acked >= 3)
+    harness.outbox.failWith('EDGE_DISK_FULL')
+    await waitFor('unacknowledged presses', () => sim.stats().pending >= 3)
+    const stranded = [...sim.sent()].filter((id) => !sim.acked().has(id))
+    sim.restart(b1.id)
+    harness.outbox.failWith(null)
+    await waitFor('resend after reboot', () => stranded.every((id) => sim.acked().has(id)), 15_000)
+    // The reboot starts a new id sequence; the stranded presses kept their old ids.
+    const boots = () => new Set([...sim.acked()].map((id) => id.split('_')[1]))
+    await waitFor('presses after reboot', () => boots().size === 2)
+    const final = await sim.stop({ drainMs: 8000 })
+    expect(final.pending).toBe(0)
+    expect(final.connects).toBeGreaterThanOrEqual(2)
+    const ids = harness.outbox.ofKind('rating').map((r) => `${r.device}/${r.eventId}`)
     expect(new Set(ids).size).toBe(ids.length)
     expect(new Set(ids)).toEqual(keyed(sim))
   })

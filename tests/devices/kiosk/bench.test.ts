@@ -14,7 +14,7 @@ describe('kiosk benchmark helper', () => {
   })
 
   it('times page load → ready and press → acknowledged on a real page and broker', async () => {
-    site = await startKioskSite(siteConfig(4), { thanksMs: 300 })
+    site = await startKioskSite(siteConfig(4), { thanksMs: 500 })
     const r = await measureKiosk({ url: site.url, loads: 3, presses: 5 })
     expect(r.loadToReadyMs.samples).toHaveLength(3)
     expect(r.pressToAckMs.samples).toHaveLength(5)

@@ -71,7 +71,7 @@ export async function startKioskSite(
     site: SITE,
     counterOf: (d) => (d === DEVICE ? COUNTER : null),
     wsPort: edge.port,
-    thanksMs: 1000,
+    thanksMs: 2000,
     ...opts,
   })
   const http = createServer((req, res) => {

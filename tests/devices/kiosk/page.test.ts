@@ -52,7 +52,7 @@ describe('kiosk page', () => {
     for (const level of [1, 2, 3, 4]) {
       await page.click(`button.level[data-level="${level}"]`)
       if (level === 4) await page.click('#skip')
-      await page.waitForSelector('.ack[data-acked="true"]')
+      await until(() => site.edge.ratings().length === level, 5000, `rating ${level}`)
       await backToStart(page)
     }
     const ratings = site.edge.ratings()
