@@ -17,6 +17,8 @@ export interface HubOptions {
   now?: () => number
   /** Replaces the configured database writer (benchmarks, fault tests). */
   writer?: PointWriter
+  /** How long the database may take to accept one batch before the edge gets a 503 (default 30 s). */
+  writeTimeoutMs?: number
   /** How long stop() lets in-flight requests finish before cutting connections. */
   stopGraceMs?: number
 }
@@ -29,7 +31,8 @@ export interface RunningHub {
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<RunningHub> {
   const log = opts.log ?? createLogger('hub')
-  const writer = opts.writer ?? createWriter(config.influx, { log: log.child({ module: 'influx' }) })
+  const writer =
+    opts.writer ?? createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
   const metrics = createHubMetrics()
   const server = createHubServer({ config, writer, metrics, log: log.child({ module: 'http' }), now: opts.now ?? Date.now })
   await new Promise<void>((resolve, reject) => {

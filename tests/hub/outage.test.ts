@@ -73,4 +73,22 @@ describe('InfluxDB outage', () => {
     expect(metrics).toMatch(/motcua_hub_unavailable_total\{reason="overloaded"\} 1\b/)
     expect(metrics).toMatch(/motcua_hub_unavailable_total\{reason="db"\} 2\b/)
   })
+
+  it('a hung influxd (SIGSTOP) becomes a 503 after the write timeout, not a stuck edge', async () => {
+    const quick = await startHub(hubConfig({ version: 1, url: influx.url, database: DB }), { writeTimeoutMs: 500 })
+    try {
+      influx.pause()
+      const started = Date.now()
+      const res = await request(`${quick.url}/v1/batches`, { token: TOKENS[SITE], body: batchOf(SITE, ratings(41, 10)) })
+      expect(res.status).toBe(503)
+      expect((res.body as { error: { code: string } }).error.code).toBe('HUB_DB_UNAVAILABLE')
+      expect(Date.now() - started).toBeLessThan(5000)
+    } finally {
+      influx.resume()
+      await quick.stop()
+    }
+    // The edge sends the batch again; whether or not influxd applied the first try, the points exist once.
+    expect((await post(batchOf(SITE, ratings(41, 10)))).status).toBe(200)
+    expect(await influxCount(influx.url, DB, 'rating')).toBe(40)
+  })
 })
