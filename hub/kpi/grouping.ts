@@ -12,8 +12,6 @@ export type Dimension = (typeof DIMENSIONS)[number]
 /** A group's identity: one value per dimension grouped on; null where the fact has none (no officer signed in, site in no branch). */
 export type GroupKey = Partial<Record<Dimension, string | null>>
 
-type Keyed = Partial<Record<Dimension, string | null>>
-
 /** Dimensions in canonical order, with site added when counter is asked for. */
 export function normaliseDimensions(groupBy: readonly Dimension[]): Dimension[] {
   const wanted = new Set(groupBy)
@@ -21,14 +19,14 @@ export function normaliseDimensions(groupBy: readonly Dimension[]): Dimension[] 
   return DIMENSIONS.filter((d) => wanted.has(d))
 }
 
-export function groupKeyOf(fact: Keyed, dims: readonly Dimension[]): GroupKey {
+function groupKeyOf(fact: GroupKey, dims: readonly Dimension[]): GroupKey {
   const key: GroupKey = {}
   for (const d of dims) key[d] = fact[d] ?? null
   return key
 }
 
-/** One string per key, for maps; ids cannot contain "\u0000" (protocol/ids.ts). */
-export function keyString(key: GroupKey, dims: readonly Dimension[]): string {
+/** One string per key, for maps; ids cannot contain "\u0000" or "\u0001" (protocol/ids.ts). */
+function keyString(key: GroupKey, dims: readonly Dimension[]): string {
   return dims.map((d) => key[d] ?? '\u0001').join('\u0000')
 }
 
@@ -39,7 +37,7 @@ export interface Group<T> {
 }
 
 /** Splits items into (period, key) groups; items outside a live window are left out. */
-export function groupByKeyAndPeriod<T extends Keyed>(
+export function groupByKeyAndPeriod<T extends GroupKey>(
   items: readonly T[],
   timeOf: (item: T) => number,
   dims: readonly Dimension[],
@@ -59,7 +57,7 @@ export function groupByKeyAndPeriod<T extends Keyed>(
 }
 
 /** A group's map key, from the group key or straight from a fact (no key object per fact). */
-export function groupId(bucket: PeriodBucket, key: Keyed, dims: readonly Dimension[]): string {
+function groupId(bucket: PeriodBucket, key: GroupKey, dims: readonly Dimension[]): string {
   return `${bucket.label}\u0002${keyString(key, dims)}`
 }
 

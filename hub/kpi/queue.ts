@@ -25,7 +25,7 @@ export interface TicketVisit {
   department: string
   counter: string
   ticket: string
-  /** Local day number (time.ts localDayIndex); bucketOf(issuedAt, 'day') gives its label. */
+  /** Local day number (time.ts localDayIndex); every event of the visit is on this day. */
   day: number
   issuedAt: number | null
   calledAt: number | null
