@@ -143,5 +143,5 @@ export function screen(vm: ViewModel, a: ViewActions): HTMLElement {
 
 /** Shown before any config is known (first start of a new tablet without its edge). */
 export function bootScreen(lang: Lang): HTMLElement {
-  return h('main', { class: 'screen boot' }, h('h1', {}, t('starting', lang)))
+  return h('main', { class: 'screen boot' }, h('h1', { id: 'boot-title' }, t('starting', lang)))
 }

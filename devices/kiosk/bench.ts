@@ -1,0 +1,75 @@
+/**
+ * Kiosk timings for `npm run bench` (issue 4: ready ≤ 1 s, press → acknowledged
+ * on screen ≤ 200 ms on loopback). The runner starts an edge (or a test broker)
+ * with the kiosk handler and calls measureKiosk with the page URL; the times
+ * are read from the page's own performance marks, so browser automation
+ * overhead is not counted.
+ */
+import { chromium } from 'playwright-core'
+
+export interface KioskBenchOptions {
+  /** Page URL, e.g. http://127.0.0.1:8080/kiosk/?device=kiosk-q01#secret=... (the secret is needed on the first load only). */
+  url: string
+  /** Page loads to time. */
+  loads?: number
+  /** Presses to time; each waits for the thank-you to return to the start screen (the handler's thanksMs). */
+  presses?: number
+  /** Level pressed: a satisfied one, so no reason chips come in between. */
+  level?: number
+  executablePath?: string
+  timeoutMs?: number
+}
+
+export interface Timing {
+  samples: number[]
+  median: number
+  p95: number
+  max: number
+}
+
+export interface KioskBenchResult {
+  /** Navigation start → config received, screen drawn, broker connected. */
+  loadToReadyMs: Timing
+  /** Tap on a level → PUBACK received and the tick shown. */
+  pressToAckMs: Timing
+}
+
+export function timing(samples: number[]): Timing {
+  const s = [...samples].sort((a, b) => a - b)
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN
+  const round = (x: number) => Math.round(x * 10) / 10
+  return { samples: samples.map(round), median: round(at(0.5)), p95: round(at(0.95)), max: round(s.at(-1) ?? NaN) }
+}
+
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+export async function measureKiosk(o: KioskBenchOptions): Promise<KioskBenchResult> {
+  const timeout = o.timeoutMs ?? 15_000
+  const browser = await chromium.launch({ executablePath: o.executablePath ?? '/usr/bin/chromium', args: ARGS })
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage()
+    const ready: number[] = []
+    for (let i = 0; i < (o.loads ?? 5); i++) {
+      if (i === 0) await page.goto(o.url)
+      else await page.reload()
+      await page.waitForSelector('body[data-ready="true"][data-link="up"]', { timeout })
+      ready.push(await page.evaluate(() => performance.getEntriesByName('kiosk-ready')[0]?.startTime ?? NaN))
+    }
+    const acked: number[] = []
+    for (let i = 0; i < (o.presses ?? 10); i++) {
+      await page.waitForSelector('body[data-screen="start"]', { timeout })
+      await page.click(`button.level[data-level="${o.level ?? 1}"]`)
+      // The mark, not the tick: under load the thank-you may already be gone when the PUBACK lands.
+      await page.waitForFunction((n) => performance.getEntriesByName('kiosk-acked').length > n, i, { timeout })
+      acked.push(
+        await page.evaluate(() => {
+          const last = (name: string) => performance.getEntriesByName(name).at(-1)?.startTime ?? NaN
+          return last('kiosk-acked') - last('kiosk-press')
+        }),
+      )
+    }
+    return { loadToReadyMs: timing(ready), pressToAckMs: timing(acked) }
+  } finally {
+    await browser.close()
+  }
+}
