@@ -39,6 +39,8 @@ export interface BoxOptions {
   stormIntervalMs: number
   /** Asks the simulator for one press of its budget; false when the budget is spent. */
   takePress: () => boolean
+  /** The box this one replaces after a power cut: its ledger is kept and its unacknowledged presses resent. */
+  rebootOf?: CounterBox
 }
 
 export interface BoxStats {
@@ -63,11 +65,13 @@ export class CounterBox {
   private readonly nextId: () => string
   private readonly bootMs: number
   private readonly stuckLevel: number | undefined
-  private readonly sent = new Set<string>()
-  private readonly acked = new Set<string>()
-  private readonly rejected = new Set<string>()
-  private readonly duplicateIds = new Set<string>()
-  private readonly errorReplies: Record<string, number> = {}
+  private sent = new Set<string>()
+  private acked = new Set<string>()
+  private rejected = new Set<string>()
+  private duplicateIds = new Set<string>()
+  private errorReplies: Record<string, number> = {}
+  /** Presses not yet acknowledged: what a real box keeps in its NVS ring buffer. */
+  private unacked = new Map<string, RatingMessage>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private connects = 0
   private duplicatesSent = 0
@@ -103,6 +107,7 @@ export class CounterBox {
     this.client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'))
     this.client.on('message', (topic, payload) => this.onDownlink(topic, payload))
     this.client.subscribe(topics.downAll(site, device.counter, device.id), { qos: 1 })
+    if (o.rebootOf) this.takeOver(o.rebootOf)
     this.scheduleNextGroup()
     this.every(o.heartbeatMs, () => this.heartbeat())
     if (o.mode === 'reconnect-storm') this.scheduleDrop()
@@ -142,7 +147,7 @@ export class CounterBox {
   }
 
   pending(): number {
-    return this.sent.size - this.acked.size
+    return this.unacked.size
   }
 
   stopPressing(): void {
@@ -167,6 +172,23 @@ export class CounterBox {
     const graceful = this.client.connected && this.pending() === 0
     await withTimeout(this.client.endAsync(!graceful), 2000)
     if (!this.client.disconnected) this.client.end(true)
+  }
+
+  /** After a reboot the ledger survives (it stands for NVS) and unacknowledged presses go out again, same ids. */
+  private takeOver(old: CounterBox): void {
+    this.sent = old.sent
+    this.acked = old.acked
+    this.rejected = old.rejected
+    this.duplicateIds = old.duplicateIds
+    this.errorReplies = old.errorReplies
+    this.connects = old.connects
+    this.duplicatesSent = old.duplicatesSent
+    this.heartbeats = old.heartbeats
+    this.publishErrors = old.publishErrors
+    for (const message of old.unacked.values()) {
+      this.unacked.set(message.id, message)
+      this.publishRating(message, false)
+    }
   }
 
   private onConnect(): void {
@@ -215,6 +237,7 @@ export class CounterBox {
       ...(this.stuckLevel !== undefined ? { stuckLevel: this.stuckLevel } : {}),
     })
     this.sent.add(message.id)
+    this.unacked.set(message.id, message)
     this.publishRating(message, false)
   }
 
@@ -227,6 +250,7 @@ export class CounterBox {
         return
       }
       this.acked.add(message.id)
+      this.unacked.delete(message.id)
       if (!resend && this.o.mode === 'duplicate' && this.o.random() < this.o.duplicateRatio) {
         this.after(20 + this.o.random() * 280, () => {
           this.duplicateIds.add(message.id)

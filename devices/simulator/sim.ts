@@ -70,6 +70,12 @@ export interface CounterSim {
   resent(): Set<string>
   /** Cuts one box's power: its socket closes without DISCONNECT and the broker publishes its last-will. */
   kill(deviceId: string): void
+  /**
+   * Power-cycles one box: kill, then boot again with a new boot tag, keeping
+   * its ledger and resending its unacknowledged presses with their ids, as the
+   * NVS ring buffer of docs/button-box.md does.
+   */
+  restart(deviceId: string): void
   /** Stops pressing, waits up to drainMs (default 0) for outstanding PUBACKs, then disconnects every box. */
   stop(opts?: { drainMs?: number }): Promise<SimStats>
   /** Resolves once the simulator has stopped, by itself or through stop(). */
@@ -98,28 +104,32 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
     return true
   }
 
-  const boxes = opts.devices.map(
-    (device, i) =>
-      new CounterBox({
-        url: opts.url,
-        site: opts.site,
-        device,
-        scale: opts.scale ?? DEFAULT_SCALE,
-        reasons: opts.reasons ?? DEFAULT_REASONS,
-        ratePerMinute: opts.ratePerMinute ?? 1,
-        mode,
-        ...(opts.ca ? { ca: opts.ca } : {}),
-        log,
-        now,
-        random: opts.seed === undefined ? Math.random : seededRandom(opts.seed + i),
-        heartbeatMs: opts.heartbeatMs ?? 30_000,
-        clockOffsetMs: opts.clockOffsetMs ?? -5 * YEAR_MS,
-        duplicateRatio: opts.duplicateRatio ?? 0.3,
-        stormIntervalMs: opts.stormIntervalMs ?? 1500,
-        takePress,
-      }),
-  )
-  const byId = new Map(opts.devices.map((d, i) => [d.id, boxes[i]]))
+  const makeBox = (device: SimDevice, i: number, rebootOf?: CounterBox) =>
+    new CounterBox({
+      url: opts.url,
+      site: opts.site,
+      device,
+      scale: opts.scale ?? DEFAULT_SCALE,
+      reasons: opts.reasons ?? DEFAULT_REASONS,
+      ratePerMinute: opts.ratePerMinute ?? 1,
+      mode,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      log,
+      now,
+      random: opts.seed === undefined ? Math.random : seededRandom(opts.seed + i),
+      heartbeatMs: opts.heartbeatMs ?? 30_000,
+      clockOffsetMs: opts.clockOffsetMs ?? -5 * YEAR_MS,
+      duplicateRatio: opts.duplicateRatio ?? 0.3,
+      stormIntervalMs: opts.stormIntervalMs ?? 1500,
+      takePress,
+      ...(rebootOf ? { rebootOf } : {}),
+    })
+  const boxes = opts.devices.map((device, i) => makeBox(device, i))
+  const indexOf = (deviceId: string): number => {
+    const i = opts.devices.findIndex((d) => d.id === deviceId)
+    if (i < 0) throw new RangeError(`no simulated device "${deviceId}"`)
+    return i
+  }
   const durationTimer =
     opts.durationMs === undefined ? undefined : setTimeout(() => void stop({ drainMs: opts.drainMs ?? 10_000 }), opts.durationMs)
   log.info({ url: stripCredentials(opts.url), site: opts.site, boxes: boxes.length, mode }, 'simulator started')
@@ -165,9 +175,15 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
     rejected: () => collect((b) => b.rejectedIds()),
     resent: () => collect((b) => b.resentIds()),
     kill(deviceId) {
-      const box = byId.get(deviceId)
-      if (!box) throw new RangeError(`no simulated device "${deviceId}"`)
-      box.kill()
+      boxes[indexOf(deviceId)]?.kill()
+    },
+    restart(deviceId) {
+      const i = indexOf(deviceId)
+      const old = boxes[i]
+      const device = opts.devices[i]
+      if (!old || !device || stopping) return
+      old.kill()
+      boxes[i] = makeBox(device, i, old)
     },
     stop,
     done,
