@@ -106,6 +106,13 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   let flushScheduled = false
   let chain: Promise<unknown> = Promise.resolve()
   const listeners = new Set<() => void>()
+  /**
+   * Shedding deletes a prefix of the low lane; the forwarder may hold some of
+   * those records from an earlier read. Their removal must not be counted twice,
+   * nor a rewrite bring them back.
+   */
+  let lowShedThrough = ''
+  const alreadyShed = (key: string) => key <= lowShedThrough && laneOfKey(key) === 'low'
 
   // Rebuild counters from the disk; the sequence continues after the highest key ever used.
   for (const lane of LANES) {
@@ -176,7 +183,14 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     pending = []
     if (group.length === 0) return
     const withKey = group.filter((g) => g.dedupKey !== undefined)
-    const known = withKey.length > 0 ? await db.getMany(withKey.map((g) => dedupIndexKey(g.dedupKey!))) : []
+    let known: (string | undefined)[] = []
+    try {
+      known = withKey.length > 0 ? await db.getMany(withKey.map((g) => dedupIndexKey(g.dedupKey!))) : []
+    } catch (err) {
+      log.error({ err, records: group.length }, 'outbox dedup lookup failed')
+      for (const g of group) g.reject(storeError(err))
+      return
+    }
     const existing = new Set(withKey.filter((_, i) => known[i] !== undefined).map((g) => g.dedupKey))
     const seen = new Set<string>()
     const ops: Op[] = []
@@ -261,6 +275,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       log.error({ err, code: storeError(err).code }, 'outbox shedding failed')
       return
     }
+    lowShedThrough = ops.at(-1)?.key ?? lowShedThrough
     lanes.low.depth -= ops.length
     lanes.low.bytes -= freed
     shed += ops.length
@@ -297,6 +312,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   function subtract(entries: readonly OutboxEntry[]): Set<Lane> {
     const touched = new Set<Lane>()
     for (const e of entries) {
+      if (alreadyShed(e.key)) continue
       const lane = laneOfKey(e.key)
       lanes[lane].depth--
       lanes[lane].bytes -= e.bytes
@@ -309,7 +325,11 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     async append(record, stamp, dedupKey) {
       if (closed) throw new MotcuaError('EDGE_STORE_FAILED', 'outbox is closed')
       if (opts.now() < diskFullUntil) throw new MotcuaError('EDGE_DISK_FULL', refusing ?? undefined)
-      const free = await disk.freeBytes()
+      // A failing statfs must not stop ratings: the write itself still reports ENOSPC.
+      const free = await disk.freeBytes().catch((err: unknown) => {
+        log.warn({ err }, 'cannot read free disk space')
+        return Infinity
+      })
       if (free < opts.minFreeBytes) {
         if (refusing === null) log.error({ free, minFreeBytes: opts.minFreeBytes }, 'disk reserve reached, refusing writes')
         refusing = `disk free ${free} B is below the reserve of ${opts.minFreeBytes} B`
@@ -385,9 +405,10 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
           const value = encodeStored(e.stamp, e.recordJson)
           return { entry: { ...e, bytes: entryBytes(e.key, value) }, value }
         })
-        await write(next.map(({ entry, value }) => ({ type: 'put', key: entry.key, value })))
+        const kept = next.filter(({ entry }) => !alreadyShed(entry.key))
+        await write(kept.map(({ entry, value }) => ({ type: 'put', key: entry.key, value })))
         next.forEach(({ entry }, i) => {
-          lanes[laneOfKey(entry.key)].bytes += entry.bytes - entries[i]!.bytes
+          if (!alreadyShed(entry.key)) lanes[laneOfKey(entry.key)].bytes += entry.bytes - entries[i]!.bytes
         })
         return next.map((n) => n.entry)
       })
