@@ -83,7 +83,8 @@ export function createV1Writer(config: V1Config, { log, timeoutMs = 30_000 }: Wr
       req.end(body)
     })
 
-  void ensureDatabase().catch((err: unknown) => log.warn({ err }, 'database not created yet'))
+  // The influx package's errors carry the request, Authorization header included: keep only the message.
+  void ensureDatabase().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'database not created yet'))
 
   return {
     async write(points: readonly Point[]) {
@@ -91,7 +92,7 @@ export function createV1Writer(config: V1Config, { log, timeoutMs = 30_000 }: Wr
       try {
         await ensureDatabase()
       } catch (err) {
-        throw new MotcuaError('HUB_DB_UNAVAILABLE', (err as Error).message, { cause: err })
+        throw new MotcuaError('HUB_DB_UNAVAILABLE', (err as Error).message.trim())
       }
       await post(toLineProtocol(points))
     },

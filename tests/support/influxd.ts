@@ -26,7 +26,7 @@ export interface Influxd {
   stop(): Promise<void>
 }
 
-function configText(dir: string, httpPort: number, rpcPort: number): string {
+function configText(dir: string, httpPort: number, rpcPort: number, auth: boolean): string {
   return `reporting-enabled = false
 bind-address = "127.0.0.1:${rpcPort}"
 [meta]
@@ -40,6 +40,7 @@ bind-address = "127.0.0.1:${rpcPort}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = ${auth}
   log-enabled = false
   pprof-enabled = false
 [monitor]
@@ -54,7 +55,14 @@ bind-address = "127.0.0.1:${rpcPort}"
 `
 }
 
-export async function startInfluxd(opts: { dataDir?: string; startTimeoutMs?: number } = {}): Promise<Influxd> {
+export interface InfluxdOptions {
+  dataDir?: string
+  startTimeoutMs?: number
+  /** Turns on authentication with this admin user, created at first start. */
+  admin?: { username: string; password: string }
+}
+
+export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'motcua-influxd-'))
   const ownsDir = opts.dataDir === undefined
   const timeoutMs = opts.startTimeoutMs ?? 30_000
@@ -67,7 +75,7 @@ export async function startInfluxd(opts: { dataDir?: string; startTimeoutMs?: nu
     for (let attempt = 1; ; attempt++) {
       if (!httpPort || attempt > 1) {
         httpPort = await freePort()
-        writeFileSync(conf, configText(dir, httpPort, await freePort()))
+        writeFileSync(conf, configText(dir, httpPort, await freePort(), opts.admin !== undefined))
       }
       const c = spawnChild(INFLUXD_BIN, ['-config', conf])
       try {
@@ -87,6 +95,18 @@ export async function startInfluxd(opts: { dataDir?: string; startTimeoutMs?: nu
     throw err
   }
   const port = httpPort
+  if (opts.admin) {
+    // With auth on and no users yet, influxd accepts exactly this statement unauthenticated.
+    const { username, password } = opts.admin
+    const q = `CREATE USER "${username}" WITH PASSWORD '${password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES`
+    const res = await fetch(`http://127.0.0.1:${port}/query`, { method: 'POST', body: new URLSearchParams({ q }) })
+    const text = await res.text()
+    if (!res.ok || text.includes('"error"')) {
+      if (child) await killChild(child)
+      if (ownsDir) rmSync(dir, { recursive: true, force: true })
+      throw new Error(`influxd admin user not created: ${res.status} ${text}`)
+    }
+  }
   const restartOnSamePort = async () => {
     const conf = join(dir, 'influxdb.conf')
     const c = spawnChild(INFLUXD_BIN, ['-config', conf])
