@@ -26,7 +26,7 @@ export interface LevelCount {
   en: string
   count: number
   /** Of all counted ratings in the group, whatever their scale. */
-  share: number | null
+  share: number
 }
 
 export interface RatingKpis {

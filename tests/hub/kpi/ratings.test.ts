@@ -71,7 +71,7 @@ describe('rating KPIs of one group', () => {
       '4.1:0', '4.2:1', '4.3:0', '4.4:1',
       '5.1:0', '5.2:1', '5.3:0', '5.4:1', '5.5:0',
     ])
-    expect(k.levels.reduce((s, l) => s + (l.share ?? 0), 0)).toBeCloseTo(1, 10)
+    expect(k.levels.reduce((s, l) => s + l.share, 0)).toBeCloseTo(1, 10)
     expect(k.misuse).toBe(1)
     // 4 of 7 dossiers not dissatisfied = 57.14 % → 0.5714 × 6 / 0.9 = 3.8095 points.
     expect(k.decision766.rate).toBeCloseTo(4 / 7, 10)
