@@ -10,6 +10,9 @@ import { heartbeatMessage, statusMessage, type RatingMessage } from '../../proto
 import type { ScaleSize } from '../../protocol/scales.js'
 import { topics } from '../../protocol/topics.js'
 import { buildRating, eventIdFactory, nextPressDelays, pickLevel, type Random, type SimMode } from './behaviour.js'
+import { BoxLedger, type BoxStats } from './ledger.js'
+
+export type { BoxStats }
 
 export interface SimDevice {
   id: string
@@ -39,22 +42,8 @@ export interface BoxOptions {
   stormIntervalMs: number
   /** Asks the simulator for one press of its budget; false when the budget is spent. */
   takePress: () => boolean
-  /** The box this one replaces after a power cut: its ledger is kept and its unacknowledged presses resent. */
-  rebootOf?: CounterBox
-}
-
-export interface BoxStats {
-  device: string
-  connected: boolean
-  connects: number
-  sent: number
-  acked: number
-  pending: number
-  duplicatesSent: number
-  heartbeats: number
-  /** Error replies from the edge, by code. */
-  errorReplies: Record<string, number>
-  publishErrors: number
+  /** After a simulated reboot: the ledger that survived it; its unacknowledged presses are resent. */
+  ledger?: BoxLedger
 }
 
 const FW = 'motcua-sim/1'
@@ -65,24 +54,15 @@ export class CounterBox {
   private readonly nextId: () => string
   private readonly bootMs: number
   private readonly stuckLevel: number | undefined
-  private sent = new Set<string>()
-  private acked = new Set<string>()
-  private rejected = new Set<string>()
-  private duplicateIds = new Set<string>()
-  private errorReplies: Record<string, number> = {}
-  /** Presses not yet acknowledged: what a real box keeps in its NVS ring buffer. */
-  private unacked = new Map<string, RatingMessage>()
+  readonly ledger: BoxLedger
   private readonly timers = new Set<NodeJS.Timeout>()
-  private connects = 0
-  private duplicatesSent = 0
-  private heartbeats = 0
-  private publishErrors = 0
   private pressing = true
   private closed = false
 
   constructor(private readonly o: BoxOptions) {
     const { device, site } = o
     this.log = o.log.child({ device: device.id })
+    this.ledger = o.ledger ?? new BoxLedger()
     this.nextId = eventIdFactory(device.id)
     this.bootMs = o.now()
     this.stuckLevel = o.mode === 'stuck' ? pickLevel(o.scale, o.random) : undefined
@@ -107,47 +87,19 @@ export class CounterBox {
     this.client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'))
     this.client.on('message', (topic, payload) => this.onDownlink(topic, payload))
     this.client.subscribe(topics.downAll(site, device.counter, device.id), { qos: 1 })
-    if (o.rebootOf) this.takeOver(o.rebootOf)
+    // A rebooted box resends what its NVS buffer still holds, with the same ids.
+    for (const message of this.ledger.unacked.values()) this.publishRating(message, false)
     this.scheduleNextGroup()
     this.every(o.heartbeatMs, () => this.heartbeat())
     if (o.mode === 'reconnect-storm') this.scheduleDrop()
   }
 
   stats(): BoxStats {
-    return {
-      device: this.o.device.id,
-      connected: this.client.connected,
-      connects: this.connects,
-      sent: this.sent.size,
-      acked: this.acked.size,
-      pending: this.pending(),
-      duplicatesSent: this.duplicatesSent,
-      heartbeats: this.heartbeats,
-      errorReplies: { ...this.errorReplies },
-      publishErrors: this.publishErrors,
-    }
-  }
-
-  sentIds(): string[] {
-    return [...this.sent]
-  }
-
-  ackedIds(): string[] {
-    return [...this.acked]
-  }
-
-  /** Event ids the edge answered with an error reply (acknowledged but not stored). */
-  rejectedIds(): string[] {
-    return [...this.rejected]
-  }
-
-  /** Event ids that were sent more than once on purpose (`duplicate` mode). */
-  resentIds(): string[] {
-    return [...this.duplicateIds]
+    return this.ledger.stats(this.o.device.id, this.client.connected)
   }
 
   pending(): number {
-    return this.unacked.size
+    return this.ledger.unacked.size
   }
 
   stopPressing(): void {
@@ -174,27 +126,10 @@ export class CounterBox {
     if (!this.client.disconnected) this.client.end(true)
   }
 
-  /** After a reboot the ledger survives (it stands for NVS) and unacknowledged presses go out again, same ids. */
-  private takeOver(old: CounterBox): void {
-    this.sent = old.sent
-    this.acked = old.acked
-    this.rejected = old.rejected
-    this.duplicateIds = old.duplicateIds
-    this.errorReplies = old.errorReplies
-    this.connects = old.connects
-    this.duplicatesSent = old.duplicatesSent
-    this.heartbeats = old.heartbeats
-    this.publishErrors = old.publishErrors
-    for (const message of old.unacked.values()) {
-      this.unacked.set(message.id, message)
-      this.publishRating(message, false)
-    }
-  }
-
   private onConnect(): void {
-    this.connects++
+    const connects = ++this.ledger.connects
     const { site, device } = this.o
-    this.log.debug({ connects: this.connects }, 'connected')
+    this.log.debug({ connects }, 'connected')
     const online = JSON.stringify(statusMessage.parse({ v: 1, online: true, kind: device.kind, fw: FW }))
     this.client.publish(topics.status(site, device.counter, device.id), online, { qos: 1, retain: true })
   }
@@ -204,11 +139,10 @@ export class CounterBox {
     try {
       const reply = JSON.parse(payload.toString('utf8')) as { code?: unknown; id?: unknown }
       const code = typeof reply.code === 'string' ? reply.code : 'UNKNOWN'
-      this.errorReplies[code] = (this.errorReplies[code] ?? 0) + 1
-      if (typeof reply.id === 'string') this.rejected.add(reply.id)
+      this.ledger.errorReply(code, typeof reply.id === 'string' ? reply.id : undefined)
       this.log.debug({ code, id: reply.id }, 'error reply')
     } catch {
-      this.errorReplies.UNPARSEABLE = (this.errorReplies.UNPARSEABLE ?? 0) + 1
+      this.ledger.errorReply('UNPARSEABLE', undefined)
     }
   }
 
@@ -236,8 +170,7 @@ export class CounterBox {
       random: this.o.random,
       ...(this.stuckLevel !== undefined ? { stuckLevel: this.stuckLevel } : {}),
     })
-    this.sent.add(message.id)
-    this.unacked.set(message.id, message)
+    this.ledger.pressed(message)
     this.publishRating(message, false)
   }
 
@@ -245,16 +178,15 @@ export class CounterBox {
     const { site, device } = this.o
     this.client.publish(topics.rating(site, device.counter), JSON.stringify(message), { qos: 1 }, (err) => {
       if (err) {
-        this.publishErrors++
+        this.ledger.publishErrors++
         this.log.debug({ id: message.id, err: err.message }, 'publish failed')
         return
       }
-      this.acked.add(message.id)
-      this.unacked.delete(message.id)
+      this.ledger.acknowledged(message.id)
       if (!resend && this.o.mode === 'duplicate' && this.o.random() < this.o.duplicateRatio) {
         this.after(20 + this.o.random() * 280, () => {
-          this.duplicateIds.add(message.id)
-          this.duplicatesSent++
+          this.ledger.resent.add(message.id)
+          this.ledger.duplicatesSent++
           this.publishRating(message, true)
         })
       }
@@ -271,7 +203,7 @@ export class CounterBox {
       uptime: Math.floor((now - this.bootMs) / 1000),
       rssi: -45 - Math.floor(this.o.random() * 35),
     })
-    this.heartbeats++
+    this.ledger.heartbeats++
     this.client.publish(topics.heartbeat(site, device.counter, device.id), JSON.stringify(message), { qos: 0 })
   }
 

@@ -7,6 +7,7 @@ import { createLogger, stripCredentials, type Logger } from '../../common/log.js
 import { DEFAULT_SCALE, type ScaleSize } from '../../protocol/scales.js'
 import { seededRandom, SIM_MODES, type SimMode } from './behaviour.js'
 import { CounterBox, type BoxStats, type SimDevice } from './box.js'
+import type { BoxLedger } from './ledger.js'
 
 export type { SimDevice, BoxStats, SimMode }
 
@@ -104,7 +105,7 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
     return true
   }
 
-  const makeBox = (device: SimDevice, i: number, rebootOf?: CounterBox) =>
+  const makeBox = (device: SimDevice, i: number, ledger?: BoxLedger) =>
     new CounterBox({
       url: opts.url,
       site: opts.site,
@@ -122,7 +123,7 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
       duplicateRatio: opts.duplicateRatio ?? 0.3,
       stormIntervalMs: opts.stormIntervalMs ?? 1500,
       takePress,
-      ...(rebootOf ? { rebootOf } : {}),
+      ...(ledger ? { ledger } : {}),
     })
   const boxes = opts.devices.map((device, i) => makeBox(device, i))
   const indexOf = (deviceId: string): number => {
@@ -134,7 +135,7 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
     opts.durationMs === undefined ? undefined : setTimeout(() => void stop({ drainMs: opts.drainMs ?? 10_000 }), opts.durationMs)
   log.info({ url: stripCredentials(opts.url), site: opts.site, boxes: boxes.length, mode }, 'simulator started')
 
-  const collect = (pick: (b: CounterBox) => string[]) => new Set(boxes.flatMap(pick))
+  const collect = (pick: (l: BoxLedger) => Set<string>) => new Set(boxes.flatMap((b) => [...pick(b.ledger)]))
 
   function stats(): SimStats {
     const per = boxes.map((b) => b.stats())
@@ -170,10 +171,10 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
 
   return {
     stats,
-    acked: () => collect((b) => b.ackedIds()),
-    sent: () => collect((b) => b.sentIds()),
-    rejected: () => collect((b) => b.rejectedIds()),
-    resent: () => collect((b) => b.resentIds()),
+    acked: () => collect((l) => l.acked),
+    sent: () => collect((l) => l.sent),
+    rejected: () => collect((l) => l.rejected),
+    resent: () => collect((l) => l.resent),
     kill(deviceId) {
       boxes[indexOf(deviceId)]?.kill()
     },
@@ -183,7 +184,7 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
       const device = opts.devices[i]
       if (!old || !device || stopping) return
       old.kill()
-      boxes[i] = makeBox(device, i, old)
+      boxes[i] = makeBox(device, i, old.ledger)
     },
     stop,
     done,
