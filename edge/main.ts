@@ -73,7 +73,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
 
     const site = buildSiteIndex(config)
     const duty = new DutyRoster(site)
-    const broker = await startBroker({ site, duty, outbox, clock, log, onOfficer: officerSignIn(site, duty) })
+    const broker = await startBroker({ site, duty, outbox, clock, log, onOfficer: officerSignIn(site, duty, { now: () => clock.now() }) })
     undo.push(() => broker.stop())
 
     let forwarder: Forwarder | null = null

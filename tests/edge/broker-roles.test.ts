@@ -1,7 +1,10 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashPin } from '../../common/secrets.js'
+import { officerSignIn } from '../../edge/broker/officer.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
+import { DutyRoster } from '../../edge/ingest/duty.js'
+import { buildSiteIndex } from '../../edge/ingest/site.js'
 import { topics } from '../../protocol/topics.js'
 import { testSite } from '../support/edge-site.js'
 import { nextMessage, startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
@@ -90,5 +93,23 @@ describe('edge status', () => {
     await harness.broker.stop()
     expect((await offline).payload).toEqual({ v: 1, online: false })
     await harness.close()
+  })
+})
+
+describe('officer sign-in lockout', () => {
+  it('locks a kiosk out after 5 wrong PINs in a row, until the lockout ends', async () => {
+    const { config } = testSite()
+    const officers = await Promise.all(config.officers.map(async (o) => (o.id === 'le-van-c' ? { ...o, pinHash: await hashPin('4321') } : o)))
+    const site = buildSiteIndex(edgeConfigSchema.parse({ ...config, officers }))
+    const duty = new DutyRoster(site)
+    let now = 1_000_000
+    const handle = officerSignIn(site, duty, { now: () => now })
+    const signIn = (pin: string) => handle({ counter: 'q2', device: 'kiosk-2', message: { v: 1, id: `pin-${pin}-${now}`, ts: 1, action: 'sign-in', officer: 'le-van-c', pin } })
+    for (let i = 0; i < 5; i++) expect((await signIn('0000'))?.message).toBe('officer id or PIN is wrong')
+    expect((await signIn('4321'))?.message).toMatch(/too many wrong PINs from this kiosk; try again in 5 min/)
+    expect(duty.officerAt('q2')).toBe('tran-thi-b')
+    now += 5 * 60_000
+    expect(await signIn('4321')).toBeNull()
+    expect(duty.officerAt('q2')).toBe('le-van-c')
   })
 })

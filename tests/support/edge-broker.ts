@@ -26,7 +26,7 @@ export async function startTestBroker(config: EdgeConfig, opts: { onOfficer?: Of
   const clock = new ManualClock()
   const site = buildSiteIndex(config)
   const duty = new DutyRoster(site)
-  const onOfficer = opts.onOfficer === 'default' ? officerSignIn(site, duty) : opts.onOfficer
+  const onOfficer = opts.onOfficer === 'default' ? officerSignIn(site, duty, { now: () => clock.now() }) : opts.onOfficer
   const broker = await startBroker({ site, duty, outbox, clock, log: createLogger('test', 'silent'), ...(onOfficer ? { onOfficer } : {}) })
   const clients: MqttClient[] = []
   return {
