@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { hashSecret } from '../../common/secrets.js'
 import { edgeConfigSchema, type EdgeConfig } from '../../edge/config/schema.js'
 import type { DeviceKind } from '../../protocol/messages.js'
 
@@ -9,7 +10,7 @@ export interface TestDevice {
   secret: string
 }
 
-export const hashSecret = (secret: string) => `sha256:${createHash('sha256').update(secret).digest('hex')}`
+export { hashSecret }
 
 /**
  * A small site for edge tests: two departments, three counters (q1, q2 with
