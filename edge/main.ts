@@ -27,7 +27,7 @@ import type { ForwardableOutbox, Outbox } from './outbox/types.js'
 
 export interface StartEdgeOptions {
   log?: Logger
-  /** Test seams: an outbox double (then no forwarder runs unless it is forwardable) and a clock. */
+  /** Test seams: an outbox double and a clock. The forwarder runs only with a forwardable outbox and the system clock (it learns time from the hub). */
   outbox?: Outbox | ForwardableOutbox
   clock?: Clock
   /** Default true; false runs the edge without draining to the hub. */
