@@ -1,7 +1,8 @@
 /**
  * One camera's live stream shared by all its viewers: the remuxer starts with
  * the first viewer and stops when the last one leaves. A late joiner gets the
- * cached init segment, then fragments from the next keyframe on. When ffmpeg
+ * cached init segment and the fragments since the last keyframe at once (its
+ * player skips ahead to the live edge), then the live fragments. When ffmpeg
  * restarts the init segment changes, so every viewer is told to reset.
  */
 import type { Fmp4Piece } from './fmp4.js'
@@ -23,6 +24,9 @@ export interface ChannelOptions {
   maxBacklogBytes?: number
 }
 
+/** A camera with a very long keyframe interval must not make the cache grow without bound. */
+const MAX_GOP_BYTES = 8 * 1024 * 1024
+
 interface ViewerState {
   /** Init segment sent for the current ffmpeg run, waiting for a keyframe. */
   waitingKeyframe: boolean
@@ -34,6 +38,9 @@ export class LiveChannel {
   private remuxer: Remuxer | null = null
   private stopping: Promise<void> = Promise.resolve()
   private init: { codec: string | null; data: Buffer } | null = null
+  /** Fragments since the last keyframe, for late joiners. */
+  private gop: Buffer[] = []
+  private gopBytes = 0
   private readonly maxBacklog: number
   /** Fragments delivered to at least one viewer since the channel was made. */
   fragments = 0
@@ -78,6 +85,8 @@ export class LiveChannel {
     const r = this.remuxer
     this.remuxer = null
     this.init = null
+    this.gop = []
+    this.gopBytes = 0
     if (r) this.stopping = this.stopping.then(() => r.stop())
     return this.stopping
   }
@@ -87,14 +96,25 @@ export class LiveChannel {
     if (!state || !this.init) return
     viewer.init(this.init.codec, this.init.data)
     state.initSent = true
-    state.waitingKeyframe = true
+    state.waitingKeyframe = this.gop.length === 0
+    for (const f of this.gop) viewer.fragment(f)
   }
 
   private onPiece(p: Fmp4Piece): void {
     if (p.kind === 'init') {
       this.init = { codec: p.codec, data: p.data }
+      this.gop = []
+      this.gopBytes = 0
       for (const v of this.viewers.keys()) this.sendInit(v)
       return
+    }
+    if (p.keyframe || this.gopBytes + p.data.length > MAX_GOP_BYTES) {
+      this.gop = []
+      this.gopBytes = 0
+    }
+    if (p.keyframe || this.gop.length > 0) {
+      this.gop.push(p.data)
+      this.gopBytes += p.data.length
     }
     for (const [v, state] of this.viewers) {
       if (!state.initSent) continue
@@ -113,6 +133,8 @@ export class LiveChannel {
 
   private onRunEnded(reason: string): void {
     this.init = null
+    this.gop = []
+    this.gopBytes = 0
     for (const [v, state] of this.viewers) {
       state.initSent = false
       state.waitingKeyframe = true

@@ -58,8 +58,9 @@ export function remuxArgs(fragmentMs: number, ioTimeoutMs: number): { input: str
       '-timeout', String(ioTimeoutMs * 1000),
       '-fflags', 'nobuffer',
       '-flags', 'low_delay',
-      '-analyzeduration', '1000000',
-      '-probesize', '1000000',
+      // Cameras send SPS/PPS in the SDP: a short probe cuts ~1 s from the time to first frame.
+      '-analyzeduration', '100000',
+      '-probesize', '32768',
     ],
     output: [
       '-map', '0:v:0',

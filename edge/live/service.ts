@@ -5,6 +5,7 @@
  * segment, binary media segments, and text `{"type":"interrupted"}` when
  * ffmpeg restarts (the page then waits for the next init).
  */
+import ffmpeg from 'fluent-ffmpeg'
 import type { WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
 import { LiveChannel, type Viewer } from './channel.js'
@@ -57,6 +58,8 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
   const log = opts.log.child({ module: 'live' })
   const channels = new Map<string, LiveChannel>()
   let stopped = false
+  // fluent-ffmpeg asks ffmpeg for its formats before the first run; do it now, not while a supervisor waits.
+  ffmpeg.getAvailableFormats(() => undefined)
 
   function channelFor(camera: string, url: string): LiveChannel {
     let ch = channels.get(camera)

@@ -106,6 +106,7 @@ function renderTile(tile: Tile): void {
   const src = v.latestSnapshot ? `${BASE}/snapshots/${encodeURIComponent(v.latestSnapshot)}` : ''
   if (src && tile.snapshot.getAttribute('src') !== src) tile.snapshot.src = src
   tile.snapshot.hidden = !src
+  ;(tile.root.querySelector('.snap-label') as HTMLElement).hidden = !src
   tile.root.querySelectorAll<HTMLElement>('[data-t]').forEach((n) => (n.textContent = t(n.dataset.t as TextKey, lang)))
 }
 
