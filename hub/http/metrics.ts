@@ -41,7 +41,7 @@ export function createHubMetrics() {
     }),
     writesInFlight: new Gauge({
       name: 'motcua_hub_writes_in_flight',
-      help: 'Batch requests being read or written right now',
+      help: 'Batches being written to the database right now',
       registers: [registry],
     }),
   }

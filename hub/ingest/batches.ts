@@ -34,21 +34,31 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     sendError(res, 401, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer' })
   }
 
+  const overloaded = (res: ServerResponse) => {
+    metrics.batches.inc({ outcome: 'overloaded' })
+    metrics.unavailable.inc({ reason: 'overloaded' })
+    sendError(res, 503, 'HUB_OVERLOADED', undefined, retryAfter)
+  }
+
   async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const tokenSite = authenticate(req.headers.authorization)
     if (!tokenSite) {
       metrics.batches.inc({ outcome: 'auth_failed' })
       return unauthorized(req, res)
     }
-    if (inFlight >= config.maxConcurrentWrites) {
-      metrics.batches.inc({ outcome: 'overloaded' })
-      metrics.unavailable.inc({ reason: 'overloaded' })
-      return sendError(res, 503, 'HUB_OVERLOADED', undefined, retryAfter)
-    }
+    // Shed before the upload when writes are saturated, so a slow uplink does not send a batch for nothing.
+    if (inFlight >= config.maxConcurrentWrites) return overloaded(res)
+    await ingest(tokenSite, req, res)
+  }
+
+  /** Only the database write holds a slot: a slow uplink still uploading must not starve the other edges. */
+  async function write(points: Parameters<PointWriter['write']>[0]): Promise<'ok' | 'overloaded'> {
+    if (inFlight >= config.maxConcurrentWrites) return 'overloaded'
     inFlight++
     metrics.writesInFlight.set(inFlight)
     try {
-      await ingest(tokenSite, req, res)
+      await writer.write(points)
+      return 'ok'
     } finally {
       inFlight--
       metrics.writesInFlight.set(inFlight)
@@ -81,7 +91,7 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     const { points, rejected } = mapRecords(envelope.site, envelope.records)
     const started = performance.now()
     try {
-      await writer.write(points)
+      if ((await write(points)) === 'overloaded') return overloaded(res)
     } catch (err) {
       metrics.batches.inc({ outcome: 'db_unavailable' })
       metrics.unavailable.inc({ reason: 'db' })

@@ -1,4 +1,5 @@
 /** InfluxDB down, hung and back: the hub answers 503 with Retry-After, never 200 for data it did not store. */
+import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
@@ -74,6 +75,24 @@ describe('InfluxDB outage', () => {
     expect(metrics).toMatch(/motcua_hub_unavailable_total\{reason="db"\} 2\b/)
   })
 
+  it('an edge still uploading on a slow uplink does not hold the only write slot', async () => {
+    const body = Buffer.from(JSON.stringify(batchOf(SITE, ratings(51, 10))))
+    const slow = http.request(`${hub.url}/v1/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS[SITE]}`, 'content-type': 'application/json', 'content-length': body.length },
+    })
+    const slowAnswer = new Promise<number>((resolve, reject) => {
+      slow.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+      slow.on('error', reject)
+    })
+    slow.write(body.subarray(0, 100))
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await post(batchOf(SITE, ratings(61, 10)))).status).toBe(200)
+    slow.end(body.subarray(100))
+    expect(await slowAnswer).toBe(200)
+    expect(await influxCount(influx.url, DB, 'rating')).toBe(50)
+  })
+
   it('a hung influxd (SIGSTOP) becomes a 503 after the write timeout, not a stuck edge', async () => {
     const quick = await startHub(hubConfig({ version: 1, url: influx.url, database: DB }), { writeTimeoutMs: 500 })
     try {
@@ -89,6 +108,6 @@ describe('InfluxDB outage', () => {
     }
     // The edge sends the batch again; whether or not influxd applied the first try, the points exist once.
     expect((await post(batchOf(SITE, ratings(41, 10)))).status).toBe(200)
-    expect(await influxCount(influx.url, DB, 'rating')).toBe(40)
+    expect(await influxCount(influx.url, DB, 'rating')).toBe(60)
   })
 })
