@@ -38,6 +38,7 @@ export const STAFF = {
   onDuty: 'Đang trực / On duty',
   close: 'Đóng / Close',
   setupTitle: 'Cài đặt thiết bị / Device setup',
+  device: 'Thiết bị / Device',
   secret: 'Mã bí mật thiết bị / Device secret',
   save: 'Lưu / Save',
   unknownDevice: 'Thiết bị chưa được khai báo trên máy chủ / Device unknown to the edge',

@@ -89,6 +89,14 @@ const actions: ViewActions = {
   skip: () => dispatch({ type: 'skip' }),
   switchLang: () => {
     lang = lang === 'vi' ? 'en' : 'vi'
+    // Nobody rated after switching: the next citizen gets Vietnamese again.
+    if (flow.screen.name === 'start') {
+      if (screenTimer) clearTimeout(screenTimer)
+      screenTimer = setTimeout(() => {
+        lang = 'vi'
+        draw()
+      }, env.idleMs)
+    }
     draw()
   },
 }
@@ -128,7 +136,7 @@ function draw(): void {
   document.documentElement.lang = lang
   if (!env.counter || !loadSecret(env.device, localStorage)) {
     document.body.dataset.screen = 'setup'
-    app.replaceChildren(setupScreen(env.counter !== null, panelSave), dot)
+    app.replaceChildren(setupScreen(env.device, env.counter !== null, panelSave), dot)
     return
   }
   if (!config) {

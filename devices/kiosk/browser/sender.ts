@@ -26,6 +26,7 @@ export interface SenderOptions {
 export class PendingSender {
   private readonly inflight = new Map<string, number>()
   private readonly known = new Set<string>()
+  private readonly unstored = new Map<string, Pending>()
   private connected = false
   private flushing: Promise<void> | null = null
 
@@ -38,7 +39,8 @@ export class PendingSender {
   }
 
   async add(p: Pending): Promise<void> {
-    await this.o.store.put(p)
+    // A failed write (quota, storage evicted) must not cost the citizen's rating: it is kept in memory instead.
+    await this.o.store.put(p).catch(() => this.unstored.set(p.id, p))
     this.known.add(p.id)
     this.o.onDepth(this.known.size)
     if (this.connected && !this.inflight.has(p.id)) this.send(p)
@@ -61,7 +63,8 @@ export class PendingSender {
 
   private async doFlush(): Promise<void> {
     const resendAfter = this.o.resendAfterMs ?? 30_000
-    for (const p of await this.o.store.all()) {
+    const stored = await this.o.store.all().catch(() => [])
+    for (const p of [...stored, ...this.unstored.values()]) {
       if (!this.connected) return
       const sentAt = this.inflight.get(p.id)
       if (sentAt === undefined || this.o.now() - sentAt > resendAfter) this.send(p)
@@ -73,6 +76,7 @@ export class PendingSender {
     this.o.publish(p.topic, p.payload, (err) => {
       this.inflight.delete(p.id)
       if (err) return
+      this.unstored.delete(p.id)
       // If the delete fails the record is simply published again later; the edge dedups it.
       this.o.store.delete(p.id).then(
         () => {

@@ -211,12 +211,13 @@ export class StaffPanel {
 }
 
 /** Full screen for a tablet that has no secret yet, or a device the edge does not know. */
-export function setupScreen(deviceKnown: boolean, save: (secret: string) => void): HTMLElement {
+export function setupScreen(device: string, deviceKnown: boolean, save: (secret: string) => void): HTMLElement {
   let typed = ''
   return h(
     'main',
     { class: 'screen setup' },
     h('h1', {}, STAFF.setupTitle),
+    h('p', { class: 'device-id' }, `${STAFF.device}: ${device}`),
     deviceKnown ? null : h('p', { class: 'staff-msg' }, STAFF.unknownDevice),
     h('input', { id: 'secret-input', type: 'password', autocomplete: 'off', placeholder: STAFF.secret, oninput: (e) => (typed = (e.target as HTMLInputElement).value.trim()) }),
     h('button', { type: 'button', id: 'secret-save', class: 'primary', onclick: () => typed && save(typed) }, STAFF.save),

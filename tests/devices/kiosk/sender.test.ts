@@ -75,3 +75,31 @@ describe('kiosk pending sender', () => {
     expect(h.sent.map((s) => s.id)).toEqual(['left-over'])
   })
 })
+
+describe('kiosk pending sender, storage refused', () => {
+  it('still publishes, and resends until PUBACK, a rating the store could not keep', async () => {
+    const store = memoryStore()
+    store.put = () => Promise.reject(new Error('QuotaExceededError'))
+    const sent: { id: string; done: (err?: Error) => void }[] = []
+    const acked: string[] = []
+    const sender = new PendingSender({
+      store,
+      now: () => 0,
+      publish: (_t, payload, done) => sent.push({ id: (JSON.parse(payload) as { id: string }).id, done }),
+      onAcked: (id) => acked.push(id),
+      onDepth: () => undefined,
+    })
+    sender.setConnected(true)
+    await sender.add(pending('x'))
+    expect(sent.map((s) => s.id)).toEqual(['x'])
+    sent[0]?.done(new Error('connection lost'))
+    await sender.flush()
+    expect(sent.map((s) => s.id)).toEqual(['x', 'x'])
+    sent[1]?.done()
+    await tick()
+    expect(acked).toEqual(['x'])
+    expect(sender.depth()).toBe(0)
+    await sender.flush()
+    expect(sent).toHaveLength(2)
+  })
+})
