@@ -28,7 +28,7 @@ timeout 20 stdbuf -o0 onvif-util -a
 echo '=== onvif package multicast probe'
 timeout 20 node -e "require('onvif').Discovery.probe({ timeout: 2000 }, (e, cams) => console.log('found', JSON.stringify((cams || []).map((c) => c.hostname + ':' + c.port).sort())))"
 echo '=== right password'
-printf 'get rtsp\\nget profiles\\nget time\\nquit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p Motcua-cam1 127.0.0.1
+printf 'get rtsp\\nget profiles\\nget time\\nget video\\nget video options\\nquit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p Motcua-cam1 127.0.0.1
 echo "=== rc=$?"
 echo '=== wrong password'
 printf 'quit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p not-it 127.0.0.1
@@ -50,7 +50,7 @@ function runInNamespace(): Promise<string> {
 }
 
 describe('Debian onvif-util against the simulator', () => {
-  it('discovers two cameras by multicast (as does the onvif package), logs in with WS-Security, reads profiles, stream URI and time; refuses a wrong password', async () => {
+  it('discovers two cameras by multicast (as does the onvif package), logs in with WS-Security, reads profiles, stream URI, time and encoder settings; refuses a wrong password', async () => {
     const out = await runInNamespace()
     const [simPart, all, probe, right, wrong] = out.split(/=== (?:all cameras|onvif package multicast probe|right password|wrong password)/)
     const cams = [...(simPart ?? '').matchAll(/^\{.*\}$/gm)].map((m) => JSON.parse(m[0]) as { rtsp: string; onvif: string; name: string })
@@ -70,6 +70,8 @@ describe('Debian onvif-util against the simulator', () => {
     expect(right).toContain('Token 0: Profile_1')
     expect(right).toMatch(/Time Offset: -?[01] seconds/)
     expect(right).toMatch(/Timezone:\s+ICT-7/)
+    expect(right).toMatch(/Resolution: 640 x 360\s+Frame Rate: 15\s+Gov Length: 15\s+Bit Rate:\s+1200/)
+    expect(right).toMatch(/Available Resolutions\s+640 x 360/)
     expect(right).toContain('=== rc=0')
     expect(wrong).toContain('found host: 127.0.0.1')
     expect(wrong).toContain('ERROR: get device information - ter:NotAuthorized')

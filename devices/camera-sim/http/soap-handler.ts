@@ -126,6 +126,17 @@ async function operate(ctx: SoapContext, op: string, req: SoapRequest): Promise<
       return token === media.PROFILE_TOKEN ? media.oneProfile(ctx.stream) : noProfile(token)
     }
     case 'trt:GetVideoSources': return media.videoSources(ctx.stream)
+    case 'trt:GetVideoEncoderConfigurations': return media.videoEncoderConfigurations(ctx.stream)
+    case 'trt:GetVideoEncoderConfiguration':
+    case 'trt:GetVideoEncoderConfigurationOptions': {
+      const token = childText(xml, 'ConfigurationToken')
+      const profileToken = childText(xml, 'ProfileToken')
+      if (token !== undefined && token !== media.VIDEO_ENCODER_CONFIG_TOKEN) {
+        return { code: 'env:Sender', subcodes: ['ter:InvalidArgVal', 'ter:NoConfig'], reason: `No such configuration: ${token}`, httpStatus: 400 }
+      }
+      if (profileToken !== undefined && profileToken !== media.PROFILE_TOKEN) return noProfile(profileToken)
+      return op === 'trt:GetVideoEncoderConfiguration' ? media.videoEncoderConfiguration(ctx.stream) : media.videoEncoderConfigurationOptions(ctx.stream)
+    }
     case 'trt:GetStreamUri':
     case 'trt:GetSnapshotUri': {
       const token = childText(xml, 'ProfileToken') ?? ''

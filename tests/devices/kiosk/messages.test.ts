@@ -69,7 +69,8 @@ describe('kiosk downlink parsing', () => {
     expect(parseErrorReply(JSON.stringify({ v: 1, code: 'EDGE_PIN_WRONG', message: 'x', topic: 't', id: 'abcdefgh' }))).toEqual({
       code: 'EDGE_PIN_WRONG',
       id: 'abcdefgh',
+      message: 'x',
     })
-    expect(parseErrorReply(JSON.stringify({ v: 1, code: 'EDGE_PAYLOAD_INVALID' }))).toEqual({ code: 'EDGE_PAYLOAD_INVALID', id: null })
+    expect(parseErrorReply(JSON.stringify({ v: 1, code: 'EDGE_PAYLOAD_INVALID' }))).toEqual({ code: 'EDGE_PAYLOAD_INVALID', id: null, message: '' })
   })
 })
