@@ -20,6 +20,8 @@ export interface DrainBenchResult {
   fillSeconds: number
   drainSeconds: number
   recordsPerS: number
+  /** CPU time the process (edge side and sink) used while draining: comparable on a busy machine. */
+  cpuSeconds: number
   batches: number
 }
 
@@ -50,12 +52,15 @@ export async function benchForwarderDrain(n: number, batchSize = 5000): Promise<
     await appendRatings(outbox, n, 1000)
     const fillSeconds = (performance.now() - fillStart) / 1000
     const start = performance.now()
+    const cpu = process.cpuUsage()
     forwarder.start()
     // Bounded wait: at 1,000 records/s a million would still finish in 20 minutes.
     const deadline = start + Math.max(60_000, n)
     while (outbox.stats().depth > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5))
     const drainSeconds = (performance.now() - start) / 1000
-    return { records: received, batchSize, fillSeconds, drainSeconds, recordsPerS: Math.round(received / drainSeconds), batches }
+    const used = process.cpuUsage(cpu)
+    const cpuSeconds = (used.user + used.system) / 1e6
+    return { records: received, batchSize, fillSeconds, drainSeconds, recordsPerS: Math.round(received / drainSeconds), cpuSeconds, batches }
   } finally {
     await forwarder.stop()
     await outbox.close()

@@ -239,12 +239,19 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   }
 
   async function run(): Promise<void> {
-    // Entries of the last batch sent; their removal may still be pending.
+    // The last batch sent (its removal may be pending), and the read of the
+    // batch after it, started while this one is on the wire.
     let taken: OutboxEntry[] = []
+    let next: Promise<OutboxEntry[]> | null = null
+    const dropNext = async () => {
+      if (next !== null) await next.catch(() => [])
+      next = null
+    }
     while (state.running) {
       let pause: Pause | null = null
       try {
-        const entries = await outbox.peek(state.batchSize, removal === null ? [] : taken)
+        const entries = next !== null ? await next : await outbox.peek(state.batchSize, removal === null ? [] : taken)
+        next = null
         if (entries.length === 0) {
           // Nothing past the batch being removed: once it is gone, read from the start again.
           if (removal !== null) await settleRemoval()
@@ -253,6 +260,8 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
         }
         const ready = await finalizeTimes(entries)
         if (Array.isArray(ready)) {
+          next = outbox.peek(state.batchSize, [...taken, ...ready])
+          next.catch(() => undefined) // its error surfaces where it is awaited
           taken = ready
           pause = await send(ready)
         } else {
@@ -265,6 +274,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       }
       if (pause !== null) {
         // Records not deleted are read again from the start of the queue.
+        await dropNext()
         await settleRemoval().catch((err: unknown) => log.error({ err }, 'removing delivered records failed'))
         taken = []
         if (state.running && pause.delayMs > 0) {
@@ -274,6 +284,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
         }
       }
     }
+    await dropNext()
     await settleRemoval().catch((err: unknown) => log.error({ err }, 'removing delivered records failed'))
   }
 

@@ -88,6 +88,25 @@ describe('forwarder delivery', () => {
     expect(r.forwarder.status().lastSuccessAt).not.toBeNull()
   })
 
+  it('refuses a hub whose certificate the configured CA did not sign', async () => {
+    const other = makeTestPki(join(root, 'other-pki'), 'other')
+    const r = await rig()
+    const forwarder = createForwarder({
+      outbox: r.outbox, clock: r.clock, hub: createHubClient({ url: r.url, token: TOKEN, caFile: other.caCert, timeoutMs: 5000 }),
+      site: 'ttpvhcc-ct', batchSize: 100, backoffMinMs: 10, backoffMaxMs: 50, log: silentLog,
+    })
+    await fill(r.outbox, 5)
+    forwarder.start()
+    try {
+      await until(() => forwarder.status().consecutiveFailures >= 2)
+      expect(forwarder.status().lastErrorCode).toBe('EDGE_HUB_UNREACHABLE')
+      expect(r.hub.batches).toHaveLength(0)
+      expect(r.outbox.stats().depth).toBe(5)
+    } finally {
+      await forwarder.stop()
+    }
+  })
+
   it('wakes on new appends instead of polling', async () => {
     const r = await rig()
     r.forwarder.start()
