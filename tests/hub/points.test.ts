@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mapRecords, parseEnvelope } from '../../hub/ingest/batch.js'
+import { mapRecords, parseEnvelope } from '../../hub/ingest/validate.js'
 import { MAX_POINT_MS, pointTimeNs, toLineProtocol, toPoint } from '../../hub/influx/points.js'
 import { MEASUREMENTS } from '../../hub/influx/schema.js'
 import { edgeRecord, type EdgeRecord } from '../../protocol/records.js'

@@ -14,7 +14,7 @@ import type { HubMetrics } from '../http/metrics.js'
 import { sendError, sendJson } from '../http/respond.js'
 import type { PointWriter } from '../influx/writer.js'
 import { createEdgeAuth } from './auth.js'
-import { mapRecords, parseEnvelope } from './batch.js'
+import { mapRecords, parseEnvelope } from './validate.js'
 
 export interface IngestDeps {
   config: HubConfig
