@@ -51,7 +51,11 @@ export class RtspProcess {
       }
       resolve()
     }))
-    child.stderr.on('data', (c: Buffer) => this.opts.log.debug({ stderr: c.toString().slice(0, 300) }, 'rtsp server stderr'))
+    let stderrTail = ''
+    child.stderr.on('data', (c: Buffer) => {
+      stderrTail = (stderrTail + c.toString()).slice(-600)
+      this.opts.log.debug({ stderr: c.toString().slice(0, 300) }, 'rtsp server stderr')
+    })
     const bound = await new Promise<number>((resolve, reject) => {
       let out = ''
       const timer = setTimeout(() => reject(new Error('rtsp server did not start in time')), this.opts.startTimeoutMs ?? 15_000)
@@ -68,7 +72,8 @@ export class RtspProcess {
         }
       }
       child.stdout.on('data', onData)
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`rtsp server exited during start (code ${code})`)) })
+      // Typically python3-gi or the GStreamer RTSP typelib missing: say so instead of a bare exit code.
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`rtsp server exited during start (code ${code}): ${stderrTail.trim()}`)) })
     }).catch(async (err: unknown) => {
       await this.stop()
       throw err
