@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { ConfigError } from '../common/config.js'
 import { createLogger, type Logger } from '../common/log.js'
 import { startBroker, type EdgeBroker } from './broker/broker.js'
+import { startCameraFeatures, type CameraFeatures } from './cameras/start.js'
 import { officerSignIn } from './broker/officer.js'
 import { createSystemClock, type SystemClock } from './clock/system-clock.js'
 import type { Clock } from './clock/types.js'
@@ -40,6 +41,8 @@ export interface RunningEdge {
   duty: DutyRoster
   http: EdgeHttp
   forwarder: Forwarder | null
+  /** Camera health, live view and supervisor page; null when the site has no cameras and no supervisors. */
+  cameras: CameraFeatures | null
   stop(): Promise<void>
 }
 
@@ -134,13 +137,22 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         forwarder: forwarder?.status() ?? null,
       }),
     }, metrics)
+    // Cameras (edge/cameras/start.ts): health, events, snapshots, live view and the supervisor page on /supervisor/.
+    // A site with neither cameras nor supervisors has nothing to show, so no WS-Discovery probes either.
+    let cameras: CameraFeatures | null = null
+    if (config.cameras.length > 0 || config.supervisors.length > 0) {
+      const started = await startCameraFeatures({ config, outbox, clock, log, http, publishRetained: (topic, body) => broker.publishRetained(topic, body) })
+      cameras = started
+      undo.push(() => started.stop())
+    }
+
     const httpPort = await http.listen()
     undo.push(() => http.close())
 
     const ports = { ...broker.ports, http: httpPort }
     log.info({ site: config.site.id, ports }, 'edge started')
     // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
-    return { ports, broker, duty, http, forwarder, stop: stopAll }
+    return { ports, broker, duty, http, forwarder, cameras, stop: stopAll }
   } catch (err) {
     await stopAll()
     throw err

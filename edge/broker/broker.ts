@@ -47,6 +47,8 @@ export interface EdgeBroker {
   ports: { mqtt: number; ws: number }
   stats: BrokerStats
   connectedClients(): number
+  /** Publishes an edge-owned retained JSON message (e.g. a camera's state) at QoS 1. */
+  publishRetained(topic: string, body: object): Promise<void>
   stop(): Promise<void>
 }
 
@@ -270,6 +272,7 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
     ports: { mqtt: tcp.port, ws: ws.port },
     stats,
     connectedClients: () => aedes.connectedClients,
+    publishRetained: (topic, body) => publish(topic, body, true),
     async stop() {
       if (stopping) return
       stopping = true

@@ -20,7 +20,7 @@ export interface CameraFeaturesOptions {
   clock: Clock
   log: Logger
   http: EdgeHttp
-  publishRetained(topic: string, payload: string): void | Promise<void>
+  publishRetained(topic: string, body: object): void | Promise<void>
   /** Test and bench seams. */
   discoveryTargets?: CameraSubsystemOptions['discoveryTargets']
   timing?: CameraSubsystemOptions['timing']

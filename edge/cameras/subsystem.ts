@@ -24,8 +24,8 @@ export interface CameraSubsystemOptions {
   outbox: Outbox
   clock: Clock
   log: Logger
-  /** Publishes a retained QoS 1 message on the edge's broker. */
-  publishRetained(topic: string, payload: string): void | Promise<void>
+  /** Publishes a retained QoS 1 JSON message on the edge's broker. */
+  publishRetained(topic: string, body: object): void | Promise<void>
   /** True while the live view receives this camera's frames. */
   streamActive?: (camera: string) => boolean
   /** Where to send WS-Discovery probes; default the multicast group. */
@@ -97,7 +97,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
     if (v.state === 'unknown') return
     const msg: CameraStateMessage = { v: 1, state: v.state, onvif: v.onvif, stream: v.stream, tamper: v.tamper, ts: o.clock.now() }
     Promise.resolve()
-      .then(() => o.publishRetained(topics.cameraState(site, v.id), JSON.stringify(msg)))
+      .then(() => o.publishRetained(topics.cameraState(site, v.id), msg))
       .catch((err: Error) => log.warn({ err: err.message, camera: v.id }, 'camera state not published'))
   }
 

@@ -69,9 +69,9 @@ beforeAll(async () => {
   cameras = await startCameraSubsystem({
     config: config([{ id: 'cam-1', name: 'Quầy 1', onvif: sim.onvifUrl, username: sim.user, password: PASSWORD, counter: undefined }]),
     outbox, clock, log,
-    publishRetained: (topic, payload) =>
+    publishRetained: (topic, body) =>
       new Promise<void>((resolve, reject) =>
-        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false }, (err) => (err ? reject(err) : resolve())),
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: true, dup: false }, (err) => (err ? reject(err) : resolve())),
       ),
     discoveryTargets: [{ host: '127.0.0.1', port: sim.discoveryPort }, { host: '127.0.0.1', port: stranger.discoveryPort }],
   })
