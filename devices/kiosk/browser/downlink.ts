@@ -52,8 +52,14 @@ export function parsePromptTicket(text: string): string | null {
   return isObj(m) && typeof m.ticket === 'string' && TICKET_PATTERN.test(m.ticket) ? m.ticket : null
 }
 
-export function parseErrorReply(text: string): { code: string; id: string | null } | null {
+export interface ErrorReply {
+  code: string
+  id: string | null
+  message: string
+}
+
+export function parseErrorReply(text: string): ErrorReply | null {
   const m = parseJson(text)
   if (!isObj(m) || !isStr(m.code)) return null
-  return { code: m.code, id: isStr(m.id) ? m.id : null }
+  return { code: m.code, id: isStr(m.id) ? m.id : null, message: typeof m.message === 'string' ? m.message.slice(0, 200) : '' }
 }

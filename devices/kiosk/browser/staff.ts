@@ -4,7 +4,7 @@
  * such as a wrong PIN appear only here.
  */
 import { h } from './dom.js'
-import type { KioskConfig } from './downlink.js'
+import type { ErrorReply, KioskConfig } from './downlink.js'
 import { STAFF } from './i18n.js'
 
 export interface StaffDeps {
@@ -68,13 +68,14 @@ export class StaffPanel {
     setTimeout(() => this.close(), 1500)
   }
 
-  onError(reply: { code: string; id: string | null }): void {
+  onError(reply: ErrorReply): void {
     const w = this.waiting
     if (!w || !this.root || (reply.id !== null && reply.id !== w.id)) return
     clearTimeout(w.timer)
     this.waiting = null
     this.pin = ''
-    this.message = reply.code === 'EDGE_PIN_WRONG' ? STAFF.pinWrong : reply.code
+    // The edge's own words as well: they say when a kiosk is locked out after repeated wrong PINs.
+    this.message = `${reply.code === 'EDGE_PIN_WRONG' ? STAFF.pinWrong : reply.code} — ${reply.message}`
     this.messageOk = false
     this.draw()
   }

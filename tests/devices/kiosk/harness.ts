@@ -63,30 +63,41 @@ export async function startKioskSite(
   config: DeviceConfigMessage,
   opts: Partial<Omit<KioskHandlerOptions, 'assets' | 'site' | 'counterOf' | 'wsPort'>> = {},
 ): Promise<KioskSite> {
-  assets ??= buildKioskAssets()
   const edge = new TestEdge({ site: SITE, counter: COUNTER, device: DEVICE, secret: SECRET, config, pins: { 'tran-thi-binh': '2468' } })
   await edge.start()
-  const handler = createKioskHandler({
-    assets: await assets,
-    site: SITE,
-    counterOf: (d) => (d === DEVICE ? COUNTER : null),
-    wsPort: edge.port,
-    thanksMs: 2000,
-    ...opts,
-  })
+  const server = await startKioskServer({ site: SITE, counterOf: (d) => (d === DEVICE ? COUNTER : null), wsPort: edge.port, ...opts })
+  return {
+    edge,
+    http: server.http,
+    url: server.pageUrl(DEVICE, SECRET),
+    async close() {
+      await server.close()
+      await edge.stop()
+    },
+  }
+}
+
+export interface KioskServer {
+  http: Server
+  pageUrl(device: string, secret?: string): string
+  close(): Promise<void>
+}
+
+/** The kiosk handler alone on a free loopback port, in front of whatever broker `wsPort` names. */
+export async function startKioskServer(opts: Omit<KioskHandlerOptions, 'assets'>): Promise<KioskServer> {
+  assets ??= buildKioskAssets()
+  const handler = createKioskHandler({ assets: await assets, thanksMs: 2000, ...opts })
   const http = createServer((req, res) => {
     if (!handler(req, res)) res.writeHead(404).end()
   })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()))
   const port = (http.address() as AddressInfo).port
   return {
-    edge,
     http,
-    url: `http://127.0.0.1:${port}/kiosk/?device=${DEVICE}#secret=${SECRET}`,
+    pageUrl: (device, secret) => `http://127.0.0.1:${port}/kiosk/?device=${device}${secret ? `#secret=${secret}` : ''}`,
     async close() {
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))
-      await edge.stop()
     },
   }
 }
