@@ -26,6 +26,7 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
 
 export const laneOf = (record: NewRecord): Lane => RECORD_PRIORITY[record.kind]
 export const lanePrefix = (lane: Lane) => `q!${LANE_CODE[lane]}!`
+export const laneOfKey = (key: string): Lane => (key[2] === 'c' ? 'critical' : key[2] === 'n' ? 'normal' : 'low')
 export const queueKey = (lane: Lane, seq: number) => lanePrefix(lane) + hex(seq, 14)
 export const deadKey = (seq: number) => DEAD_PREFIX + hex(seq, 14)
 export const dedupKey = (key: string) => DEDUP_PREFIX + key

@@ -14,9 +14,10 @@ import { MotcuaError } from '../../common/errors.js'
 import type { Stamp } from '../clock/types.js'
 import { diskGauge, type StatfsFn } from './disk.js'
 import {
-  DEAD_PREFIX, EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeValue,
-  decodeStamp, encodeStored, encodeValue, entryBytes, expiryBound, expiryKey, laneOf, lanePrefix, prefixEnd, queueKey, seqOfKey, type Lane,
+  EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeValue, decodeStamp,
+  encodeStored, encodeValue, entryBytes, expiryBound, expiryKey, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, seqOfKey, type Lane,
 } from './keys.js'
+import { SCAN_CHUNK, commitSynced, recoverState, storeError, type Op } from './level-store.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
 
 export interface OutboxTimers {
@@ -43,8 +44,6 @@ export interface OutboxOptions {
   onCommit?: (records: number, ms: number) => void
 }
 
-type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }
-
 interface PendingAppend {
   record: NewRecord
   stamp: Stamp
@@ -53,35 +52,13 @@ interface PendingAppend {
   reject(err: unknown): void
 }
 
-interface LaneState {
-  depth: number
-  bytes: number
-  oldestWall: number | null
-  /**
-   * No record of the lane sorts below this key. Reads start here instead of
-   * at the lane's prefix: a drained queue leaves tombstones until LevelDB
-   * compacts them, and skipping them on every read made draining quadratic.
-   */
-  floor: string
-}
-
 const DAY_MS = 86_400_000
 const PRUNE_LIMIT = 10_000
-const SCAN_CHUNK = 1000
 
 const defaultTimers: OutboxTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   setInterval: (fn, ms) => setInterval(fn, ms).unref(),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-}
-
-const laneOfKey = (key: string): Lane => (key[2] === 'c' ? 'critical' : key[2] === 'n' ? 'normal' : 'low')
-
-/** Maps a LevelDB failure to the catalogue: ENOSPC is "disk full", anything else "store failed". */
-export function storeError(err: unknown): MotcuaError {
-  const text = `${(err as Error)?.message ?? ''} ${((err as { cause?: Error })?.cause?.message) ?? ''}`
-  const full = /ENOSPC|No space left/i.test(text)
-  return new MotcuaError(full ? 'EDGE_DISK_FULL' : 'EDGE_STORE_FAILED', text.trim(), { cause: err })
 }
 
 export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox> {
@@ -90,14 +67,9 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   const disk = diskGauge(opts.dir, { statfs: opts.statfs, cacheMs: opts.statfsCacheMs, now: opts.now })
   const db = new ClassicLevel<string, string>(opts.dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
   await db.open()
-
-  const lanes: Record<Lane, LaneState> = {
-    critical: { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix('critical') },
-    normal: { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix('normal') },
-    low: { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix('low') },
-  }
-  let nextSeq = Number((await db.get(SEQ_META_KEY)) ?? 0)
-  let deadLetters = 0
+  const recovered = await recoverState(db)
+  const { lanes } = recovered
+  let { nextSeq, deadLetters } = recovered
   let shed = 0
   let refusing: string | null = null
   let diskFullUntil = -Infinity
@@ -114,40 +86,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   let lowShedThrough = ''
   const alreadyShed = (key: string) => key <= lowShedThrough && laneOfKey(key) === 'low'
 
-  // Rebuild counters from the disk; the sequence continues after the highest key ever used.
-  for (const lane of LANES) {
-    const prefix = lanePrefix(lane)
-    const it = db.iterator({ gte: prefix, lt: prefixEnd(prefix) })
-    try {
-      for (let chunk = await it.nextv(SCAN_CHUNK); chunk.length > 0; chunk = await it.nextv(SCAN_CHUNK)) {
-        for (const [key, value] of chunk) {
-          if (lanes[lane].oldestWall === null) {
-            lanes[lane].oldestWall = decodeStamp(value).wall
-            lanes[lane].floor = key
-          }
-          lanes[lane].depth++
-          lanes[lane].bytes += entryBytes(key, value)
-          nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
-        }
-      }
-    } finally {
-      await it.close()
-    }
-  }
-  for await (const key of db.keys({ gte: DEAD_PREFIX, lt: prefixEnd(DEAD_PREFIX) })) {
-    deadLetters++
-    nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
-  }
-
-  /** A chained batch: several times faster than db.batch(array), which validates and copies every op in JS. */
-  function commit(ops: readonly Op[]): Promise<void> {
-    const batch = db.batch()
-    for (const op of ops) {
-      if (op.type === 'put') batch.put(op.key, op.value)
-      else batch.del(op.key)
-    }
-    return batch.write({ sync: true })
-  }
+  const commit = (ops: readonly Op[]) => commitSynced(db, ops)
 
   function serial<T>(job: () => Promise<T>): Promise<T> {
     const run = chain.then(job)
