@@ -1,12 +1,11 @@
 /**
- * Edge tokens. The hub stores only sha256 hashes; a presented token is hashed
- * and compared with every edge's hash in constant time, so neither timing nor
- * an early exit tells a caller how close a guess was.
+ * Edge tokens. The hub stores only their hashes (common/secrets.ts hashSecret);
+ * a presented token is hashed once and compared with every edge's hash in
+ * constant time, so neither timing nor an early exit tells a caller how close
+ * a guess was.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { HubConfig } from '../config/schema.js'
-
-export const hashToken = (token: string): string => `sha256:${createHash('sha256').update(token, 'utf8').digest('hex')}`
 
 /** Returns a function from an Authorization header to the site its token belongs to, or null. */
 export function createEdgeAuth(edges: HubConfig['edges']): (authorization: string | undefined) => string | null {

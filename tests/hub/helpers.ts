@@ -4,7 +4,7 @@ import http from 'node:http'
 import { gzipSync } from 'node:zlib'
 import type { HubConfig } from '../../hub/config/schema.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
-import { hashToken } from '../../hub/ingest/auth.js'
+import { hashSecret } from '../../common/secrets.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 
 export const TOKENS = { 'ttpv-can-tho': 'token-can-tho-0123456789', 'chi-nhanh-tay-ho': 'token-tay-ho-9876543210' } as const
@@ -19,7 +19,7 @@ export function hubConfig(influx: HubConfig['influx'], extra: { tls?: { cert: st
     influx,
     maxConcurrentWrites: extra.maxConcurrentWrites ?? 8,
     retryAfterS: 7,
-    edges: Object.entries(TOKENS).map(([site, token]) => ({ site, tokenHash: hashToken(token) })),
+    edges: Object.entries(TOKENS).map(([site, token]) => ({ site, tokenHash: hashSecret(token) })),
   })
 }
 

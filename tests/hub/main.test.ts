@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hashToken } from '../../hub/ingest/auth.js'
+import { hashSecret } from '../../common/secrets.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
 import { freePort } from '../support/ports.js'
 import { batchOf, influxCount, ratings, request } from './helpers.js'
@@ -42,7 +42,7 @@ describe('tsx hub/main.ts', () => {
       'http: { host: 127.0.0.1, port: ' + port + ' }',
       `influx: { version: 1, url: "${influx.url}", database: motcua_main }`,
       'edges:',
-      `  - { site: ttpv-can-tho, tokenHash: "${hashToken('main-test-token-123')}" }`,
+      `  - { site: ttpv-can-tho, tokenHash: "${hashSecret('main-test-token-123')}" }`,
     ].join('\n'))
     const hub = run([file])
     try {
