@@ -22,13 +22,10 @@ describe('ingest fuzz', () => {
     const topic = topics.rating(site.id, 'q1')
     const seen = { bytes: 0, json: 0, 'broken-rating': 0, 'valid-rating': 0 }
     const codes: Record<string, number> = {}
-    let ingestMs = 0
     for (let i = 0; i < CASES; i++) {
       const c = fuzzCase(r, shape)
       seen[c.family]++
-      const t0 = performance.now()
       const result = ingest({ topic, payload: c.payload, device, edgeTs: 1_763_712_000_000 + i }, site, duty)
-      ingestMs += performance.now() - t0
       const context = `seed ${seed}, case ${i} (${c.family}): ${c.payload.toString('utf8').slice(0, 200)}`
       if (c.valid) {
         expect(result.outcome, context).toBe('record')
@@ -42,12 +39,8 @@ describe('ingest fuzz', () => {
         codes[result.rejection.code] = (codes[result.rejection.code] ?? 0) + 1
       }
     }
-    const perSecond = CASES / (ingestMs / 1000)
     // Every family and the main codes were exercised, so the run was not vacuous.
     for (const n of Object.values(seen)) expect(n).toBeGreaterThan(CASES / 10)
     for (const code of ['EDGE_PAYLOAD_NOT_JSON', 'EDGE_PAYLOAD_INVALID', 'EDGE_SCALE_MISMATCH', 'EDGE_REASON_UNKNOWN']) expect(codes[code], code).toBeGreaterThan(100)
-    // Unloaded this mix runs at ~40k msg/s (valid ratings ~100k/s, refusals ~23k/s, where zod
-    // formats the issues). The floor only catches a pathological slowdown on a busy 2-core runner.
-    expect(perSecond).toBeGreaterThan(5_000)
   })
 })
