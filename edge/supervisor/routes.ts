@@ -45,6 +45,8 @@ export interface SupervisorRoutes {
 }
 
 const LIVE_PREFIX = '/supervisor/live/'
+/** WebSocket close code (application range) for a session that ran out while watching. */
+export const SESSION_EXPIRED = 4401
 const MAX_FORM_BYTES = 4096
 
 function fail(res: ServerResponse, status: number, code: ErrorCode): void {
@@ -183,6 +185,9 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     if (!o.cameras.cameras().some((c) => c.id === camera)) return refuse(socket, 404, 'Not Found')
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.info({ camera, username: session.username }, 'live view opened')
+      // The video stops when the session does; the page then finds itself signed out.
+      const expiry = setTimeout(() => ws.close(SESSION_EXPIRED, 'session expired'), Math.max(0, session.expiresAt - (o.now ?? Date.now)()))
+      ws.once('close', () => clearTimeout(expiry))
       o.live.attach(ws, camera)
     })
   }

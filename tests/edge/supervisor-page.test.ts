@@ -150,7 +150,7 @@ describe('supervisor page in Chromium', () => {
     await page.close()
   })
 
-  it('recovers by itself when the camera stream freezes and comes back', async () => {
+  it('recovers by itself when the camera stream freezes or the camera dies, once it comes back', async () => {
     const page = await browser!.newPage({ viewport: { width: 1100, height: 720 } })
     await login(page)
     await page.waitForSelector('.tile video')
@@ -166,6 +166,17 @@ describe('supervisor page in Chromium', () => {
     const b = (await videoState(page)).t
     expect(b - a).toBeGreaterThan(0.8)
     expect(features!.live.status()['cam-1']!.remuxer!.runs).toBeGreaterThan(runsBefore)
+
+    // Kill the source outright (camera loses power): same recovery once it is back.
+    await sim.setFault('offline')
+    await page.waitForFunction(() => document.querySelector('.tile')?.getAttribute('data-player') === 'reconnecting', undefined, { timeout: 15_000 })
+    await page.waitForFunction(() => document.querySelector('.tile .badge.state-offline') !== null, undefined, { timeout: 15_000 })
+    await sim.setFault('none')
+    await page.waitForFunction(() => document.querySelector('.tile')?.getAttribute('data-player') === 'playing', undefined, { timeout: 30_000 })
+    const c = (await videoState(page)).t
+    await sleep(1500)
+    expect((await videoState(page)).t - c).toBeGreaterThan(0.8)
+    await page.waitForFunction(() => document.querySelector('.tile .badge.state-online') !== null, undefined, { timeout: 15_000 })
     await page.screenshot({ path: join(ARTIFACTS, 'supervisor-recovered.png') })
     await page.close()
   })
