@@ -14,8 +14,8 @@ import { MotcuaError } from '../../common/errors.js'
 import type { Stamp } from '../clock/types.js'
 import { diskGauge, type StatfsFn } from './disk.js'
 import {
-  EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeValue, decodeStamp,
-  encodeStored, encodeValue, entryBytes, expiryBound, expiryKey, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, seqOfKey, type Lane,
+  EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeEntry, decodeStamp,
+  encodeStored, encodeValue, entryBytes, expiryBound, expiryKey, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, type Lane,
 } from './keys.js'
 import { SCAN_CHUNK, commitSynced, recoverState, storeError, type Op } from './level-store.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
@@ -306,10 +306,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
           past === undefined
             ? await readHead(lane, limit - out.length)
             : await db.iterator({ gt: past, lt: laneEnd(lane), limit: limit - out.length }).all()
-        for (const [key, value] of rows) {
-          const v = decodeValue(value)
-          out.push({ key, seq: seqOfKey(key), record: v.r, recordJson: v.rJson, stamp: v.s, bytes: entryBytes(key, value) })
-        }
+        for (const [key, value] of rows) out.push(decodeEntry(key, value))
       }
       return out
     },
