@@ -97,27 +97,42 @@ export interface ProcessUsage {
   /** Share of one core over the interval, in percent. */
   cpuPercent: number
   rssBytes: number
+  /** Proportional set size: shared libraries (libavcodec...) split among the ffmpegs that map them. */
+  pssBytes: number
 }
 
 const CLK_TCK = 100
 
-function cpuTicks(pid: number): number {
-  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return Number(f[11]) + Number(f[12])
+/** null once the process is gone (a restarted ffmpeg has a new PID). */
+function cpuTicks(pid: number): number | null {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(f[11]) + Number(f[12])
+  } catch {
+    return null
+  }
 }
 
-function rss(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m ? Number(m[1]) * 1024 : 0
+function kB(file: string, field: string): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(file, 'utf8'))
+    return m ? Number(m[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
 }
 
-/** CPU (percent of one core) and RSS of each process over `intervalMs`. */
+/** CPU (percent of one core) and RSS of each process over `intervalMs`; NaN CPU for a process that exited meanwhile. */
 export async function processUsage(pids: number[], intervalMs = 5000): Promise<ProcessUsage[]> {
   const before = pids.map(cpuTicks)
   const t0 = Date.now()
   await new Promise((r) => setTimeout(r, intervalMs))
   const seconds = (Date.now() - t0) / 1000
-  return pids.map((pid, i) => ({ pid, cpuPercent: ((cpuTicks(pid) - before[i]!) / CLK_TCK / seconds) * 100, rssBytes: rss(pid) }))
+  return pids.map((pid, i) => {
+    const a = before[i]
+    const b = cpuTicks(pid)
+    return { pid, cpuPercent: a === null || a === undefined || b === null ? NaN : ((b - a) / CLK_TCK / seconds) * 100, rssBytes: kB(`/proc/${pid}/status`, 'VmRSS'), pssBytes: kB(`/proc/${pid}/smaps_rollup`, 'Pss') }
+  })
 }

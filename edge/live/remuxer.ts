@@ -50,7 +50,12 @@ export interface Remuxer {
   status(): RemuxerStatus
 }
 
-export function remuxArgs(fragmentMs: number, ioTimeoutMs: number): { input: string[]; output: string[] } {
+/**
+ * ffmpeg arguments for one run. The short probe saves ~1 s before the first
+ * frame, but on a loaded box it can end before the stream's parameters are
+ * known; the run after such a failure probes longer.
+ */
+export function remuxArgs(fragmentMs: number, ioTimeoutMs: number, longProbe = false): { input: string[]; output: string[] } {
   return {
     input: [
       '-rtsp_transport', 'tcp',
@@ -58,9 +63,8 @@ export function remuxArgs(fragmentMs: number, ioTimeoutMs: number): { input: str
       '-timeout', String(ioTimeoutMs * 1000),
       '-fflags', 'nobuffer',
       '-flags', 'low_delay',
-      // Cameras send SPS/PPS in the SDP: a short probe cuts ~1 s from the time to first frame.
-      '-analyzeduration', '100000',
-      '-probesize', '32768',
+      '-analyzeduration', longProbe ? '2000000' : '100000',
+      '-probesize', longProbe ? '1000000' : '32768',
     ],
     output: [
       '-map', '0:v:0',
@@ -80,7 +84,8 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
   const ioTimeoutMs = opts.ioTimeoutMs ?? 5000
   const backoffMin = opts.backoffMinMs ?? 500
   const backoffMax = opts.backoffMaxMs ?? 5000
-  const args = remuxArgs(opts.fragmentMs ?? 100, ioTimeoutMs)
+  /** The last run failed because the short probe did not learn the stream's parameters. */
+  let longProbe = false
   const safeUrl = stripCredentials(opts.url)
 
   let stopped = true
@@ -106,6 +111,7 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
     runDone = new Promise((resolve) => (markDone = resolve))
     const cmd = ffmpeg(opts.url)
     if (opts.ffmpegPath) cmd.setFfmpegPath(opts.ffmpegPath)
+    const args = remuxArgs(opts.fragmentMs ?? 100, ioTimeoutMs, longProbe)
     cmd.inputOptions(args.input).outputOptions(args.output)
 
     const finish = (reason: string): void => {
@@ -120,8 +126,9 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
       if (stopped) return
       st.consecutiveFailures = delivered ? 1 : st.consecutiveFailures + 1
       st.lastFailure = stripCredentials(killReason ?? reason)
+      longProbe = !delivered && stderrTail.some((l) => /codec parameters|Could not write header|unspecified size/i.test(l))
       const delay = Math.min(backoffMax, backoffMin * 2 ** (st.consecutiveFailures - 1))
-      log.warn({ url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-3).map(stripCredentials) }, 'live stream ended, restarting')
+      log.warn({ url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-6).map(stripCredentials) }, 'live stream ended, restarting')
       opts.onRunEnded?.(st.lastFailure)
       restartTimer = setTimeout(run, delay)
     }
