@@ -37,6 +37,8 @@ export interface CameraSimOptions {
   discovery?: DiscoverySettings | false
   /** Delay of SOAP answers under the `slow` fault; default 8 s. */
   slowDelayMs?: number
+  /** Time every healthy HTTP answer takes; default 5 ms. */
+  soapLatencyMs?: number
   /** Camera clock offset under `clock-skew`; default +10 min (twice the WS-Security window). */
   clockSkewMs?: number
   /** Wall clock; default Date.now. */
@@ -89,7 +91,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
   }
   const stream: StreamSettings = { width: 640, height: 360, fps: 15, gop: 15, bitrateKbps: 1200, ...opts.stream }
   const log = (opts.log ?? createLogger('camera-sim')).child({ module: 'camera-sim', camera: identity.name })
-  const state: CameraState = { fault: 'none', password, clockOffsetMs: 0, slowDelayMs: opts.slowDelayMs ?? 8000 }
+  const state: CameraState = { fault: 'none', password, clockOffsetMs: 0, slowDelayMs: opts.slowDelayMs ?? 8000, soapLatencyMs: opts.soapLatencyMs ?? 5 }
   const props: Record<CameraEvent, boolean> = { motion: false, tamper: false }
   const cameraNow = () => now() + state.clockOffsetMs
 
@@ -154,6 +156,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
       await Promise.all([http.close(), rtsp.stop()])
       throw err
     }
+    await discovery.hello()
   }
 
   async function leave(mode: FaultMode): Promise<void> {
@@ -161,6 +164,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
       case 'offline':
         await rtsp.start(rtspPort)
         await http.listen(httpPort)
+        await discovery?.hello() // a camera powering up announces itself
         break
       case 'stall': rtsp.resume(); break
       case 'wrong-password':

@@ -44,4 +44,6 @@ export interface CameraState {
   clockOffsetMs: number
   /** Delay before SOAP answers under `slow`, in ms. */
   slowDelayMs: number
+  /** Time every SOAP answer takes when healthy (embedded CPUs take milliseconds per call). */
+  soapLatencyMs: number
 }

@@ -18,6 +18,14 @@ const SCRIPT = `
 set -u
 ip link set lo up
 ip route add 224.0.0.0/4 dev lo
+node -e "
+const s = require('dgram').createSocket({ type: 'udp4', reuseAddr: true })
+s.on('message', (m) => { const a = /discovery\\/(Hello|Bye)</.exec(m.toString()); if (a) console.log('heard', a[1]) })
+s.bind(3702, () => { s.addMembership('239.255.255.250', '127.0.0.1'); console.log('listening') })
+setTimeout(() => s.close(), 60000)
+" > "$DIR/listener.out" 2>&1 &
+LISTENER=$!
+for i in $(seq 100); do grep -q listening "$DIR/listener.out" && break; sleep 0.1; done
 LOG_LEVEL=silent node --import tsx devices/camera-sim/cli.ts --count 2 > "$DIR/sim.out" 2>&1 &
 SIM=$!
 trap 'kill $SIM 2>/dev/null; wait $SIM 2>/dev/null' EXIT
@@ -33,6 +41,11 @@ echo "=== rc=$?"
 echo '=== wrong password'
 printf 'quit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p not-it 127.0.0.1
 echo "=== rc=$?"
+kill $SIM; wait $SIM
+sleep 0.3
+kill $LISTENER
+echo '=== announcements'
+cat "$DIR/listener.out"
 `
 
 function runInNamespace(): Promise<string> {
@@ -50,9 +63,10 @@ function runInNamespace(): Promise<string> {
 }
 
 describe('Debian onvif-util against the simulator', () => {
-  it('discovers two cameras by multicast (as does the onvif package), logs in with WS-Security, reads profiles, stream URI, time and encoder settings; refuses a wrong password', async () => {
+  it('discovers two cameras by multicast (as does the onvif package), logs in with WS-Security, reads profiles, stream URI, time and encoder settings; refuses a wrong password; announces Hello and Bye', async () => {
     const out = await runInNamespace()
-    const [simPart, all, probe, right, wrong] = out.split(/=== (?:all cameras|onvif package multicast probe|right password|wrong password)/)
+    const [simPart, all, probe, right, wrong, announcements] =
+      out.split(/=== (?:all cameras|onvif package multicast probe|right password|wrong password|announcements)/)
     const cams = [...(simPart ?? '').matchAll(/^\{.*\}$/gm)].map((m) => JSON.parse(m[0]) as { rtsp: string; onvif: string; name: string })
     expect(cams.map((c) => c.name), out).toEqual(['SimCam-1', 'SimCam-2'])
     // Two cameras share UDP 3702 (SO_REUSEADDR) and both answer the multicast probe of each client.
@@ -76,5 +90,8 @@ describe('Debian onvif-util against the simulator', () => {
     expect(wrong).toContain('found host: 127.0.0.1')
     expect(wrong).toContain('ERROR: get device information - ter:NotAuthorized')
     expect(wrong).toContain('=== rc=1')
+    // WS-Discovery Hello when each camera started, Bye when each stopped.
+    expect(announcements?.match(/heard Hello/g)).toHaveLength(2)
+    expect(announcements?.match(/heard Bye/g)).toHaveLength(2)
   }, 120_000)
 })

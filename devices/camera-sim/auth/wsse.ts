@@ -74,6 +74,7 @@ export function verifyUsernameToken(
   if (!sameText(passwordDigest(t.nonce, t.created, password), t.password)) return 'bad-password'
   // Keyed on (Nonce, Created): the digest binds both, so a captured token cannot be replayed, while
   // libonvif 1.4 (Debian's onvif-util), which reuses one nonce for a burst of requests with fresh
-  // Created values, still works, as it does against the cameras it was written for.
+  // Created values (ms precision), still works, as it does against the cameras it was written for.
+  // The HTTP server's per-call latency keeps two of its requests from sharing a millisecond.
   return nonces.remember(`${t.nonce}|${t.created}`, cameraNowMs) ? 'ok' : 'replayed-nonce'
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
 import type { Logger } from '../../../common/log.js'
-import { parseProbe, probeMatchXml, probeMatches } from '../soap/discovery.js'
+import { byeXml, helloXml, parseProbe, probeMatchXml, probeMatches, type Announcement } from '../soap/discovery.js'
 
 export const WSD_MULTICAST = '239.255.255.250'
 export const WSD_PORT = 3702
@@ -27,6 +27,7 @@ export interface DiscoveryOptions {
  */
 export class DiscoveryResponder {
   private socket: Socket | undefined
+  private joined = false
   private messageNumber = 0
   private readonly instanceId = Math.floor(Date.now() / 1000)
   port = 0
@@ -46,6 +47,7 @@ export class DiscoveryResponder {
       try {
         socket.addMembership(WSD_MULTICAST, this.opts.multicastInterface)
         socket.setMulticastInterface(this.opts.multicastInterface)
+        this.joined = true
       } catch (err) {
         this.opts.log.warn({ err, iface: this.opts.multicastInterface }, 'cannot join WS-Discovery multicast group; unicast probes only')
       }
@@ -54,25 +56,40 @@ export class DiscoveryResponder {
     return this.port
   }
 
-  stop(): Promise<void> {
+  /** Multicasts Hello (on start and when back from offline); a no-op without multicast. */
+  hello(): Promise<void> {
+    return this.announce(helloXml(this.announcement()))
+  }
+
+  /** Multicasts Bye, then closes the socket. */
+  async stop(): Promise<void> {
+    await this.announce(byeXml(this.announcement()))
     const s = this.socket
     this.socket = undefined
-    return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()))
+    await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()))
+  }
+
+  private announcement(): Announcement {
+    return {
+      messageId: `uuid:${randomUUID()}`, endpoint: this.opts.endpoint, xaddrs: this.opts.xaddrs(), scopes: this.opts.scopes,
+      messageNumber: ++this.messageNumber, instanceId: this.instanceId,
+    }
+  }
+
+  private announce(xml: string): Promise<void> {
+    const s = this.socket
+    if (!s || !this.joined) return Promise.resolve()
+    return new Promise((resolve) => s.send(xml, WSD_PORT, WSD_MULTICAST, (err) => {
+      if (err) this.opts.log.warn({ err }, 'discovery announcement not sent')
+      resolve()
+    }))
   }
 
   private onMessage(msg: Buffer, address: string, port: number): void {
     if (!this.opts.answering()) return
     const probe = parseProbe(msg.toString('utf8'))
     if (!probe || !probeMatches(probe, this.opts.scopes)) return
-    const reply = probeMatchXml({
-      messageId: `uuid:${randomUUID()}`,
-      relatesTo: probe.messageId,
-      endpoint: this.opts.endpoint,
-      xaddrs: this.opts.xaddrs(),
-      scopes: this.opts.scopes,
-      messageNumber: ++this.messageNumber,
-      instanceId: this.instanceId,
-    })
+    const reply = probeMatchXml({ ...this.announcement(), relatesTo: probe.messageId })
     this.socket?.send(reply, port, address, (err) => {
       if (err) this.opts.log.warn({ err, address, port }, 'discovery reply not sent')
     })

@@ -71,7 +71,10 @@ export class CameraHttpServer {
     res.once('close', () => { abort.abort(); this.aborts.delete(abort) })
     try {
       const state = this.opts.state()
-      if (state.fault === 'slow') await this.delay(state.slowDelayMs)
+      // Never answer instantly: a real camera takes milliseconds per call, and a client that stamps
+      // WS-Security Created with ms precision then never sends two identical tokens in a row
+      // (libonvif reuses its nonce, so same-millisecond requests would look like replays).
+      await this.delay(state.fault === 'slow' ? state.slowDelayMs : state.soapLatencyMs)
       if (abort.signal.aborted) return
       const path = (req.url ?? '/').split('?')[0] ?? '/'
       if (req.method === 'GET' && path === SNAPSHOT_PATH) return await this.snapshot(req, res)

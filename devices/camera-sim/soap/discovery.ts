@@ -38,9 +38,8 @@ export function probeMatches(p: Probe, ourScopes: string[]): boolean {
   return typeOk && scopeOk
 }
 
-export interface ProbeMatchArgs {
+export interface Announcement {
   messageId: string
-  relatesTo: string | undefined
   endpoint: string
   xaddrs: string[]
   scopes: string[]
@@ -48,18 +47,42 @@ export interface ProbeMatchArgs {
   instanceId: number
 }
 
-export function probeMatchXml(a: ProbeMatchArgs): string {
+export interface ProbeMatchArgs extends Announcement {
+  relatesTo: string | undefined
+}
+
+function wsdEnvelope(action: string, to: string, a: Announcement, body: string, relatesTo?: string): string {
   return '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="${WSA}" xmlns:d="${WSD}" xmlns:dn="${DN}" xmlns:tds="${TDS}">` +
     `<SOAP-ENV:Header><wsa:MessageID>${x(a.messageId)}</wsa:MessageID>` +
-    (a.relatesTo ? `<wsa:RelatesTo>${x(a.relatesTo)}</wsa:RelatesTo>` : '') +
-    '<wsa:To SOAP-ENV:mustUnderstand="1">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To>' +
-    `<wsa:Action SOAP-ENV:mustUnderstand="1">${WSD}/ProbeMatches</wsa:Action>` +
+    (relatesTo ? `<wsa:RelatesTo>${x(relatesTo)}</wsa:RelatesTo>` : '') +
+    `<wsa:To SOAP-ENV:mustUnderstand="1">${to}</wsa:To>` +
+    `<wsa:Action SOAP-ENV:mustUnderstand="1">${WSD}/${action}</wsa:Action>` +
     `<d:AppSequence SOAP-ENV:mustUnderstand="1" MessageNumber="${a.messageNumber}" InstanceId="${a.instanceId}"/>` +
-    '</SOAP-ENV:Header><SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch>' +
-    `<wsa:EndpointReference><wsa:Address>${x(a.endpoint)}</wsa:Address></wsa:EndpointReference>` +
-    '<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>' +
+    `</SOAP-ENV:Header><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`
+}
+
+const endpointRef = (a: Announcement) => `<wsa:EndpointReference><wsa:Address>${x(a.endpoint)}</wsa:Address></wsa:EndpointReference>`
+
+function description(a: Announcement): string {
+  return endpointRef(a) + '<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>' +
     `<d:Scopes>${a.scopes.map(x).join(' ')}</d:Scopes>` +
-    `<d:XAddrs>${a.xaddrs.map(x).join(' ')}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>` +
-    '</d:ProbeMatch></d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>'
+    `<d:XAddrs>${a.xaddrs.map(x).join(' ')}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>`
+}
+
+const ANONYMOUS = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
+const DISCOVERY_URN = 'urn:schemas-xmlsoap-org:ws:2005:04:discovery'
+
+export function probeMatchXml(a: ProbeMatchArgs): string {
+  return wsdEnvelope('ProbeMatches', ANONYMOUS, a, `<d:ProbeMatches><d:ProbeMatch>${description(a)}</d:ProbeMatch></d:ProbeMatches>`, a.relatesTo)
+}
+
+/** WS-Discovery 4.1: multicast when the device joins the network (start, or power back on). */
+export function helloXml(a: Announcement): string {
+  return wsdEnvelope('Hello', DISCOVERY_URN, a, `<d:Hello>${description(a)}</d:Hello>`)
+}
+
+/** WS-Discovery 4.2: multicast when the device leaves gracefully. */
+export function byeXml(a: Announcement): string {
+  return wsdEnvelope('Bye', DISCOVERY_URN, a, `<d:Bye>${endpointRef(a)}</d:Bye>`)
 }
