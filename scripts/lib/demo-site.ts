@@ -69,8 +69,11 @@ export async function makeDemoSite(opts: {
     const officer = officerList[i % officerList.length]!
     return { id: `q${String(i + 1).padStart(2, '0')}`, name: `Quầy ${i + 1}`, department: officer.department, officer: officer.id }
   })
+  // A kiosk for people to open in a browser and a button box for the simulator, so the two never
+  // take over each other's MQTT session.
   const devices: DemoDevice[] = [
     ...counters.map((c) => ({ id: `kiosk-${c.id}`, kind: 'kiosk' as const, counter: c.id, secret: newSecret() })),
+    ...counters.map((c) => ({ id: `button-${c.id}`, kind: 'button' as const, counter: c.id, secret: newSecret() })),
     { id: 'queue-main', kind: 'queue', secret: newSecret() },
   ]
   const edgeToken = newSecret()
