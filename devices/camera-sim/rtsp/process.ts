@@ -39,9 +39,11 @@ export class RtspProcess {
     if (this.child) return this.port
     const s = this.opts.stream
     const args = [SCRIPT, '--host', this.opts.host, '--port', String(port), '--path', this.opts.path,
-      '--user', this.opts.user, '--password', this.opts.password, '--width', String(s.width), '--height', String(s.height),
+      '--width', String(s.width), '--height', String(s.height),
       '--fps', String(s.fps), '--gop', String(s.gop), '--bitrate', String(s.bitrateKbps)]
-    const child = spawn(this.opts.python ?? '/usr/bin/python3', args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    // Credentials go by environment, not argv, which every local user can read with ps.
+    const env = { ...process.env, CAMSIM_RTSP_USER: this.opts.user, CAMSIM_RTSP_PASSWORD: this.opts.password }
+    const child = spawn(this.opts.python ?? '/usr/bin/python3', args, { stdio: ['pipe', 'pipe', 'pipe'], env })
     this.child = child
     this.paused = false
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {

@@ -12,9 +12,11 @@ only shows seconds anyway.
 
 Protocol with the parent (one line each): stdout "ready <port>" once the
 server listens; stdin "password <new>" replaces the digest credential.
+Credentials: CAMSIM_RTSP_USER / CAMSIM_RTSP_PASSWORD (no user: no auth).
 """
 import argparse
 import ctypes
+import os
 import signal
 import sys
 import time
@@ -175,14 +177,15 @@ def main():
     p.add_argument('--host', default='127.0.0.1')
     p.add_argument('--port', type=int, default=0)
     p.add_argument('--path', default='/stream1')
-    p.add_argument('--user', default='')
-    p.add_argument('--password', default='')
     p.add_argument('--width', type=int, default=640)
     p.add_argument('--height', type=int, default=360)
     p.add_argument('--fps', type=int, default=15)
     p.add_argument('--gop', type=int, default=15)
     p.add_argument('--bitrate', type=int, default=1200)
     args = p.parse_args()
+    # Credentials come by environment so they do not show in the process list.
+    args.user = os.environ.get('CAMSIM_RTSP_USER', '')
+    args.password = os.environ.get('CAMSIM_RTSP_PASSWORD', '')
     # If the simulator dies, even while this process is SIGSTOPped (stall fault), take it down too.
     ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
