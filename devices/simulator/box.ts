@@ -40,6 +40,8 @@ export interface BoxOptions {
   duplicateRatio: number
   /** Mean time between forced connection drops in `reconnect-storm` mode. */
   stormIntervalMs: number
+  /** A press without PUBACK for this long is published again, same id (docs/button-box.md: 5 s). */
+  resendAfterMs: number
   /** Asks the simulator for one press of its budget; false when the budget is spent. */
   takePress: () => boolean
   /** After a simulated reboot: the ledger that survived it; its unacknowledged presses are resent. */
@@ -56,6 +58,8 @@ export class CounterBox {
   private readonly stuckLevel: number | undefined
   readonly ledger: BoxLedger
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** When each unacknowledged press was last handed to MQTT.js. */
+  private readonly lastSent = new Map<string, number>()
   private pressing = true
   private closed = false
 
@@ -91,6 +95,7 @@ export class CounterBox {
     for (const message of this.ledger.unacked.values()) this.publishRating(message, false)
     this.scheduleNextGroup()
     this.every(o.heartbeatMs, () => this.heartbeat())
+    this.every(Math.min(1000, o.resendAfterMs / 2), () => this.resendStale())
     if (o.mode === 'reconnect-storm') this.scheduleDrop()
   }
 
@@ -174,7 +179,24 @@ export class CounterBox {
     this.publishRating(message, false)
   }
 
+  /**
+   * MQTT.js resends its in-flight QoS 1 packets after a reconnect, but under
+   * a reconnect storm on a loaded machine it was seen to lose one now and
+   * then; the box contract keeps every press until PUBACK and resends it, so
+   * the simulator does the same rather than trust the library's store.
+   */
+  private resendStale(): void {
+    if (!this.client.connected) return
+    const cutoff = this.o.now() - this.o.resendAfterMs
+    for (const message of this.ledger.unacked.values()) {
+      if ((this.lastSent.get(message.id) ?? 0) > cutoff) continue
+      this.ledger.retries++
+      this.publishRating(message, true)
+    }
+  }
+
   private publishRating(message: RatingMessage, resend: boolean): void {
+    this.lastSent.set(message.id, this.o.now())
     const { site, device } = this.o
     this.client.publish(topics.rating(site, device.counter), JSON.stringify(message), { qos: 1 }, (err) => {
       if (err) {
@@ -183,6 +205,7 @@ export class CounterBox {
         return
       }
       this.ledger.acknowledged(message.id)
+      this.lastSent.delete(message.id)
       if (!resend && this.o.mode === 'duplicate' && this.o.random() < this.o.duplicateRatio) {
         this.after(20 + this.o.random() * 280, () => {
           this.ledger.resent.add(message.id)
@@ -209,6 +232,8 @@ export class CounterBox {
 
   private scheduleDrop(): void {
     this.after(this.o.stormIntervalMs * (0.5 + this.o.random()), () => {
+      // The storm ends with the presses, so a drain can finish even on a slow machine.
+      if (!this.pressing) return
       // Destroying the socket (not end()) is what a Wi-Fi drop looks like to both sides.
       if (this.client.connected) this.client.stream.destroy()
       this.scheduleDrop()

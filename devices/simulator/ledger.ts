@@ -13,6 +13,8 @@ export interface BoxStats {
   acked: number
   pending: number
   duplicatesSent: number
+  /** Presses published again because no PUBACK came in time. */
+  retries: number
   heartbeats: number
   /** Error replies from the edge, by code. */
   errorReplies: Record<string, number>
@@ -31,6 +33,7 @@ export class BoxLedger {
   readonly errorReplies: Record<string, number> = {}
   connects = 0
   duplicatesSent = 0
+  retries = 0
   heartbeats = 0
   publishErrors = 0
 
@@ -58,6 +61,7 @@ export class BoxLedger {
       acked: this.acked.size,
       pending: this.unacked.size,
       duplicatesSent: this.duplicatesSent,
+      retries: this.retries,
       heartbeats: this.heartbeats,
       errorReplies: { ...this.errorReplies },
       publishErrors: this.publishErrors,

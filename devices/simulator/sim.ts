@@ -40,6 +40,8 @@ export interface CounterSimOptions {
   duplicateRatio?: number
   /** Mean time between forced drops in `reconnect-storm` mode. Default 1.5 s. */
   stormIntervalMs?: number
+  /** A press without PUBACK for this long is published again with its id. Default 5 s. */
+  resendAfterMs?: number
   /** Makes levels, reasons and timings repeatable (event ids stay unique per run). */
   seed?: number
   now?: () => number
@@ -52,6 +54,7 @@ export interface SimStats {
   acked: number
   pending: number
   duplicatesSent: number
+  retries: number
   heartbeats: number
   connects: number
   errorReplies: number
@@ -122,6 +125,7 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
       clockOffsetMs: opts.clockOffsetMs ?? -5 * YEAR_MS,
       duplicateRatio: opts.duplicateRatio ?? 0.3,
       stormIntervalMs: opts.stormIntervalMs ?? 1500,
+      resendAfterMs: opts.resendAfterMs ?? 5000,
       takePress,
       ...(ledger ? { ledger } : {}),
     })
@@ -147,6 +151,7 @@ export function startCounterSim(opts: CounterSimOptions): CounterSim {
       acked: sum((s) => s.acked),
       pending: sum((s) => s.pending),
       duplicatesSent: sum((s) => s.duplicatesSent),
+      retries: sum((s) => s.retries),
       heartbeats: sum((s) => s.heartbeats),
       connects: sum((s) => s.connects),
       errorReplies: sum((s) => Object.values(s.errorReplies).reduce((a, n) => a + n, 0)),

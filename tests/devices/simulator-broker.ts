@@ -29,7 +29,8 @@ export interface TestBroker {
 /** Accepts a device when `check` says so, or when its password equals its entry in a secrets map. */
 export type Credentials = Record<string, string> | ((username: string, password: Buffer | undefined) => boolean)
 
-export async function startTestBroker(credentials: Credentials): Promise<TestBroker> {
+/** `ackDelayMs` holds a publish's PUBACK back for that long (0: answer at once), to imitate a slow edge. */
+export async function startTestBroker(credentials: Credentials, ackDelayMs: (r: Received) => number = () => 0): Promise<TestBroker> {
   const received: Received[] = []
   const connects: ConnectPacket[] = []
   const check =
@@ -47,15 +48,18 @@ export async function startTestBroker(credentials: Credentials): Promise<TestBro
       done(err, false)
     },
     authorizePublish: (client, packet, callback) => {
-      received.push({
+      const r: Received = {
         topic: packet.topic,
         payload: Buffer.from(packet.payload).toString('utf8'),
         qos: packet.qos,
         retain: packet.retain,
         clientId: client?.id ?? null,
         at: Date.now(),
-      })
-      callback(null)
+      }
+      received.push(r)
+      const delay = ackDelayMs(r)
+      if (delay > 0) setTimeout(() => callback(null), delay)
+      else callback(null)
     },
   })
   const tcp: Server = createServer(broker.handle)

@@ -203,4 +203,26 @@ describe('counter simulator against a real aedes broker', () => {
     expect(final.sent).toBeGreaterThan(0)
     expect(final.pending).toBe(final.sent)
   })
+
+  it('publishes a press again, same id, when its PUBACK is late', async () => {
+    const d = dev('btn-late', 'q06')
+    let held = false
+    const slow = await startTestBroker({ [d.id]: d.secret }, (r) => {
+      if (held || parseTopic(r.topic)?.kind !== 'rating') return 0
+      held = true
+      return 1500
+    })
+    try {
+      const sim = startCounterSim({ url: slow.mqttUrl, site: SITE, devices: [d], ratePerMinute: 600, maxPresses: 3, resendAfterMs: 300, seed: 1 })
+      const final = await sim.done
+      expect(final.pending).toBe(0)
+      expect(final.retries).toBeGreaterThanOrEqual(1)
+      const ids = slow.received.filter((r) => parseTopic(r.topic)?.kind === 'rating').map((r) => ratingMessage.parse(JSON.parse(r.payload)).id)
+      const first = ids[0]
+      expect(ids.filter((id) => id === first).length).toBeGreaterThanOrEqual(2)
+      expect(new Set(ids)).toEqual(sim.acked())
+    } finally {
+      await slow.close()
+    }
+  })
 })
