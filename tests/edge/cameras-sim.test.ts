@@ -216,13 +216,15 @@ describe('one bad camera', () => {
       const s = sub
       const started = Date.now()
       await until('good camera online', () => s.camera('good')?.state === 'online', 10_000)
-      expect(Date.now() - started).toBeLessThan(6000)
+      // The slow camera holds every answer 60 s: any shared await would show up as a delay of that order.
+      expect(Date.now() - started).toBeLessThan(8000)
       await until('bad cameras offline', () => s.camera('slow')?.state === 'offline' && s.camera('broken')?.state === 'offline', 10_000)
       expect(s.camera('slow')!.detail).toMatch(/no answer within/)
       const detected = await measureOfflineDetection(s, 'good', () => good.setFault('offline'))
       expect(detected).toBeLessThan(10_000)
       delay.disable()
-      expect(delay.max / 1e6).toBeLessThan(500)
+      // Generous for a 2-core box running browsers beside this suite, far below the 60 s a blocking call would cost.
+      expect(delay.max / 1e6).toBeLessThan(1500)
     } finally {
       await sub?.stop()
       await Promise.all([good.stop(), slow.stop(), broken.stop()])
