@@ -4,6 +4,8 @@
  * Tests and scripts/start-site.ts call startEdge() in-process instead.
  */
 import { pathToFileURL } from 'node:url'
+import { buildKioskAssets } from '../devices/kiosk/build.js'
+import { createKioskHandler } from '../devices/kiosk/handler.js'
 import { ConfigError } from '../common/config.js'
 import { createLogger, type Logger } from '../common/log.js'
 import { startBroker, type EdgeBroker } from './broker/broker.js'
@@ -21,6 +23,9 @@ import { readCpuTempC } from './health/system.js'
 import { addHealthRoutes } from './http/health-routes.js'
 import { createEdgeHttp, type EdgeHttp } from './http/server.js'
 import { DutyRoster } from './ingest/duty.js'
+import { scheduleEndOfDay, type EndOfDayTimers } from './ingest/end-of-day.js'
+import { MisuseFilter } from './misuse/filter.js'
+import { addMisuseMetrics } from './misuse/metrics.js'
 import { buildSiteIndex } from './ingest/site.js'
 import { diskGauge } from './outbox/disk.js'
 import { openOutbox } from './outbox/leveldb-outbox.js'
@@ -33,6 +38,8 @@ export interface StartEdgeOptions {
   clock?: Clock
   /** Default true; false runs the edge without draining to the hub. */
   forward?: boolean
+  /** End-of-day sign-out timers; default the real ones (unref'd). */
+  timers?: EndOfDayTimers
 }
 
 export interface RunningEdge {
@@ -41,6 +48,7 @@ export interface RunningEdge {
   duty: DutyRoster
   http: EdgeHttp
   forwarder: Forwarder | null
+  misuse: MisuseFilter
   /** Camera health, live view and supervisor page; null when the site has no cameras and no supervisors. */
   cameras: CameraFeatures | null
   stop(): Promise<void>
@@ -76,8 +84,18 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
 
     const site = buildSiteIndex(config)
     const duty = new DutyRoster(site)
-    const broker = await startBroker({ site, duty, outbox, clock, log, onOfficer: officerSignIn(site, duty, { now: () => clock.now() }) })
+    const misuse = new MisuseFilter(config.misuse)
+    // Built before the broker listens, so a kiosk never finds the page missing while devices already connect.
+    const kioskAssets = await buildKioskAssets()
+    const broker = await startBroker({ site, duty, outbox, clock, log, misuse, onOfficer: officerSignIn(site, duty, { now: () => clock.now() }) })
     undo.push(() => broker.stop())
+    undo.push(
+      scheduleEndOfDay(site, duty, opts.timers ?? {
+        now: () => clock.now(),
+        setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      }),
+    )
 
     let forwarder: Forwarder | null = null
     let hub: HubClient | null = null
@@ -137,6 +155,19 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         forwarder: forwarder?.status() ?? null,
       }),
     }, metrics)
+    addMisuseMetrics(metrics, misuse.stats)
+    const kiosk = createKioskHandler({
+      assets: kioskAssets,
+      site: config.site.id,
+      counterOf: (device) => {
+        const d = site.devices.get(device)
+        return d?.kind === 'kiosk' ? (d.counter ?? null) : null
+      },
+      wsPort: broker.ports.ws,
+    })
+    http.mount('/kiosk', (req, res) => {
+      if (!kiosk(req, res)) res.writeHead(404).end()
+    })
     // Cameras (edge/cameras/start.ts): health, events, snapshots, live view and the supervisor page on /supervisor/.
     // A site with neither cameras nor supervisors has nothing to show, so no WS-Discovery probes either.
     let cameras: CameraFeatures | null = null
@@ -152,7 +183,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     const ports = { ...broker.ports, http: httpPort }
     log.info({ site: config.site.id, ports }, 'edge started')
     // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
-    return { ports, broker, duty, http, forwarder, cameras, stop: stopAll }
+    return { ports, broker, duty, http, forwarder, misuse, cameras, stop: stopAll }
   } catch (err) {
     await stopAll()
     throw err
@@ -176,7 +207,8 @@ async function main(): Promise<void> {
   const log = createLogger('edge')
   const edge = await startEdge(config, { log })
   // One machine-readable line whatever LOG_LEVEL is: fault tests start the edge on port 0 and read it.
-  process.stdout.write(`${JSON.stringify({ msg: 'edge listening', site: config.site.id, ports: edge.ports })}\n`)
+  const kiosk = `http://<edge address>:${edge.ports.http}/kiosk/?device=<kiosk device id>`
+  process.stdout.write(`${JSON.stringify({ msg: 'edge listening', site: config.site.id, ports: edge.ports, kiosk })}\n`)
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -81,6 +81,17 @@ export interface PromptMessage {
   ts: number
 }
 
+/** Edge → supervisors, retained on `alert/{device}`: a device needs a look (a stuck button keeps pressing one level). */
+export interface DeviceAlertMessage {
+  v: 1
+  alert: 'stuck'
+  /** false once the device behaves again; the retained message then says so. */
+  active: boolean
+  level: number
+  repeats: number
+  ts: number
+}
+
 /** Edge → device, retained: what the device needs to draw its screen or light its buttons. */
 export interface DeviceConfigMessage {
   v: 1

@@ -10,6 +10,7 @@
  *   motcua/v1/{site}/{counter}/down/{device}/config      edge → device  QoS 1, retained
  *   motcua/v1/{site}/{counter}/down/{device}/error       edge → device  QoS 1
  *   motcua/v1/{site}/{counter}/down/{device}/prompt      edge → device  QoS 1 (ticket called: "please rate")
+ *   motcua/v1/{site}/{counter}/alert/{device}            edge           retained (device alert, e.g. stuck button)
  *   motcua/v1/{site}/edge/status                         edge           retained, last-will
  *   motcua/v1/{site}/camera/{camera}/state               edge           retained (camera health)
  */
@@ -40,6 +41,8 @@ export const topics = {
     `${TOPIC_ROOT}/${site}/${counter}/down/${device}/${kind}`,
   /** Everything a device may subscribe to: its own downlink. */
   downAll: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/down/${device}/#`,
+  /** Edge-owned, retained: a device's alert (stuck button) for supervisors' screens. */
+  alert: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/alert/${device}`,
   edgeStatus: (site: string) => `${TOPIC_ROOT}/${site}/${EDGE_LEVEL}/status`,
   cameraState: (site: string, camera: string) => `${TOPIC_ROOT}/${site}/${CAMERA_LEVEL}/${camera}/state`,
 } as const
@@ -48,6 +51,7 @@ export type ParsedTopic =
   | { kind: 'rating' | 'ticket' | 'officer'; site: string; counter: string }
   | { kind: 'status' | 'heartbeat'; site: string; counter: string; device: string }
   | { kind: 'down'; site: string; counter: string; device: string; downlink: DownlinkKind }
+  | { kind: 'alert'; site: string; counter: string; device: string }
   | { kind: 'edge-status'; site: string }
   | { kind: 'camera-state'; site: string; camera: string }
 
@@ -72,6 +76,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
       return device === undefined ? { kind, site, counter } : null
     case 'status':
     case 'heartbeat':
+    case 'alert':
       return isId(device) && downlink === undefined ? { kind, site, counter, device } : null
     case 'down':
       return isId(device) && (DOWNLINK_KINDS as readonly string[]).includes(downlink ?? '')

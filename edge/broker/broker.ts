@@ -15,7 +15,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import { isMotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import { topics } from '../../protocol/topics.js'
-import type { ErrorReplyMessage, StatusMessage } from '../../protocol/messages.js'
+import type { DeviceAlertMessage, ErrorReplyMessage, StatusMessage } from '../../protocol/messages.js'
 import type { Clock } from '../clock/types.js'
 import type { DutyRoster } from '../ingest/duty.js'
 import { ingest, type Rejection } from '../ingest/ingest.js'
@@ -23,7 +23,9 @@ import type { DeviceEntry, SiteIndex } from '../ingest/site.js'
 import { checkSubscribe } from '../ingest/acl.js'
 import type { NewRecord, Outbox } from '../outbox/types.js'
 import { verifySecret } from '../../common/secrets.js'
+import type { MisuseFilter, StuckAlert } from '../misuse/filter.js'
 import type { OfficerHandler } from './officer.js'
+import { promptsFor } from './prompts.js'
 import { deviceConfigFor } from './device-config.js'
 import { MqttFrameGuard } from './frame-guard.js'
 import { bump, emptyStats, type BrokerStats } from './stats.js'
@@ -41,6 +43,8 @@ export interface BrokerOptions {
   log: Logger
   /** Kiosk officer sign-in/out; without it such messages are refused. */
   onOfficer?: OfficerHandler
+  /** Flags misuse on ratings before they are stored; without it every rating has `misuse: null`. */
+  misuse?: MisuseFilter
 }
 
 export interface EdgeBroker {
@@ -168,7 +172,13 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       )
       return
     }
-    const { record, dedupKey } = result
+    const { dedupKey } = result
+    let record = result.record
+    if (record.kind === 'rating' && opts.misuse) {
+      const judged = opts.misuse.judge(record, dedupKey)
+      record = judged.record
+      if (judged.alert) raiseAlert(judged.alert, stamp.wall)
+    }
     bump(stats.received, record.kind)
     if (record.kind === 'device_status') {
       state.online = record.online
@@ -180,7 +190,10 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
           stats.duplicates++
           unrouted.add(payload)
           packet.retain = false
-        } else bump(stats.stored, record.kind)
+        } else {
+          bump(stats.stored, record.kind)
+          onStored(record)
+        }
         return null
       },
       (err: unknown) => {
@@ -195,6 +208,19 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
     // device over a lost heartbeat would only make things worse.
     if (packet.qos === 0) done(null)
     else void stored.then((err) => done(err))
+  }
+
+  /** Only a first store counts: a resent ticket must not be counted or prompted twice. */
+  function onStored(record: NewRecord): void {
+    if (record.kind !== 'ticket') return
+    opts.misuse?.noteTicket(record)
+    for (const p of promptsFor(site, record)) void publish(p.topic, p.body, false)
+  }
+
+  function raiseAlert(a: StuckAlert, ts: number): void {
+    log.warn({ device: a.device, counter: a.counter, level: a.level, active: a.active }, 'stuck button alert')
+    const body: DeviceAlertMessage = { v: 1, alert: 'stuck', active: a.active, level: a.level, repeats: a.repeats, ts }
+    void publish(topics.alert(site.id, a.counter, a.device), body, true)
   }
 
   function refuse(state: ClientState, packet: PublishPacket, payload: Buffer, rejection: Rejection): void {

@@ -94,6 +94,18 @@ export const edgeConfigSchema = z
       })
       .default({ dir: 'data/edge/outbox', commitWindowMs: 2, maxBytes: 2e9, minFreeBytes: 50e6, dedupDays: 30 }),
     healthIntervalS: z.number().min(1).default(60),
+    /** Misuse filter (docs/misuse.md): presses flagged but kept, and left out of scores. */
+    misuse: z
+      .strictObject({
+        /** A press this soon after the previous one at the counter is `rapid`. */
+        rapidWindowS: z.number().min(0).max(600).default(5),
+        /** This many presses of one level in a row from one device, each within stuckWindowS of the last, is a stuck button. */
+        stuckRepeats: z.number().int().min(2).max(1000).default(5),
+        stuckWindowS: z.number().min(0).max(60).default(2),
+        /** Presses allowed beyond the tickets called to a counter today before they are `excess`. */
+        excessAllowance: z.number().int().min(0).default(0),
+      })
+      .default({ rapidWindowS: 5, stuckRepeats: 5, stuckWindowS: 2, excessAllowance: 0 }),
     cameras: z
       .array(
         z.strictObject({

@@ -22,6 +22,7 @@ describe('docs/protocol.md is in step with protocol/', () => {
       status: topics.status('{site}', '{counter}', '{device}'),
       heartbeat: topics.heartbeat('{site}', '{counter}', '{device}'),
       down: topics.down('{site}', '{counter}', '{device}', '{kind}' as 'config'),
+      alert: topics.alert('{site}', '{counter}', '{device}'),
       edgeStatus: topics.edgeStatus('{site}'),
       cameraState: topics.cameraState('{site}', '{camera}'),
     }
