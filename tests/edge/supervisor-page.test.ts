@@ -147,6 +147,21 @@ describe('supervisor page in Chromium', () => {
     const shot = join(ARTIFACTS, 'supervisor-live.png')
     await page.screenshot({ path: shot })
     expect((await stat(shot)).size).toBeGreaterThan(10_000)
+
+    // Tamper shows as a badge; the English toggle switches every text.
+    sim.trigger('tamper', true)
+    await page.waitForFunction(() => {
+      const b = document.querySelector('.tile .badge.warn') as HTMLElement | null
+      return b !== null && !b.hidden && b.textContent === 'Camera bị che/xoay'
+    }, undefined, { timeout: 15_000 })
+    await page.click('#lang')
+    await page.waitForFunction(() => document.querySelector('.tile .badge.warn')?.textContent === 'Tampering', undefined, { timeout: 5000 })
+    expect(await page.textContent('header.top h1')).toContain('Camera supervision')
+    expect(await page.textContent('.tile .badge.state-online')).toBe('Online')
+    await page.screenshot({ path: join(ARTIFACTS, 'supervisor-tamper-en.png') })
+    sim.trigger('tamper', false)
+    await page.waitForFunction(() => (document.querySelector('.tile .badge.warn') as HTMLElement).hidden, undefined, { timeout: 15_000 })
+    await page.click('#lang')
     await page.close()
   })
 
