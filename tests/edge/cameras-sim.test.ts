@@ -10,6 +10,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
 import type { CameraStateMessage } from '../../protocol/messages.js'
+import { edgeRecord } from '../../protocol/records.js'
 import { topics } from '../../protocol/topics.js'
 import { measureOfflineDetection } from '../../edge/cameras/bench.js'
 import { startCameraSubsystem, type CameraSubsystem } from '../../edge/cameras/subsystem.js'
@@ -179,6 +180,12 @@ describe('camera manager against the simulated camera', () => {
     clock.step = 0
     await until('online after the clock came right', () => view().state === 'online')
     expect(Math.abs(view().cameraOffsetMs!)).toBeLessThan(2000)
+  })
+
+  it('produces records the hub accepts (protocol schema)', () => {
+    const records = outbox.records.map((r, i) => ({ ...r.record, seq: i, t: r.stamp.wall, clock: 'synced' }))
+    expect(records.length).toBeGreaterThanOrEqual(8)
+    for (const r of records) expect(edgeRecord.safeParse(r).error).toBeUndefined()
   })
 
   it('never logs or returns the camera password', () => {
