@@ -33,44 +33,46 @@ interface FrameSample {
 }
 
 /**
+ * Runs in the page. Kept as source text: tsx and vitest transform functions
+ * differently (esbuild may add `__name` helpers the page does not have).
+ */
+const SAMPLE_FRAMES = `(({ sel, count, timeoutMs }) => new Promise((resolve) => {
+  const video = document.querySelector(sel)
+  const canvas = document.createElement('canvas')
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })
+  const out = []
+  const stop = setTimeout(() => resolve(out), timeoutMs)
+  const onFrame = () => {
+    const at = Date.now()
+    const w = video.videoWidth
+    const h = video.videoHeight
+    if (w && h) {
+      canvas.width = w
+      canvas.height = h
+      ctx.drawImage(video, 0, 0, w, h)
+      // The strip's middle row: 16 px cells, 8 px above the bottom edge at 640x360, scaled for other sizes.
+      const y = Math.round(((360 - 16 - 8 + 8) * h) / 360)
+      const px = ctx.getImageData(0, y, w, 1).data
+      const row = []
+      for (let x = 0; x < w; x++) row.push(0.299 * px[x * 4] + 0.587 * px[x * 4 + 1] + 0.114 * px[x * 4 + 2])
+      out.push({ at, width: w, height: h, row })
+    }
+    if (out.length >= count) {
+      clearTimeout(stop)
+      resolve(out)
+    } else video.requestVideoFrameCallback(onFrame)
+  }
+  video.requestVideoFrameCallback(onFrame)
+}))`
+
+/**
  * Glass-to-glass latency of one <video> on the page: for `count` presented
  * frames (requestVideoFrameCallback), the browser's wall clock minus the
  * capture time burned into the frame. Browser and simulator share the host's
  * clock on loopback.
  */
 export async function measureGlassToGlass(page: Page, videoSelector: string, count = 30, timeoutMs = 15_000): Promise<LatencyStats> {
-  const samples = await page.evaluate(
-    ({ sel, count, timeoutMs }) =>
-      new Promise<FrameSample[]>((resolve) => {
-        const video = document.querySelector(sel) as HTMLVideoElement
-        const canvas = document.createElement('canvas')
-        const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D
-        const out: FrameSample[] = []
-        const stop = setTimeout(() => resolve(out), timeoutMs)
-        const onFrame = () => {
-          const at = Date.now()
-          const w = video.videoWidth
-          const h = video.videoHeight
-          if (w && h) {
-            canvas.width = w
-            canvas.height = h
-            ctx.drawImage(video, 0, 0, w, h)
-            // Strip's middle row: 16 px cells, 8 px above the bottom edge, at 640x360 (scaled for other sizes).
-            const y = Math.round(((360 - 16 - 8 + 8) * h) / 360)
-            const px = ctx.getImageData(0, y, w, 1).data
-            const row: number[] = []
-            for (let x = 0; x < w; x++) row.push(0.299 * px[x * 4]! + 0.587 * px[x * 4 + 1]! + 0.114 * px[x * 4 + 2]!)
-            out.push({ at, width: w, height: h, row })
-          }
-          if (out.length >= count) {
-            clearTimeout(stop)
-            resolve(out)
-          } else video.requestVideoFrameCallback(onFrame)
-        }
-        video.requestVideoFrameCallback(onFrame)
-      }),
-    { sel: videoSelector, count, timeoutMs },
-  )
+  const samples = (await page.evaluate(`${SAMPLE_FRAMES}(${JSON.stringify({ sel: videoSelector, count, timeoutMs })})`)) as FrameSample[]
   const latencies = samples.flatMap((s) => {
     const stamped = decodeClockStrip((x) => s.row[x] ?? 0, s.width, s.height, { sourceWidth: s.width, sourceHeight: s.height })
     return stamped === undefined ? [] : [s.at - stamped]
@@ -81,14 +83,11 @@ export async function measureGlassToGlass(page: Page, videoSelector: string, cou
 /** Milliseconds from now until the selected <video> has presented a frame (currentTime > 0 and advancing). */
 export async function timeToFirstFrame(page: Page, videoSelector: string, timeoutMs = 20_000): Promise<number> {
   const started = Date.now()
-  await page.waitForFunction(
-    (sel) => {
-      const v = document.querySelector(sel) as HTMLVideoElement | null
-      return !!v && v.readyState >= 2 && v.currentTime > 0
-    },
-    videoSelector,
-    { timeout: timeoutMs, polling: 50 },
-  )
+  const sel = JSON.stringify(videoSelector)
+  await page.waitForFunction(`(() => { const v = document.querySelector(${sel}); return !!v && v.readyState >= 2 && v.currentTime > 0 })()`, undefined, {
+    timeout: timeoutMs,
+    polling: 50,
+  })
   return Date.now() - started
 }
 
