@@ -58,7 +58,7 @@ describe('InfluxDB outage', () => {
   })
 
   it('past maxConcurrentWrites it sheds with 503 HUB_OVERLOADED instead of queueing', async () => {
-    influx.pause()
+    await influx.pause()
     const hung = post(batchOf(SITE, ratings(21, 10)))
     // Bounded wait until the first request holds the only write slot.
     for (let i = 0; i < 100 && (await gauge('motcua_hub_writes_in_flight')) < 1; i++) await new Promise((r) => setTimeout(r, 50))
@@ -96,10 +96,10 @@ describe('InfluxDB outage', () => {
   it('a hung influxd (SIGSTOP) becomes a 503 after the write timeout, not a stuck edge', async () => {
     const quick = await startHub(hubConfig({ version: 1, url: influx.url, database: DB }), { writeTimeoutMs: 500 })
     try {
-      influx.pause()
+      await influx.pause()
       const started = Date.now()
       const res = await request(`${quick.url}/v1/batches`, { token: TOKENS[SITE], body: batchOf(SITE, ratings(41, 10)) })
-      expect(res.status).toBe(503)
+      expect(res.status, res.text).toBe(503)
       expect((res.body as { error: { code: string } }).error.code).toBe('HUB_DB_UNAVAILABLE')
       expect(Date.now() - started).toBeLessThan(5000)
     } finally {

@@ -2,7 +2,7 @@
  * Starts Debian's influxd 1.6 on free loopback ports with its files in a temp
  * dir. Used by tests, the start script and benchmarks (no vitest imports).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './ports.js'
@@ -16,8 +16,8 @@ export interface Influxd {
   dir: string
   /** PID of the running influxd (benchmarks read its CPU time), or undefined while stopped. */
   pid(): number | undefined
-  /** SIGSTOP: connections hang instead of being refused. */
-  pause(): void
+  /** SIGSTOP, resolving once the kernel reports the process stopped: connections hang instead of being refused. */
+  pause(): Promise<void>
   resume(): void
   /** Stops the process but keeps its data and ports; `start()` brings it back. */
   kill(): Promise<void>
@@ -53,6 +53,16 @@ bind-address = "127.0.0.1:${rpcPort}"
   level = "warn"
   suppress-logo = true
 `
+}
+
+/** One-letter state from /proc/<pid>/stat ("T" = stopped), or "" once the process is gone. */
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+  } catch {
+    return ''
+  }
 }
 
 export interface InfluxdOptions {
@@ -119,7 +129,16 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
     port,
     dir,
     pid: () => child?.proc.pid,
-    pause: () => child?.proc.kill('SIGSTOP'),
+    async pause() {
+      const pid = child?.proc.pid
+      if (!child || pid === undefined) throw new Error('influxd is not running')
+      child.proc.kill('SIGSTOP')
+      for (let i = 0; i < 100; i++) {
+        if (processState(pid) === 'T') return
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      throw new Error(`influxd ${pid} did not stop`)
+    },
     resume: () => child?.proc.kill('SIGCONT'),
     async kill() {
       if (child) await killChild(child)
