@@ -13,7 +13,7 @@
  * - an edge silent for the last 2 h and one with a growing backlog;
  * - a camera offline for an hour, one failing authentication at the end, a tamper.
  */
-import type { EdgeRecord, MisuseKind } from '../../protocol/records.js'
+import { MISUSE_KINDS, type EdgeRecord, type MisuseKind } from '../../protocol/records.js'
 import { isDissatisfied, normalisedScore, type ScaleSize } from '../../protocol/scales.js'
 import type { SitePlacement } from '../../hub/kpi/facts.js'
 import { toPoint } from '../../hub/influx/points.js'
@@ -146,7 +146,9 @@ export function generateDemoData(opts: DemoDataOptions): DemoSiteData[] {
           tick(issued, 'issued')
           tick(called, 'called')
           tick(finished, 'finished')
-          if (rand() > 0.85) continue
+          // Every site shows each misuse kind every day: the first counter's first three tickets are scripted.
+          const scripted = ci === 0 && n <= 3 ? MISUSE_KINDS[n - 1]! : null
+          if (rand() > 0.85 && !scripted) continue
           const rate = (t: number, level: number, misuse: MisuseKind | null, withTicket: boolean) =>
             push({
               kind: 'rating',
@@ -169,7 +171,7 @@ export function generateDemoData(opts: DemoDataOptions): DemoSiteData[] {
           const level = Math.min(spec.scale, 1 + Math.floor(Math.pow(rand(), c.mood) * spec.scale))
           const ratedAt = finished + Math.round(between(5, 40) * 1000)
           rate(ratedAt, level, null, true)
-          const roll = rand()
+          const roll = scripted ? { rapid: 0, excess: 0.07, stuck: 0.085 }[scripted] : rand()
           if (roll < 0.06) rate(ratedAt + 1200, spec.scale, 'rapid', true)
           else if (roll < 0.08) rate(ratedAt + 90_000, 1 + Math.floor(rand() * spec.scale), 'excess', false)
           else if (roll < 0.09) for (let k = 1; k <= 3; k++) rate(ratedAt + k * 700, spec.scale, 'stuck', false)
