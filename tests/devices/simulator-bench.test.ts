@@ -1,0 +1,35 @@
+/** benchBoxes() end to end on a small scale: a real edge child process, real simulated boxes, RSS read from /proc. */
+process.env.LOG_LEVEL ??= 'silent'
+import { execFileSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { benchBoxes, benchSiteConfig } from '../../devices/simulator/bench.js'
+import { edgeConfigSchema } from '../../edge/config/schema.js'
+
+const edgeChildren = () => {
+  try {
+    return execFileSync('pgrep', ['-f', `--import tsx .*edge/main.ts .*motcua-bench-boxes-`], { encoding: 'utf8' }).trim()
+  } catch {
+    return ''
+  }
+}
+
+describe('button-box benchmark helper', () => {
+  it('generates a valid site of n boxes over at most 30 counters', () => {
+    const { config, devices } = benchSiteConfig(1000, 30, '/tmp/x')
+    const parsed = edgeConfigSchema.parse(config)
+    expect(parsed.devices).toHaveLength(1000)
+    expect(parsed.counters).toHaveLength(30)
+    expect(new Set(devices.map((d) => d.counter)).size).toBe(30)
+  })
+
+  it('connects every box to an edge child process, samples its RSS and leaves no edge running', async () => {
+    const r = await benchBoxes({ n: 40, steadyMs: 2000, ratePerMinute: 30 })
+    expect(r.connected).toBe(40)
+    expect(r.connectMs).not.toBeNull()
+    expect(r.connectMs!).toBeLessThan(30_000)
+    expect(r.edgeRssMb).toBeGreaterThan(20)
+    expect(r.peakRssMb).toBeGreaterThanOrEqual(r.edgeRssMb)
+    expect(r.pressesAcked).toBeGreaterThan(0)
+    expect(edgeChildren()).toBe('')
+  }, 60_000)
+})
