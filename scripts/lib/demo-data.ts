@@ -26,7 +26,7 @@ const DAY = 24 * HOUR
 /** Asia/Ho_Chi_Minh, UTC+7 all year (hub/kpi/time.ts). */
 const VN_OFFSET = 7 * HOUR
 
-interface CounterSpec {
+export interface DemoCounterSpec {
   id: string
   department: string
   officer: string
@@ -34,29 +34,30 @@ interface CounterSpec {
   mood: number
 }
 
-interface SiteSpec {
+export interface DemoSiteSpec {
   id: string
   name: string
   placement: SitePlacement
   scale: ScaleSize
   deviceKind: 'kiosk' | 'button'
-  counters: CounterSpec[]
+  counters: DemoCounterSpec[]
   cameras: string[]
 }
 
-export const DEMO_SITES: readonly SiteSpec[] = [
+export const DEMO_SITES: readonly DemoSiteSpec[] = [
   {
     id: 'ct-center',
     name: 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ',
     placement: { province: 'can-tho', branch: null },
     scale: 4,
     deviceKind: 'kiosk',
+    // The counters, departments and officers of the live demo site (demo-site.ts), so `npm start` data continues this history.
     counters: [
-      { id: 'q01', department: 'tu-phap', officer: 'do-thi-kim', mood: 3 },
-      { id: 'q02', department: 'tu-phap', officer: 'ta-van-long', mood: 2.5 },
-      { id: 'q03', department: 'tai-nguyen', officer: 'lam-van-hai', mood: 0.6 },
-      { id: 'q04', department: 'ke-hoach', officer: 'ly-thi-hanh', mood: 2 },
-      { id: 'q05', department: 'bhxh', officer: 'kieu-van-thanh', mood: 1.6 },
+      { id: 'q01', department: 'noi-vu', officer: 'nguyen-thi-lan', mood: 3 },
+      { id: 'q02', department: 'cong-thuong', officer: 'tran-van-minh', mood: 2.5 },
+      { id: 'q03', department: 'cong-thuong', officer: 'le-thi-hoa', mood: 0.6 },
+      { id: 'q04', department: 'nong-nghiep', officer: 'pham-van-hung', mood: 2 },
+      { id: 'q05', department: 'nong-nghiep', officer: 'vo-thi-mai', mood: 1.6 },
       { id: 'q06', department: 'xay-dung', officer: 'huynh-van-tai', mood: 2.2 },
     ],
     cameras: ['cam-hall', 'cam-q01', 'cam-q02'],
@@ -101,6 +102,8 @@ export interface DemoDataOptions {
   end: number
   days?: number
   seed?: number
+  /** Default DEMO_SITES; benchmarks pass a province's worth. Sites after the third get no scripted faults. */
+  sites?: readonly DemoSiteSpec[]
 }
 
 /** mulberry32: small, fast and good enough to make demo data look unplanned. */
@@ -122,7 +125,7 @@ export function generateDemoData(opts: DemoDataOptions): DemoSiteData[] {
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo)
   const end = opts.end
   const start = end - (opts.days ?? 3) * DAY
-  return DEMO_SITES.map((spec, siteIndex) => {
+  return (opts.sites ?? DEMO_SITES).map((spec, siteIndex) => {
     const out: Draft[] = []
     const push = (r: Draft) => {
       if (r.t >= start && r.t <= end) out.push(r)

@@ -171,6 +171,7 @@ const ioc: Record<string, Expect> = {
     const sites = new Set(data.filter((d) => s.sites.includes(d.site) && d.records.some((r) => r.kind === 'edge_health' && r.t > since)).map((d) => d.site))
     return one(nonNull({ edges: nonZero(sites.size) }))
   },
+  'motcua-ioc/10/B': (data, s) => one(nonNull({ edges: nonZero(new Set(records(data, s, 'edge_health').map((r) => r.site)).size) })),
   'motcua-ioc/11/A': (data, s) => {
     const last = perGroup(records(data, s, 'edge_health'), (r) => ({ site: r.site }), (xs) => ({ age: latest(xs).outboxOldestAgeS }))
     return one(nonNull({ edges: nonZero(last.filter((x) => (x.rows[0]!.age as number) > 900).length) }))
