@@ -1,0 +1,73 @@
+/** Child processes for benchmarks: each server runs in its own process, as it would in production. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+export interface Proc {
+  pid: number
+  /** The first stdout line that parsed as JSON and contained `marker`. */
+  ready: Record<string, unknown>
+  stop(): Promise<void>
+}
+
+/** Starts `node --import tsx <script> ...args` and waits for a JSON stdout line containing `marker`. */
+export async function startTsProcess(script: string, args: string[], marker: string, env: Record<string, string> = {}): Promise<Proc> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+  const ready = await new Promise<Record<string, unknown>>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${script} did not start in 60 s: ${stderr}`)), 60_000)
+    let out = ''
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      for (const line of out.split('\n')) {
+        if (!line.includes(marker)) continue
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>
+          clearTimeout(timer)
+          child.stdout!.off('data', onData)
+          child.stdout!.resume()
+          ok(parsed)
+          return
+        } catch {
+          // a partial line; wait for more output
+        }
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      fail(new Error(`${script} exited with ${code}: ${stderr}`))
+    })
+  })
+  return {
+    pid: child.pid!,
+    ready,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      child.kill('SIGTERM')
+      await exited
+      clearTimeout(force)
+    },
+  }
+}
+
+/** Resident memory of a process in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}

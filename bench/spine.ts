@@ -1,0 +1,209 @@
+/**
+ * Issue 2's benchmarks. Every server is a child process (influxd, hub, edge,
+ * and bare aedes for the baseline); MQTT load comes from this process.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import mqtt from 'mqtt'
+import { stringify } from 'yaml'
+import { createLogger } from '../common/log.js'
+import { appendRatings } from '../edge/outbox/bench.js'
+import { openOutbox } from '../edge/outbox/leveldb-outbox.js'
+import { createForwarder } from '../edge/forwarder/forwarder.js'
+import { createHubClient } from '../edge/forwarder/hub-client.js'
+import { topics } from '../protocol/topics.js'
+import { makeDemoSite, type DemoSite } from '../scripts/lib/demo-site.js'
+import { makeTestPki } from '../tests/support/certs.js'
+import { startInfluxd, type Influxd } from '../tests/support/influxd.js'
+import { freePort } from '../tests/support/ports.js'
+import { runMqttLoad, type LoadClient } from './lib/mqtt-load.js'
+import { rssMb, startTsProcess, type Proc } from './lib/procs.js'
+import { percentile } from './lib/stats.js'
+
+export interface SpineResults {
+  bareAedesMsgsPerS: number
+  edgeDurableMsgsPerS: number
+  edgeToBareRatio: number
+  endToEnd: { ratings: number; stored: number; duplicates: number; seconds: number; ratingsPerS: number }
+  drain: { records: number; fillSeconds: number; seconds: number; pointsPerS: number }
+  latency: { samples: number; p50Ms: number; p99Ms: number; pollMs: number }
+  edgeRssMb30Counters: number
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function influxQuery(influx: Influxd, db: string, q: string): Promise<unknown[][]> {
+  const res = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q })}`)
+  const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] }
+  return body.results[0]?.series?.[0]?.values ?? []
+}
+const countRatings = async (influx: Influxd, db: string) => Number((await influxQuery(influx, db, 'SELECT count(score) FROM rating'))[0]?.[1] ?? 0)
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await sleep(everyMs)
+  }
+  return false
+}
+
+function loadClients(site: DemoSite, tag: string): LoadClient[] {
+  return site.devices
+    .filter((d) => d.kind === 'button')
+    .map((d) => ({
+      username: d.id,
+      password: d.secret,
+      topic: topics.rating(site.siteId, d.counter!),
+      payload: (i: number) => JSON.stringify({ v: 1, id: `${d.id}-${tag}-${i}`, ts: Date.now(), scale: 4, level: 1 + (i % 4) }),
+    }))
+}
+
+export async function benchSpine(opts: { perClient?: number; drainRecords?: number; log?: (s: string) => void } = {}): Promise<SpineResults> {
+  const say = opts.log ?? (() => undefined)
+  const perClient = opts.perClient ?? 4000
+  const drainRecords = opts.drainRecords ?? 1_000_000
+  const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-spine-'))
+  const procs: Proc[] = []
+  const influx = await startInfluxd()
+  try {
+    const pki = makeTestPki(join(dir, 'pki'))
+    const hubPort = await freePort()
+    const site = await makeDemoSite({ counters: 30, hubUrl: `https://localhost:${hubPort}`, hubCa: pki.caCert, outboxDir: '' })
+    const writeEdge = async (name: string, hubUrl: string) => {
+      const file = join(dir, `${name}.yaml`)
+      const ports = { mqtt: await freePort(), ws: await freePort(), http: await freePort() }
+      writeFileSync(file, stringify({
+        ...site.edge,
+        broker: { host: '127.0.0.1', mqttPort: ports.mqtt, wsPort: ports.ws },
+        http: { host: '127.0.0.1', port: ports.http },
+        hub: { ...(site.edge.hub as object), url: hubUrl, backoffMaxMs: 2000 },
+        outbox: { dir: join(dir, `${name}-outbox`) },
+      }))
+      return { file, url: `mqtt://127.0.0.1:${ports.mqtt}` }
+    }
+    const startEdge = async (name: string, hubUrl: string) => {
+      const { file, url } = await writeEdge(name, hubUrl)
+      const proc = await startTsProcess('edge/main.ts', [file], 'edge listening')
+      procs.push(proc)
+      return { proc, url }
+    }
+
+    // 1. Durable ingest against bare aedes, same clients, same load, same run.
+    const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
+    const clients = loadClients(site, 'bare')
+    const bareRun = await runMqttLoad({ url: bare.ready.url as string, clients, perClient, window: 100, timeoutMs: 120_000 })
+    await bare.stop()
+    say(`bare aedes: ${Math.round(bareRun.perSecond)} msg/s`)
+    // The hub is unreachable here so the forwarder sleeps in backoff: this is the edge's own ingest.
+    const ingestEdge = await startEdge('ingest', 'https://localhost:9')
+    const edgeRun = await runMqttLoad({ url: ingestEdge.url, clients: loadClients(site, 'ingest'), perClient, window: 100, timeoutMs: 120_000 })
+    await ingestEdge.proc.stop()
+    say(`edge durable ingest: ${Math.round(edgeRun.perSecond)} msg/s`)
+
+    // 2. Sustained end to end into InfluxDB, zero loss.
+    const hubFile = join(dir, 'hub.yaml')
+    const hubConfig = (db: string) => ({
+      http: { host: '127.0.0.1', port: hubPort, tls: { cert: pki.serverCert, key: pki.serverKey } },
+      influx: { version: 1, url: influx.url, database: db },
+      edges: [site.hubEdge],
+    })
+    writeFileSync(hubFile, stringify(hubConfig('bench_e2e')))
+    let hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+    procs.push(hub)
+    const e2eEdge = await startEdge('e2e', `https://localhost:${hubPort}`)
+    const t0 = performance.now()
+    const e2eRun = await runMqttLoad({ url: e2eEdge.url, clients: loadClients(site, 'e2e'), perClient, window: 100, timeoutMs: 180_000 })
+    await until(async () => (await countRatings(influx, 'bench_e2e')) >= e2eRun.acked, 300_000, 200)
+    const e2eSeconds = (performance.now() - t0) / 1000
+    const ids = (await influxQuery(influx, 'bench_e2e', 'SELECT event_id FROM rating')).map((r) => r[1] as string)
+    const distinct = new Set(ids)
+    await e2eEdge.proc.stop()
+    say(`end to end: ${e2eRun.acked} acked, ${distinct.size} stored in ${e2eSeconds.toFixed(1)} s`)
+
+    // 3. Press-to-queryable latency at 100 ratings/s, and the edge's memory with 30 counters connected.
+    await hub.stop()
+    writeFileSync(hubFile, stringify(hubConfig('bench_latency')))
+    hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+    procs.push(hub)
+    const latEdge = await startEdge('latency', `https://localhost:${hubPort}`)
+    const buttons = site.devices.filter((d) => d.kind === 'button')
+    const conns = await Promise.all(
+      buttons.map((d) => mqtt.connectAsync(latEdge.url, { clientId: d.id, username: d.id, password: d.secret, reconnectPeriod: 0 })),
+    )
+    const sentAt = new Map<string, number>()
+    const seenAt = new Map<string, number>()
+    const POLL_MS = 20
+    let polling = true
+    const poller = (async () => {
+      while (polling) {
+        const rows = await influxQuery(influx, 'bench_latency', 'SELECT event_id FROM rating')
+        const now = performance.now()
+        for (const r of rows) if (!seenAt.has(r[1] as string)) seenAt.set(r[1] as string, now)
+        await sleep(POLL_MS)
+      }
+    })()
+    const RATE = 100
+    const SECONDS = 20
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      const c = i % conns.length
+      const d = buttons[c]!
+      const id = `${d.id}-lat-${i}`
+      sentAt.set(id, performance.now())
+      void conns[c]!.publishAsync(topics.rating(site.siteId, d.counter!), JSON.stringify({ v: 1, id, ts: Date.now(), scale: 4, level: 1 + (i % 4) }), { qos: 1 })
+      await sleep(1000 / RATE)
+    }
+    await until(async () => seenAt.size >= sentAt.size, 30_000, 100)
+    polling = false
+    await poller
+    const latencies = [...sentAt].filter(([id]) => seenAt.has(id)).map(([id, t]) => seenAt.get(id)! - t)
+    const edgeRss = rssMb(latEdge.proc.pid)
+    await Promise.all(conns.map((c) => c.endAsync()))
+    await latEdge.proc.stop()
+    say(`latency p50 ${percentile(latencies, 50).toFixed(0)} ms, edge RSS ${edgeRss.toFixed(0)} MB`)
+
+    // 4. Backlog drain: a million queued records from an outbox into InfluxDB through the hub.
+    await hub.stop()
+    writeFileSync(hubFile, stringify(hubConfig('bench_drain')))
+    hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+    procs.push(hub)
+    const log = createLogger('bench', 'silent')
+    const outbox = await openOutbox({ dir: join(dir, 'drain-outbox'), commitWindowMs: 2, maxBytes: 8e9, minFreeBytes: 0, dedupDays: 30, log, now: Date.now })
+    const fillStart = performance.now()
+    await appendRatings(outbox, drainRecords, 1000)
+    const fillSeconds = (performance.now() - fillStart) / 1000
+    const client = createHubClient({ url: `https://localhost:${hubPort}`, token: site.edgeToken, caFile: pki.caCert, timeoutMs: 60_000 })
+    const clock = { model: () => ({ boot: 'bench', monoToTrue: 0 }), monoNow: () => performance.now(), observeServerTime: () => undefined }
+    const forwarder = createForwarder({ outbox, clock, hub: client, site: site.siteId, batchSize: 5000, backoffMinMs: 50, backoffMaxMs: 1000, log })
+    const d0 = performance.now()
+    forwarder.start()
+    await until(async () => (await countRatings(influx, 'bench_drain')) >= drainRecords, 900_000, 500)
+    const drainSeconds = (performance.now() - d0) / 1000
+    const drained = await countRatings(influx, 'bench_drain')
+    await forwarder.stop()
+    await outbox.close()
+    client.close()
+    say(`drain: ${drained} in ${drainSeconds.toFixed(1)} s`)
+
+    return {
+      bareAedesMsgsPerS: Math.round(bareRun.perSecond),
+      edgeDurableMsgsPerS: Math.round(edgeRun.perSecond),
+      edgeToBareRatio: Math.round((edgeRun.perSecond / bareRun.perSecond) * 100) / 100,
+      endToEnd: {
+        ratings: e2eRun.acked,
+        stored: distinct.size,
+        duplicates: ids.length - distinct.size,
+        seconds: Math.round(e2eSeconds * 10) / 10,
+        ratingsPerS: Math.round(distinct.size / e2eSeconds),
+      },
+      drain: { records: drained, fillSeconds: Math.round(fillSeconds), seconds: Math.round(drainSeconds * 10) / 10, pointsPerS: Math.round(drained / drainSeconds) },
+      latency: { samples: latencies.length, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)), pollMs: POLL_MS },
+      edgeRssMb30Counters: Math.round(edgeRss),
+    }
+  } finally {
+    for (const p of procs.reverse()) await p.stop().catch(() => undefined)
+    await influx.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
