@@ -3,7 +3,7 @@
 # a Raspberry Pi). Safe to run again: packages already installed are skipped,
 # and nothing is fetched when nothing is missing.
 #
-#   bash scripts/install-system-deps.sh          (npm run setup:system)
+#   bash scripts/install-system-deps.sh          (also run by npm run setup)
 set -euo pipefail
 
 # What each package is for; add new system dependencies here.
