@@ -37,6 +37,11 @@ export const ERRORS = {
   HUB_CONFIG_INVALID: 'hub configuration is invalid',
   HUB_ALERT_NOT_FOUND: 'no alert with this id',
   HUB_ALERT_ACK_INVALID: 'the alert cannot be acknowledged this way',
+  // KPI API for the operations center (hub/api).
+  HUB_API_KEY_INVALID: 'missing or wrong API key',
+  HUB_API_FORBIDDEN: 'this API key may not read this site',
+  HUB_QUERY_INVALID: 'query parameters are invalid',
+  HUB_DB_QUERY_FAILED: 'the database could not answer the query; retry later',
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

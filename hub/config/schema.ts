@@ -22,6 +22,41 @@ const influx2 = z.strictObject({
   token: z.string().default(''),
 })
 
+const displayName = z.string().min(1).max(200)
+
+/** Where a site sits in the province; read by the KPI API and the console alike. */
+const siteEntry = z.strictObject({
+  id: idSchema,
+  name: displayName,
+  /** Branch id, or absent for the main Center or a site in no branch. */
+  branch: idSchema.optional(),
+  /** Defaults to the hub's `province`. */
+  province: idSchema.optional(),
+})
+
+const branchEntry = z.strictObject({ id: idSchema, name: displayName, province: idSchema.optional() })
+
+/**
+ * A consumer of the KPI API (the IOC, a site's own display). `ioc` sees every
+ * site; `site` sees only the listed sites.
+ */
+const apiKey = z
+  .strictObject({
+    id: idSchema,
+    keyHash: tokenHash,
+    scope: z.enum(['ioc', 'site']),
+    sites: z.array(idSchema).min(1).optional(),
+  })
+  .refine((k) => k.scope === 'ioc' || k.sites !== undefined, { message: 'a site-scoped key needs "sites"', path: ['sites'] })
+
+const uniqueIds = <T extends { id: string }>(what: string) => (list: T[], ctx: z.RefinementCtx) => {
+  const seen = new Set<string>()
+  list.forEach((e, i) => {
+    if (seen.has(e.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate ${what} "${e.id}"` })
+    seen.add(e.id)
+  })
+}
+
 export const hubConfigSchema = z.strictObject({
   http: z
     .strictObject({
@@ -46,6 +81,11 @@ export const hubConfigSchema = z.strictObject({
         seen.add(e.site)
       })
     }),
+  /** The province this hub serves; sites without their own `province` belong to it. */
+  province: idSchema.default('province'),
+  sites: z.array(siteEntry).default([]).superRefine(uniqueIds('site')),
+  branches: z.array(branchEntry).default([]).superRefine(uniqueIds('branch')),
+  apiKeys: z.array(apiKey).default([]).superRefine(uniqueIds('API key')),
 })
 
 export type HubConfig = z.output<typeof hubConfigSchema>

@@ -1,0 +1,78 @@
+/**
+ * Raw points back into hub/kpi facts, for the KPIs that need single events
+ * (queue times, alert runs). Only ever for bounded ranges: a site's period
+ * or the last hour of a province.
+ */
+import type { MisuseKind } from '../../protocol/records.js'
+import type { ScaleSize } from '../../protocol/scales.js'
+import { NO_OFFICER } from '../influx/schema.js'
+import type { RatingFact, TicketFact } from '../kpi/facts.js'
+import { rowsOf, type InfluxQuery } from './client.js'
+import type { Directory } from './directory.js'
+import { tagFilters, timeRange, type TagFilter } from './influxql.js'
+
+const RATING_COLUMNS = ['score', 'dissatisfied', 'misuse', 'ticket', 'site', 'department', 'counter', 'officer', 'scale', 'level']
+const TICKET_COLUMNS = ['ticket', 'event', 'site', 'department', 'counter']
+
+const select = (measurement: string, columns: string[], where: string[]) =>
+  `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "${measurement}" WHERE ${where.join(' AND ')}`
+
+export function ratingFactsStatement(fromMs: number, toMs: number, filter: TagFilter, onlyWithTicket = false): string {
+  return select('rating', RATING_COLUMNS, [timeRange(fromMs, toMs), ...tagFilters(filter), ...(onlyWithTicket ? [`"ticket" != ''`] : [])])
+}
+
+export function ticketFactsStatement(fromMs: number, toMs: number, filter: TagFilter): string {
+  const { officer: _officer, ...f } = filter
+  return select('ticket', TICKET_COLUMNS, [timeRange(fromMs, toMs), ...tagFilters(f)])
+}
+
+export async function readFacts(
+  db: InfluxQuery,
+  dir: Directory,
+  statements: { ratings?: string; tickets?: string },
+): Promise<{ ratings: RatingFact[]; tickets: TicketFact[] }> {
+  const list = [statements.ratings, statements.tickets].filter((s): s is string => s !== undefined)
+  const results = await db.run(list)
+  const ratingSeries = statements.ratings ? results[0]! : []
+  const ticketSeries = statements.tickets ? results[statements.ratings ? 1 : 0]! : []
+  const ratings: RatingFact[] = []
+  for (const s of ratingSeries) {
+    for (const r of rowsOf(s)) {
+      const site = String(r.site)
+      const place = dir.site(site)
+      ratings.push({
+        t: Number(r.time),
+        province: place.province,
+        branch: place.branch,
+        site,
+        department: String(r.department),
+        counter: String(r.counter),
+        officer: r.officer === NO_OFFICER ? null : String(r.officer),
+        scale: Number(r.scale) as ScaleSize,
+        level: Number(r.level),
+        score: Number(r.score),
+        dissatisfied: r.dissatisfied === true,
+        misuse: r.misuse ? (String(r.misuse) as MisuseKind) : null,
+        ticket: r.ticket ? String(r.ticket) : null,
+      })
+    }
+  }
+  const tickets: TicketFact[] = []
+  for (const s of ticketSeries) {
+    for (const r of rowsOf(s)) {
+      const site = String(r.site)
+      const place = dir.site(site)
+      tickets.push({
+        t: Number(r.time),
+        province: place.province,
+        branch: place.branch,
+        site,
+        department: String(r.department),
+        counter: String(r.counter),
+        ticket: String(r.ticket),
+        event: String(r.event) as TicketFact['event'],
+      })
+    }
+  }
+  return { ratings, tickets }
+}

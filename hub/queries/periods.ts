@@ -1,0 +1,42 @@
+/**
+ * Turns a requested range into the windows the database is asked about.
+ * Calendar periods are whole: the range is widened to the first and last
+ * period it touches, so a "month" row always means the whole month.
+ * Days and weeks are one statement with GROUP BY time; months, quarters and
+ * years have no fixed length, so each is its own statement.
+ */
+import { bucketOf, liveBucket, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
+import { localTimeGroup } from './influxql.js'
+
+export type PeriodChoice = { unit: PeriodUnit; fromMs: number; toMs: number } | { unit: 'live'; nowMs: number; windowMs: number }
+
+export interface Window {
+  fromMs: number
+  toMs: number
+  /** Set for day/week windows: rows carry their bucket's start time. */
+  timeGroup?: string
+  /** Set for single-bucket windows. */
+  bucket?: PeriodBucket
+}
+
+export const MAX_BUCKETS = 400
+
+export function windowsFor(p: PeriodChoice): { windows: Window[]; bucketAt: (t: number) => PeriodBucket; buckets: PeriodBucket[] } {
+  if (p.unit === 'live') {
+    const bucket = liveBucket({ unit: 'live', now: p.nowMs, windowMs: p.windowMs })
+    // The live window is (now − window, now]; in whole ms that is [now − window + 1, now + 1).
+    return { windows: [{ fromMs: p.nowMs - p.windowMs + 1, toMs: p.nowMs + 1, bucket }], bucketAt: () => bucket, buckets: [bucket] }
+  }
+  const unit = p.unit
+  if (!(p.toMs > p.fromMs)) throw new RangeError('"to" must be after "from"')
+  const buckets: PeriodBucket[] = []
+  for (let b = bucketOf(p.fromMs, unit); b.start < p.toMs; b = bucketOf(b.end, unit)) {
+    buckets.push(b)
+    if (buckets.length > MAX_BUCKETS) throw new RangeError(`more than ${MAX_BUCKETS} ${unit}s in the range; ask for a longer period unit`)
+  }
+  const bucketAt = (t: number) => bucketOf(t, unit)
+  if (unit === 'day' || unit === 'week') {
+    return { windows: [{ fromMs: buckets[0]!.start, toMs: buckets.at(-1)!.end, timeGroup: localTimeGroup(unit) }], bucketAt, buckets }
+  }
+  return { windows: buckets.map((b) => ({ fromMs: b.start, toMs: b.end, bucket: b })), bucketAt, buckets }
+}

@@ -1,0 +1,183 @@
+/**
+ * The query layer against a real influxd holding the seeded demo data
+ * (written through the hub's own mapping): KPIs counted in the database must
+ * equal hub/kpi's pure functions over the same records, for every grouping
+ * and period unit, and the hand-checked edge cases hold.
+ */
+process.env.LOG_LEVEL ??= 'silent'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../common/log.js'
+import { hubConfigSchema } from '../../hub/config/schema.js'
+import { createV1Writer } from '../../hub/influx/writerV1.js'
+import { toPoint } from '../../hub/influx/points.js'
+import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
+import { aggregateQueue } from '../../hub/kpi/queue.js'
+import { aggregateRatings } from '../../hub/kpi/ratings.js'
+import type { Dimension } from '../../hub/kpi/grouping.js'
+import { createInfluxQuery } from '../../hub/queries/client.js'
+import { createDirectory } from '../../hub/queries/directory.js'
+import { queryQueueKpis } from '../../hub/queries/queue.js'
+import { queryRatingKpis } from '../../hub/queries/ratings.js'
+import type { PeriodChoice } from '../../hub/queries/periods.js'
+import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
+import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { rating } from './helpers.js'
+
+const DAY = 86_400_000
+const END = Math.floor(Date.now() / 60_000) * 60_000
+const DAYS = 40
+const log = createLogger('test', 'silent')
+
+let influxd: Influxd
+let data: DemoSiteData[]
+const config = (url: string) =>
+  hubConfigSchema.parse({
+    influx: { version: 1, url, database: 'motcua' },
+    edges: DEMO_SITES.map((s) => ({ site: s.id, tokenHash: `sha256:${'0'.repeat(64)}` })),
+    province: 'can-tho',
+    branches: [{ id: 'ninh-kieu', name: 'Chi nhánh Ninh Kiều' }, { id: 'cai-rang', name: 'Chi nhánh Cái Răng' }],
+    sites: DEMO_SITES.map((s) => ({ id: s.id, name: s.name, ...(s.placement.branch ? { branch: s.placement.branch } : {}) })),
+  })
+
+beforeAll(async () => {
+  influxd = await startInfluxd()
+  data = generateDemoData({ end: END, days: DAYS })
+  const writer = createV1Writer(config(influxd.url).influx as never, { log })
+  await writeDemoData(writer, data)
+  await writer.close()
+}, 120_000)
+
+afterAll(async () => {
+  await influxd?.stop()
+})
+
+function facts(): { ratings: RatingFact[]; tickets: TicketFact[] } {
+  const ratings: RatingFact[] = []
+  const tickets: TicketFact[] = []
+  for (const d of data) {
+    for (const r of d.records) {
+      if (r.kind === 'rating') ratings.push(ratingFact(d.site, d.placement, r))
+      else if (r.kind === 'ticket') tickets.push(ticketFact(d.site, d.placement, r))
+    }
+  }
+  return { ratings, tickets }
+}
+
+/** Sums in another order differ in the last bit; 12 significant digits is far finer than any KPI is read. */
+function rounded<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)) as T
+}
+
+const inRange = (from: number, to: number) => (f: { t: number }) => f.t >= from && f.t < to
+
+describe('rating KPIs counted in InfluxDB equal the pure KPI functions', () => {
+  const cases: { groupBy: Dimension[]; unit: 'day' | 'week' | 'month' | 'quarter' | 'year'; days: number }[] = [
+    { groupBy: ['province'], unit: 'month', days: DAYS },
+    { groupBy: ['branch'], unit: 'week', days: 20 },
+    { groupBy: ['site'], unit: 'day', days: 5 },
+    { groupBy: ['counter'], unit: 'month', days: DAYS },
+    { groupBy: ['department'], unit: 'year', days: DAYS },
+    { groupBy: ['officer'], unit: 'quarter', days: DAYS },
+    { groupBy: ['site', 'department'], unit: 'week', days: 14 },
+  ]
+  for (const c of cases) {
+    it(`by ${c.groupBy.join('+')} per ${c.unit}`, async () => {
+      const cfg = config(influxd.url)
+      const db = createInfluxQuery(cfg.influx)
+      const dir = createDirectory(cfg)
+      const period: PeriodChoice = { unit: c.unit, fromMs: END - c.days * DAY, toMs: END }
+      const got = await queryRatingKpis(db, dir, { groupBy: c.groupBy, period, filter: {} })
+      // The query widens the range to whole periods; the reference gets the records of the same span.
+      const first = got[0]!.period.start
+      const last = got.at(-1)!.period.end
+      const f = facts()
+      const want = aggregateRatings(f.ratings.filter(inRange(first, last)), {
+        groupBy: c.groupBy,
+        period: c.unit,
+        tickets: c.groupBy.includes('officer') ? undefined : f.tickets.filter(inRange(first, last)),
+      })
+      expect(got.length).toBeGreaterThan(0)
+      expect(rounded(got)).toEqual(rounded(want))
+    })
+  }
+
+  it('a live window and a site/department filter', async () => {
+    const cfg = config(influxd.url)
+    const db = createInfluxQuery(cfg.influx)
+    const period: PeriodChoice = { unit: 'live', nowMs: END - 2 * DAY, windowMs: 6 * 3_600_000 }
+    const got = await queryRatingKpis(db, createDirectory(cfg), {
+      groupBy: ['counter'],
+      period,
+      filter: { site: ['ct-center', 'ct-cai-rang'], department: ['tu-phap'] },
+      includeMisuse: true,
+    })
+    const f = facts()
+    const keep = (x: { site: string; department: string; t: number }) =>
+      ['ct-center', 'ct-cai-rang'].includes(x.site) && x.department === 'tu-phap' && x.t > END - 2 * DAY - 6 * 3_600_000 && x.t <= END - 2 * DAY
+    const want = aggregateRatings(f.ratings.filter(keep), {
+      groupBy: ['counter'],
+      period: { unit: 'live', now: END - 2 * DAY, windowMs: 6 * 3_600_000 },
+      includeMisuse: true,
+      tickets: f.tickets.filter(keep),
+    })
+    expect(rounded(got)).toEqual(rounded(want))
+    expect(got.every((g) => g.key.site !== 'ct-ninh-kieu')).toBe(true)
+  })
+
+  it('queue KPIs equal aggregateQueue over the same ticket events', async () => {
+    const cfg = config(influxd.url)
+    const db = createInfluxQuery(cfg.influx)
+    const got = await queryQueueKpis(db, createDirectory(cfg), {
+      groupBy: ['counter'],
+      period: { unit: 'week', fromMs: END - 10 * DAY, toMs: END },
+      filter: { site: ['ct-ninh-kieu'] },
+    })
+    const first = got[0]!.period.start
+    const last = got.at(-1)!.period.end
+    const f = facts()
+    const keep = (x: { site: string; t: number }) => x.site === 'ct-ninh-kieu' && x.t >= first && x.t < last
+    const want = aggregateQueue(f.tickets.filter(keep), f.ratings.filter(keep), { groupBy: ['counter'], period: 'week' })
+    expect(got.length).toBeGreaterThan(0)
+    expect(rounded(got)).toEqual(rounded(want))
+  })
+})
+
+describe('hand-checked cases', () => {
+  const SITE = 'hand-checked'
+  const T0 = Date.UTC(2026, 5, 10, 3) // 10:00 local, 10 June 2026
+  beforeAll(async () => {
+    const cfg = config(influxd.url)
+    const writer = createV1Writer(cfg.influx as never, { log })
+    const r = (seq: number, counter: string, level: number, misuse: 'rapid' | 'stuck' | null) =>
+      toPoint(SITE, { ...rating(seq, { counter, level, score: [100, 66.7, 33.3, 0][level - 1]!, dissatisfied: level === 4, misuse, officer: null, ticket: null }), t: T0 + seq * 1000 } as never)
+    await writer.write([
+      r(1, 'one', 2, null),
+      r(2, 'misuse', 1, 'rapid'),
+      r(3, 'misuse', 1, 'stuck'),
+      r(4, 'misuse', 4, 'rapid'),
+    ])
+    await writer.close()
+  })
+
+  it('one rating, all misuse, and no ratings at all', async () => {
+    const cfg = config(influxd.url)
+    const db = createInfluxQuery(cfg.influx)
+    const got = await queryRatingKpis(db, createDirectory(cfg), {
+      groupBy: ['counter'],
+      period: { unit: 'day', fromMs: T0, toMs: T0 + 1 },
+      filter: { site: [SITE] },
+    })
+    expect(got.map((g) => g.key)).toEqual([{ site: SITE, counter: 'misuse' }, { site: SITE, counter: 'one' }])
+    const [misuse, one] = got.map((g) => g.kpis)
+    expect(one).toMatchObject({ presses: 1, counted: 1, satisfactionIndex: 66.7, dissatisfiedShare: 0, ticketsServed: 0, ratingsPerTicket: null })
+    expect(one!.decision766).toEqual({ rated: 1, notDissatisfied: 1, rate: 1, points: 6 })
+    expect(misuse).toMatchObject({ presses: 3, counted: 0, misuse: 3, misuseByKind: { rapid: 2, stuck: 1, excess: 0 }, satisfactionIndex: null, dissatisfiedShare: null, levels: [] })
+    expect(misuse!.decision766).toEqual({ rated: 0, notDissatisfied: 0, rate: null, points: null })
+    const none = await queryRatingKpis(db, createDirectory(cfg), {
+      groupBy: ['counter'],
+      period: { unit: 'day', fromMs: T0 - 30 * DAY, toMs: T0 - 29 * DAY },
+      filter: { site: [SITE] },
+    })
+    expect(none).toEqual([])
+  })
+})
