@@ -98,7 +98,9 @@ function bucketed<T extends { t: number }>(
     const byBucket = new Map<number, T[]>()
     for (const x of xs) {
       const b = Math.floor(x.t / I) * I
-      byBucket.set(b, [...(byBucket.get(b) ?? []), x])
+      const list = byBucket.get(b)
+      if (list) list.push(x)
+      else byBucket.set(b, [x])
     }
     const times = fill === 'zero' ? range(Math.floor(s.fromMs / I) * I, s.toMs, I) : [...byBucket.keys()].sort((a, b) => a - b)
     return { tags, rows: times.map((time) => ({ time, ...agg(byBucket.get(time) ?? []) })) }
@@ -122,18 +124,15 @@ const index = (rs: RatingFact[]) => {
 const levelCounts = (s: Scenario, rs: RatingFact[]) =>
   bucketed(s, rs, (r) => ({ level: String(r.level), scale: String(r.scale) }), (xs) => ({ count: xs.length }), 'zero')
 
-const ratingCommon: Record<string, Expect> = {
-  levels: (data, s) => {
-    const rs = ratings(data, s, 'genuine')
-    // Same counts through the KPI code: each series' total is the level count of ratingKpis.
-    const totals = ratingKpis(rs).levels.filter((l) => l.count > 0)
-    const series = levelCounts(s, rs)
-    for (const l of totals) {
-      const sum = series.find((x) => x.tags.scale === String(l.scale) && x.tags.level === String(l.level))?.rows.reduce((n, r) => n + (r.count as number), 0)
-      if (sum !== l.count) throw new Error(`level ${l.scale}/${l.level}: ${sum} ≠ ${l.count}`)
-    }
-    return series
-  },
+/** Ratings by level over time; each series' total must also be the level count ratingKpis gives for the range. */
+const levelsOverTime: Expect = (data, s) => {
+  const rs = ratings(data, s, 'genuine')
+  const series = levelCounts(s, rs)
+  for (const l of ratingKpis(rs).levels.filter((x) => x.count > 0)) {
+    const sum = series.find((x) => x.tags.scale === String(l.scale) && x.tags.level === String(l.level))?.rows.reduce((n, r) => n + (r.count as number), 0)
+    if (sum !== l.count) throw new Error(`level ${l.scale}/${l.level}: ${sum} ≠ ${l.count}`)
+  }
+  return series
 }
 
 const flagged = (data: readonly DemoSiteData[], s: Scenario, kind: MisuseKind) => records(data, s, 'rating', true).filter((r) => r.misuse === kind)
@@ -153,7 +152,7 @@ const ioc: Record<string, Expect> = {
   'motcua-ioc/3/B': (data, s) => one(nonNull({ points: ratingKpis(ratings(data, s, 'genuine')).decision766.points })),
   'motcua-ioc/4/A': (data, s) => one(nonNull({ counted: nonZero(ratings(data, s, 'genuine').length) })),
   'motcua-ioc/4/B': (data, s) => one(nonNull({ misuse: nonZero(ratingKpis(ratings(data, s, 'flagged'), { includeMisuse: true }).misuse) })),
-  'motcua-ioc/5/A': ratingCommon.levels!,
+  'motcua-ioc/5/A': levelsOverTime,
   'motcua-ioc/6/A': (data, s) =>
     bucketed(s, ratings(data, s, 'genuine'), (r) => ({ site: r.site }), (xs) => ({ mean: ratingKpis(xs).satisfactionIndex }), 'none'),
   'motcua-ioc/7/A': (data, s) => perGroup(ratings(data, s, 'genuine'), (r) => ({ site: r.site }), index),
@@ -205,7 +204,7 @@ const site: Record<string, Expect> = {
     }
     return out
   },
-  'motcua-site/5/A': ratingCommon.levels!,
+  'motcua-site/5/A': levelsOverTime,
   'motcua-site/6/A': (data, s) =>
     bucketed(s, ratings(data, s, 'genuine'), (r) => ({ counter: r.counter }), (xs) => ({ mean: ratingKpis(xs).satisfactionIndex }), 'none'),
   ...perMisuseKind('motcua-site/7', (data, s, kind) => perGroup(flagged(data, s, kind), (r) => ({ counter: r.counter }), (xs) => ({ [kind]: xs.length }))),
