@@ -62,10 +62,10 @@ export async function measureKiosk(o: KioskBenchOptions): Promise<KioskBenchResu
       // The mark, not the tick: under load the thank-you may already be gone when the PUBACK lands.
       await page.waitForFunction((n) => performance.getEntriesByName('kiosk-acked').length > n, i, { timeout })
       acked.push(
-        await page.evaluate(() => {
-          const last = (name: string) => performance.getEntriesByName(name).at(-1)?.startTime ?? NaN
-          return last('kiosk-acked') - last('kiosk-press')
-        }),
+        // No named helper inside: under tsx, esbuild's keepNames wraps it in __name(), which the page does not have.
+        await page.evaluate(
+          () => (performance.getEntriesByName('kiosk-acked').at(-1)?.startTime ?? NaN) - (performance.getEntriesByName('kiosk-press').at(-1)?.startTime ?? NaN),
+        ),
       )
     }
     return { loadToReadyMs: timing(ready), pressToAckMs: timing(acked) }

@@ -14,9 +14,12 @@ import { join, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import { hashSecret } from '../../common/secrets.js'
 import { createLogger } from '../../common/log.js'
+import { edgeConfigSchema } from '../../edge/config/schema.js'
+import { startEdge } from '../../edge/main.js'
+import { measureKiosk, type KioskBenchResult } from '../kiosk/bench.js'
 import { startCounterSim, type SimDevice } from './sim.js'
 
-export { measureKiosk } from '../kiosk/bench.js'
+export { measureKiosk }
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const SITE = 'bench-site'
@@ -177,6 +180,31 @@ export async function benchBoxes(opts: BenchBoxesOptions = {}): Promise<BenchBox
     }
   } finally {
     await stopChild(edge.child)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The kiosk timings against the real edge in this process (its broker,
+ * LevelDB outbox and /kiosk/ page; no forwarding): load → ready and
+ * press → PUBACK on screen.
+ */
+export async function benchKioskOnEdge(opts: { loads?: number; presses?: number } = {}): Promise<KioskBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-kiosk-'))
+  const secret = randomBytes(18).toString('base64url')
+  const { config } = benchSiteConfig(1, 1, dir)
+  const edge = await startEdge(
+    edgeConfigSchema.parse({ ...config, devices: [{ id: 'kiosk-0', kind: 'kiosk', counter: 'q0', secretHash: hashSecret(secret) }] }),
+    { forward: false, log: createLogger('bench') },
+  )
+  try {
+    return await measureKiosk({
+      url: `http://127.0.0.1:${edge.ports.http}/kiosk/?device=kiosk-0#secret=${secret}`,
+      loads: opts.loads ?? 5,
+      presses: opts.presses ?? 5,
+    })
+  } finally {
+    await edge.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

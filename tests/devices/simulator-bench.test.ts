@@ -2,7 +2,7 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { benchBoxes, benchSiteConfig } from '../../devices/simulator/bench.js'
+import { benchBoxes, benchKioskOnEdge, benchSiteConfig } from '../../devices/simulator/bench.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 
 const edgeChildren = () => {
@@ -31,5 +31,13 @@ describe('button-box benchmark helper', () => {
     expect(r.peakRssMb).toBeGreaterThanOrEqual(r.edgeRssMb)
     expect(r.pressesAcked).toBeGreaterThan(0)
     expect(edgeChildren()).toBe('')
+  }, 60_000)
+
+  it('times the kiosk served by the real edge', async () => {
+    const r = await benchKioskOnEdge({ loads: 2, presses: 1 })
+    expect(r.loadToReadyMs.samples).toHaveLength(2)
+    expect(r.pressToAckMs.samples).toHaveLength(1)
+    expect(r.pressToAckMs.max).toBeGreaterThan(0)
+    expect(r.pressToAckMs.max).toBeLessThan(5000)
   }, 60_000)
 })
