@@ -122,4 +122,29 @@ describe('misuse filter on the real edge', () => {
       await kiosk.endAsync()
     }
   })
+
+  it('a called ticket prompts the counter\'s kiosk once, even when the queue system resends it', async () => {
+    const k1 = site.devices.k1!
+    const q = site.devices.queue!
+    const url = `mqtt://127.0.0.1:${stack.edge.ports.mqtt}`
+    const kiosk = await mqtt.connectAsync(url, { clientId: k1.id, username: k1.id, password: k1.secret, reconnectPeriod: 0 })
+    const queue = await mqtt.connectAsync(url, { clientId: q.id, username: q.id, password: q.secret, reconnectPeriod: 0 })
+    try {
+      const prompts: unknown[] = []
+      kiosk.on('message', (_t, payload) => prompts.push(JSON.parse(payload.toString())))
+      await kiosk.subscribeAsync(topics.down(SITE, 'q1', k1.id, 'prompt'), { qos: 1 })
+      const called = JSON.stringify({ v: 1, id: 'tk-b42-called', ts: Date.now(), ticket: 'B42', event: 'called' })
+      await queue.publishAsync(topics.ticket(SITE, 'q1'), called, { qos: 1 })
+      await queue.publishAsync(topics.ticket(SITE, 'q1'), called, { qos: 1 })
+      await queue.publishAsync(topics.ticket(SITE, 'q1'), JSON.stringify({ v: 1, id: 'tk-b42-done', ts: Date.now(), ticket: 'B42', event: 'finished' }), { qos: 1 })
+      for (let i = 0; i < 30 && prompts.length === 0; i++) await new Promise((res) => setTimeout(res, 100))
+      await new Promise((res) => setTimeout(res, 500))
+      expect(prompts).toEqual([{ v: 1, ticket: 'B42', ts: expect.any(Number) }])
+      const tickets = await stack.waitRows("SELECT * FROM ticket WHERE ticket = 'B42'", (r) => r.length >= 2)
+      expect(tickets.map((t) => t.event).sort()).toEqual(['called', 'finished'])
+    } finally {
+      await kiosk.endAsync()
+      await queue.endAsync()
+    }
+  })
 })

@@ -5,6 +5,8 @@ import { msUntilLocalMidnight, resetDuty, scheduleEndOfDay } from '../../edge/in
 import { DutyRoster } from '../../edge/ingest/duty.js'
 import { buildSiteIndex } from '../../edge/ingest/site.js'
 import { promptsFor } from '../../edge/broker/prompts.js'
+import { checkPublish } from '../../edge/ingest/acl.js'
+import { parseTopic, topics } from '../../protocol/topics.js'
 import type { NewRecord } from '../../edge/outbox/types.js'
 import { testSite } from '../support/edge-site.js'
 
@@ -101,6 +103,13 @@ describe('ticket prompts', () => {
     ])
     expect(promptsFor(site, { ...called(T0, 'B007'), event: 'issued' })).toEqual([])
     expect(promptsFor(site, called(T0, 'B008', 'q3'))).toEqual([])
+  })
+
+  it('alert topics are the edge\'s own: no device may publish one', () => {
+    const site = buildSiteIndex(testSite().config)
+    const parsed = parseTopic(topics.alert('ct-center', 'q1', 'button-1'))
+    expect(parsed).toEqual({ kind: 'alert', site: 'ct-center', counter: 'q1', device: 'button-1' })
+    for (const device of site.devices.values()) expect(checkPublish(parsed!, device, site)?.code).toBe('EDGE_TOPIC_FORBIDDEN')
   })
 })
 
