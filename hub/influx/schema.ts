@@ -72,5 +72,21 @@ export const MEASUREMENTS = {
 
 export type Measurement = keyof typeof MEASUREMENTS
 
+/**
+ * Points the hub writes itself, not records from an edge: alert
+ * acknowledgements live in InfluxDB so every hub instance sees them.
+ */
+export const HUB_MEASUREMENTS = {
+  alert_ack: {
+    tags: ['site', 'kind'],
+    fields: { alert_id: 'string', by: 'string', comment: 'string' },
+  },
+  /** Console audit (hub/audit): who watched which camera and for how long, and every export. */
+  audit: {
+    tags: ['action', 'user', 'role', 'site', 'camera'],
+    fields: { viewing: 'string', duration_s: 'float', detail: 'string', client: 'string' },
+  },
+} as const satisfies Record<string, MeasurementSchema>
+
 /** Officer tag when no officer was signed in at the counter. */
 export const NO_OFFICER = 'none'

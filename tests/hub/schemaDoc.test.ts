@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { MEASUREMENTS } from '../../hub/influx/schema.js'
+import { HUB_MEASUREMENTS, MEASUREMENTS as EDGE_MEASUREMENTS } from '../../hub/influx/schema.js'
+
+const MEASUREMENTS = { ...EDGE_MEASUREMENTS, ...HUB_MEASUREMENTS }
 import { readDoc, tableAfter } from '../support/markdown.js'
 
 const doc = readDoc('docs/influx-schema.md')
