@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { SECTIONS, type Row } from './sections.js'
 
+// Components log through pino; the runner prints its own lines.
+process.env.LOG_LEVEL ??= 'silent'
 const outDir = resolve(import.meta.dirname, 'results')
 const quick = process.env.BENCH_QUICK === '1'
 const wanted = process.argv.slice(2).filter((a) => a !== '--')
