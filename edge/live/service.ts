@@ -11,6 +11,8 @@ import type { Logger } from '../../common/log.js'
 import { LiveChannel, type Viewer } from './channel.js'
 import { createRemuxer, type RemuxerOptions, type RemuxerStatus } from './remuxer.js'
 
+export type { Viewer }
+
 export type LiveTuning = Pick<RemuxerOptions, 'ioTimeoutMs' | 'stallMs' | 'fragmentMs' | 'backoffMinMs' | 'backoffMaxMs' | 'ffmpegPath'>
 
 export interface LiveServiceOptions {
@@ -30,6 +32,8 @@ export interface LiveCameraStatus {
 export interface LiveService {
   /** Attaches a WebSocket as a viewer of a camera; false (and the socket closed) when there is no stream to show. */
   attach(ws: WebSocket, camera: string): boolean
+  /** Attaches a viewer that is not a browser socket (the hub tunnel, edge/tunnel); returns its detach function, or null when there is no stream to show. */
+  watch(camera: string, viewer: Viewer): (() => void) | null
   /** True when a live ffmpeg delivered a fragment of this camera within `withinMs`: the stream is known to work. */
   delivering(camera: string, withinMs: number): boolean
   status(): Record<string, LiveCameraStatus>
@@ -39,7 +43,8 @@ export interface LiveService {
 /** WebSocket close code for "nothing to show yet, try again later" (RFC 6455 1013). */
 export const TRY_AGAIN_LATER = 1013
 
-function wsViewer(ws: WebSocket): Viewer {
+/** A browser WebSocket as a viewer; the hub's relay (hub/relay) serves its viewers the same way. */
+export function wsViewer(ws: WebSocket): Viewer {
   const send = (data: Buffer | string) => {
     if (ws.readyState === ws.OPEN) ws.send(data)
   }
@@ -92,6 +97,20 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
       ws.once('close', leave)
       ws.once('error', () => ws.terminate())
       return true
+    },
+    watch(camera, viewer) {
+      const url = stopped ? null : opts.streamUrl(camera)
+      if (!url) return null
+      const ch = channelFor(camera, url)
+      ch.add(viewer)
+      log.info({ camera, viewers: ch.viewerCount }, 'viewer joined')
+      let attached = true
+      return () => {
+        if (!attached) return
+        attached = false
+        void ch.remove(viewer)
+        log.info({ camera, viewers: ch.viewerCount }, 'viewer left')
+      }
     },
     delivering(camera, withinMs) {
       const at = channels.get(camera)?.lastFragmentAt

@@ -1,0 +1,31 @@
+/**
+ * What each console role may see (pure). The server checks these on every
+ * route and WebSocket; the page only hides what the server would refuse.
+ */
+import type { Role } from '../config/schema.js'
+
+export interface Principal {
+  username: string
+  name: string
+  role: Role
+  /** Sites a supervisor is posted to; undefined for roles that see every site. */
+  sites?: readonly string[]
+}
+
+const seesAllSites = (p: Principal) => p.role !== 'supervisor'
+
+export function canSeeMetrics(p: Principal, site: string): boolean {
+  return seesAllSites(p) || (p.sites ?? []).includes(site)
+}
+
+/** The IOC consumes metrics; watching people is for inspectors, the site's own supervisors and admins. */
+export function canWatch(p: Principal, site: string): boolean {
+  return p.role !== 'ioc' && canSeeMetrics(p, site)
+}
+
+export const canReadAudit = (p: Principal) => p.role === 'admin'
+
+/** Sites the principal may see, out of a list; undefined means "no restriction" for query filters. */
+export function siteScope(p: Principal): readonly string[] | undefined {
+  return seesAllSites(p) ? undefined : (p.sites ?? [])
+}
