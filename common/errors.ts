@@ -42,6 +42,10 @@ export const ERRORS = {
   HUB_API_FORBIDDEN: 'this API key may not read this site',
   HUB_QUERY_INVALID: 'query parameters are invalid',
   HUB_DB_QUERY_FAILED: 'the database could not answer the query; retry later',
+  // Province console (hub/console) and camera relay (hub/relay).
+  HUB_SESSION_REQUIRED: 'sign in to the console first, or the session has ended',
+  HUB_CONSOLE_FORBIDDEN: 'your role may not see this',
+  HUB_CAMERA_UNKNOWN: 'no such camera known to this hub',
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

@@ -57,6 +57,25 @@ const uniqueIds = <T extends { id: string }>(what: string) => (list: T[], ctx: z
   })
 }
 
+export const ROLES = ['ioc', 'inspector', 'supervisor', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+/**
+ * A person who signs in to the province console (hub/console). IOC operator:
+ * metrics only; Home Affairs inspector: every site's video and metrics; site
+ * supervisor: video and metrics of `sites` only; admin: everything and the
+ * audit log. Passwords only as scrypt hashes (npm run provision-device -- --password).
+ */
+const consoleUser = z
+  .strictObject({
+    username: idSchema,
+    name: displayName,
+    role: z.enum(ROLES),
+    sites: z.array(idSchema).min(1).optional(),
+    passwordHash: z.string().regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a scrypt hash "scrypt:<salt>:<hash>"'),
+  })
+  .refine((u) => u.role !== 'supervisor' || u.sites !== undefined, { message: 'a site supervisor needs "sites"', path: ['sites'] })
+
 export const hubConfigSchema = z.strictObject({
   http: z
     .strictObject({
@@ -86,6 +105,16 @@ export const hubConfigSchema = z.strictObject({
   sites: z.array(siteEntry).default([]).superRefine(uniqueIds('site')),
   branches: z.array(branchEntry).default([]).superRefine(uniqueIds('branch')),
   apiKeys: z.array(apiKey).default([]).superRefine(uniqueIds('API key')),
+  users: z
+    .array(consoleUser)
+    .default([])
+    .superRefine((list, ctx) => uniqueIds('user')(list.map((u) => ({ ...u, id: u.username })), ctx)),
+  /** Key that signs console session cookies; every hub instance needs the same one. Prefer sessionSecretFile. */
+  sessionSecret: z.string().min(32).optional(),
+  sessionSecretFile: z.string().optional(),
+  /** A console session ends this long after sign-in, or after this long without a request. */
+  sessionTtlS: z.number().int().min(1).default(8 * 3600),
+  sessionIdleS: z.number().int().min(1).default(30 * 60),
 })
 
 export type HubConfig = z.output<typeof hubConfigSchema>
