@@ -107,45 +107,51 @@ describe('forwarder delivery', () => {
     }
   })
 
+  /** Real timers that count what the forwarder schedules: its only timers are backoff sleeps. */
+  function countingTimers() {
+    const t = {
+      scheduled: 0,
+      setTimeout: (fn: () => void, ms: number) => {
+        t.scheduled++
+        return setTimeout(fn, ms)
+      },
+      clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+    }
+    return t
+  }
+
   it('wakes on new appends instead of polling', async () => {
-    const r = await rig()
+    const timers = countingTimers()
+    const r = await rig({ timers })
     r.forwarder.start()
     await new Promise((res) => setTimeout(res, 50))
-    const latencies: number[] = []
     for (let i = 0; i < 20; i++) {
-      const t = performance.now()
       await r.outbox.append(rating(i), syncedStamp(T0), `k:${i}`)
-      await until(() => r.hub.accepted.has(i), 2000)
-      latencies.push(performance.now() - t)
+      await until(() => r.hub.accepted.has(i), 5000)
     }
-    latencies.sort((a, b) => a - b)
-    expect(latencies[10]!).toBeLessThan(100)
+    // Each record went out on its own append's wake-up; a polling loop would have scheduled timers.
+    expect(timers.scheduled).toBe(0)
+    expect(r.hub.batches.length).toBeGreaterThanOrEqual(20)
   })
 
-  it('keeps press-to-hub latency low at 100 ratings/s', async () => {
-    const r = await rig({ batchSize: 2000 })
-    const sentAt = new Map<number, number>()
+  it('batches a steady 100 ratings/s stream without polling (latency itself is in npm run bench)', async () => {
+    const timers = countingTimers()
+    const r = await rig({ batchSize: 2000, timers })
     r.hub.onBatch = () => ({ status: 200 })
     r.forwarder.start()
     const appends: Promise<unknown>[] = []
     const start = performance.now()
     for (let i = 0; i < 200; i++) {
-      // One rating every 10 ms, on schedule even if a tick runs late.
       const due = start + i * 10
       await new Promise((res) => setTimeout(res, Math.max(0, due - performance.now())))
-      sentAt.set(i, performance.now())
       appends.push(r.outbox.append(rating(i), syncedStamp(T0), `k:${i}`))
     }
     await Promise.all(appends)
     await until(() => r.hub.accepted.size === 200)
-    const arrived = new Map<number, number>()
-    for (const b of r.hub.batches) for (const rec of b.body.records) if (!arrived.has(rec.seq)) arrived.set(rec.seq, b.at)
-    const latencies = [...sentAt].map(([seq, t]) => arrived.get(seq)! - t).sort((a, b) => a - b)
-    // The target is 100 ms (about 20 ms measured here); the margin absorbs the other
-    // suites sharing this 2-core machine while still failing on a polling forwarder.
-    expect(latencies[100]!).toBeLessThan(300)
-    // Batched, not one request per rating.
+    expect(timers.scheduled).toBe(0)
+    // Records that arrive while a batch is on the wire travel together.
     expect(r.hub.batches.length).toBeLessThan(200)
+    expect(new Set(r.hub.batches.flatMap((b) => b.body.records.map((rec) => rec.seq))).size).toBe(200)
   })
 
   it('moves records the hub rejects by index to dead letters and deletes the rest', async () => {
