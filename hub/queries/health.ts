@@ -1,8 +1,10 @@
 /**
  * Site health from device_status, camera_status, camera_event and
  * edge_health: last seen, backlog, device and camera uptime over a range.
- * "Last seen" is the newest point time from the site: the record's own time,
- * so an edge emptying a days-old backlog is not "seen now" by old records.
+ * "Last seen" is the time of the site's newest edge_health record: the edge
+ * reports it every minute or so whatever else happens, and a record's own
+ * time means an edge emptying a days-old backlog is not "seen now" by old
+ * records.
  */
 import { CAMERA_DOWN_STATES, cameraHealth } from '../kpi/alerts/camera.js'
 import type { CameraHealth, EdgeHealth } from '../kpi/alerts/types.js'
@@ -14,8 +16,6 @@ import { tagFilters, timeRange } from './influxql.js'
 
 /** How far back the state at the start of a range, and "last seen", are looked for. */
 export const HEALTH_LOOKBACK_MS = 30 * 86_400_000
-
-const SEEN_MEASUREMENTS = ['edge_health', 'heartbeat', 'device_status', 'rating', 'ticket', 'camera_status', 'camera_event']
 
 export interface UptimeSummary {
   total: number
@@ -40,7 +40,6 @@ export function healthStatements(sites: readonly string[] | undefined, fromMs: n
   const during = timeRange(fromMs, toMs)
   const upTo = timeRange(Math.max(0, toMs - HEALTH_LOOKBACK_MS), toMs)
   return [
-    `SELECT last("seq") FROM ${SEEN_MEASUREMENTS.map((m) => `"${m}"`).join(', ')} WHERE ${w(upTo)} GROUP BY "site"`,
     `SELECT "outbox_depth", "outbox_oldest_age_s", "disk_free_bytes" FROM "edge_health" WHERE ${w(upTo)} GROUP BY "site" ORDER BY time DESC LIMIT 1`,
     `SELECT last("online") FROM "device_status" WHERE ${w(before)} GROUP BY "site", "device"`,
     `SELECT "online" FROM "device_status" WHERE ${w(during)} GROUP BY "site", "device"`,
@@ -81,10 +80,8 @@ export interface HealthFacts {
 }
 
 export async function querySiteHealth(db: InfluxQuery, dir: Directory, sites: readonly string[] | undefined, fromMs: number, toMs: number): Promise<HealthFacts> {
-  const [seen, health, devBefore, devDuring, camBefore, camDuring, tamper] = await db.run(healthStatements(sites, fromMs, toMs))
+  const [health, devBefore, devDuring, camBefore, camDuring, tamper] = await db.run(healthStatements(sites, fromMs, toMs))
   const siteOf = (s: Series) => s.tags?.site ?? ''
-  const lastSeen = new Map<string, number>()
-  for (const s of seen ?? []) for (const r of rowsOf(s)) lastSeen.set(siteOf(s), Math.max(lastSeen.get(siteOf(s)) ?? 0, Number(r.time)))
   const edgeRow = new Map((health ?? []).map((s) => [siteOf(s), rowsOf(s)[0] ?? {}]))
 
   const devices: Changes = new Map()
@@ -119,13 +116,13 @@ export async function querySiteHealth(db: InfluxQuery, dir: Directory, sites: re
     return cameraHealth(site, camera, [...(camRecords.get(id) ?? []), ...(tamperRecords.get(id) ?? [])])
   })
 
-  const ids = sites ?? [...new Set([...dir.sites.map((s) => s.id), ...lastSeen.keys()])].sort()
+  const ids = sites ?? [...new Set([...dir.sites.map((s) => s.id), ...edgeRow.keys()])].sort()
   const siteHealth = ids.map((id): SiteHealth => {
     const e = edgeRow.get(id)
     const num = (v: unknown) => (typeof v === 'number' ? v : null)
     return {
       ...dir.site(id),
-      lastSeenAt: lastSeen.get(id) ?? null,
+      lastSeenAt: num(e?.time),
       edge: {
         healthAt: num(e?.time),
         outboxDepth: num(e?.outbox_depth),

@@ -25,6 +25,26 @@ export interface RawRating {
   eventId: string
 }
 
+/** One row of `SELECT * FROM rating` as the API shows it. */
+export function toRawRating(r: Record<string, unknown>): RawRating {
+  return {
+    time: String(r.time),
+    site: String(r.site),
+    department: String(r.department),
+    counter: String(r.counter),
+    officer: r.officer === NO_OFFICER ? null : String(r.officer),
+    device: String(r.device),
+    scale: Number(r.scale),
+    level: Number(r.level),
+    score: Number(r.score),
+    dissatisfied: r.dissatisfied === true,
+    misuse: r.misuse ? String(r.misuse) : null,
+    ticket: r.ticket ? String(r.ticket) : null,
+    reasons: r.reasons ? String(r.reasons).split(',') : [],
+    eventId: String(r.event_id),
+  }
+}
+
 export interface Cursor {
   ns: bigint
   skip: number
@@ -68,22 +88,7 @@ export async function queryRawRatings(
 ): Promise<RatingsPage> {
   const [series] = await db.run([rawRatingsStatement(q.fromMs, q.toMs, q.filter, q.limit, q.cursor)], { ns: true })
   const rows = (series ?? []).flatMap(rowsOf).slice(q.cursor?.skip ?? 0)
-  const items = rows.map((r): RawRating => ({
-    time: String(r.time),
-    site: String(r.site),
-    department: String(r.department),
-    counter: String(r.counter),
-    officer: r.officer === NO_OFFICER ? null : String(r.officer),
-    device: String(r.device),
-    scale: Number(r.scale),
-    level: Number(r.level),
-    score: Number(r.score),
-    dissatisfied: r.dissatisfied === true,
-    misuse: r.misuse ? String(r.misuse) : null,
-    ticket: r.ticket ? String(r.ticket) : null,
-    reasons: r.reasons ? String(r.reasons).split(',') : [],
-    eventId: String(r.event_id),
-  }))
+  const items = rows.map(toRawRating)
   if (items.length < q.limit) return { items, next: null }
   const lastNs = rfc3339ToNs(items.at(-1)!.time)
   let sameTime = 0

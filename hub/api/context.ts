@@ -1,0 +1,35 @@
+/** What every API handler gets: the parsed request, the key, and the shared query parts. */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from '../../common/log.js'
+import type { HubConfig } from '../config/schema.js'
+import type { AlertStore } from '../alerts-store/store.js'
+import type { PointWriter } from '../influx/writer.js'
+import type { InfluxQuery } from '../queries/client.js'
+import type { Directory } from '../queries/directory.js'
+import type { ApiKey } from './auth.js'
+
+export interface ApiDeps {
+  config: HubConfig
+  db: InfluxQuery
+  writer: PointWriter
+  dir: Directory
+  alerts: AlertStore
+  log: Logger
+  now: () => number
+  /** SSE poll interval (default 2 s) and how often alerts are re-evaluated on a stream (default 15 s). */
+  streamPollMs?: number
+  streamAlertMs?: number
+}
+
+export interface ApiRequest {
+  req: IncomingMessage
+  res: ServerResponse
+  key: ApiKey
+  query: URLSearchParams
+  /** Set when the path named the site: /api/v1/sites/{site}/… */
+  pathSite?: string
+  /** Path parameters after the route's fixed part (alert id). */
+  params: string[]
+}
+
+export type ApiHandler = (r: ApiRequest, deps: ApiDeps) => Promise<void>
