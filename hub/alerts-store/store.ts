@@ -14,7 +14,7 @@ import { rowsOf, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { readFacts, ratingFactsStatement } from '../queries/facts.js'
 import { querySiteHealth } from '../queries/health.js'
-import { quote, tagFilters, timeRange } from '../queries/influxql.js'
+import { tagFilters, timeRange } from '../queries/influxql.js'
 
 /** Ratings this far back feed the detectors: a run may have started well before the run window. */
 const RATING_LOOKBACK_MS = 4 * 3_600_000
