@@ -29,6 +29,7 @@ import { addMisuseMetrics } from './misuse/metrics.js'
 import { buildSiteIndex } from './ingest/site.js'
 import { diskGauge } from './outbox/disk.js'
 import { openOutbox } from './outbox/leveldb-outbox.js'
+import { createTunnel, type EdgeTunnel } from './tunnel/client.js'
 import type { ForwardableOutbox, Outbox } from './outbox/types.js'
 
 export interface StartEdgeOptions {
@@ -40,6 +41,8 @@ export interface StartEdgeOptions {
   forward?: boolean
   /** End-of-day sign-out timers; default the real ones (unref'd). */
   timers?: EndOfDayTimers
+  /** Camera tunnel heartbeat (default 10 s); tests shorten it. */
+  tunnelHeartbeatMs?: number
 }
 
 export interface RunningEdge {
@@ -51,6 +54,8 @@ export interface RunningEdge {
   misuse: MisuseFilter
   /** Camera health, live view and supervisor page; null when the site has no cameras and no supervisors. */
   cameras: CameraFeatures | null
+  /** Outbound camera tunnel to the hub (remote live view); null without cameras or without forwarding. */
+  tunnel: EdgeTunnel | null
   stop(): Promise<void>
 }
 
@@ -176,6 +181,23 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       cameras = started
       undo.push(() => started.stop())
     }
+    // The hub never dials an edge (NAT): the edge keeps a socket open to it for remote live view.
+    let tunnel: EdgeTunnel | null = null
+    if (cameras && config.cameras.length > 0 && opts.forward !== false) {
+      const features = cameras
+      const t = createTunnel({
+        hubUrl: config.hub.url, token: config.hub.token ?? '', caFile: config.hub.ca, site: config.site.id, log,
+        cameras: () => features.cameras.cameras().map((c) => ({ id: c.id, name: c.name, counter: c.counter })),
+        live: features.live,
+        backoffMinMs: config.hub.backoffMinMs,
+        backoffMaxMs: Math.min(config.hub.backoffMaxMs, 30_000),
+        heartbeatMs: opts.tunnelHeartbeatMs,
+      })
+      tunnel = t
+      // Stopped before the camera features, so the hub is told the streams are gone first.
+      undo.push(() => t.stop())
+      t.start()
+    }
 
     const httpPort = await http.listen()
     undo.push(() => http.close())
@@ -183,7 +205,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     const ports = { ...broker.ports, http: httpPort }
     log.info({ site: config.site.id, ports }, 'edge started')
     // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
-    return { ports, broker, duty, http, forwarder, misuse, cameras, stop: stopAll }
+    return { ports, broker, duty, http, forwarder, misuse, cameras, tunnel, stop: stopAll }
   } catch (err) {
     await stopAll()
     throw err

@@ -7,10 +7,21 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfigFile } from '../common/config.js'
 import { createLogger, stripCredentials, type Logger } from '../common/log.js'
+import { createApi } from './api/router.js'
 import { hubConfigSchema, type HubConfig } from './config/schema.js'
+import { createAuditLog } from './audit/audit.js'
+import { buildConsoleScript } from './console/bundle.js'
+import { createConsole, type Console } from './console/routes.js'
+import { createSessionCodec } from './console/session.js'
 import { createHubMetrics } from './http/metrics.js'
-import { createHubServer } from './http/server.js'
+import { createHubServer, type Mount, type UpgradeHandler } from './http/server.js'
 import { createWriter, type PointWriter } from './influx/writer.js'
+import { createEdgeAuth } from './ingest/auth.js'
+import { createInfluxQuery } from './queries/client.js'
+import { createDirectory } from './queries/directory.js'
+import { createRelay, type Relay } from './relay/relay.js'
+import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
+import { createAccounts, sessionSecretOf } from './users/accounts.js'
 
 export interface HubOptions {
   log?: Logger
@@ -21,11 +32,18 @@ export interface HubOptions {
   writeTimeoutMs?: number
   /** How long stop() lets in-flight requests finish before cutting connections. */
   stopGraceMs?: number
+  /** KPI API event streams: poll and alert intervals (tests shorten them). */
+  streamPollMs?: number
+  streamAlertMs?: number
+  /** Edge tunnel ping interval (default 10 s); tests shorten it. */
+  tunnelHeartbeatMs?: number
 }
 
 export interface RunningHub {
   port: number
   url: string
+  relay: Relay
+  tunnels: TunnelServer
   stop(): Promise<void>
 }
 
@@ -34,7 +52,34 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   const writer =
     opts.writer ?? createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
   const metrics = createHubMetrics()
-  const server = createHubServer({ config, writer, metrics, log: log.child({ module: 'http' }), now: opts.now ?? Date.now })
+  const now = opts.now ?? Date.now
+  const api = createApi({ config, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs })
+  // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
+  const relay = createRelay({ log })
+  const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
+  // The KPI API for the IOC (hub/api) owns /api/.
+  const mounts: Mount[] = [api]
+  const upgrades: UpgradeHandler[] = [tunnels.upgrade]
+  let consoleApp: Console | null = null
+  const secret = sessionSecretOf(config)
+  if (secret) {
+    const db = createInfluxQuery(config.influx)
+    const accounts = createAccounts(config.users, now)
+    consoleApp = createConsole({
+      accounts,
+      sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now),
+      relay,
+      audit: createAuditLog({ writer, query: db, log, now }),
+      db,
+      directory: createDirectory(config),
+      script: await buildConsoleScript(),
+      log,
+      now,
+    })
+    mounts.push(consoleApp.mount)
+    upgrades.push(consoleApp.upgrade)
+  }
+  const server = createHubServer({ config, writer, metrics, log: log.child({ module: 'http' }), now, mounts, upgrades })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.http.port, config.http.host, () => {
@@ -51,9 +96,16 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   return {
     port,
     url,
+    relay,
+    tunnels,
     stop() {
       stopping ??= (async () => {
+        // Upgraded sockets are no longer the HTTP server's connections: close them ourselves.
+        consoleApp?.close()
+        tunnels.close()
+        await relay.close()
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        api.close()
         server.closeIdleConnections()
         const grace = setTimeout(() => server.closeAllConnections(), opts.stopGraceMs ?? 5000)
         await closed

@@ -25,7 +25,8 @@ export class LivePlayer {
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly url: string,
-    private readonly onStatus: (s: PlayerStatus) => void,
+    /** `reason` is the server's word for an interruption (the hub relay says "edge_disconnected"). */
+    private readonly onStatus: (s: PlayerStatus, reason?: string) => void,
   ) {
     this.tick = window.setInterval(() => this.keepLive(), 500)
     this.connect()
@@ -45,7 +46,7 @@ export class LivePlayer {
     ws.binaryType = 'arraybuffer'
     this.ws = ws
     ws.onmessage = (m) => {
-      if (typeof m.data === 'string') this.control(JSON.parse(m.data) as { type: string; codec?: string | null })
+      if (typeof m.data === 'string') this.control(JSON.parse(m.data) as { type: string; codec?: string | null; reason?: string })
       else this.append(m.data as ArrayBuffer)
     }
     ws.onclose = () => {
@@ -56,7 +57,7 @@ export class LivePlayer {
     }
   }
 
-  private control(msg: { type: string; codec?: string | null }): void {
+  private control(msg: { type: string; codec?: string | null; reason?: string }): void {
     if (msg.type === 'init') {
       this.reset()
       const type = `video/mp4; codecs="${msg.codec ?? 'avc1.42E01E'}"`
@@ -78,7 +79,7 @@ export class LivePlayer {
         this.flush()
       })
     } else if (msg.type === 'interrupted') {
-      this.onStatus('reconnecting')
+      this.onStatus('reconnecting', msg.reason)
       this.reset()
     }
   }

@@ -1,0 +1,35 @@
+/** Shared page state and small DOM helpers for the console's browser code. */
+import { isLang, t, type Lang, type TextKey } from '../i18n.js'
+
+const stored = localStorage.getItem('motcua.console.lang')
+export const state: { lang: Lang; rerender: (() => void)[] } = {
+  lang: isLang(stored) ? stored : isLang(document.documentElement.lang) ? document.documentElement.lang : 'vi',
+  rerender: [],
+}
+
+export const tr = (key: TextKey) => t(key, state.lang)
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag)
+  if (cls) e.className = cls
+  if (text !== undefined) e.textContent = text
+  return e
+}
+
+/** GET JSON from the hub; a 401 means the session ended, so back to the sign-in page. */
+export async function getJson<T>(path: string): Promise<T | null> {
+  const res = await fetch(path, { cache: 'no-store' })
+  if (res.status === 401) {
+    location.href = `/console/?expired=1&lang=${state.lang}`
+    return null
+  }
+  if (!res.ok) return null
+  return (await res.json()) as T
+}
+
+export const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`)
+export const num = (x: number | null, digits = 1) => (x === null ? '–' : x.toFixed(digits))
+
+export function timeText(ms: number): string {
+  return new Date(ms).toLocaleString(state.lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour12: false })
+}

@@ -1,0 +1,53 @@
+/**
+ * The province console's browser code: tabs (drill-down, camera wall, audit
+ * log for administrators), the language toggle, and a periodic check of the
+ * session, so an ended session lands on the sign-in page.
+ */
+import { other, t, type TextKey } from '../i18n.js'
+import { startAudit } from './audit.js'
+import { getJson, state } from './dom.js'
+import { startOverview } from './overview.js'
+import { startWall } from './wall.js'
+
+interface Me {
+  username: string
+  role: string
+  video: boolean
+  audit: boolean
+}
+
+function applyTexts(): void {
+  document.documentElement.lang = state.lang
+  document.querySelectorAll<HTMLElement>('[data-t]').forEach((n) => (n.textContent = t(n.dataset.t as TextKey, state.lang)))
+  for (const f of state.rerender) f()
+}
+
+function show(tab: string, me: Me): void {
+  document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)))
+  for (const id of ['overview', 'cameras', 'audit']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
+  if (tab === 'cameras') startWall(me.video)
+  if (tab === 'audit' && me.audit) startAudit()
+  history.replaceState(null, '', `${location.pathname}${location.search}#${tab}`)
+}
+
+async function main(): Promise<void> {
+  const me = await getJson<Me>('/console/api/me')
+  if (!me) return
+  ;(document.getElementById('lang') as HTMLButtonElement).onclick = () => {
+    state.lang = other(state.lang)
+    localStorage.setItem('motcua.console.lang', state.lang)
+    applyTexts()
+  }
+  const auditTab = document.querySelector<HTMLElement>('nav.tabs [data-tab=audit]') as HTMLElement
+  auditTab.hidden = !me.audit
+  document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => {
+    b.onclick = () => show(b.dataset.tab ?? 'overview', me)
+  })
+  applyTexts()
+  startOverview()
+  const wanted = /^#(cameras|audit)/.exec(location.hash)?.[1]
+  show(wanted === 'audit' && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
+  window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
+}
+
+void main()

@@ -1,0 +1,135 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { TUNNEL_PATH } from '../../protocol/tunnel.js'
+import { eventually } from '../support/stack.js'
+import { startConsoleStack, type ConsoleStack } from './console-stack.js'
+
+let s: ConsoleStack
+
+beforeAll(async () => {
+  s = await startConsoleStack()
+})
+
+afterAll(async () => {
+  await s?.close()
+})
+
+interface Watch {
+  ws: WebSocket
+  texts: { type: string; reason?: string }[]
+  binaries: number
+  bytes: number
+  opened: Promise<void>
+}
+
+function watch(cookie: string | null, site = 'ct-center', camera = 'cam-hall'): Watch {
+  const ws = new WebSocket(`${s.hub.url.replace('https', 'wss')}/console/live/${site}/${camera}`, {
+    ca: s.pki.caPem,
+    headers: cookie ? { cookie } : {},
+  })
+  const w: Watch = { ws, texts: [], binaries: 0, bytes: 0, opened: new Promise((resolve, reject) => (ws.once('open', () => resolve()), ws.once('error', reject))) }
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (isBinary) {
+      w.binaries++
+      w.bytes += data.length
+    } else w.texts.push(JSON.parse(data.toString()) as { type: string })
+  })
+  return w
+}
+
+/** The HTTP status a refused WebSocket upgrade got. */
+function refusal(cookie: string | null, site: string, camera: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${s.hub.url.replace('https', 'wss')}/console/live/${site}/${camera}`, { ca: s.pki.caPem, headers: cookie ? { cookie } : {} })
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+    ws.once('open', () => {
+      ws.close()
+      reject(new Error('upgrade was accepted'))
+    })
+    ws.once('error', () => undefined)
+  })
+}
+
+const closed = (ws: WebSocket) => new Promise<void>((r) => (ws.readyState === ws.CLOSED ? r() : ws.once('close', () => r())))
+
+describe('camera relay through the edge tunnel', () => {
+  it('the edge dials out and the hub learns its cameras', async () => {
+    expect(await eventually(async () => s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected === true, 20_000)).toBe(true)
+    expect(s.edge.tunnel?.status().connected).toBe(true)
+  })
+
+  it('refuses a tunnel without the edge token', async () => {
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${s.hub.url.replace('https', 'wss')}${TUNNEL_PATH}`, { ca: s.pki.caPem, headers: { authorization: 'Bearer not-the-token-at-all' } })
+      ws.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0))
+      ws.once('error', () => undefined)
+    })
+    expect(status).toBe(401)
+  })
+
+  it('relays one upstream to many viewers, with the init segment for a late joiner', async () => {
+    const cookie = await s.login('thanhtra')
+    const a = watch(cookie)
+    await a.opened
+    expect(await eventually(async () => a.binaries >= 3, 30_000)).toBe(true)
+    expect(a.texts.find((t) => t.type === 'init')).toBeTruthy()
+    const b = watch(cookie)
+    await b.opened
+    // The late joiner gets the cached init at once, then fragments from the live edge.
+    expect(await eventually(async () => b.texts.some((t) => t.type === 'init') && b.binaries >= 2, 15_000)).toBe(true)
+    expect(s.edge.tunnel?.status().streams).toBe(1)
+    expect(s.hub.relay.status()).toMatchObject({ upstreams: 1, viewers: 2 })
+    a.ws.close()
+    b.ws.close()
+    await Promise.all([closed(a.ws), closed(b.ws)])
+    // The last viewer gone, the hub tells the edge to stop the stream.
+    expect(await eventually(async () => s.edge.tunnel?.status().streams === 0, 10_000)).toBe(true)
+    expect(s.hub.relay.status().upstreams).toBe(0)
+  })
+
+  it('refuses video to a supervisor of another site, to the IOC and without a session', async () => {
+    expect(await refusal(await s.login('giamsat'), 'ct-center', 'cam-hall')).toBe(403)
+    // A camera that does not exist gets the same answer: nothing is learnt about other sites.
+    expect(await refusal(await s.login('giamsat'), 'ct-center', 'no-such-cam')).toBe(403)
+    expect(await refusal(await s.login('ioc'), 'ct-center', 'cam-hall')).toBe(403)
+    expect(await refusal(null, 'ct-center', 'cam-hall')).toBe(401)
+    expect(await refusal(await s.login('thanhtra'), 'ct-center', 'no-such-cam')).toBe(404)
+    const sup = await s.login('giamsat')
+    expect((await s.request('/console/api/kpis?level=site&id=ct-center', { cookie: sup })).status).toBe(403)
+    expect((await s.request('/console/api/kpis?level=site&id=ct-ninh-kieu', { cookie: sup })).status).toBe(200)
+    expect((await s.request('/console/api/cameras', { cookie: await s.login('ioc') })).status).toBe(403)
+    expect((await s.request('/console/api/audit', { cookie: await s.login('thanhtra') })).status).toBe(403)
+  })
+
+  it('tells viewers the edge is gone and resumes when its tunnel is back', async () => {
+    const w = watch(await s.login('thanhtra'))
+    await w.opened
+    expect(await eventually(async () => w.binaries >= 2, 30_000)).toBe(true)
+    await s.edge.tunnel?.stop()
+    expect(await eventually(async () => w.texts.some((t) => t.type === 'interrupted' && t.reason === 'edge_disconnected'), 10_000)).toBe(true)
+    expect(s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected).toBe(false)
+    const before = w.texts.filter((t) => t.type === 'init').length
+    s.edge.tunnel?.start()
+    expect(await eventually(async () => w.texts.filter((t) => t.type === 'init').length > before, 30_000)).toBe(true)
+    const bins = w.binaries
+    expect(await eventually(async () => w.binaries > bins + 2, 15_000)).toBe(true)
+    w.ws.close()
+    await closed(w.ws)
+  })
+
+  it('puts every viewing on the audit log with its duration', async () => {
+    const admin = await s.login('quantri')
+    let entries: { action: string; user: string; camera: string | null; durationS: number | null; viewing: string }[] = []
+    expect(
+      await eventually(async () => {
+        const res = await s.request('/console/api/audit', { cookie: admin })
+        entries = (JSON.parse(res.text) as { entries: typeof entries }).entries
+        return entries.filter((e) => e.action === 'view_end').length >= 3
+      }, 10_000),
+    ).toBe(true)
+    const ends = entries.filter((e) => e.action === 'view_end' && e.user === 'thanhtra')
+    expect(ends.every((e) => e.camera === 'cam-hall' && e.durationS !== null && e.durationS > 0)).toBe(true)
+    for (const e of ends) expect(entries.some((x) => x.action === 'view_start' && x.viewing === e.viewing)).toBe(true)
+  })
+})
