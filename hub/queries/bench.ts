@@ -1,0 +1,164 @@
+/**
+ * KPI query benchmark, for the benchmark runner: loads a province-sized year
+ * of ratings into an InfluxDB 1.x (default 600 sites × 20 counters, ~4,000
+ * ratings a day, ~1.5 M points, written as line protocol in big batches
+ * through the hub's own mapping and writer), starts a hub on it, and times
+ * representative KPI API calls over HTTP. Target: p95 ≤ 300 ms per call.
+ * Ratings only: no ticket events, so "ratings per ticket" is counted over an
+ * empty measurement (its statement still runs).
+ */
+import { createLogger } from '../../common/log.js'
+import { hashSecret } from '../../common/secrets.js'
+import type { EdgeRecord } from '../../protocol/records.js'
+import { isDissatisfied, normalisedScore } from '../../protocol/scales.js'
+import { hubConfigSchema } from '../config/schema.js'
+import { toPoint } from '../influx/points.js'
+import { createV1Writer } from '../influx/writerV1.js'
+import { bucketOf, type PeriodUnit } from '../kpi/time.js'
+import { startHub } from '../main.js'
+
+export interface KpiBenchOptions {
+  /** InfluxDB 1.x base URL (tests/support/influxd.ts gives one). */
+  url: string
+  database?: string
+  sites?: number
+  countersPerSite?: number
+  days?: number
+  ratingsPerDay?: number
+  /** Timed calls per kind of request. */
+  iterations?: number
+  /** Last moment of the data, ms (default now). */
+  endMs?: number
+  /** Skip loading when the database already holds this data set. */
+  skipLoad?: boolean
+}
+
+export interface CallStats {
+  n: number
+  p50Ms: number
+  p95Ms: number
+  maxMs: number
+  /** Groups in the last answer, to show what was asked. */
+  groups: number
+}
+
+export interface KpiBenchResult {
+  points: number
+  loadSeconds: number
+  loadPointsPerSecond: number
+  calls: Record<string, CallStats>
+  targetP95Ms: number
+  meetsTarget: boolean
+}
+
+const DAY = 86_400_000
+const KEY = 'bench-key-0123456789abcdef0123456789'
+const siteId = (i: number) => `s${String(i).padStart(3, '0')}`
+
+/** mulberry32, so every run loads the same data. */
+function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+async function load(o: Required<Omit<KpiBenchOptions, 'skipLoad'>>): Promise<{ points: number; seconds: number }> {
+  const writer = createV1Writer({ version: 1, url: o.url, database: o.database }, { log: createLogger('bench', 'silent') })
+  const rand = random(766)
+  const start = o.endMs - o.days * DAY
+  const total = o.days * o.ratingsPerDay
+  const batchSize = 20_000
+  const seqBySite = new Array<number>(o.sites).fill(0)
+  const began = performance.now()
+  const inFlight = new Set<Promise<void>>()
+  for (let i = 0; i < total; i += batchSize) {
+    const points = []
+    for (let k = i; k < Math.min(total, i + batchSize); k++) {
+      const site = Math.floor(rand() * o.sites)
+      const c = Math.floor(rand() * o.countersPerSite)
+      // Opening hours, spread evenly over the year.
+      const t = Math.floor(start + (k / total) * o.days * DAY)
+      const level = 1 + Math.min(3, Math.floor(Math.pow(rand(), 1.8) * 4))
+      const seq = ++seqBySite[site]!
+      const r: EdgeRecord = {
+        kind: 'rating', seq, t, clock: 'synced', department: `dept-${c % 17}`, counter: `q${c}`, device: `kiosk-${c}`,
+        officer: rand() < 0.1 ? null : `o-${siteId(site)}-${c}`, eventId: `b-${site}-${seq}`.padEnd(8, '0'), scale: 4, level,
+        score: normalisedScore(4, level), dissatisfied: isDissatisfied(4, level), reasons: [], ticket: null, deviceTs: t, edgeTs: t,
+        misuse: rand() < 0.03 ? 'rapid' : null,
+      }
+      points.push(toPoint(siteId(site), r))
+    }
+    const p = writer.write(points).finally(() => inFlight.delete(p))
+    inFlight.add(p)
+    if (inFlight.size >= 2) await Promise.race(inFlight)
+  }
+  await Promise.all(inFlight)
+  await writer.close()
+  return { points: total, seconds: (performance.now() - began) / 1000 }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!
+
+export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult> {
+  const o = {
+    url: opts.url,
+    database: opts.database ?? 'motcua_kpi_bench',
+    sites: opts.sites ?? 600,
+    countersPerSite: opts.countersPerSite ?? 20,
+    days: opts.days ?? 365,
+    ratingsPerDay: opts.ratingsPerDay ?? 4000,
+    iterations: opts.iterations ?? 20,
+    endMs: opts.endMs ?? Math.floor(Date.now() / DAY) * DAY,
+  }
+  const loaded = opts.skipLoad ? { points: o.days * o.ratingsPerDay, seconds: 0 } : await load(o)
+  const config = hubConfigSchema.parse({
+    http: { host: '127.0.0.1', port: 0 },
+    influx: { version: 1, url: o.url, database: o.database },
+    edges: [{ site: siteId(0), tokenHash: hashSecret('unused-edge-token-0123456789') }],
+    apiKeys: [{ id: 'bench', keyHash: hashSecret(KEY), scope: 'ioc' }],
+  })
+  const hub = await startHub(config, { log: createLogger('bench', 'silent') })
+  const label = (unit: PeriodUnit, back: number) => bucketOf(o.endMs - back, unit).label
+  const rand = random(1)
+  const pick = (n: number) => Math.floor(rand() * n)
+  const calls: Record<string, () => string> = {
+    'province month': () => `groupBy=province&at=${label('month', 35 * DAY)}`,
+    'province month by site': () => `groupBy=site&at=${label('month', 35 * DAY)}`,
+    'site counter × month (year)': () => `site=${siteId(pick(o.sites))}&groupBy=counter&period=month&from=${o.endMs - o.days * DAY}&to=${o.endMs}`,
+    'department year': () => `department=dept-${pick(17)}&groupBy=department&at=${label('year', 100 * DAY)}`,
+    'officer quarter': () => `officer=o-${siteId(pick(o.sites))}-${pick(o.countersPerSite)}&groupBy=officer&at=${label('quarter', 100 * DAY)}`,
+  }
+  const stats: Record<string, CallStats> = {}
+  try {
+    for (const [name, query] of Object.entries(calls)) {
+      const times: number[] = []
+      let groups = 0
+      for (let i = 0; i < o.iterations; i++) {
+        const began = performance.now()
+        const res = await fetch(`${hub.url}/api/v1/kpi/ratings?${query()}`, { headers: { 'x-api-key': KEY }, signal: AbortSignal.timeout(60_000) })
+        const body = (await res.json()) as { data?: unknown[] }
+        if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`)
+        times.push(performance.now() - began)
+        groups = body.data?.length ?? 0
+      }
+      times.sort((a, b) => a - b)
+      stats[name] = { n: times.length, p50Ms: Math.round(percentile(times, 50)), p95Ms: Math.round(percentile(times, 95)), maxMs: Math.round(times.at(-1)!), groups }
+    }
+  } finally {
+    await hub.stop()
+  }
+  const targetP95Ms = 300
+  return {
+    points: loaded.points,
+    loadSeconds: Math.round(loaded.seconds * 10) / 10,
+    loadPointsPerSecond: loaded.seconds ? Math.round(loaded.points / loaded.seconds) : 0,
+    calls: stats,
+    targetP95Ms,
+    meetsTarget: Object.values(stats).every((s) => s.p95Ms <= targetP95Ms),
+  }
+}
