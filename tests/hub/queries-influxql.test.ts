@@ -1,0 +1,85 @@
+/** The InfluxQL builders are pure: nothing from a request reaches a statement unchecked. */
+import { describe, expect, it } from 'vitest'
+import { alertSite } from '../../hub/alerts-store/store.js'
+import { bucketOf } from '../../hub/kpi/time.js'
+import { assertMs, countStatement, localTimeGroup, quote, tagFilters, timeRange } from '../../hub/queries/influxql.js'
+import { MAX_BUCKETS, windowsFor } from '../../hub/queries/periods.js'
+import { decodeCursor, encodeCursor, rawRatingsStatement, rfc3339ToNs } from '../../hub/queries/raw.js'
+import { ratingStatements } from '../../hub/queries/ratings.js'
+
+describe('values that reach InfluxQL', () => {
+  it('refuses anything but ids in tag filters', () => {
+    for (const bad of ["a' OR 1=1", 'a/', 'A', 'a|b', 'a)$/ OR site =~ /.*', '', 'a'.repeat(33), "x'; DROP DATABASE motcua"]) {
+      expect(() => tagFilters({ site: [bad] }), bad).toThrow(RangeError)
+    }
+    expect(() => tagFilters({ site: [] })).toThrow(RangeError)
+    expect(tagFilters({ site: ['ct-center'], counter: ['q01', 'q02'] })).toEqual([`"site" = 'ct-center'`, `"counter" =~ /^(q01|q02)$/`])
+  })
+
+  it('accepts only integer ms times', () => {
+    for (const bad of [NaN, 1.5, -1, Infinity, Number.MAX_SAFE_INTEGER + 2]) expect(() => assertMs(bad)).toThrow(RangeError)
+    expect(timeRange(1000, 2000)).toBe('time >= 1000ms AND time < 2000ms')
+  })
+
+  it('escapes the quote and backslash in string literals', () => {
+    expect(quote("it's \\ done")).toBe("'it\\'s \\\\ done'")
+  })
+
+  it('builds the counting statements with fill(none) only for time groups', () => {
+    const s = countStatement({ measurement: 'rating', field: 'score', where: ['time >= 0ms'], groupTags: ['site'], timeGroup: localTimeGroup('day') })
+    expect(s).toBe(`SELECT count("score") FROM "rating" WHERE time >= 0ms GROUP BY time(1d, 17h), "site" fill(none)`)
+    const [counts, misuse, tickets] = ratingStatements({ fromMs: 0, toMs: 10 }, ['branch'], { department: ['tu-phap'] }, true)
+    expect(counts).toContain('GROUP BY "site", "scale", "level"')
+    expect(misuse).toContain(`"misuse" != ''`)
+    expect(tickets).toContain(`"event" = 'finished'`)
+    expect(ratingStatements({ fromMs: 0, toMs: 10 }, ['officer'], {}, false)).toHaveLength(2)
+  })
+
+  it('puts day and week groups on local midnight and Monday', () => {
+    // Two random instants: the GROUP BY offsets must give the same starts as hub/kpi/time.
+    for (const t of [Date.UTC(2026, 10, 21, 16, 59), Date.UTC(2026, 0, 4, 18)]) {
+      const day = bucketOf(t, 'day').start
+      const week = bucketOf(t, 'week').start
+      expect((day - 17 * 3_600_000) % 86_400_000).toBe(0)
+      expect((week - 89 * 3_600_000) % (7 * 86_400_000)).toBe(0)
+    }
+    expect(localTimeGroup('week')).toBe('time(7d, 89h)')
+  })
+
+  it('widens ranges to whole periods and caps their number', () => {
+    const from = Date.UTC(2026, 9, 15)
+    const w = windowsFor({ unit: 'month', fromMs: from, toMs: Date.UTC(2026, 11, 2) })
+    expect(w.buckets.map((b) => b.label)).toEqual(['2026-10', '2026-11', '2026-12'])
+    expect(w.windows).toHaveLength(3)
+    expect(windowsFor({ unit: 'day', fromMs: from, toMs: from + 5 * 86_400_000 }).windows).toHaveLength(1)
+    expect(() => windowsFor({ unit: 'day', fromMs: 0, toMs: (MAX_BUCKETS + 5) * 86_400_000 })).toThrow(/more than/)
+    expect(() => windowsFor({ unit: 'day', fromMs: 10, toMs: 10 })).toThrow(RangeError)
+  })
+})
+
+describe('raw rating pages', () => {
+  it('round-trips cursors and refuses forged ones', () => {
+    const c = { ns: 1_795_000_000_123_000_017n, skip: 2 }
+    expect(decodeCursor(encodeCursor(c))).toEqual(c)
+    for (const bad of ['abc', Buffer.from("1 OR 1=1:0").toString('base64url'), Buffer.from('12:99999').toString('base64url')]) expect(decodeCursor(bad)).toBeNull()
+  })
+
+  it('reads InfluxDB nanosecond times exactly', () => {
+    expect(rfc3339ToNs('2026-11-21T03:12:45.000000017Z')).toBe(BigInt(Date.UTC(2026, 10, 21, 3, 12, 45)) * 1_000_000n + 17n)
+    expect(rfc3339ToNs('2026-11-21T03:12:45Z')).toBe(BigInt(Date.UTC(2026, 10, 21, 3, 12, 45)) * 1_000_000n)
+  })
+
+  it('pages by time and skips rows already sent at the cursor time', () => {
+    expect(rawRatingsStatement(0, 100, { site: ['a'] }, 10, { ns: 5_000_000n, skip: 3 })).toBe(
+      `SELECT * FROM "rating" WHERE time >= 0ms AND time <= 5000000 AND "site" = 'a' ORDER BY time DESC LIMIT 13`,
+    )
+  })
+})
+
+describe('alert ids', () => {
+  it('name their site, and anything else is not an alert', () => {
+    expect(alertSite('dissatisfied_run:ct-center/q03:1795150000000')).toEqual({ kind: 'dissatisfied_run', site: 'ct-center' })
+    expect(alertSite('edge_silent:ct-cai-rang:1795150000000')).toEqual({ kind: 'edge_silent', site: 'ct-cai-rang' })
+    for (const bad of ['nope:ct-center:1', "edge_silent:ct-center':1", 'edge_silent:ct-center', 'edge_silent:a/b/c:1']) expect(alertSite(bad), bad).toBeNull()
+  })
+})
