@@ -1,7 +1,7 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
 import { LiveChannel, type Viewer } from '../../edge/live/channel.js'
@@ -13,12 +13,12 @@ const run = promisify(execFile)
 const log = createLogger('test')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string | (() => string), fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = fn()
     if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`)
     await sleep(50)
   }
 }
@@ -61,11 +61,13 @@ describe('fragmented MP4 splitter', () => {
 describe('live remuxer against the simulated camera', () => {
   let sim: CameraSim
   let remuxer: Remuxer | null = null
-  beforeAll(async () => {
+  // A simulator per test: a stalled or killed source in one test must not fail the next.
+  beforeEach(async () => {
     sim = await startCameraSim({ discovery: false })
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await remuxer?.stop()
+    remuxer = null
     await sim?.stop()
   })
   const url = () => sim.rtspUrl.replace('rtsp://', `rtsp://${sim.user}:${encodeURIComponent(sim.password)}@`)
@@ -94,7 +96,7 @@ describe('live remuxer against the simulated camera', () => {
     await until('old ffmpeg gone', () => !alive(firstPid), 5000)
     await sim.setFault('none')
     const resumedAt = Date.now()
-    await until('fragments after the stall', () => pieces.filter((p) => p.at > resumedAt && p.piece.kind === 'segment').length >= 5, 20_000)
+    await until(() => `fragments after the stall (${JSON.stringify(remuxer!.status())})`, () => pieces.filter((p) => p.at > resumedAt && p.piece.kind === 'segment').length >= 5, 20_000)
     expect(remuxer.status().runs).toBeGreaterThanOrEqual(2)
 
     // Kill the source: every attempt fails until it is back, then the stream resumes by itself.
