@@ -62,7 +62,8 @@ describe('cameras wired into the edge', () => {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${edge.ports.mqtt}`, { clientId: kiosk.id, username: kiosk.id, password: kiosk.secret, reconnectPeriod: 0 })
     const sent = Date.now()
     await client.publishAsync(topics.rating('ct-center', 'q1'), JSON.stringify({ v: 1, id: 'rating-0001', ts: Date.now(), scale: 4, level: 1 }), { qos: 1 })
-    expect(Date.now() - sent).toBeLessThan(1000)
+    // The hung camera answers after 60 s; anything well below that shows the rating did not wait for it.
+    expect(Date.now() - sent).toBeLessThan(10_000)
     await client.endAsync()
     expect(outbox.ofKind('rating').map((r) => r.eventId)).toEqual(['rating-0001'])
     expect(topics.cameraState('ct-center', 'cam-good')).toBe('motcua/v1/ct-center/camera/cam-good/state')
