@@ -13,6 +13,8 @@ import type { EdgeRecord } from '../../protocol/records.js'
 import { isDissatisfied, normalisedScore } from '../../protocol/scales.js'
 import { hubConfigSchema } from '../config/schema.js'
 import { toPoint } from '../influx/points.js'
+import type { Point } from '../influx/lineProtocol.js'
+import type { PointWriter } from '../influx/writer.js'
 import { createV1Writer } from '../influx/writerV1.js'
 import { bucketOf, type PeriodUnit } from '../kpi/time.js'
 import { startHub } from '../main.js'
@@ -72,12 +74,14 @@ async function load(o: Required<Omit<KpiBenchOptions, 'skipLoad'>>): Promise<{ p
   const rand = random(766)
   const start = o.endMs - o.days * DAY
   const total = o.days * o.ratingsPerDay
-  const batchSize = 20_000
+  // Bigger batches hit influxd's 10 s write timeout while it creates the first ~100k series.
+  const batchSize = 10_000
   const seqBySite = new Array<number>(o.sites).fill(0)
   const began = performance.now()
   const inFlight = new Set<Promise<void>>()
+  let failure: unknown
   for (let i = 0; i < total; i += batchSize) {
-    const points = []
+    const points: Point[] = []
     for (let k = i; k < Math.min(total, i + batchSize); k++) {
       const site = Math.floor(rand() * o.sites)
       const c = Math.floor(rand() * o.countersPerSite)
@@ -93,13 +97,30 @@ async function load(o: Required<Omit<KpiBenchOptions, 'skipLoad'>>): Promise<{ p
       }
       points.push(toPoint(siteId(site), r))
     }
-    const p = writer.write(points).finally(() => inFlight.delete(p))
+    // A failed batch is kept and thrown below, never left as an unhandled rejection.
+    const p = writeWithRetry(writer, points)
+      .catch((err: unknown) => void (failure ??= err))
+      .finally(() => inFlight.delete(p))
     inFlight.add(p)
     if (inFlight.size >= 2) await Promise.race(inFlight)
+    if (failure) break
   }
   await Promise.all(inFlight)
+  if (failure) throw failure
   await writer.close()
   return { points: total, seconds: (performance.now() - began) / 1000 }
+}
+
+/** influxd answers 500 "timeout" when series creation outruns its write timeout; the points are written again (idempotent). */
+async function writeWithRetry(writer: PointWriter, points: Point[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writer.write(points)
+    } catch (err) {
+      if (attempt >= 5) throw err
+      await new Promise((r) => setTimeout(r, 1000 * attempt))
+    }
+  }
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!
