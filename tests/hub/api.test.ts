@@ -278,6 +278,7 @@ describe('live stream', () => {
   it('delivers a rating sent through the ingest API after the stream opened, only to streams that may see it', async () => {
     const events: { event: string; data: { eventId?: string; site?: string } }[] = []
     const otherSite: string[] = []
+    const otherAlerts: { site: string; kind: string }[] = []
     const open = (key: string, query: string, sink: (e: string, d: string) => void) =>
       new Promise<http.ClientRequest>((resolve, reject) => {
         const req = http.get(`${hubs[1]!.url}/api/v1/stream${query}`, { headers: { authorization: `Bearer ${key}` } }, (res) => {
@@ -300,7 +301,10 @@ describe('live stream', () => {
         req.on('error', reject)
       })
     const a = await open(KEYS.ioc, '?site=ct-center', (event, d) => events.push({ event, data: JSON.parse(d) as { eventId?: string } }))
-    const b = await open(KEYS.ioc, '?site=ct-ninh-kieu', (event, d) => event === 'rating' && otherSite.push(d))
+    const b = await open(KEYS.ioc, '?site=ct-ninh-kieu', (event, d) => {
+      if (event === 'rating') otherSite.push(d)
+      if (event === 'alert') otherAlerts.push(JSON.parse(d) as { site: string; kind: string })
+    })
     try {
       await new Promise((r) => setTimeout(r, 300))
       const t = Date.now()
@@ -315,6 +319,10 @@ describe('live stream', () => {
       // Ratings from before the stream opened are not replayed; alerts of the site come as events.
       expect(events.filter((e) => e.event === 'rating').map((e) => e.data.eventId)).toEqual(['stream-test-000001'])
       expect(otherSite).toEqual([])
+      // The branch's scripted faults come as alert events, each once, and only its own.
+      while (otherAlerts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      expect(otherAlerts.map((a) => a.kind).sort()).toEqual(['camera_offline', 'edge_backlog'])
+      expect(otherAlerts.every((a) => a.site === 'ct-ninh-kieu')).toBe(true)
     } finally {
       a.destroy()
       b.destroy()
