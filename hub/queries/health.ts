@@ -14,8 +14,12 @@ import { rowsOf, type InfluxQuery, type Series } from './client.js'
 import type { Directory, SiteInfo } from './directory.js'
 import { tagFilters, timeRange } from './influxql.js'
 
-/** How far back the state at the start of a range, and "last seen", are looked for. */
-export const HEALTH_LOOKBACK_MS = 30 * 86_400_000
+/**
+ * How far back the state at the start of a range, and the newest edge
+ * health, are looked for. Devices report status only when it changes, so a
+ * kiosk online since its installation has one record, possibly months old.
+ */
+export const HEALTH_LOOKBACK_MS = 400 * 86_400_000
 
 export interface UptimeSummary {
   total: number

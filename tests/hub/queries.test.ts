@@ -16,7 +16,10 @@ import { aggregateRatings } from '../../hub/kpi/ratings.js'
 import type { Dimension } from '../../hub/kpi/grouping.js'
 import { createInfluxQuery } from '../../hub/queries/client.js'
 import { createDirectory } from '../../hub/queries/directory.js'
+import { querySiteHealth } from '../../hub/queries/health.js'
 import { queryQueueKpis } from '../../hub/queries/queue.js'
+import { CAMERA_DOWN_STATES } from '../../hub/kpi/alerts/camera.js'
+import { uptime, type StateChange } from '../../hub/kpi/uptime.js'
 import { queryRatingKpis } from '../../hub/queries/ratings.js'
 import type { PeriodChoice } from '../../hub/queries/periods.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
@@ -139,6 +142,37 @@ describe('rating KPIs counted in InfluxDB equal the pure KPI functions', () => {
     const want = aggregateQueue(f.tickets.filter(keep), f.ratings.filter(keep), { groupBy: ['counter'], period: 'week' })
     expect(got.length).toBeGreaterThan(0)
     expect(rounded(got)).toEqual(rounded(want))
+  })
+})
+
+describe('site health', () => {
+  it('device and camera uptime equal hub/kpi uptime over the same state changes, with the state before the range', async () => {
+    const cfg = config(influxd.url)
+    const from = END - 6 * 3_600_000
+    const to = END + 1
+    const { sites } = await querySiteHealth(createInfluxQuery(cfg.influx), createDirectory(cfg), undefined, from, to)
+    for (const d of data) {
+      const devices = new Map<string, StateChange[]>()
+      const cameras = new Map<string, StateChange[]>()
+      for (const r of d.records) {
+        if (r.kind === 'device_status') devices.set(r.device, [...(devices.get(r.device) ?? []), { t: r.t, up: r.online }])
+        if (r.kind === 'camera_status') cameras.set(r.camera, [...(cameras.get(r.camera) ?? []), { t: r.t, up: !CAMERA_DOWN_STATES.has(r.state) }])
+      }
+      const mean = (m: Map<string, StateChange[]>) => {
+        const shares = [...m.values()].map((c) => uptime(c, from, to).share!)
+        return shares.reduce((a, b) => a + b, 0) / shares.length
+      }
+      const got = sites.find((s) => s.id === d.site)!
+      expect(got.devices.total).toBe(devices.size)
+      expect(got.devices.uptimeShare).toBeCloseTo(mean(devices), 9)
+      expect(got.cameras.total).toBe(cameras.size)
+      expect(got.cameras.uptimeShare).toBeCloseTo(mean(cameras), 9)
+      const lastHealth = d.records.filter((r) => r.kind === 'edge_health').at(-1)!
+      expect(got.lastSeenAt).toBe(lastHealth.t)
+    }
+    // The scripted faults: a kiosk of the Center offline for the last 3 h, the branch's hall camera refusing credentials.
+    expect(sites.find((s) => s.id === 'ct-center')!.devices.uptimeShare!).toBeLessThan(1)
+    expect(sites.find((s) => s.id === 'ct-ninh-kieu')!.cameras.up).toBe(1)
   })
 })
 
