@@ -34,6 +34,7 @@ export const TEXT = {
   byLevel: { vi: 'Theo mức đánh giá', en: 'By rating level' },
   trend: { vi: '14 ngày gần đây', en: 'Last 14 days' },
   live: { vi: 'Đánh giá mới nhất', en: 'Latest ratings' },
+  misuse: { vi: 'lượt bị loại (nghi bấm sai)', en: 'left out as suspected misuse' },
   noData: { vi: 'Chưa có đánh giá trong kỳ này.', en: 'No ratings in this period.' },
   open: { vi: 'Xem', en: 'Open' },
   exportCsv: { vi: 'Tải CSV', en: 'Download CSV' },

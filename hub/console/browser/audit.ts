@@ -26,7 +26,7 @@ function render(): void {
   const table = el('table')
   table.id = 'audit-table'
   const head = el('tr')
-  for (const k of ['auditTime', 'auditUser', 'auditAction', 'auditTarget', 'auditDuration'] as TextKey[]) head.append(el('th', undefined, tr(k)))
+  for (const k of ['auditTime', 'auditUser', 'auditAction', 'auditTarget', 'auditDuration'] as TextKey[]) head.append(el('th', k === 'auditDuration' ? 'num' : undefined, tr(k)))
   const thead = el('thead')
   thead.append(head)
   const body = el('tbody')

@@ -27,7 +27,8 @@ interface LatestRating {
 
 const root = () => document.getElementById('overview') as HTMLElement
 let path: Crumb[] = [{ level: 'province', id: '', name: '' }]
-let period: 'day' | 'week' | 'month' = 'day'
+// Decision 766 is judged by the month, and a morning's "today" is still empty.
+let period: 'day' | 'week' | 'month' = 'month'
 let view: LevelView | null = null
 let latest: LatestRating[] = []
 let timer: number | undefined
@@ -114,7 +115,7 @@ function renderOverview(): void {
   const cards = el('div', 'cards')
   cards.append(
     card('index', num(k?.satisfactionIndex ?? null), '0–100', indexColour(k?.satisfactionIndex ?? null)),
-    card('ratings', String(k?.counted ?? 0), k && k.misuse > 0 ? `+${k.misuse} misuse` : ''),
+    card('ratings', String(k?.counted ?? 0), k && k.misuse > 0 ? `+${k.misuse} ${tr('misuse')}` : ''),
     card('dissatisfiedShare', pct(k?.dissatisfiedShare ?? null), `${k?.dissatisfied ?? 0}`),
     card('points766', num(k?.decision766.points ?? null, 2), k?.decision766.rate === null || !k ? '' : pct(k.decision766.rate)),
   )
@@ -159,7 +160,7 @@ function rowsPanel(v: LevelView): HTMLElement {
   for (const row of [...v.rows].sort((a, b) => (a.kpis.satisfactionIndex ?? 101) - (b.kpis.satisfactionIndex ?? 101))) {
     const tr_ = el('tr', child ? 'drill' : '')
     tr_.dataset.id = row.id
-    const name = row.level === 'branch' && row.id === '-' ? tr('noBranch') : row.name
+    const name = row.level === 'branch' && row.id === '-' ? tr('noBranch') : row.level === 'counter' ? `${tr('counter')} ${row.name}` : row.name
     const idx = row.kpis.satisfactionIndex
     const barCell = el('td')
     const barBox = el('div')

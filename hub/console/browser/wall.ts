@@ -31,6 +31,8 @@ interface Tile {
 
 const tiles = new Map<string, Tile>()
 let timer: number | undefined
+// Read before the tabs rewrite the address.
+const requested = /camera=([a-z0-9-]+)\/([a-z0-9-]+)/.exec(location.hash)
 
 const root = () => document.getElementById('cameras') as HTMLElement
 const keyOf = (c: { site: string; id: string }) => `${c.site}/${c.id}`
@@ -56,10 +58,9 @@ export function startWall(video: boolean): void {
   timer = window.setInterval(() => void refresh().catch(() => undefined), 3000)
 }
 
-/** Opens a camera given in the address (#camera=site/id), so a link can point straight at one. */
-export function openFromHash(): void {
-  const m = /camera=([a-z0-9-]+)\/([a-z0-9-]+)/.exec(location.hash)
-  if (m) tiles.get(`${m[1]}/${m[2]}`)?.button.click()
+/** Opens a camera given in the address (#cameras&camera=site/id), so a link can point straight at one the person may watch. */
+function openRequested(): void {
+  if (requested) tiles.get(`${requested[1]}/${requested[2]}`)?.button.click()
 }
 
 async function refresh(): Promise<void> {
@@ -78,14 +79,16 @@ async function refresh(): Promise<void> {
     tile.cam = cam
     render(tile)
   }
-  if (first) openFromHash()
+  if (first) openRequested()
 }
 
 function makeTile(cam: WallCamera): Tile {
   const root = el('section', 'tile')
   root.dataset.camera = keyOf(cam)
   const head = el('header')
-  const title = el('h2', undefined, `${cam.siteName} · ${cam.name}`)
+  const title = el('h2', undefined, cam.name)
+  title.append(el('div', 'muted', cam.siteName))
+  title.lastElementChild?.setAttribute('style', 'font-weight:400;font-size:12px')
   const badge = el('span', 'badge')
   const button = el('button', 'ghost')
   head.append(title, badge, button)
@@ -131,14 +134,16 @@ function overlayKey(tile: Tile): TextKey | null {
 }
 
 function render(tile: Tile): void {
-  tile.badge.textContent = tr(tile.cam.edgeConnected ? 'edgeOnline' : 'edgeOffline')
-  tile.badge.className = `badge ${tile.cam.edgeConnected ? 'ok' : 'bad'}`
+  // The stream hears of a lost edge before the next camera-list poll does.
+  const up = tile.cam.edgeConnected && tile.reason !== 'edge_disconnected'
+  tile.badge.textContent = tr(up ? 'edgeOnline' : 'edgeOffline')
+  tile.badge.className = `badge ${up ? 'ok' : 'bad'}`
   tile.button.textContent = tr(tile.player ? 'stopWatch' : 'watch')
   const key = overlayKey(tile)
   tile.overlay.hidden = key === null
   tile.overlay.textContent = key ? tr(key) : ''
   tile.overlay.className = `overlay${key === 'edgeLost' ? ' alert' : ''}`
   tile.root.dataset.player = tile.status
-  tile.root.dataset.edge = tile.cam.edgeConnected ? 'up' : 'down'
+  tile.root.dataset.edge = up ? 'up' : 'down'
   tile.root.dataset.reason = tile.reason ?? ''
 }

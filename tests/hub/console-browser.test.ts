@@ -1,0 +1,161 @@
+process.env.LOG_LEVEL ??= 'silent'
+import { mkdir } from 'node:fs/promises'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PASSWORDS, startConsoleStack, type ConsoleStack } from './console-stack.js'
+
+const ARTIFACTS = 'test-artifacts/console'
+const TILE = '[data-camera="ct-center/cam-hall"]'
+
+let s: ConsoleStack
+let browser: Browser
+const contexts: BrowserContext[] = []
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true })
+  s = await startConsoleStack()
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await s?.close()
+})
+
+async function signIn(user: keyof typeof PASSWORDS): Promise<Page> {
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } })
+  contexts.push(ctx)
+  const page = await ctx.newPage()
+  await page.goto(`${s.hub.url}/console/`)
+  await page.fill('input[name=username]', user)
+  await page.fill('input[name=password]', PASSWORDS[user])
+  await page.click('button[type=submit]')
+  await page.waitForSelector('nav.tabs')
+  return page
+}
+
+const videoTime = (page: Page) => page.evaluate((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.currentTime ?? 0, TILE)
+
+async function advances(page: Page, timeoutMs: number): Promise<boolean> {
+  const start = Date.now()
+  let first: number | null = null
+  while (Date.now() - start < timeoutMs) {
+    const t = await videoTime(page)
+    if (t > 0 && first === null) first = t
+    else if (first !== null && t > first + 1) return true
+    await page.waitForTimeout(250)
+  }
+  return false
+}
+
+describe('province console in Chromium', () => {
+  it('an inspector drills down province → branch → site with KPIs and charts', async () => {
+    const page = await signIn('thanhtra')
+    await page.waitForSelector('#overview .cards .card')
+    await page.waitForSelector('#overview tr.drill')
+    const rows = await page.$$eval('#overview tr.drill', (trs) => trs.map((t) => t.textContent ?? ''))
+    expect(rows.some((r) => r.includes('Chi nhánh Ninh Kiều'))).toBe(true)
+    expect(await page.locator('#overview svg').count()).toBeGreaterThanOrEqual(3)
+    await page.screenshot({ path: `${ARTIFACTS}/drilldown-province.png`, fullPage: true })
+    await page.click('#overview tr.drill[data-id="-"]')
+    await page.waitForSelector('#overview tr.drill[data-id="ct-center"]')
+    await page.click('#overview tr.drill[data-id="ct-center"]')
+    await page.waitForSelector('#overview tr.drill[data-id="ct-center/q01"]')
+    const crumbs = await page.textContent('#overview .crumbs')
+    expect(crumbs).toContain('Trung tâm Phục vụ hành chính công thành phố Cần Thơ')
+    expect(await page.locator('#latest li').count()).toBeGreaterThan(0)
+    await page.screenshot({ path: `${ARTIFACTS}/drilldown-site.png`, fullPage: true })
+    // English on request, Vietnamese first.
+    await page.click('#lang')
+    await page.waitForFunction(() => document.documentElement.lang === 'en')
+    expect(await page.textContent('nav.tabs')).toContain('Live cameras')
+    await page.click('#lang')
+  })
+
+  it('an inspector watches a camera of an edge that is connected only outbound; the stream survives the edge dropping its tunnel', async () => {
+    const page = await signIn('thanhtra')
+    expect(await page.textContent('.notice')).toContain('dữ liệu cá nhân')
+    await page.click('nav.tabs [data-tab=cameras]')
+    await page.waitForSelector(`${TILE}[data-edge=up]`, { timeout: 15_000 })
+    await page.click(`${TILE} header button`)
+    await page.waitForSelector(`${TILE}[data-player=playing]`, { timeout: 30_000 })
+    expect(await advances(page, 15_000)).toBe(true)
+    await page.screenshot({ path: `${ARTIFACTS}/camera-wall.png` })
+
+    await s.edge.tunnel?.stop()
+    await page.waitForSelector(`${TILE}[data-reason=edge_disconnected][data-edge=down]`, { timeout: 15_000 })
+    expect(await page.textContent(`${TILE} .overlay`)).toContain('Mất kết nối tới trạm')
+    expect(await page.textContent(`${TILE} .badge`)).toBe('Mất kết nối tới trạm')
+    await page.screenshot({ path: `${ARTIFACTS}/camera-edge-lost.png` })
+
+    s.edge.tunnel?.start()
+    await page.waitForSelector(`${TILE}[data-player=playing]`, { timeout: 30_000 })
+    expect(await advances(page, 15_000)).toBe(true)
+    await page.click(`${TILE} header button`)
+    await page.waitForSelector(`${TILE}[data-player=idle]`)
+  })
+
+  it('a site supervisor sees only their site: no other site camera, even by address or WebSocket', async () => {
+    const page = await signIn('giamsat')
+    await page.goto(`${s.hub.url}/console/#cameras&camera=ct-center/cam-hall`)
+    await page.waitForSelector('#wall-empty:not([hidden])', { timeout: 10_000 })
+    expect(await page.locator(TILE).count()).toBe(0)
+    const opened = await page.evaluate(
+      (url) =>
+        new Promise<boolean>((resolve) => {
+          const ws = new WebSocket(url)
+          ws.onopen = () => resolve(true)
+          ws.onerror = () => resolve(false)
+        }),
+      `${s.hub.url.replace('https', 'wss')}/console/live/ct-center/cam-hall`,
+    )
+    expect(opened).toBe(false)
+    const status = await page.evaluate(async () => (await fetch('/console/api/kpis?level=site&id=ct-center')).status)
+    expect(status).toBe(403)
+    const rows = await page.$$eval('#overview tr.drill', (trs) => trs.map((t) => (t as HTMLElement).dataset.id))
+    expect(rows).toEqual(['ninh-kieu'])
+  })
+
+  it('an IOC operator gets metrics and no video', async () => {
+    const page = await signIn('ioc')
+    await page.waitForSelector('#overview .cards .card')
+    await page.click('nav.tabs [data-tab=cameras]')
+    expect(await page.textContent('#cameras')).toContain('chỉ xem số liệu')
+    expect(await page.locator('#cameras video').count()).toBe(0)
+    expect(await page.locator('nav.tabs [data-tab=audit]').isHidden()).toBe(true)
+  })
+
+  it('the administrator sees the viewing on the audit log with its duration, and exports', async () => {
+    const page = await signIn('quantri')
+    const csv = await page.evaluate(async () => {
+      const res = await fetch('/console/export/kpis.csv?level=province&period=month')
+      return { status: res.status, text: await res.text() }
+    })
+    expect(csv.status).toBe(200)
+    expect(csv.text).toContain('satisfaction_index')
+    await page.click('nav.tabs [data-tab=audit]')
+    await page.waitForSelector('#audit-table tr[data-action=view_end]', { timeout: 15_000 })
+    const ends = await page.$$eval('#audit-table tr[data-action=view_end]', (trs) => trs.map((t) => t.textContent ?? ''))
+    expect(ends.some((r) => r.includes('thanhtra') && r.includes('ct-center / cam-hall') && /\d+(\.\d)? s/.test(r))).toBe(true)
+    await page.click('#audit button')
+    await page.waitForSelector('#audit-table tr[data-action=export]', { timeout: 15_000 })
+    await page.screenshot({ path: `${ARTIFACTS}/audit.png`, fullPage: true })
+  })
+
+  it('a session ends: the page returns to sign-in', async () => {
+    const page = await signIn('thanhtra')
+    await page.waitForSelector('#overview .cards .card')
+    s.skew(9 * 3600_000)
+    try {
+      await page.waitForURL(/expired=1/, { timeout: 15_000 })
+      expect(await page.textContent('form.login')).toContain('Phiên làm việc đã hết hạn')
+      const direct = await page.evaluate(async () => (await fetch('/console/api/me')).status)
+      expect(direct).toBe(401)
+    } finally {
+      s.skew(-9 * 3600_000)
+    }
+  })
+})

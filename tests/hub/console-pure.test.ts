@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest'
+import { nextDelay } from '../../edge/tunnel/backoff.js'
+import { auditPoint } from '../../hub/audit/audit.js'
+import { hubConfigSchema } from '../../hub/config/schema.js'
+import { donut, gauge, trendChart } from '../../hub/console/browser/charts.js'
+import { levelCsv, sitesOf, type LevelView } from '../../hub/console/data.js'
+import { scopeOf } from '../../hub/console/routes.js'
+import { toLineProtocol } from '../../hub/influx/points.js'
+import { createDirectory } from '../../hub/queries/directory.js'
+import { canReadAudit, canSeeMetrics, canWatch, type Principal } from '../../hub/users/roles.js'
+import { sessionEndS, signSession, verifySession } from '../../hub/users/session-token.js'
+import { decodePiece, edgeMessage, encodePiece, hubMessage, parseControl } from '../../protocol/tunnel.js'
+
+const SECRET = 'x'.repeat(40)
+const LIMITS = { ttlS: 8 * 3600, idleS: 1800 }
+const inspector: Principal = { username: 'thanhtra', name: 'T', role: 'inspector' }
+const supervisor: Principal = { username: 'gs', name: 'G', role: 'supervisor', sites: ['b1'] }
+const ioc: Principal = { username: 'ioc', name: 'I', role: 'ioc' }
+const admin: Principal = { username: 'qt', name: 'Q', role: 'admin' }
+
+describe('tunnel frames', () => {
+  it('round-trips init and segments with the stream id and codec', () => {
+    const init = encodePiece(7, { kind: 'init', codec: 'avc1.42c01e', data: Buffer.from('ftypmoov') })
+    expect(decodePiece(init)).toEqual({ stream: 7, piece: { kind: 'init', codec: 'avc1.42c01e', data: Buffer.from('ftypmoov') } })
+    const seg = encodePiece(0xfffffffe, { kind: 'segment', keyframe: true, data: Buffer.from([1, 2, 3]) })
+    expect(decodePiece(seg)).toEqual({ stream: 0xfffffffe, piece: { kind: 'segment', keyframe: true, data: Buffer.from([1, 2, 3]) } })
+    expect(decodePiece(encodePiece(1, { kind: 'segment', keyframe: false, data: Buffer.alloc(0) }))?.piece).toMatchObject({ keyframe: false })
+  })
+
+  it('rejects short or unknown frames instead of throwing', () => {
+    expect(decodePiece(Buffer.from([1, 0, 0]))).toBeNull()
+    expect(decodePiece(Buffer.from([9, 0, 0, 0, 1, 0, 5]))).toBeNull()
+    // A codec length pointing past the end.
+    expect(decodePiece(Buffer.from([1, 0, 0, 0, 1, 200, 65]))).toBeNull()
+  })
+
+  it('accepts only the control messages of the contract', () => {
+    expect(parseControl(hubMessage, '{"type":"open","stream":3,"camera":"cam-1"}')).toEqual({ type: 'open', stream: 3, camera: 'cam-1' })
+    expect(parseControl(hubMessage, '{"type":"open","stream":0,"camera":"cam-1"}')).toBeNull()
+    expect(parseControl(hubMessage, '{"type":"open","stream":3,"camera":"../etc"}')).toBeNull()
+    expect(parseControl(edgeMessage, 'not json')).toBeNull()
+    expect(parseControl(edgeMessage, '{"type":"hello","v":1,"site":"s1","cameras":[{"id":"c1","name":"Sảnh","counter":null}]}')).toMatchObject({ type: 'hello' })
+  })
+
+  it('reconnect delays double up to the cap, with downward jitter', () => {
+    expect(nextDelay(0, 500, 30_000, () => 0)).toBe(500)
+    expect(nextDelay(3, 500, 30_000, () => 0)).toBe(4000)
+    expect(nextDelay(20, 500, 30_000, () => 0)).toBe(30_000)
+    expect(nextDelay(20, 500, 30_000, () => 1)).toBe(24_000)
+  })
+})
+
+describe('console sessions (HMAC, stateless)', () => {
+  const t0 = 1_800_000_000
+  const token = signSession(SECRET, { username: 'thanhtra', issuedS: t0, seenS: t0 })
+
+  it('accepts its own token and refuses a tampered one or another key', () => {
+    expect(verifySession(SECRET, token, t0 + 10, LIMITS)).toEqual({ username: 'thanhtra', issuedS: t0, seenS: t0 })
+    expect(verifySession(SECRET, token.replace('thanhtra', 'quantri'), t0 + 10, LIMITS)).toBeNull()
+    expect(verifySession(SECRET, token.replace(`.${t0}.`, `.${t0 + 3600}.`), t0 + 10, LIMITS)).toBeNull()
+    expect(verifySession('y'.repeat(40), token, t0 + 10, LIMITS)).toBeNull()
+    expect(verifySession(SECRET, undefined, t0, LIMITS)).toBeNull()
+    expect(verifySession(SECRET, 'a.b.c', t0, LIMITS)).toBeNull()
+  })
+
+  it('ends after the idle timeout, and after the absolute limit however active', () => {
+    expect(verifySession(SECRET, token, t0 + 1799, LIMITS)).not.toBeNull()
+    expect(verifySession(SECRET, token, t0 + 1800, LIMITS)).toBeNull()
+    const active = signSession(SECRET, { username: 'thanhtra', issuedS: t0, seenS: t0 + 8 * 3600 - 5 })
+    expect(verifySession(SECRET, active, t0 + 8 * 3600 - 1, LIMITS)).not.toBeNull()
+    expect(verifySession(SECRET, active, t0 + 8 * 3600, LIMITS)).toBeNull()
+    expect(sessionEndS({ username: 'x', issuedS: t0, seenS: t0 + 100 }, LIMITS)).toBe(t0 + 1900)
+  })
+})
+
+describe('roles', () => {
+  it('IOC: metrics only; inspector: everything but audit; supervisor: own sites; admin: all', () => {
+    expect([canSeeMetrics(ioc, 'a1'), canWatch(ioc, 'a1'), canReadAudit(ioc)]).toEqual([true, false, false])
+    expect([canSeeMetrics(inspector, 'a1'), canWatch(inspector, 'a1'), canReadAudit(inspector)]).toEqual([true, true, false])
+    expect([canSeeMetrics(supervisor, 'b1'), canWatch(supervisor, 'b1'), canWatch(supervisor, 'a1'), canSeeMetrics(supervisor, 'a1')]).toEqual([true, true, false, false])
+    expect([canWatch(admin, 'a1'), canReadAudit(admin)]).toEqual([true, true])
+  })
+
+  it('the config refuses a supervisor without sites and a duplicate username', () => {
+    const base = { influx: { version: 1, url: 'http://127.0.0.1:8086' }, edges: [{ site: 'a1', tokenHash: `sha256:${'0'.repeat(64)}` }] }
+    const hash = 'scrypt:AAAA:BBBB'
+    expect(hubConfigSchema.safeParse({ ...base, users: [{ username: 'gs', name: 'G', role: 'supervisor', passwordHash: hash }] }).success).toBe(false)
+    const dup = [{ username: 'a', name: 'A', role: 'ioc', passwordHash: hash }, { username: 'a', name: 'B', role: 'admin', passwordHash: hash }]
+    expect(hubConfigSchema.safeParse({ ...base, users: dup }).success).toBe(false)
+    expect(hubConfigSchema.safeParse({ ...base, users: [dup[0]] }).success).toBe(true)
+  })
+
+  it('a scope is narrowed to the sites the principal may see', () => {
+    const dir = createDirectory({
+      province: 'p', edges: [], branches: [{ id: 'b', name: 'B' }],
+      sites: [{ id: 'a1', name: 'A' }, { id: 'b1', name: 'B1', branch: 'b' }, { id: 'b2', name: 'B2', branch: 'b' }],
+    })
+    expect(sitesOf(inspector, dir, { level: 'province', id: '' })).toEqual(['a1', 'b1', 'b2'])
+    expect(sitesOf(supervisor, dir, { level: 'province', id: '' })).toEqual(['b1'])
+    expect(sitesOf(supervisor, dir, { level: 'branch', id: 'b' })).toEqual(['b1'])
+    expect(sitesOf(supervisor, dir, { level: 'branch', id: '-' })).toEqual([])
+    expect(sitesOf(supervisor, dir, { level: 'site', id: 'a1' })).toBeNull()
+    expect(sitesOf(supervisor, dir, { level: 'counter', id: 'a1/q01' })).toBeNull()
+    expect(sitesOf(inspector, dir, { level: 'branch', id: '-' })).toEqual(['a1'])
+  })
+
+  it('parses drill-down scopes and refuses anything that is not an id', () => {
+    const u = (q: string) => scopeOf(new URL(`http://h/console/api/kpis?${q}`))
+    expect(u('')).toEqual({ scope: { level: 'province', id: '' }, unit: 'day' })
+    expect(u('level=counter&id=s1/q01&period=month')).toEqual({ scope: { level: 'counter', id: 's1/q01' }, unit: 'month' })
+    expect(u('level=site&id=S1')).toBeNull()
+    expect(u("level=site&id=s1'")).toBeNull()
+    expect(u('level=counter&id=s1')).toBeNull()
+    expect(u('level=site&id=s1&period=year')).toBeNull()
+  })
+})
+
+describe('audit points', () => {
+  it('maps a viewing end to one audit point with tags and duration', () => {
+    const p = auditPoint({ action: 'view_end', who: supervisor, site: 'b1', camera: 'cam-1', viewing: 'v1', durationS: 12.3456, client: '127.0.0.1', atMs: 1_800_000_000_000 }, 42)
+    expect(p).toEqual({
+      measurement: 'audit',
+      tags: { action: 'view_end', camera: 'cam-1', role: 'supervisor', site: 'b1', user: 'gs' },
+      fields: { viewing: 'v1', detail: '', client: '127.0.0.1', duration_s: 12.346 },
+      timestampNs: '1800000000000000042',
+    })
+    expect(toLineProtocol([p])).toBe('audit,action=view_end,camera=cam-1,role=supervisor,site=b1,user=gs viewing="v1",detail="",client="127.0.0.1",duration_s=12.346 1800000000000000042')
+  })
+
+  it('an export without a site is tagged "-"', () => {
+    const p = auditPoint({ action: 'export', who: admin, detail: '/console/export/kpis.csv?level=province', client: '::1', atMs: 5 }, 1_000_001)
+    expect(p.tags).toMatchObject({ site: '-', camera: '-' })
+    expect(p.timestampNs).toBe('5000001')
+  })
+})
+
+describe('charts and CSV', () => {
+  it('draws one arc per non-empty level and escapes every label', () => {
+    const svg = donut([{ label: 'Hài lòng <b>', value: 3, colour: '#0f0' }, { label: 'x', value: 0, colour: '#f00' }, { label: 'Không hài lòng', value: 1, colour: '#f00' }], '4', 'Lượt')
+    expect(svg.match(/<circle /g)).toHaveLength(2)
+    expect(svg).toContain('Hài lòng &lt;b&gt;: 3')
+    expect(svg).not.toContain('<b>')
+    expect(donut([], '0', 'x')).toContain('stroke="#243244"')
+  })
+
+  it('breaks the trend line where a day had no rating, and scales the gauge', () => {
+    const svg = trendChart([{ label: '2026-11-01', value: 80, count: 3 }, { label: '2026-11-02', value: null, count: 0 }, { label: '2026-11-03', value: 40, count: 2 }])
+    const path = /<path d="([^"]*)"/.exec(svg)?.[1] ?? ''
+    expect(path.match(/M/g)).toHaveLength(2)
+    expect(path).not.toContain('L')
+    expect(gauge(null, 'i')).toContain('>–<')
+    expect(gauge(75, 'i')).toContain('#e0b52c')
+  })
+
+  it('exports a level as CSV with a BOM and quoted names', () => {
+    const kpis = { presses: 3, counted: 2, misuse: 1, satisfactionIndex: 50, dissatisfiedShare: 0.5, decision766: { rate: 0.5, points: 3.33 } }
+    const view = { rows: [{ level: 'site', id: 's1', name: 'Chi nhánh "Ninh Kiều", Cần Thơ', kpis }] } as unknown as LevelView
+    const csv = levelCsv(view)
+    expect(csv.startsWith('\uFEFFid,name,')).toBe(true)
+    expect(csv).toContain('s1,"Chi nhánh ""Ninh Kiều"", Cần Thơ",3,2,1,50,0.5,0.5,3.33')
+  })
+})
