@@ -64,7 +64,7 @@ export type Role = (typeof ROLES)[number]
  * A person who signs in to the province console (hub/console). IOC operator:
  * metrics only; Home Affairs inspector: every site's video and metrics; site
  * supervisor: video and metrics of `sites` only; admin: everything and the
- * audit log. Passwords only as scrypt hashes (npm run provision-device -- --password).
+ * audit log. Passwords only as scrypt hashes (common/secrets.ts hashPassword; docs/console.md shows the one-liner).
  */
 const consoleUser = z
   .strictObject({
