@@ -5,8 +5,7 @@
  *
  *   q!{lane}!{seq}      queued record     Stamp JSON, tab, NewRecord JSON
  *   x!{seq}             dead letter       {"r", "s", "reason", "at"}
- *   d!{dedupKey}        dedup index       {at}
- *   e!{at}!{dedupKey}   dedup expiry index (for pruning by age)
+ *   d!{dedupKey}        dedup index       wall-clock ms when stored (pruned by age)
  *   m!seq               next sequence number
  */
 import { RECORD_PRIORITY } from '../../protocol/records.js'
@@ -20,7 +19,6 @@ const LANE_CODE: Record<Lane, string> = { critical: 'c', normal: 'n', low: 'l' }
 export const SEQ_META_KEY = 'm!seq'
 export const DEAD_PREFIX = 'x!'
 export const DEDUP_PREFIX = 'd!'
-export const EXPIRY_PREFIX = 'e!'
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
 
@@ -30,14 +28,11 @@ export const laneOfKey = (key: string): Lane => (key[2] === 'c' ? 'critical' : k
 export const queueKey = (lane: Lane, seq: number) => lanePrefix(lane) + hex(seq, 14)
 export const deadKey = (seq: number) => DEAD_PREFIX + hex(seq, 14)
 export const dedupKey = (key: string) => DEDUP_PREFIX + key
-export const expiryKey = (at: number, key: string) => `${EXPIRY_PREFIX}${hex(Math.max(0, Math.floor(at)), 12)}!${key}`
-/** Upper bound (exclusive) of expiry keys written before `at`. */
-export const expiryBound = (at: number) => EXPIRY_PREFIX + hex(Math.max(0, Math.floor(at)), 12)
 /** Exclusive upper bound for every key that starts with `prefix` ('!' + 1 = '"'). */
 export const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
 
 export const seqOfKey = (key: string) => parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
-export const dedupOfExpiry = (key: string) => key.slice(key.indexOf('!', EXPIRY_PREFIX.length) + 1)
+export const dedupOfIndexKey = (key: string) => key.slice(DEDUP_PREFIX.length)
 
 /**
  * Stamp JSON, a tab, record JSON. JSON.stringify never emits a raw tab, so

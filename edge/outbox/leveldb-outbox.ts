@@ -12,10 +12,11 @@ import { ClassicLevel } from 'classic-level'
 import type { Logger } from '../../common/log.js'
 import { MotcuaError } from '../../common/errors.js'
 import type { Stamp } from '../clock/types.js'
+import { BloomFilter } from './bloom.js'
 import { diskGauge, type StatfsFn } from './disk.js'
 import {
-  EXPIRY_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfExpiry, deadKey, decodeEntry, decodeStamp,
-  encodeStored, encodeValue, entryBytes, expiryBound, expiryKey, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, type Lane,
+  DEDUP_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfIndexKey, deadKey, decodeEntry, decodeStamp,
+  encodeStored, encodeValue, entryBytes, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, type Lane,
 } from './keys.js'
 import { SCAN_CHUNK, commitSynced, recoverState, storeError, type Op } from './level-store.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
@@ -70,6 +71,9 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   const recovered = await recoverState(db)
   const { lanes } = recovered
   let { nextSeq, deadLetters } = recovered
+  // Every dedup key on disk is in this filter (filled at open by the first prune scan).
+  let seenKeys = new BloomFilter()
+  let rebuilding: BloomFilter | null = null
   let shed = 0
   let refusing: string | null = null
   let diskFullUntil = -Infinity
@@ -121,7 +125,8 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     const group = pending
     pending = []
     if (group.length === 0) return
-    const withKey = group.filter((g) => g.dedupKey !== undefined)
+    // Only keys the Bloom filter may have seen are looked up on disk: a new event costs no read.
+    const withKey = group.filter((g) => g.dedupKey !== undefined && seenKeys.mightContain(g.dedupKey))
     let known: (string | undefined)[] = []
     try {
       known = withKey.length > 0 ? await db.getMany(withKey.map((g) => dedupIndexKey(g.dedupKey!))) : []
@@ -135,6 +140,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     const ops: Op[] = []
     const outcome: ('stored' | 'duplicate')[] = []
     const added: { lane: Lane; bytes: number; wall: number }[] = []
+    const storedKeys: string[] = []
     const at = opts.now()
     let seq = nextSeq
     for (const g of group) {
@@ -145,8 +151,8 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
           continue
         }
         seen.add(g.dedupKey)
+        storedKeys.push(g.dedupKey)
         ops.push({ type: 'put', key: dedupIndexKey(g.dedupKey), value: String(at) })
-        ops.push({ type: 'put', key: expiryKey(at, g.dedupKey), value: '' })
       }
       const lane = laneOf(g.record)
       const key = queueKey(lane, seq++)
@@ -173,6 +179,10 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
         return
       }
       nextSeq = seq
+      for (const k of storedKeys) {
+        seenKeys.add(k)
+        rebuilding?.add(k)
+      }
       if (refusing !== null && opts.now() >= diskFullUntil) refusing = null
       for (const a of added) {
         const l = lanes[a.lane]
@@ -222,21 +232,37 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     log.warn({ shed: ops.length, freedBytes: freed, bytes: totalBytes(), maxBytes: opts.maxBytes }, 'outbox over budget, shed low-priority records')
   }
 
+  /**
+   * Deletes dedup keys older than dedupDays and rebuilds the Bloom filter from
+   * the rest. The scan runs beside appends (a LevelDB iterator reads a
+   * snapshot; keys stored meanwhile go into the new filter too); only the
+   * deletes take turns with writes.
+   */
   async function pruneDedup(): Promise<void> {
-    const bound = expiryBound(opts.now() - opts.dedupDays * DAY_MS)
-    const keys = await db.keys({ gte: EXPIRY_PREFIX, lt: bound, limit: PRUNE_LIMIT }).all()
-    if (keys.length === 0) return
-    const ops: Op[] = keys.flatMap((k) => [
-      { type: 'del' as const, key: k },
-      { type: 'del' as const, key: dedupIndexKey(dedupOfExpiry(k)) },
-    ])
-    await commit(ops)
-    log.info({ pruned: keys.length }, 'pruned old dedup keys')
+    const cutoff = opts.now() - opts.dedupDays * DAY_MS
+    const fresh = new BloomFilter()
+    const old: string[] = []
+    rebuilding = fresh
+    try {
+      for await (const [key, at] of db.iterator({ gt: DEDUP_PREFIX, lt: prefixEnd(DEDUP_PREFIX) })) {
+        if (Number(at) < cutoff) old.push(key)
+        else fresh.add(dedupOfIndexKey(key))
+      }
+      seenKeys = fresh
+    } finally {
+      rebuilding = null
+    }
+    for (let i = 0; i < old.length; i += PRUNE_LIMIT) {
+      const ops: Op[] = old.slice(i, i + PRUNE_LIMIT).map((key) => ({ type: 'del', key }))
+      await serial(() => commit(ops))
+    }
+    if (old.length > 0) log.info({ pruned: old.length }, 'pruned old dedup keys')
   }
 
-  await serial(pruneDedup)
+  await pruneDedup()
+  let pruning: Promise<void> = Promise.resolve()
   const pruneTimer = timers.setInterval(() => {
-    serial(pruneDedup).catch((err) => log.error({ err }, 'dedup pruning failed'))
+    pruning = pruneDedup().catch((err) => log.error({ err }, 'dedup pruning failed'))
   }, opts.pruneIntervalMs ?? 3_600_000)
 
   async function write(ops: Op[]): Promise<void> {
@@ -371,6 +397,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     async close() {
       if (closed) return
       timers.clearInterval(pruneTimer)
+      await pruning
       // Appends already accepted are written before closing, so none is left hanging.
       await serial(flush)
       closed = true

@@ -88,6 +88,32 @@ describe('outbox dedup', () => {
   })
 })
 
+describe('outbox dedup pruning', () => {
+  it('keeps recognising resends of keys stored while a prune scan rebuilds its filter', async () => {
+    let prune: (() => void) | null = null
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      setInterval: (fn: () => void) => ((prune = fn), 0),
+      clearInterval: () => undefined,
+    }
+    const opts = options({ timers, dedupDays: 30 })
+    const box = await openOutbox(opts)
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:old-${i}`)))
+    prune!()
+    // These land while the scan runs (its iterator reads a snapshot without them).
+    const during = await Promise.all(Array.from({ length: 200 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:new-${i}`)))
+    expect(during.every((r) => r === 'stored')).toBe(true)
+    await new Promise((r) => setTimeout(r, 200))
+    const resent = await Promise.all([
+      ...Array.from({ length: 200 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:new-${i}`)),
+      ...Array.from({ length: 200 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:old-${i * 7}`)),
+    ])
+    expect(resent.every((r) => r === 'duplicate')).toBe(true)
+    expect(box.stats().depth).toBe(5200)
+    await box.close()
+  })
+})
+
 describe('outbox order and restart', () => {
   it('continues the sequence after restart, even when the queue was emptied', async () => {
     const opts = options()
