@@ -27,6 +27,25 @@ const called = (t: number, ticket: string, counter = 'q1'): Extract<NewRecord, {
 })
 
 describe('misuse filter', () => {
+  it('remembers the verdicts of the last 10,000 events, forgetting the oldest first', () => {
+    const f = new MisuseFilter(SETTINGS)
+    // The first press is honest, everything after it within seconds is rapid.
+    const first = f.judge(press(T0, { level: 1 }), 'button-1:first')
+    expect(first.record.misuse).toBeNull()
+    for (let i = 1; i <= 9_999; i++) f.judge(press(T0 + i), `button-1:k${i}`)
+    // Still remembered: a resend gets its first verdict back, not a fresh "rapid".
+    expect(f.judge(press(T0 + 20_000, { level: 1 }), 'button-1:first').record.misuse).toBeNull()
+    f.judge(press(T0 + 20_001), 'button-1:k10000')
+    // The 10,001st event pushed the first out; now it is judged afresh.
+    expect(f.judge(press(T0 + 20_002, { level: 1 }), 'button-1:first').record.misuse).toBe('rapid')
+    // k10000 came 10 s after k9999 and was honest; its resend 1 ms after "first" keeps that verdict.
+    expect(f.judge(press(T0 + 20_003), 'button-1:k10000').record.misuse).toBeNull()
+    // Judging "first" afresh pushed out k1 (rapid when it came): its resend 40 s later is judged honest.
+    expect(f.judge(press(T0 + 60_000), 'button-1:k1').record.misuse).toBeNull()
+    // k2 is still remembered as rapid.
+    expect(f.judge(press(T0 + 60_001), 'button-1:k2').record.misuse).toBe('rapid')
+  })
+
   it('flags a press within the window after the previous one at the counter, on the device clock for one device', () => {
     const f = new MisuseFilter(SETTINGS)
     expect(f.judge(press(T0, { level: 1 }), null).record.misuse).toBeNull()
