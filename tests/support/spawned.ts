@@ -9,7 +9,9 @@ export interface Child {
 }
 
 export function spawnChild(cmd: string, args: string[]): Child {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group: a Ctrl-C in the terminal reaches only our process,
+  // which then stops its servers in order (hub before the database it writes to).
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-4096)
