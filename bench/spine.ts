@@ -21,10 +21,14 @@ import { runMqttLoad, type LoadClient } from './lib/mqtt-load.js'
 import { rssMb, startTsProcess, type Proc } from './lib/procs.js'
 import { percentile } from './lib/stats.js'
 
-export interface SpineResults {
+export interface IngestResults {
   bareAedesMsgsPerS: number
   edgeDurableMsgsPerS: number
   edgeToBareRatio: number
+  messages: number
+}
+
+export interface SpineResults {
   endToEnd: { ratings: number; stored: number; duplicates: number; seconds: number; ratingsPerS: number }
   drain: { records: number; fillSeconds: number; seconds: number; pointsPerS: number }
   latency: { samples: number; p50Ms: number; p99Ms: number; pollMs: number }
@@ -60,6 +64,44 @@ function loadClients(site: DemoSite, tag: string): LoadClient[] {
     }))
 }
 
+/** Bare aedes and the edge (durable, hub unreachable so the forwarder sleeps) under the same 30 clients, one after the other. */
+export async function benchIngest(opts: { perClient?: number; log?: (s: string) => void } = {}): Promise<IngestResults> {
+  const say = opts.log ?? (() => undefined)
+  const perClient = opts.perClient ?? 4000
+  const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-ingest-'))
+  const procs: Proc[] = []
+  try {
+    const site = await makeDemoSite({ counters: 30, hubUrl: 'https://localhost:9', outboxDir: '' })
+    const ports = { mqtt: await freePort(), ws: await freePort(), http: await freePort() }
+    const file = join(dir, 'edge.yaml')
+    writeFileSync(file, stringify({
+      ...site.edge,
+      broker: { host: '127.0.0.1', mqttPort: ports.mqtt, wsPort: ports.ws },
+      http: { host: '127.0.0.1', port: ports.http },
+      outbox: { dir: join(dir, 'outbox') },
+    }))
+    const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
+    procs.push(bare)
+    const bareRun = await runMqttLoad({ url: bare.ready.url as string, clients: loadClients(site, 'bare'), perClient, window: 100, timeoutMs: 120_000 })
+    await bare.stop()
+    say(`bare aedes: ${Math.round(bareRun.perSecond)} msg/s`)
+    const edge = await startTsProcess('edge/main.ts', [file], 'edge listening')
+    procs.push(edge)
+    const edgeRun = await runMqttLoad({ url: `mqtt://127.0.0.1:${ports.mqtt}`, clients: loadClients(site, 'ingest'), perClient, window: 100, timeoutMs: 120_000 })
+    await edge.stop()
+    say(`edge durable ingest: ${Math.round(edgeRun.perSecond)} msg/s`)
+    return {
+      bareAedesMsgsPerS: Math.round(bareRun.perSecond),
+      edgeDurableMsgsPerS: Math.round(edgeRun.perSecond),
+      edgeToBareRatio: Math.round((edgeRun.perSecond / bareRun.perSecond) * 100) / 100,
+      messages: edgeRun.acked,
+    }
+  } finally {
+    for (const p of procs) await p.stop().catch(() => undefined)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 export async function benchSpine(opts: { perClient?: number; drainRecords?: number; log?: (s: string) => void } = {}): Promise<SpineResults> {
   const say = opts.log ?? (() => undefined)
   const perClient = opts.perClient ?? 4000
@@ -90,19 +132,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
       return { proc, url }
     }
 
-    // 1. Durable ingest against bare aedes, same clients, same load, same run.
-    const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
-    const clients = loadClients(site, 'bare')
-    const bareRun = await runMqttLoad({ url: bare.ready.url as string, clients, perClient, window: 100, timeoutMs: 120_000 })
-    await bare.stop()
-    say(`bare aedes: ${Math.round(bareRun.perSecond)} msg/s`)
-    // The hub is unreachable here so the forwarder sleeps in backoff: this is the edge's own ingest.
-    const ingestEdge = await startEdge('ingest', 'https://localhost:9')
-    const edgeRun = await runMqttLoad({ url: ingestEdge.url, clients: loadClients(site, 'ingest'), perClient, window: 100, timeoutMs: 120_000 })
-    await ingestEdge.proc.stop()
-    say(`edge durable ingest: ${Math.round(edgeRun.perSecond)} msg/s`)
-
-    // 2. Sustained end to end into InfluxDB, zero loss.
+    // 1. Sustained end to end into InfluxDB, zero loss.
     const hubFile = join(dir, 'hub.yaml')
     const hubConfig = (db: string) => ({
       http: { host: '127.0.0.1', port: hubPort, tls: { cert: pki.serverCert, key: pki.serverKey } },
@@ -122,7 +152,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     await e2eEdge.proc.stop()
     say(`end to end: ${e2eRun.acked} acked, ${distinct.size} stored in ${e2eSeconds.toFixed(1)} s`)
 
-    // 3. Press-to-queryable latency at 100 ratings/s, and the edge's memory with 30 counters connected.
+    // 2. Press-to-queryable latency at 100 ratings/s, and the edge's memory with 30 counters connected.
     await hub.stop()
     writeFileSync(hubFile, stringify(hubConfig('bench_latency')))
     hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
@@ -163,7 +193,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     await latEdge.proc.stop()
     say(`latency p50 ${percentile(latencies, 50).toFixed(0)} ms, edge RSS ${edgeRss.toFixed(0)} MB`)
 
-    // 4. Backlog drain: a million queued records from an outbox into InfluxDB through the hub.
+    // 3. Backlog drain: a million queued records from an outbox into InfluxDB through the hub.
     await hub.stop()
     writeFileSync(hubFile, stringify(hubConfig('bench_drain')))
     hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
@@ -187,9 +217,6 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     say(`drain: ${drained} in ${drainSeconds.toFixed(1)} s`)
 
     return {
-      bareAedesMsgsPerS: Math.round(bareRun.perSecond),
-      edgeDurableMsgsPerS: Math.round(edgeRun.perSecond),
-      edgeToBareRatio: Math.round((edgeRun.perSecond / bareRun.perSecond) * 100) / 100,
       endToEnd: {
         ratings: e2eRun.acked,
         stored: distinct.size,
