@@ -1,0 +1,144 @@
+process.env.LOG_LEVEL ??= 'silent'
+import http from 'node:http'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket, { WebSocketServer } from 'ws'
+import { createLogger } from '../../common/log.js'
+import { hashSecret, newSecret } from '../../common/secrets.js'
+import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
+import { createLiveService, type LiveService } from '../../edge/live/service.js'
+import { createTunnel, type EdgeTunnel } from '../../edge/tunnel/client.js'
+import { createEdgeAuth } from '../../hub/ingest/auth.js'
+import { createRelay, type Relay } from '../../hub/relay/relay.js'
+import { createTunnelServer, type TunnelServer } from '../../hub/relay/tunnels.js'
+import { eventually } from '../support/stack.js'
+
+const log = createLogger('test')
+const TOKEN = newSecret()
+const HEARTBEAT_MS = 300
+
+let sim: CameraSim
+let live: LiveService
+let relay: Relay
+let tunnels: TunnelServer
+let server: http.Server
+let proxy: net.Server
+let hubUrl: string
+let proxyUrl: string
+let upgrades = 0
+let viewers: WebSocketServer
+/** Connections through the proxy; a blackholed one stops carrying bytes but stays open, like a NAT mapping that expired. */
+const links: { client: net.Socket; upstream: net.Socket }[] = []
+const tunnelsToStop: EdgeTunnel[] = []
+
+beforeAll(async () => {
+  sim = await startCameraSim({ password: 'cam-pw-1234', discovery: false })
+  const rtsp = new URL(sim.rtspUrl)
+  rtsp.username = sim.user
+  rtsp.password = 'cam-pw-1234'
+  live = createLiveService({ log, streamUrl: (id) => (id === 'cam-1' ? rtsp.href : null), tuning: { backoffMinMs: 200, backoffMaxMs: 1000 } })
+  relay = createRelay({ log, retryMs: 300 })
+  tunnels = createTunnelServer({ siteOf: createEdgeAuth([{ site: 'site-a', tokenHash: hashSecret(TOKEN) }]), events: relay.events, log, heartbeatMs: HEARTBEAT_MS })
+  // Viewers attach straight to the relay here; the console's role checks are tested in tests/hub.
+  viewers = new WebSocketServer({ noServer: true })
+  server = http.createServer((_req, res) => res.writeHead(404).end())
+  server.on('upgrade', (req, socket, head) => {
+    upgrades++
+    if (tunnels.upgrade(req, socket, head)) return
+    const [, , site = '', camera = ''] = (req.url ?? '').split('/')
+    viewers.handleUpgrade(req, socket, head, (ws) => relay.attach(ws, site, camera))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  proxy = net.createServer((client) => {
+    const upstream = net.connect((server.address() as AddressInfo).port, '127.0.0.1')
+    client.pipe(upstream).pipe(client)
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+    links.push({ client, upstream })
+  })
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  for (const t of tunnelsToStop) await t.stop()
+  tunnels?.close()
+  await relay?.close()
+  await live?.stop()
+  for (const ws of viewers?.clients ?? []) ws.terminate()
+  for (const l of links) {
+    l.client.destroy()
+    l.upstream.destroy()
+  }
+  await new Promise((r) => proxy?.close(r))
+  server?.closeAllConnections()
+  await new Promise((r) => server?.close(r))
+  await sim?.stop()
+})
+
+function tunnel(url: string, token = TOKEN): EdgeTunnel {
+  const t = createTunnel({
+    hubUrl: url, token, site: 'site-a', log, live,
+    cameras: () => [{ id: 'cam-1', name: 'Sảnh', counter: null }, { id: 'cam-2', name: 'Quầy 2', counter: null }],
+    backoffMinMs: 100, backoffMaxMs: 400, heartbeatMs: HEARTBEAT_MS,
+  })
+  tunnelsToStop.push(t)
+  t.start()
+  return t
+}
+
+function viewer(camera: string) {
+  const ws = new WebSocket(`${hubUrl.replace('http', 'ws')}/live/site-a/${camera}`)
+  const seen = { texts: [] as { type: string; reason?: string }[], binaries: 0 }
+  ws.on('message', (data: Buffer, isBinary) => (isBinary ? seen.binaries++ : seen.texts.push(JSON.parse(data.toString()) as { type: string })))
+  return { ws, seen }
+}
+
+describe('edge tunnel', () => {
+  it('a wrong token is refused and retried with growing delays, never connected', async () => {
+    const before = upgrades
+    const t = tunnel(hubUrl, 'a-token-nobody-issued-0001')
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(t.status()).toMatchObject({ connected: false, connects: 0, lastError: 'hub answered 401' })
+    // 100, 200, 400, 400… ms apart (jitter shortens each by at most a fifth): 4 to 8 tries in 1.5 s, not hundreds.
+    expect(upgrades - before).toBeGreaterThanOrEqual(4)
+    expect(upgrades - before).toBeLessThanOrEqual(8)
+    await t.stop()
+  })
+
+  it('a camera the edge cannot stream is refused and the viewer told, while the tunnel stays up', async () => {
+    const t = tunnel(hubUrl)
+    expect(await eventually(async () => relay.camera('site-a', 'cam-2')?.edgeConnected === true, 10_000)).toBe(true)
+    const v = viewer('cam-2')
+    expect(await eventually(async () => v.seen.texts.some((m) => m.reason === 'camera_unavailable'), 5000)).toBe(true)
+    expect(t.status().connected).toBe(true)
+    v.ws.close()
+    await t.stop()
+  })
+
+  it('a path that silently stops carrying bytes is noticed by the heartbeat on both ends; the edge comes back and the stream resumes', async () => {
+    const t = tunnel(proxyUrl)
+    expect(await eventually(async () => relay.camera('site-a', 'cam-1')?.edgeConnected === true, 10_000)).toBe(true)
+    const v = viewer('cam-1')
+    expect(await eventually(async () => v.seen.binaries >= 3, 30_000)).toBe(true)
+    const connects = t.status().connects
+    const dead = links.at(-1)!
+    dead.client.unpipe()
+    dead.upstream.unpipe()
+    const cut = Date.now()
+    expect(await eventually(async () => v.seen.texts.some((m) => m.reason === 'edge_disconnected'), 5000, 50)).toBe(true)
+    // Within about two heartbeats, not a TCP timeout of minutes.
+    expect(Date.now() - cut).toBeLessThan(6 * HEARTBEAT_MS + 500)
+    expect(await eventually(async () => t.status().connects > connects && t.status().connected, 10_000)).toBe(true)
+    const inits = v.seen.texts.filter((m) => m.type === 'init').length
+    expect(await eventually(async () => v.seen.texts.filter((m) => m.type === 'init').length > inits, 30_000)).toBe(true)
+    v.ws.close()
+    dead.client.destroy()
+    dead.upstream.destroy()
+    await t.stop()
+    // The edge's own channel stops once the tunnel was its last viewer.
+    expect(await eventually(async () => (live.status()['cam-1']?.viewers ?? 0) === 0, 5000)).toBe(true)
+  })
+})
