@@ -74,7 +74,11 @@ function rounded<T>(value: T): T {
 const inRange = (from: number, to: number) => (f: { t: number }) => f.t >= from && f.t < to
 
 describe('rating KPIs counted in InfluxDB equal the pure KPI functions', () => {
-  const cases: { groupBy: Dimension[]; unit: 'day' | 'week' | 'month' | 'quarter' | 'year'; days: number }[] = [
+  const cases: { groupBy: Dimension[]; unit: 'day' | 'week' | 'month' | 'quarter' | 'year'; days: number; sites?: string[] }[] = [
+    // One or a few sites: months, quarters and years are counted per day and rolled up.
+    { groupBy: ['counter'], unit: 'month', days: DAYS, sites: ['ct-center'] },
+    { groupBy: ['site', 'officer'], unit: 'quarter', days: DAYS, sites: ['ct-center', 'ct-cai-rang'] },
+    { groupBy: ['department'], unit: 'year', days: DAYS, sites: ['ct-ninh-kieu'] },
     { groupBy: ['province'], unit: 'month', days: DAYS },
     { groupBy: ['branch'], unit: 'week', days: 20 },
     { groupBy: ['site'], unit: 'day', days: 5 },
@@ -84,20 +88,21 @@ describe('rating KPIs counted in InfluxDB equal the pure KPI functions', () => {
     { groupBy: ['site', 'department'], unit: 'week', days: 14 },
   ]
   for (const c of cases) {
-    it(`by ${c.groupBy.join('+')} per ${c.unit}`, async () => {
+    it(`by ${c.groupBy.join('+')} per ${c.unit}${c.sites ? ` at ${c.sites.join(', ')}` : ''}`, async () => {
       const cfg = config(influxd.url)
       const db = createInfluxQuery(cfg.influx)
       const dir = createDirectory(cfg)
       const period: PeriodChoice = { unit: c.unit, fromMs: END - c.days * DAY, toMs: END }
-      const got = await queryRatingKpis(db, dir, { groupBy: c.groupBy, period, filter: {} })
+      const got = await queryRatingKpis(db, dir, { groupBy: c.groupBy, period, filter: c.sites ? { site: c.sites } : {} })
       // The query widens the range to whole periods; the reference gets the records of the same span.
       const first = got[0]!.period.start
       const last = got.at(-1)!.period.end
       const f = facts()
-      const want = aggregateRatings(f.ratings.filter(inRange(first, last)), {
+      const mine = (x: { site: string }) => !c.sites || c.sites.includes(x.site)
+      const want = aggregateRatings(f.ratings.filter(inRange(first, last)).filter(mine), {
         groupBy: c.groupBy,
         period: c.unit,
-        tickets: c.groupBy.includes('officer') ? undefined : f.tickets.filter(inRange(first, last)),
+        tickets: c.groupBy.includes('officer') ? undefined : f.tickets.filter(inRange(first, last)).filter(mine),
       })
       expect(got.length).toBeGreaterThan(0)
       expect(rounded(got)).toEqual(rounded(want))
