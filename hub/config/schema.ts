@@ -115,6 +115,9 @@ export const hubConfigSchema = z.strictObject({
   /** A console session ends this long after sign-in, or after this long without a request. */
   sessionTtlS: z.number().int().min(1).default(8 * 3600),
   sessionIdleS: z.number().int().min(1).default(30 * 60),
+}).refine((c) => c.users.length === 0 || c.sessionSecret !== undefined || c.sessionSecretFile !== undefined, {
+  message: 'console users need "sessionSecret" or "sessionSecretFile" (the same on every hub instance)',
+  path: ['sessionSecretFile'],
 })
 
 export type HubConfig = z.output<typeof hubConfigSchema>

@@ -43,6 +43,8 @@ export interface TunnelServerOptions {
 
 /** Media pieces are at most a few hundred KB; 8 MB leaves room for a long keyframe interval. */
 const MAX_FRAME_BYTES = 8 * 1024 * 1024
+/** An edge says hello at once; a socket that holds a token but never does is not a link worth keeping. */
+const HELLO_TIMEOUT_MS = 10_000
 
 export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
   const log = o.log.child({ module: 'tunnels' })
@@ -65,6 +67,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
   function accept(ws: WebSocket, site: string): void {
     alive.set(ws, true)
     let link: EdgeLink | null = null
+    const helloDue = setTimeout(() => ws.close(1008, 'no hello'), HELLO_TIMEOUT_MS)
     ws.on('pong', () => alive.set(ws, true))
     ws.on('message', (data: Buffer, isBinary) => {
       alive.set(ws, true)
@@ -83,6 +86,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
         log.warn({ site, claimed: msg.site }, 'tunnel hello refused')
         return void ws.close(1008, 'hello does not match the token')
       }
+      clearTimeout(helloDue)
       link = {
         site,
         cameras: msg.cameras,
@@ -102,6 +106,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
     })
     ws.on('error', () => ws.terminate())
     ws.on('close', () => {
+      clearTimeout(helloDue)
       const current = bySite.get(site)
       if (!link || current?.ws !== ws) return
       bySite.delete(site)

@@ -81,13 +81,15 @@ describe('roles', () => {
     expect([canWatch(admin, 'a1'), canReadAudit(admin)]).toEqual([true, true])
   })
 
-  it('the config refuses a supervisor without sites and a duplicate username', () => {
+  it('the config refuses a supervisor without sites, a duplicate username, and users without a session key', () => {
     const base = { influx: { version: 1, url: 'http://127.0.0.1:8086' }, edges: [{ site: 'a1', tokenHash: `sha256:${'0'.repeat(64)}` }] }
     const hash = 'scrypt:AAAA:BBBB'
-    expect(hubConfigSchema.safeParse({ ...base, users: [{ username: 'gs', name: 'G', role: 'supervisor', passwordHash: hash }] }).success).toBe(false)
+    expect(hubConfigSchema.safeParse({ ...base, sessionSecret: SECRET, users: [{ username: 'gs', name: 'G', role: 'supervisor', passwordHash: hash }] }).success).toBe(false)
     const dup = [{ username: 'a', name: 'A', role: 'ioc', passwordHash: hash }, { username: 'a', name: 'B', role: 'admin', passwordHash: hash }]
-    expect(hubConfigSchema.safeParse({ ...base, users: dup }).success).toBe(false)
-    expect(hubConfigSchema.safeParse({ ...base, users: [dup[0]] }).success).toBe(true)
+    expect(hubConfigSchema.safeParse({ ...base, sessionSecret: SECRET, users: dup }).success).toBe(false)
+    expect(hubConfigSchema.safeParse({ ...base, users: [dup[0]] }).success).toBe(false)
+    expect(hubConfigSchema.safeParse({ ...base, users: [dup[0]], sessionSecret: SECRET }).success).toBe(true)
+    expect(hubConfigSchema.safeParse({ ...base, users: [dup[0]], sessionSecretFile: '/etc/motcua/console.key' }).success).toBe(true)
   })
 
   it('a scope is narrowed to the sites the principal may see', () => {
