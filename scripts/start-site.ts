@@ -14,6 +14,7 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import { createLogger } from '../common/log.js'
+import { hashPassword, newSecret } from '../common/secrets.js'
 import { loadEdgeConfig } from '../edge/config/load.js'
 import { startEdge, type RunningEdge } from '../edge/main.js'
 import { hubConfigSchema } from '../hub/config/schema.js'
@@ -106,10 +107,14 @@ async function main(): Promise<void> {
     const hubUrl = `https://127.0.0.1:${hubPort}`
     const { site, edgeFile } = await loadOrCreateSite(hubUrl, pki.caCert)
 
+    const consolePassword = newSecret().slice(0, 16)
     const hubConfig = hubConfigSchema.parse({
       http: { host: '127.0.0.1', port: hubPort, tls: { cert: pki.serverCert, key: pki.serverKey } },
       influx: { version: 1, url: influxUrl, database: DATABASE },
       edges: [site.hubEdge],
+      // A console administrator for this run only (docs/console.md); the password is printed below.
+      users: [{ username: 'quantri', name: 'Quản trị (demo)', role: 'admin', passwordHash: await hashPassword(consolePassword) }],
+      sessionSecret: newSecret(),
     })
     const hub: RunningHub = await startHub(hubConfig, { log: createLogger('hub', logLevel) })
     stops.push(() => hub.stop())
@@ -137,6 +142,7 @@ motcua — trạm demo đang chạy / demo site running (${site.siteId}, ${boxes
                   curl -G '${influxUrl}/query' --data-urlencode 'db=${DATABASE}' \\
                     --data-urlencode 'q=SELECT counter, officer, level, score FROM rating ORDER BY time DESC LIMIT 10'
   Hub (HTTPS)     ${hub.url}/healthz   ${hub.url}/metrics   (CA: ${pki.caCert})
+  Console         ${hub.url}/console/   user quantri, password ${consolePassword} (new every run)
   Edge            ${edgeHttp}/healthz   ${edgeHttp}/metrics
   MQTT            mqtt://127.0.0.1:${edge.ports.mqtt}   ws://127.0.0.1:${edge.ports.ws}
   Kiosk           ${edgeHttp}/kiosk/?device=${kiosk.id}#secret=${kiosk.secret}
