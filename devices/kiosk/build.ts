@@ -3,17 +3,11 @@
  * edge start: no build step, no generated files in the tree. Bodies are also
  * gzipped once here, since tablets on a busy site Wi-Fi fetch them often.
  */
-import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { webAsset, type WebAsset } from '../../common/web-assets.js'
 
-export interface KioskAsset {
-  body: Buffer
-  gzip: Buffer
-  type: string
-  etag: string
-}
+export type KioskAsset = WebAsset
 
 /** URL path (under /kiosk/) → asset. */
 export type KioskAssets = Map<string, KioskAsset>
@@ -22,10 +16,6 @@ export const KIOSK_JS = '/kiosk/kiosk.js'
 export const KIOSK_CSS = '/kiosk/kiosk.css'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
-
-export function asset(body: Buffer, type: string): KioskAsset {
-  return { body, gzip: gzipSync(body), type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }
-}
 
 export async function buildKioskAssets(): Promise<KioskAssets> {
   const result = await build({
@@ -44,8 +34,8 @@ export async function buildKioskAssets(): Promise<KioskAssets> {
   })
   const assets: KioskAssets = new Map()
   for (const f of result.outputFiles) {
-    if (f.path.endsWith('kiosk.js')) assets.set(KIOSK_JS, asset(Buffer.from(f.contents), 'text/javascript; charset=utf-8'))
-    else if (f.path.endsWith('kiosk-css.css')) assets.set(KIOSK_CSS, asset(Buffer.from(f.contents), 'text/css; charset=utf-8'))
+    if (f.path.endsWith('kiosk.js')) assets.set(KIOSK_JS, webAsset(Buffer.from(f.contents), 'text/javascript; charset=utf-8'))
+    else if (f.path.endsWith('kiosk-css.css')) assets.set(KIOSK_CSS, webAsset(Buffer.from(f.contents), 'text/css; charset=utf-8'))
   }
   if (!assets.has(KIOSK_JS) || !assets.has(KIOSK_CSS)) throw new Error('kiosk bundle is missing its script or stylesheet')
   return assets

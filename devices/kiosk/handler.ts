@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ID_PATTERN } from '../../protocol/patterns.js'
-import { asset, KIOSK_CSS, KIOSK_JS, type KioskAsset, type KioskAssets } from './build.js'
+import { webAsset } from '../../common/web-assets.js'
+import { KIOSK_CSS, KIOSK_JS, type KioskAsset, type KioskAssets } from './build.js'
 import type { KioskEnv } from './env.js'
 import { kioskHtml } from './page.js'
 
@@ -91,7 +92,7 @@ export function createKioskHandler(o: KioskHandlerOptions): KioskHandler {
         idleMs: o.idleMs ?? 20_000,
         promptTtlMs: o.promptTtlMs ?? 10 * 60_000,
       }
-      a = asset(Buffer.from(kioskHtml(env, refs)), 'text/html; charset=utf-8')
+      a = webAsset(Buffer.from(kioskHtml(env, refs)), 'text/html; charset=utf-8')
       // Only known devices are cached, so probing random ids cannot grow memory.
       if (counter !== null) pages.set(key, a)
     }

@@ -6,24 +6,11 @@
 import { randomBytes } from 'node:crypto'
 import { ratingMessage, type RatingMessage } from '../../protocol/messages.js'
 import { isDissatisfied, type ScaleSize } from '../../protocol/scales.js'
+import type { Random } from '../../common/random.js'
 
 export const SIM_MODES = ['normal', 'rapid', 'stuck', 'reconnect-storm', 'clock-off', 'duplicate'] as const
 export type SimMode = (typeof SIM_MODES)[number]
 
-/** Uniform in [0, 1), like Math.random. */
-export type Random = () => number
-
-/** mulberry32: small, fast and good enough to make a simulation repeatable. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Gap before the next press of a Poisson process with the given rate. */
 export function poissonGapMs(ratePerMinute: number, random: Random): number {

@@ -9,7 +9,8 @@ import type { Logger } from '../../common/log.js'
 import { heartbeatMessage, statusMessage, type RatingMessage } from '../../protocol/messages.js'
 import type { ScaleSize } from '../../protocol/scales.js'
 import { topics } from '../../protocol/topics.js'
-import { buildRating, eventIdFactory, nextPressDelays, pickLevel, type Random, type SimMode } from './behaviour.js'
+import type { Random } from '../../common/random.js'
+import { buildRating, eventIdFactory, nextPressDelays, pickLevel, type SimMode } from './behaviour.js'
 import { BoxLedger, type BoxStats } from './ledger.js'
 
 export type { BoxStats }

@@ -5,7 +5,8 @@
  */
 import { createLogger, stripCredentials, type Logger } from '../../common/log.js'
 import { DEFAULT_SCALE, type ScaleSize } from '../../protocol/scales.js'
-import { seededRandom, SIM_MODES, type SimMode } from './behaviour.js'
+import { seededRandom } from '../../common/random.js'
+import { SIM_MODES, type SimMode } from './behaviour.js'
 import { CounterBox, type BoxStats, type SimDevice } from './box.js'
 import type { BoxLedger } from './ledger.js'
 

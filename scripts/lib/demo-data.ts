@@ -19,6 +19,7 @@ import type { SitePlacement } from '../../hub/kpi/facts.js'
 import { toPoint } from '../../hub/influx/points.js'
 import type { Point } from '../../hub/influx/lineProtocol.js'
 import type { PointWriter } from '../../hub/influx/writer.js'
+import { seededRandom } from '../../common/random.js'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -106,22 +107,10 @@ export interface DemoDataOptions {
   sites?: readonly DemoSiteSpec[]
 }
 
-/** mulberry32: small, fast and good enough to make demo data look unplanned. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 type Draft = EdgeRecord extends infer R ? (R extends EdgeRecord ? Omit<R, 'seq' | 'clock'> : never) : never
 
 export function generateDemoData(opts: DemoDataOptions): DemoSiteData[] {
-  const rand = random(opts.seed ?? 766)
+  const rand = seededRandom(opts.seed ?? 766)
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo)
   const end = opts.end
   const start = end - (opts.days ?? 3) * DAY

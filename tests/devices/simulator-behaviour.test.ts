@@ -9,8 +9,8 @@ import {
   nextPressDelays,
   pickLevel,
   poissonGapMs,
-  seededRandom,
 } from '../../devices/simulator/behaviour.js'
+import { seededRandom } from '../../common/random.js'
 
 describe('simulated citizen behaviour', () => {
   it('draws Poisson gaps with the requested mean rate', () => {

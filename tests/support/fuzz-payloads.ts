@@ -3,19 +3,10 @@
  * JSON, and near-valid ratings with exactly one field broken. Each case says
  * whether it must be accepted, so a test can check every one.
  */
-export type Rng = () => number
+import { seededRandom, type Random as Rng } from '../../common/random.js'
 
-/** mulberry32: small, fast, reproducible from the seed a failing test prints. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Reproducible from the seed a failing test prints. */
+export const rng = seededRandom
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1))
