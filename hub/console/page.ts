@@ -36,7 +36,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.drill{cursor
 .overlay{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;text-align:center;padding:16px;color:#dfe7f1;background:#000b;font-size:15px}
 .overlay.alert{color:#ffd0c8}.badge{font-size:12px;padding:2px 8px;border-radius:10px;background:#4a5a6e;white-space:nowrap}.ok{background:#1f7a3d}.bad{background:#a32020}
 .feed{list-style:none;margin:0;padding:0;max-height:280px;overflow:auto}.feed li{display:flex;gap:8px;padding:5px 0;border-bottom:1px solid #243244;font-size:14px}
-.dot{width:10px;height:10px;border-radius:5px;display:inline-block;margin-top:5px}.muted{color:#9fb0c3}
+.dot{width:10px;height:10px;border-radius:5px;display:inline-block;margin-top:5px;flex:none}.feed .when,.feed strong{white-space:nowrap}.feed .what{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.muted{color:#9fb0c3}
 form.login{max-width:360px;margin:8vh auto;padding:24px;background:#16202d;border:1px solid #283647;border-radius:12px;display:grid;gap:10px}
 form.login input{padding:8px;border-radius:6px;border:1px solid #4a5a6e;background:#0f1620;color:inherit;font:inherit}.error{color:#ff8a80}
 svg text{fill:#b7c6d8;font-size:11px}[hidden]{display:none!important}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { nextDelay } from '../../edge/tunnel/backoff.js'
 import { auditPoint } from '../../hub/audit/audit.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
-import { donut, gauge, trendChart } from '../../hub/console/browser/charts.js'
+import { donut, gauge, levelColour, trendChart } from '../../hub/console/browser/charts.js'
 import { levelCsv, sitesOf, type LevelView } from '../../hub/console/data.js'
 import { scopeOf } from '../../hub/console/routes.js'
 import { toLineProtocol } from '../../hub/influx/points.js'
@@ -143,6 +143,13 @@ describe('charts and CSV', () => {
     expect(svg).toContain('Hài lòng &lt;b&gt;: 3')
     expect(svg).not.toContain('<b>')
     expect(donut([], '0', 'x')).toContain('stroke="#243244"')
+  })
+
+  it('colours a level by its word, whatever the scale', () => {
+    // "Không hài lòng" is level 3 of 3, 4 of 4 and 4 of 5; "Hài lòng" is 1 of 3 and 2 of 4 or 5.
+    expect(new Set([levelColour(3, 3), levelColour(4, 4), levelColour(4, 5)]).size).toBe(1)
+    expect(new Set([levelColour(1, 3), levelColour(2, 4), levelColour(2, 5)]).size).toBe(1)
+    expect(levelColour(5, 5)).not.toBe(levelColour(4, 5))
   })
 
   it('breaks the trend line where a day had no rating, and scales the gauge', () => {

@@ -6,10 +6,10 @@
 
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
-/** Level colours from most satisfied (green) to least (red), for 3-, 4- and 5-level scales. */
+/** Level colours by the level's word, so "Không hài lòng" is the same red on a 3-, 4- or 5-level scale. */
 export function levelColour(level: number, scale: number): string {
-  const ramp = ['#2fa45c', '#7cc24a', '#e0b52c', '#e8772e', '#d23b3b']
-  const pick = scale === 3 ? [0, 2, 4] : scale === 4 ? [0, 1, 2, 4] : [0, 1, 2, 3, 4]
+  const ramp = ['#2fa45c', '#7cc24a', '#e0b52c', '#d23b3b', '#8e1f1f']
+  const pick = scale === 3 ? [1, 2, 3] : scale === 4 ? [0, 1, 2, 3] : [0, 1, 2, 3, 4]
   return ramp[pick[level - 1] ?? 4] ?? '#888'
 }
 

@@ -32,6 +32,7 @@ let period: 'day' | 'week' | 'month' = 'month'
 let view: LevelView | null = null
 let latest: LatestRating[] = []
 let timer: number | undefined
+const siteNames = new Map<string, string>()
 
 const here = () => path[path.length - 1] as Crumb
 const query = () => `level=${here().level}&id=${encodeURIComponent(here().id)}&period=${period}`
@@ -51,6 +52,9 @@ export async function refreshOverview(): Promise<void> {
 
 export function startOverview(): void {
   state.rerender.push(renderOverview)
+  void getJson<{ sites: { id: string; name: string }[] }>('/console/api/tree').then((t) => {
+    for (const x of t?.sites ?? []) siteNames.set(x.id, x.name)
+  })
   void refreshOverview()
   window.clearInterval(timer)
   timer = window.setInterval(() => void refreshOverview().catch(() => undefined), 5000)
@@ -77,8 +81,17 @@ function card(label: TextKey, big: string, sub: string, colour?: string): HTMLEl
   return c
 }
 
+/** Sites of 3-, 4- and 5-level scales share their words ("Hài lòng"...): one slice per word, in the 5-level order. */
 function levelSlices(v: LevelView) {
-  return (v.total?.levels ?? []).map((l) => ({ label: state.lang === 'vi' ? l.vi : l.en, value: l.count, colour: levelColour(l.level, l.scale) }))
+  const words = SCALES[5]
+  const counts = new Array<number>(words.length).fill(0)
+  for (const l of v.total?.levels ?? []) {
+    const i = words.findIndex((w) => w.vi === l.vi)
+    if (i >= 0) counts[i]! += l.count
+  }
+  return words
+    .map((w, i) => ({ label: state.lang === 'vi' ? w.vi : w.en, value: counts[i] ?? 0, colour: levelColour(i + 1, 5) }))
+    .filter((x) => x.value > 0)
 }
 
 function renderOverview(): void {
@@ -193,7 +206,7 @@ function latestPanel(): HTMLElement {
     const dot = el('span', 'dot')
     dot.style.background = levelColour(r.level, scale)
     const when = timeText(Date.parse(r.time))
-    li.append(dot, el('span', 'muted', when), el('span', undefined, `${tr('counter')} ${r.counter} · ${r.site}`), el('strong', undefined, label ? label[state.lang] : String(r.level)))
+    li.append(dot, el('span', 'muted when', when), el('span', 'what', `${tr('counter')} ${r.counter} · ${siteNames.get(r.site) ?? r.site}`), el('strong', undefined, label ? label[state.lang] : String(r.level)))
     if (r.misuse) li.append(el('span', 'badge', r.misuse))
     list.append(li)
   }
