@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { nextDelay } from '../../edge/tunnel/backoff.js'
 import { auditPoint } from '../../hub/audit/audit.js'
+import { hashPassword } from '../../common/secrets.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { donut, gauge, levelColour, trendChart } from '../../hub/console/browser/charts.js'
 import { levelCsv, sitesOf, type LevelView } from '../../hub/console/data.js'
 import { scopeOf } from '../../hub/console/routes.js'
 import { toLineProtocol } from '../../hub/influx/points.js'
 import { createDirectory } from '../../hub/queries/directory.js'
+import { createAccounts } from '../../hub/users/accounts.js'
 import { canReadAudit, canSeeMetrics, canWatch, type Principal } from '../../hub/users/roles.js'
 import { sessionEndS, signSession, verifySession } from '../../hub/users/session-token.js'
 import { decodePiece, edgeMessage, encodePiece, hubMessage, parseControl } from '../../protocol/tunnel.js'
@@ -70,6 +72,19 @@ describe('console sessions (HMAC, stateless)', () => {
     expect(verifySession(SECRET, active, t0 + 8 * 3600 - 1, LIMITS)).not.toBeNull()
     expect(verifySession(SECRET, active, t0 + 8 * 3600, LIMITS)).toBeNull()
     expect(sessionEndS({ username: 'x', issuedS: t0, seenS: t0 + 100 }, LIMITS)).toBe(t0 + 1900)
+  })
+})
+
+describe('sign-in', () => {
+  it('locks an address after five failures, and lets a right password through elsewhere', async () => {
+    let t = 1_000_000
+    const accounts = createAccounts([{ username: 'qt', name: 'Q', role: 'admin', passwordHash: await hashPassword('dung-mat-khau') }], () => t)
+    for (let i = 0; i < 5; i++) expect(await accounts.login('qt', 'sai', '10.0.0.9')).toBeNull()
+    expect(await accounts.login('qt', 'dung-mat-khau', '10.0.0.9')).toBe('locked')
+    expect(await accounts.login('qt', 'dung-mat-khau', '10.0.0.10')).toMatchObject({ username: 'qt', role: 'admin' })
+    expect(await accounts.login('nobody', 'dung-mat-khau', '10.0.0.10')).toBeNull()
+    t += 61_000
+    expect(await accounts.login('qt', 'dung-mat-khau', '10.0.0.9')).toMatchObject({ username: 'qt' })
   })
 })
 

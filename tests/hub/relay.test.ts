@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { TUNNEL_PATH } from '../../protocol/tunnel.js'
 import { eventually } from '../support/stack.js'
-import { startConsoleStack, type ConsoleStack } from './console-stack.js'
+import { PASSWORDS, startConsoleStack, type ConsoleStack } from './console-stack.js'
 
 let s: ConsoleStack
 
@@ -86,6 +86,26 @@ describe('camera relay through the edge tunnel', () => {
     // The last viewer gone, the hub tells the edge to stop the stream.
     expect(await eventually(async () => s.edge.tunnel?.status().streams === 0, 10_000)).toBe(true)
     expect(s.hub.relay.status().upstreams).toBe(0)
+  })
+
+  it('signs in with an HttpOnly, SameSite=Strict, Secure cookie and signs out by clearing it', async () => {
+    const res = await s.request('/console/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'thanhtra', password: PASSWORDS.thanhtra }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    const cookie = String(res.headers['set-cookie'])
+    expect(res.status).toBe(303)
+    expect(cookie).toMatch(/^motcua_console=thanhtra\.\d+\.\d+\.[\w-]+; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=28800; Secure$/)
+    const wrong = await s.request('/console/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'thanhtra', password: 'sai-mat-khau' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(wrong.status).toBe(401)
+    expect(wrong.headers['set-cookie']).toBeUndefined()
+    const out = await s.request('/console/logout', { method: 'POST', cookie: cookie.split(';')[0] })
+    expect(String(out.headers['set-cookie'])).toContain('Max-Age=0')
   })
 
   it('refuses video to a supervisor of another site, to the IOC and without a session', async () => {
