@@ -19,6 +19,7 @@ import { createWriter, type PointWriter } from './influx/writer.js'
 import { createEdgeAuth } from './ingest/auth.js'
 import { createInfluxQuery } from './queries/client.js'
 import { createDirectory } from './queries/directory.js'
+import { addRelayMetrics } from './relay/metrics.js'
 import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
 import { createAccounts, sessionSecretOf } from './users/accounts.js'
@@ -57,6 +58,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
   const relay = createRelay({ log })
   const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
+  addRelayMetrics(metrics.registry, relay, tunnels)
   // The KPI API for the IOC (hub/api) owns /api/.
   const mounts: Mount[] = [api]
   const upgrades: UpgradeHandler[] = [tunnels.upgrade]

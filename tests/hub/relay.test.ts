@@ -80,6 +80,10 @@ describe('camera relay through the edge tunnel', () => {
     expect(await eventually(async () => b.texts.some((t) => t.type === 'init') && b.binaries >= 2, 15_000)).toBe(true)
     expect(s.edge.tunnel?.status().streams).toBe(1)
     expect(s.hub.relay.status()).toMatchObject({ upstreams: 1, viewers: 2 })
+    const metrics = (await s.request('/metrics')).text
+    expect(metrics).toMatch(/^motcua_hub_tunnels 1$/m)
+    expect(metrics).toMatch(/^motcua_hub_relay_upstreams 1$/m)
+    expect(metrics).toMatch(/^motcua_hub_relay_viewers 2$/m)
     a.ws.close()
     b.ws.close()
     await Promise.all([closed(a.ws), closed(b.ws)])
