@@ -17,7 +17,7 @@ import { stringify } from 'yaml'
 import { startTsProcess } from '../../bench/lib/procs.js'
 import { createLogger } from '../../common/log.js'
 import { hashPassword, hashSecret, newSecret } from '../../common/secrets.js'
-import { startCameraSim } from '../../devices/camera-sim/index.js'
+import { startCameraSim, type StreamSettings } from '../../devices/camera-sim/index.js'
 import { latencyStats, processUsage, type LatencyStats } from '../../edge/live/bench.js'
 import { createLiveService } from '../../edge/live/service.js'
 import { createTunnel } from '../../edge/tunnel/client.js'
@@ -28,6 +28,8 @@ export interface RelayBenchOptions {
   viewers?: number
   /** How long the hub's CPU and the delays are sampled once every viewer plays. */
   measureMs?: number
+  /** The simulated camera's stream (default: the simulator's own small one); a real 720p camera is ~2000 kbit/s. */
+  stream?: Partial<StreamSettings>
 }
 
 export interface RelayBenchResult {
@@ -82,7 +84,7 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Relay
     cleanup.push(() => hub.stop())
     const hubUrl = String(hub.ready.url)
 
-    const sim = await startCameraSim({ password: 'bench-cam-pw', discovery: false })
+    const sim = await startCameraSim({ password: 'bench-cam-pw', discovery: false, stream: opts.stream })
     cleanup.push(() => sim.stop())
     const rtsp = new URL(sim.rtspUrl)
     rtsp.username = sim.user
