@@ -21,13 +21,7 @@ export interface Window {
 
 export const MAX_BUCKETS = 400
 
-/**
- * `daily` asks for one statement grouped by local day even for months,
- * quarters and years, the days rolled up by the caller: cheaper when the
- * filter is narrow (a site's year is a few thousand day rows, where one
- * statement per month costs a request each).
- */
-export function windowsFor(p: PeriodChoice, opts: { daily?: boolean } = {}): { windows: Window[]; bucketAt: (t: number) => PeriodBucket; buckets: PeriodBucket[] } {
+export function windowsFor(p: PeriodChoice): { windows: Window[]; bucketAt: (t: number) => PeriodBucket; buckets: PeriodBucket[] } {
   if (p.unit === 'live') {
     const bucket = liveBucket({ unit: 'live', now: p.nowMs, windowMs: p.windowMs })
     // The live window is (now − window, now]; in whole ms that is [now − window + 1, now + 1).
@@ -41,9 +35,8 @@ export function windowsFor(p: PeriodChoice, opts: { daily?: boolean } = {}): { w
     if (buckets.length > MAX_BUCKETS) throw new RangeError(`more than ${MAX_BUCKETS} ${unit}s in the range; ask for a longer period unit`)
   }
   const bucketAt = (t: number) => bucketOf(t, unit)
-  if (unit === 'day' || unit === 'week' || opts.daily) {
-    const group = unit === 'week' ? localTimeGroup('week') : localTimeGroup('day')
-    return { windows: [{ fromMs: buckets[0]!.start, toMs: buckets.at(-1)!.end, timeGroup: group }], bucketAt, buckets }
+  if (unit === 'day' || unit === 'week') {
+    return { windows: [{ fromMs: buckets[0]!.start, toMs: buckets.at(-1)!.end, timeGroup: localTimeGroup(unit) }], bucketAt, buckets }
   }
   return { windows: buckets.map((b) => ({ fromMs: b.start, toMs: b.end, bucket: b })), bucketAt, buckets }
 }

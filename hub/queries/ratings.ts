@@ -79,9 +79,6 @@ export function ratingStatements(w: Window, dims: readonly Dimension[], filter: 
   return out
 }
 
-/** Up to this many sites, long periods are counted per local day in one statement and rolled up here. */
-const DAILY_MAX_SITES = 5
-
 /** Statements run as separate requests, a few at a time: InfluxDB runs the statements of one request one after another. */
 const PARALLEL = 3
 
@@ -102,8 +99,7 @@ interface LevelCounts {
 
 export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: RatingKpiQuery): Promise<RatingGroup[]> {
   const dims = normaliseDimensions(q.groupBy)
-  const narrow = q.filter.site !== undefined && q.filter.site.length <= DAILY_MAX_SITES
-  const { windows, bucketAt } = windowsFor(q.period, { daily: narrow })
+  const { windows, bucketAt } = windowsFor(q.period)
   // Ticket events do not name the officer: served tickets per officer are unknown (docs/kpi.md).
   const withTickets = !dims.includes('officer') && !q.filter.officer
   const perWindow = withTickets ? 3 : 2
