@@ -18,6 +18,7 @@ import type { PointWriter } from '../influx/writer.js'
 import { createV1Writer } from '../influx/writerV1.js'
 import { bucketOf, type PeriodUnit } from '../kpi/time.js'
 import { startHub } from '../main.js'
+import { seededRandom } from '../../common/random.js'
 
 export interface KpiBenchOptions {
   /** InfluxDB 1.x base URL (tests/support/influxd.ts gives one). */
@@ -57,21 +58,10 @@ const DAY = 86_400_000
 const KEY = 'bench-key-0123456789abcdef0123456789'
 const siteId = (i: number) => `s${String(i).padStart(3, '0')}`
 
-/** mulberry32, so every run loads the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 async function load(o: Required<Omit<KpiBenchOptions, 'skipLoad'>>): Promise<{ points: number; seconds: number }> {
   const writer = createV1Writer({ version: 1, url: o.url, database: o.database }, { log: createLogger('bench', 'silent') })
-  const rand = random(766)
+  const rand = seededRandom(766)
   const start = o.endMs - o.days * DAY
   const total = o.days * o.ratingsPerDay
   // Bigger batches hit influxd's 10 s write timeout while it creates the first ~100k series.
@@ -145,7 +135,7 @@ export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult
   })
   const hub = await startHub(config, { log: createLogger('bench', 'silent') })
   const label = (unit: PeriodUnit, back: number) => bucketOf(o.endMs - back, unit).label
-  const rand = random(1)
+  const rand = seededRandom(1)
   const pick = (n: number) => Math.floor(rand() * n)
   const calls: Record<string, () => string> = {
     'province month': () => `groupBy=province&at=${label('month', 35 * DAY)}`,
