@@ -4,6 +4,7 @@
  * files, and the live-video WebSocket /supervisor/live/{camera}. Everything
  * but the login page needs a session, the WebSocket included.
  */
+import { readForm, sameOrigin, sendHtml } from '../../common/web-page.js'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -47,48 +48,9 @@ export interface SupervisorRoutes {
 const LIVE_PREFIX = '/supervisor/live/'
 /** WebSocket close code (application range) for a session that ran out while watching. */
 export const SESSION_EXPIRED = 4401
-const MAX_FORM_BYTES = 4096
 
 function fail(res: ServerResponse, status: number, code: ErrorCode): void {
   sendJson(res, status, { error: { code, message: ERRORS[code] } })
-}
-
-function html(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP,
-    'x-content-type-options': 'nosniff',
-    // Not no-referrer: that makes browsers send "Origin: null" on our own form posts.
-    'referrer-policy': 'same-origin',
-    ...extra,
-  })
-  res.end(body)
-}
-
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((resolve, reject) => {
-    let body = ''
-    req.setEncoding('utf8')
-    req.on('data', (c: string) => {
-      body += c
-      if (body.length > MAX_FORM_BYTES) {
-        reject(new Error('form too large'))
-        req.destroy()
-      }
-    })
-    req.on('end', () => resolve(new URLSearchParams(body)))
-    req.on('error', reject)
-  })
-}
-
-/** A browser on another site must not drive a supervisor's session (the cookie is SameSite=Strict too). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin
-  if (!origin) return true
-  try {
-    return new URL(origin).host === req.headers.host
-  } catch {
-    return false
-  }
 }
 
 /** The API view of a camera: no stream or snapshot URI, nothing that could carry a credential. */
@@ -126,7 +88,7 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
       const result = await sessions.login(form.get('username') ?? '', form.get('password') ?? '', req.socket.remoteAddress ?? '?')
       if (result === null || result === 'locked') {
         log.warn({ username: (form.get('username') ?? '').slice(0, 32), client: req.socket.remoteAddress, locked: result === 'locked' }, 'supervisor login refused')
-        return html(res, result === 'locked' ? 429 : 401, loginPage(lang, o.siteName, result === 'locked' ? 'locked' : 'failed'))
+        return sendHtml(res, CSP, result === 'locked' ? 429 : 401, loginPage(lang, o.siteName, result === 'locked' ? 'locked' : 'failed'))
       }
       log.info({ username: result.session.username }, 'supervisor signed in')
       const secure = 'encrypted' in req.socket
@@ -140,8 +102,8 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     }
     const session = sessionOf(req)
     if (method === 'GET' && path === '/supervisor/') {
-      if (!session) return html(res, 200, loginPage(langOf(url), o.siteName, null))
-      return html(res, 200, appPage(langOf(url), o.siteName, session.name, SUPERVISOR_JS))
+      if (!session) return sendHtml(res, CSP, 200, loginPage(langOf(url), o.siteName, null))
+      return sendHtml(res, CSP, 200, appPage(langOf(url), o.siteName, session.name, SUPERVISOR_JS))
     }
     if (!session) return fail(res, 401, 'EDGE_SESSION_REQUIRED')
     if (method === 'GET' && path === SUPERVISOR_JS) {

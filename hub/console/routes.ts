@@ -6,6 +6,7 @@
  * and the role on the server (hub/users/roles.ts); the page only hides what
  * would be refused.
  */
+import { readForm, sameOrigin, sendHtml } from '../../common/web-page.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
@@ -49,47 +50,11 @@ export interface Console {
 const LIVE = /^\/console\/live\/([a-z0-9][a-z0-9-]{0,31})\/([a-z0-9][a-z0-9-]{0,31})$/
 /** WebSocket close code (application range) for a session that ran out while watching; the page then signs in again. */
 export const SESSION_ENDED = 4401
-const MAX_FORM_BYTES = 4096
 const PERIODS: readonly PeriodUnit[] = ['day', 'week', 'month']
 const LEVELS: readonly Level[] = ['province', 'branch', 'site', 'counter']
 
 function fail(res: ServerResponse, status: number, code: ErrorCode): void {
   sendJson(res, status, { error: { code, message: ERRORS[code] } }, { 'cache-control': 'no-store' })
-}
-
-function html(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP,
-    'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin', ...extra,
-  })
-  res.end(body)
-}
-
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((resolve, reject) => {
-    let body = ''
-    req.setEncoding('utf8')
-    req.on('data', (c: string) => {
-      body += c
-      if (body.length > MAX_FORM_BYTES) {
-        reject(new Error('form too large'))
-        req.destroy()
-      }
-    })
-    req.on('end', () => resolve(new URLSearchParams(body)))
-    req.on('error', reject)
-  })
-}
-
-/** Another site's page must not drive a signed-in browser (the cookie is SameSite=Strict as well). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin
-  if (!origin) return true
-  try {
-    return new URL(origin).host === req.headers.host
-  } catch {
-    return false
-  }
 }
 
 /** Pure: the drill-down scope and period from a query string, or null when malformed. */
@@ -167,7 +132,7 @@ export function createConsole(o: ConsoleOptions): Console {
         const result = await o.accounts.login(username, form.get('password') ?? '', client(req))
         if (result === null || result === 'locked') {
           log.warn({ username: username.slice(0, 32), client: client(req), locked: result === 'locked' }, 'console sign-in refused')
-          return html(res, result === 'locked' ? 429 : 401, loginPage(lang, result === 'locked' ? 'locked' : 'failed'))
+          return sendHtml(res, CSP, result === 'locked' ? 429 : 401, loginPage(lang, result === 'locked' ? 'locked' : 'failed'))
         }
         log.info({ username: result.username, role: result.role }, 'console sign-in')
         res.writeHead(303, { location: `/console/?lang=${lang}`, 'set-cookie': o.sessions.issue(result.username, secure) })
@@ -180,8 +145,8 @@ export function createConsole(o: ConsoleOptions): Console {
       const s = o.sessions.read(req)
       if (s?.refresh) res.setHeader('set-cookie', s.refresh)
       if (method === 'GET' && path === '/console/') {
-        if (!s) return html(res, 200, loginPage(langOf(url), url.searchParams.has('expired') ? 'expired' : null))
-        return html(res, 200, appPage(langOf(url), s.principal))
+        if (!s) return sendHtml(res, CSP, 200, loginPage(langOf(url), url.searchParams.has('expired') ? 'expired' : null))
+        return sendHtml(res, CSP, 200, appPage(langOf(url), s.principal))
       }
       if (!s) return fail(res, 401, 'HUB_SESSION_REQUIRED')
       if (method !== 'GET') return fail(res, 404, 'HUB_NOT_FOUND')
