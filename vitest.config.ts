@@ -1,15 +1,35 @@
 import { defineConfig } from 'vitest/config'
 
-// Real brokers, influxd and ffmpeg run inside tests; on a 2-core machine the
-// suites that start servers must not all run at once.
+// Files that run GStreamer encoders, ffmpeg or Chromium video. Two of them
+// side by side starve each other's frame timing on a 2-core machine, so they
+// run after everything else, one file at a time.
+const MEDIA = [
+  'tests/devices/camera-sim*.test.ts',
+  'tests/edge/cameras*.test.ts',
+  'tests/edge/live*.test.ts',
+  'tests/edge/supervisor*.test.ts',
+  'tests/edge/tunnel*.test.ts',
+  'tests/hub/console-browser.test.ts',
+  'tests/hub/relay*.test.ts',
+  'tests/faults/cameras-hub.test.ts',
+]
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    fileParallelism: true,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'main', include: ['tests/**/*.test.ts'], exclude: MEDIA, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'media', include: MEDIA, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 })

@@ -100,7 +100,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
   const rtspUrl = `rtsp://${host}:${rtspPort}${STREAM_PATH}`
   const snapshots = new SnapshotGrabber({
     sourceUrl: () => `rtsp://${encodeURIComponent(user)}:${encodeURIComponent(state.password)}@${host}:${rtspPort}${STREAM_PATH}`,
-    timeoutMs: 5000, reuseMs: 500, now,
+    timeoutMs: 8000, reuseMs: 500, now,
   })
 
   const digest = new DigestAuth(`SimCam ${identity.serialNumber}`)

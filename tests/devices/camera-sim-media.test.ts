@@ -68,7 +68,14 @@ describe('snapshot', () => {
     const wrong = await fetchWithDigest(sim.snapshotUrl, sim.user, 'wrong')
     expect(wrong.status).toBe(401)
     await wrong.arrayBuffer()
-    const res = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
+    // A camera that is busy encoding answers 503 + Retry-After, as real ones do; clients retry.
+    let res = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
+    for (let attempt = 1; attempt < 3 && res.status === 503; attempt++) {
+      expect(res.headers.get('retry-after')).toBe('1')
+      await res.arrayBuffer()
+      await new Promise((r) => setTimeout(r, 1000))
+      res = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
+    }
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('image/jpeg')
     const jpeg = Buffer.from(await res.arrayBuffer())
