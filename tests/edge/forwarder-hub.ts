@@ -17,7 +17,7 @@ export interface BatchRequest {
 }
 
 export type Reply =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { status: number; body?: unknown; headers?: Record<string, string>; /** Answer only after this long (a slow database). */ delayMs?: number }
   /** Drop the connection without answering (network failure). */
   | 'drop'
   /** Never answer. */
@@ -67,6 +67,7 @@ export class FakeHub {
     const reply = this.onBatch(batch)
     if (reply === 'drop') return void req.socket.destroy()
     if (reply === 'hang') return void this.hanging.add(res)
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs))
     if (reply.status === 200) {
       const rejected = (reply.body as { rejected?: { index: number }[] } | undefined)?.rejected ?? []
       const refused = new Set(rejected.map((r) => r.index))
