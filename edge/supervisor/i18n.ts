@@ -1,19 +1,15 @@
 /** Every text the supervisor page shows, Vietnamese first; shared by the server (login page) and the browser code. */
-export type Lang = 'vi' | 'en'
+import { SIGN_IN_TEXT, type Lang } from '../../common/i18n.js'
+
+export { isLang, other, type Lang } from '../../common/i18n.js'
 
 export const TEXT = {
+  ...SIGN_IN_TEXT,
   title: { vi: 'Giám sát camera', en: 'Camera supervision' },
-  login: { vi: 'Đăng nhập', en: 'Sign in' },
-  logout: { vi: 'Đăng xuất', en: 'Sign out' },
-  username: { vi: 'Tên đăng nhập', en: 'Username' },
-  password: { vi: 'Mật khẩu', en: 'Password' },
-  loginFailed: { vi: 'Sai tên đăng nhập hoặc mật khẩu.', en: 'Wrong username or password.' },
-  loginLocked: { vi: 'Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.', en: 'Too many failed attempts; try again later.' },
   privacy: {
     vi: 'Hình ảnh camera là dữ liệu cá nhân của người dân và cán bộ. Chỉ dùng cho mục đích giám sát công vụ; không ghi lại, không chia sẻ.',
     en: 'Camera images are personal data of citizens and staff. For supervision of public service only; do not record or share.',
   },
-  switchLang: { vi: 'English', en: 'Tiếng Việt' },
   online: { vi: 'Trực tuyến', en: 'Online' },
   offline: { vi: 'Mất kết nối', en: 'Offline' },
   no_stream: { vi: 'Không có hình', en: 'No video' },
@@ -34,5 +30,3 @@ export const TEXT = {
 export type TextKey = keyof typeof TEXT
 
 export const t = (key: TextKey, lang: Lang): string => TEXT[key][lang]
-export const other = (lang: Lang): Lang => (lang === 'vi' ? 'en' : 'vi')
-export const isLang = (s: unknown): s is Lang => s === 'vi' || s === 'en'

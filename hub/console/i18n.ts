@@ -1,20 +1,16 @@
 /** Every text the province console shows, Vietnamese first; shared by the server-rendered shell and the browser code. */
-export type Lang = 'vi' | 'en'
+import { SIGN_IN_TEXT, type Lang } from '../../common/i18n.js'
+
+export { isLang, other, type Lang } from '../../common/i18n.js'
 
 export const TEXT = {
+  ...SIGN_IN_TEXT,
   title: { vi: 'Giám sát Trung tâm Phục vụ hành chính công', en: 'Public service centers monitoring' },
-  login: { vi: 'Đăng nhập', en: 'Sign in' },
-  logout: { vi: 'Đăng xuất', en: 'Sign out' },
-  username: { vi: 'Tên đăng nhập', en: 'Username' },
-  password: { vi: 'Mật khẩu', en: 'Password' },
-  loginFailed: { vi: 'Sai tên đăng nhập hoặc mật khẩu.', en: 'Wrong username or password.' },
-  loginLocked: { vi: 'Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.', en: 'Too many failed attempts; try again later.' },
   expired: { vi: 'Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.', en: 'Your session has ended; please sign in again.' },
   privacy: {
     vi: 'Hình ảnh camera là dữ liệu cá nhân của người dân và cán bộ. Chỉ được dùng cho mục đích giám sát công vụ; mọi lượt xem đều được ghi nhật ký.',
     en: 'Camera images are personal data of citizens and staff. Use them for supervision of public service only; every viewing is logged.',
   },
-  switchLang: { vi: 'English', en: 'Tiếng Việt' },
   tabOverview: { vi: 'Chỉ số hài lòng', en: 'Satisfaction' },
   tabCameras: { vi: 'Camera trực tiếp', en: 'Live cameras' },
   tabAudit: { vi: 'Nhật ký truy cập', en: 'Audit log' },
@@ -68,5 +64,3 @@ export const TEXT = {
 export type TextKey = keyof typeof TEXT
 
 export const t = (key: TextKey, lang: Lang): string => TEXT[key][lang]
-export const other = (lang: Lang): Lang => (lang === 'vi' ? 'en' : 'vi')
-export const isLang = (s: unknown): s is Lang => s === 'vi' || s === 'en'
