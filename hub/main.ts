@@ -22,6 +22,7 @@ import { createDirectory } from './queries/directory.js'
 import { addRelayMetrics } from './relay/metrics.js'
 import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
+import { createRollup, type Rollup } from './rollup/worker.js'
 import { createAccounts, sessionSecretOf } from './users/accounts.js'
 
 export interface HubOptions {
@@ -38,6 +39,10 @@ export interface HubOptions {
   streamAlertMs?: number
   /** Edge tunnel ping interval (default 10 s); tests shorten it. */
   tunnelHeartbeatMs?: number
+  /** Background alert evaluation interval (default 30 s). */
+  alertEveryMs?: number
+  /** Pause between KPI rollup rounds (default 1 s). */
+  rollupIntervalMs?: number
 }
 
 export interface RunningHub {
@@ -45,16 +50,26 @@ export interface RunningHub {
   url: string
   relay: Relay
   tunnels: TunnelServer
+  /** Null when a replacement writer was given (it writes no rollup marks). */
+  rollup: Rollup | null
   stop(): Promise<void>
 }
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<RunningHub> {
   const log = opts.log ?? createLogger('hub')
-  const writer =
-    opts.writer ?? createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
+  const marking = opts.writer ? null : createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
+  const writer = opts.writer ?? marking!
   const metrics = createHubMetrics()
   const now = opts.now ?? Date.now
-  const api = createApi({ config, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs })
+  // The daily KPI rollup follows this hub's writes and picks up any other instance's stale days.
+  const rollup = marking
+    ? createRollup({ db: createInfluxQuery(config.influx), writer: marking.rollup, dir: createDirectory(config), log: log.child({ module: 'rollup' }), intervalMs: opts.rollupIntervalMs })
+    : null
+  if (rollup && marking) {
+    marking.onChanged((changes) => rollup.changed(changes))
+    rollup.start()
+  }
+  const api = createApi({ config, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alertEveryMs: opts.alertEveryMs })
   // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
   const relay = createRelay({ log })
   const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
@@ -100,6 +115,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
     url,
     relay,
     tunnels,
+    rollup,
     stop() {
       stopping ??= (async () => {
         // Upgraded sockets are no longer the HTTP server's connections: close them ourselves.
@@ -112,6 +128,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
         const grace = setTimeout(() => server.closeAllConnections(), opts.stopGraceMs ?? 5000)
         await closed
         clearTimeout(grace)
+        await rollup?.stop()
         await writer.close()
         log.info({}, 'hub stopped')
       })()

@@ -1,6 +1,7 @@
 /**
  * Writes the demo history (scripts/lib/demo-data.ts) into an InfluxDB 1.x
- * through the hub's writer, so the Grafana dashboards have something to show.
+ * through the hub's writer (which marks the days for the KPI rollup), so the
+ * Grafana dashboards and the KPI API have something to show.
  *
  *   MOTCUA_INFLUX_URL=http://127.0.0.1:8086 npx tsx scripts/load-demo-data.ts
  *
@@ -9,7 +10,7 @@
  * Running it again rewrites the same points (idempotent for the same end minute).
  */
 import { createLogger } from '../common/log.js'
-import { createV1Writer } from '../hub/influx/writerV1.js'
+import { createWriter } from '../hub/influx/writer.js'
 import { generateDemoData, writeDemoData } from './lib/demo-data.js'
 
 const log = createLogger('load-demo-data')
@@ -20,7 +21,7 @@ if (!url) {
 }
 const days = Number(process.env.MOTCUA_DEMO_DAYS ?? 7)
 const end = Math.floor(Date.now() / 60_000) * 60_000
-const writer = createV1Writer(
+const writer = createWriter(
   { version: 1, url, database: 'motcua', username: process.env.MOTCUA_INFLUX_USER, password: process.env.MOTCUA_INFLUX_PASSWORD },
   { log },
 )

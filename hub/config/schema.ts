@@ -12,6 +12,8 @@ const influx1 = z.strictObject({
   password: z.string().optional(),
   /** Retention policy to write to; default is the database's default. */
   retentionPolicy: z.string().optional(),
+  /** Retention policy of the daily KPI rollup (hub/rollup; default `motcua_rollup`); the hub creates it when it may. */
+  rollupRetentionPolicy: z.string().regex(/^[A-Za-z0-9_]+$/).optional(),
 })
 
 const influx2 = z.strictObject({

@@ -6,7 +6,7 @@
  */
 import type { EdgeRecord } from '../../protocol/records.js'
 import { serializePoint, type FieldValue, type Point } from './lineProtocol.js'
-import { HUB_MEASUREMENTS, MEASUREMENTS, NO_OFFICER, type MeasurementSchema } from './schema.js'
+import { HUB_MEASUREMENTS, MEASUREMENTS, NO_OFFICER, ROLLUP_MEASUREMENTS, type MeasurementSchema } from './schema.js'
 
 /** InfluxDB stores int64 ns; the latest `t` whose point time still fits (year 2262). */
 export const MAX_POINT_MS = Number((9_223_372_036_854_775_806n - 999_999n) / 1_000_000n)
@@ -122,9 +122,9 @@ export function toPoint(site: string, r: EdgeRecord): Point {
   }
 }
 
-const TYPES = { ...MEASUREMENTS, ...HUB_MEASUREMENTS } as Readonly<Record<string, MeasurementSchema | undefined>>
+const TYPES = { ...MEASUREMENTS, ...HUB_MEASUREMENTS, ...ROLLUP_MEASUREMENTS } as Readonly<Record<string, MeasurementSchema | undefined>>
 
-/** Line protocol for points made by toPoint, one line each. */
+/** Line protocol for points made by toPoint or the rollup, one line each. */
 export function toLines(points: readonly Point[]): string[] {
   return points.map((p) => serializePoint(p, TYPES[p.measurement]?.fields ?? {}))
 }

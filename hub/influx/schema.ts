@@ -4,7 +4,8 @@
  * step. Tags hold only bounded, low-cardinality values (ids from the site's
  * config, small enums); anything per event is a field.
  */
-import type { RecordKind } from '../../protocol/records.js'
+import { MISUSE_KINDS, type MisuseKind, type RecordKind } from '../../protocol/records.js'
+import { SCALE_SIZES } from '../../protocol/scales.js'
 import type { FieldType } from './lineProtocol.js'
 
 export interface MeasurementSchema {
@@ -81,6 +82,11 @@ export const HUB_MEASUREMENTS = {
     tags: ['site', 'kind'],
     fields: { alert_id: 'string', by: 'string', comment: 'string' },
   },
+  /** Raised alerts (hub/alerts-store): one point per alert, at its `since`; evaluations update seen/cleared, an acknowledgement sets acked_at. */
+  alert: {
+    tags: ['kind', 'site', 'subject'],
+    fields: { alert_id: 'string', raised_at: 'integer', seen_at: 'integer', cleared_at: 'integer', acked_at: 'integer', details: 'string' },
+  },
   /** Console audit (hub/audit): who watched which camera and for how long, and every export. */
   audit: {
     tags: ['action', 'user', 'role', 'site', 'camera'],
@@ -90,3 +96,28 @@ export const HUB_MEASUREMENTS = {
 
 /** Officer tag when no officer was signed in at the counter. */
 export const NO_OFFICER = 'none'
+
+/** Rollup fields: presses at one scale and level (misuse included), those of them flagged with one misuse kind, queue visits served. */
+export const pressField = (scale: number, level: number) => `n${scale}_${level}`
+export const misuseField = (scale: number, level: number, kind: MisuseKind) => `m${scale}_${level}_${kind}`
+
+const rollupFields: Record<string, 'integer'> = { served: 'integer' }
+for (const scale of SCALE_SIZES) {
+  for (let level = 1; level <= scale; level++) {
+    rollupFields[pressField(scale, level)] = 'integer'
+    for (const kind of MISUSE_KINDS) rollupFields[misuseField(scale, level, kind)] = 'integer'
+  }
+}
+
+/**
+ * The daily KPI rollup (hub/rollup), written by the hub into its own
+ * retention policy (1.x: `motcua_rollup`, long shards) from the raw points
+ * above. One point per site, local day and cell; docs/influx-schema.md.
+ */
+export const ROLLUP_MEASUREMENTS = {
+  kpi_site: { tags: ['site'], fields: rollupFields },
+  kpi_department: { tags: ['site', 'department'], fields: rollupFields },
+  kpi_counter: { tags: ['site', 'department', 'counter', 'officer'], fields: rollupFields },
+  /** Per site and local day: `changed` is a fresh stamp on every write of ratings or tickets, `rolled` the stamp the rollup last covered. */
+  kpi_state: { tags: ['site'], fields: { changed: 'integer', rolled: 'integer' } },
+} as const satisfies Record<string, MeasurementSchema>

@@ -26,7 +26,8 @@ const noBackoff = {
   },
 }
 
-export function createV1Writer(config: V1Config, { log, timeoutMs = 30_000 }: WriterOptions): PointWriter {
+export function createV1Writer(config: V1Config, opts: WriterOptions): PointWriter {
+  const { log, timeoutMs = 30_000 } = opts
   const base = new URL(config.url)
   const secure = base.protocol === 'https:'
   const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true })
@@ -50,9 +51,26 @@ export function createV1Writer(config: V1Config, { log, timeoutMs = 30_000 }: Wr
   }
   let databaseReady: Promise<void> | null = null
 
+  async function createDatabase(): Promise<void> {
+    await client.createDatabase(config.database)
+    const rp = config.retentionPolicy
+    if (!opts.createRetentionPolicy || !rp) return
+    const q = `CREATE RETENTION POLICY "${rp}" ON "${config.database}" DURATION INF REPLICATION 1 SHARD DURATION ${opts.createRetentionPolicy}`
+    const res = await fetch(new URL(`${base.pathname.replace(/\/$/, '')}/query`, base), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ q }),
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    const reply = (await res.json().catch(() => ({}))) as { error?: string; results?: { error?: string }[] }
+    const error = reply.error ?? reply.results?.[0]?.error
+    // Made by an administrator with other settings: use it as it is.
+    if (error && !/already exists/.test(error)) throw new Error(`cannot create retention policy ${rp}: ${error}`)
+  }
+
   // CREATE DATABASE is a no-op when it exists; done once, again after a failure.
   const ensureDatabase = () => {
-    databaseReady ??= client.createDatabase(config.database).catch((err: unknown) => {
+    databaseReady ??= createDatabase().catch((err: unknown) => {
       databaseReady = null
       throw err
     })

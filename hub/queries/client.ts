@@ -6,6 +6,7 @@
  */
 import { MotcuaError } from '../../common/errors.js'
 import type { HubConfig } from '../config/schema.js'
+import { rollupRetentionPolicy } from '../influx/writer.js'
 import { joinStatements } from './influxql.js'
 
 export interface Series {
@@ -16,6 +17,8 @@ export interface Series {
 }
 
 export interface InfluxQuery {
+  /** Prefix naming the rollup's retention policy before a measurement (`"motcua_rollup".`); empty on 2.x, where it shares the bucket. */
+  readonly rollup: string
   /** One result (list of series) per statement, in order. Times are epoch ms unless `ns` asks for RFC 3339 strings. */
   run(statements: readonly string[], opts?: { ns?: boolean }): Promise<Series[][]>
 }
@@ -37,6 +40,7 @@ export function createInfluxQuery(config: HubConfig['influx'], { timeoutMs = 30_
   const rp = config.version === 1 ? config.retentionPolicy : undefined
 
   return {
+    rollup: config.version === 1 ? `"${rollupRetentionPolicy(config)}".` : '',
     async run(statements, opts = {}) {
       if (statements.length === 0) return []
       const form = new URLSearchParams({ db, q: joinStatements(statements) })

@@ -7,7 +7,7 @@ import type { MisuseKind } from '../../protocol/records.js'
 import type { ScaleSize } from '../../protocol/scales.js'
 import { NO_OFFICER } from '../influx/schema.js'
 import type { RatingFact, TicketFact } from '../kpi/facts.js'
-import { rowsOf, type InfluxQuery } from './client.js'
+import { rowsOf, type InfluxQuery, type Series } from './client.js'
 import type { Directory } from './directory.js'
 import { tagFilters, timeRange, type TagFilter } from './influxql.js'
 
@@ -33,10 +33,16 @@ export async function readFacts(
 ): Promise<{ ratings: RatingFact[]; tickets: TicketFact[] }> {
   const list = [statements.ratings, statements.tickets].filter((s): s is string => s !== undefined)
   const results = await db.run(list)
-  const ratingSeries = statements.ratings ? results[0]! : []
-  const ticketSeries = statements.tickets ? results[statements.ratings ? 1 : 0]! : []
+  return {
+    ratings: statements.ratings ? ratingFactsOf(results[0]!, dir) : [],
+    tickets: statements.tickets ? ticketFactsOf(results[statements.ratings ? 1 : 0]!, dir) : [],
+  }
+}
+
+/** Rows of ratingFactsStatement as facts. */
+export function ratingFactsOf(series: readonly Series[], dir: Directory): RatingFact[] {
   const ratings: RatingFact[] = []
-  for (const s of ratingSeries) {
+  for (const s of series) {
     for (const r of rowsOf(s)) {
       const site = String(r.site)
       const place = dir.site(site)
@@ -57,8 +63,13 @@ export async function readFacts(
       })
     }
   }
+  return ratings
+}
+
+/** Rows of ticketFactsStatement as facts. */
+export function ticketFactsOf(series: readonly Series[], dir: Directory): TicketFact[] {
   const tickets: TicketFact[] = []
-  for (const s of ticketSeries) {
+  for (const s of series) {
     for (const r of rowsOf(s)) {
       const site = String(r.site)
       const place = dir.site(site)
@@ -74,5 +85,5 @@ export async function readFacts(
       })
     }
   }
-  return { ratings, tickets }
+  return tickets
 }

@@ -60,22 +60,5 @@ export function localTimeGroup(unit: 'day' | 'week'): string {
   return unit === 'day' ? `time(1d, ${(DAY_MS - 7 * HOUR_MS) / HOUR_MS}h)` : `time(7d, ${(3 * DAY_MS + 17 * HOUR_MS) / HOUR_MS}h)`
 }
 
-export interface CountStatement {
-  measurement: 'rating' | 'ticket'
-  field: string
-  where: readonly string[]
-  groupTags: readonly string[]
-  timeGroup?: string
-}
-
-export function countStatement(s: CountStatement): string {
-  const group = [...(s.timeGroup ? [s.timeGroup] : []), ...s.groupTags.map((t) => `"${t}"`)]
-  return (
-    `SELECT count("${s.field}") FROM "${s.measurement}" WHERE ${s.where.join(' AND ')}` +
-    (group.length ? ` GROUP BY ${group.join(', ')}` : '') +
-    (s.timeGroup ? ' fill(none)' : '')
-  )
-}
-
 /** Statements run in one request are separated by ";", which no validated value contains. */
 export const joinStatements = (statements: readonly string[]): string => statements.join(';\n')

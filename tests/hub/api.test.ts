@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
 import { hashSecret } from '../../common/secrets.js'
 import { hubConfigSchema, type HubConfig } from '../../hub/config/schema.js'
-import { createV1Writer } from '../../hub/influx/writerV1.js'
+import { createWriter } from '../../hub/influx/writer.js'
 import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
 import { aggregateRatings } from '../../hub/kpi/ratings.js'
 import { bucketOf } from '../../hub/kpi/time.js'
@@ -50,7 +50,7 @@ beforeAll(async () => {
   influxd = await startInfluxd()
   data = generateDemoData({ end: END, days: 40 })
   const cfg = config(influxd.url)
-  const writer = createV1Writer(cfg.influx as never, { log })
+  const writer = createWriter(cfg.influx, { log })
   await writeDemoData(writer, data)
   await writer.close()
   for (let i = 0; i < 2; i++) hubs.push(await startHub(cfg, { log, streamPollMs: 200, streamAlertMs: 500 }))

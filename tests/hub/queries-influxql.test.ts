@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest'
 import { alertSite } from '../../hub/alerts-store/store.js'
 import { bucketOf } from '../../hub/kpi/time.js'
-import { assertMs, countStatement, localTimeGroup, quote, tagFilters, timeRange } from '../../hub/queries/influxql.js'
+import { assertMs, localTimeGroup, quote, tagFilters, timeRange } from '../../hub/queries/influxql.js'
 import { MAX_BUCKETS, windowsFor } from '../../hub/queries/periods.js'
 import { decodeCursor, encodeCursor, rawRatingsStatement, rfc3339ToNs } from '../../hub/queries/raw.js'
-import { ratingStatements } from '../../hub/queries/ratings.js'
+import { staleStatement } from '../../hub/queries/ratings.js'
 
 describe('values that reach InfluxQL', () => {
   it('refuses anything but ids in tag filters', () => {
@@ -25,14 +25,12 @@ describe('values that reach InfluxQL', () => {
     expect(quote("it's \\ done")).toBe("'it\\'s \\\\ done'")
   })
 
-  it('builds the counting statements with fill(none) only for time groups', () => {
-    const s = countStatement({ measurement: 'rating', field: 'score', where: ['time >= 0ms'], groupTags: ['site'], timeGroup: localTimeGroup('day') })
-    expect(s).toBe(`SELECT count("score") FROM "rating" WHERE time >= 0ms GROUP BY time(1d, 17h), "site" fill(none)`)
-    const [counts, misuse, tickets] = ratingStatements({ fromMs: 0, toMs: 10 }, ['branch'], { department: ['tu-phap'] }, true)
-    expect(counts).toContain('GROUP BY "site", "scale", "level"')
-    expect(misuse).toContain(`"misuse" != ''`)
-    expect(tickets).toContain(`"event" = 'finished'`)
-    expect(ratingStatements({ fromMs: 0, toMs: 10 }, ['officer'], {}, false)).toHaveLength(2)
+  it('looks for stale rollup days in the rollup retention policy, within the range and sites asked', () => {
+    const db = { rollup: '"motcua_rollup".', run: async () => [] }
+    expect(staleStatement(db, 0, 10, ['a', 'b'])).toBe(
+      `SELECT "changed", "rolled" FROM "motcua_rollup"."kpi_state" WHERE time >= 0ms AND time < 10ms AND "site" =~ /^(a|b)$/ AND "changed" != "rolled" GROUP BY "site"`,
+    )
+    expect(() => staleStatement(db, 0, 10, ["a' OR 1=1"])).toThrow(RangeError)
   })
 
   it('puts day and week groups on local midnight and Monday', () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
 import { hashSecret } from '../../common/secrets.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
-import { createV1Writer } from '../../hub/influx/writerV1.js'
+import { createWriter } from '../../hub/influx/writer.js'
 import { ratingFact } from '../../hub/kpi/facts.js'
 import { aggregateRatings } from '../../hub/kpi/ratings.js'
 import { bucketOf } from '../../hub/kpi/time.js'
@@ -43,7 +43,7 @@ beforeAll(async () => {
     apiKeys: [{ id: 'ioc', keyHash: hashSecret(KEY), scope: 'ioc' }],
   })
   data = generateDemoData({ end: END, days: 40 + 31 })
-  const writer = createV1Writer(cfg.influx as never, { log })
+  const writer = createWriter(cfg.influx, { log })
   await writeDemoData(writer, data)
   await writer.close()
   hub = await startHub(cfg, { log })

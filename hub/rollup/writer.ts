@@ -1,0 +1,39 @@
+/**
+ * A PointWriter that keeps the rollup honest: after the raw points are
+ * written it writes the `kpi_state` marks of the site-days they touch, and
+ * only then resolves, so a batch the edge sees acknowledged is always either
+ * counted by the rollup or marked stale (read from raw points by the KPI
+ * queries meanwhile). Listeners (this hub's rollup worker) hear of the
+ * changes at once; other hub instances find them by scanning the marks.
+ */
+import type { PointWriter } from '../influx/writer.js'
+import { changedSiteDays, markPoints, type SiteDays } from './marks.js'
+
+export interface MarkingWriter extends PointWriter {
+  /** Writes into the rollup's retention policy (the same bucket on 2.x). */
+  readonly rollup: PointWriter
+  onChanged(listener: (changes: SiteDays) => void): void
+}
+
+export function createMarkingWriter(raw: PointWriter, rollup: PointWriter, now: () => number = Date.now): MarkingWriter {
+  const listeners: ((changes: SiteDays) => void)[] = []
+  let last = 0
+  // Unique per write and increasing on one hub; ms × 1000 stays a safe integer until the year 2255.
+  const stamp = () => (last = Math.max(last + 1, now() * 1000 + Math.floor(Math.random() * 1000)))
+  return {
+    rollup,
+    onChanged: (listener) => void listeners.push(listener),
+    async write(points) {
+      await raw.write(points)
+      const changes = changedSiteDays(points)
+      if (changes.size === 0) return
+      await rollup.write(markPoints(changes, stamp()))
+      for (const l of listeners) l(changes)
+    },
+    ping: () => raw.ping(),
+    async close() {
+      await raw.close()
+      if (rollup !== raw) await rollup.close()
+    },
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The daily KPI rollup: its pure parts on hand-made facts, and the worker
+ * against a real influxd — recounting is idempotent, and a write that lands
+ * while a day is being counted leaves that day stale instead of lost.
+ */
+process.env.LOG_LEVEL ??= 'silent'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../common/log.js'
+import type { RatingRecord } from '../../protocol/records.js'
+import { hubConfigSchema } from '../../hub/config/schema.js'
+import { toLineProtocol, toPoint } from '../../hub/influx/points.js'
+import type { Point } from '../../hub/influx/lineProtocol.js'
+import { createWriter } from '../../hub/influx/writer.js'
+import type { PointWriter } from '../../hub/influx/writer.js'
+import type { RatingFact, TicketFact } from '../../hub/kpi/facts.js'
+import { ratingKpisFromTallies } from '../../hub/kpi/ratings.js'
+import { createInfluxQuery } from '../../hub/queries/client.js'
+import { createDirectory } from '../../hub/queries/directory.js'
+import { queryRatingKpis, staleSiteDays, staleStatement } from '../../hub/queries/ratings.js'
+import { coarsen, cubeFor, rollupPoints, siteDayCells, talliesOfRow } from '../../hub/rollup/cells.js'
+import { changedSiteDays, localDayStart, markPoints } from '../../hub/rollup/marks.js'
+import { createRollup } from '../../hub/rollup/worker.js'
+import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { rating } from './helpers.js'
+
+const DAY = 86_400_000
+const place = { province: 'p', branch: null }
+const fact = (o: Partial<RatingFact>): RatingFact => ({
+  t: 0, ...place, site: 's1', department: 'd1', counter: 'q1', officer: 'o1', scale: 4, level: 1, score: 100, dissatisfied: false, misuse: null, ticket: null, ...o,
+})
+const ticket = (t: number, counter: string, event: TicketFact['event'], no = 'A1'): TicketFact => ({ t, ...place, site: 's1', department: `dep-${counter}`, counter, ticket: no, event })
+
+describe('rollup cells (pure)', () => {
+  const T = Date.UTC(2026, 10, 20, 3)
+
+  it('counts presses per cell, misuse by kind, and served visits at the counter that last called them', () => {
+    const cells = siteDayCells(
+      [fact({ level: 1 }), fact({ level: 1, misuse: 'rapid' }), fact({ level: 4, officer: null }), fact({ counter: 'q2', scale: 3, level: 2 })],
+      [ticket(T, 'rec', 'issued'), ticket(T + 60_000, 'q1', 'called'), ticket(T + 90_000, 'q2', 'called'), ticket(T + 600_000, 'q2', 'finished'), ticket(T, 'rec', 'issued', 'A2')],
+    )
+    const byKey = Object.fromEntries(cells.map((c) => [`${c.tags.counter}/${c.tags.officer}`, c.fields]))
+    expect(byKey).toEqual({
+      'q1/o1': { n4_1: 2, m4_1_rapid: 1 },
+      'q1/none': { n4_4: 1 },
+      'q2/o1': { n3_2: 1 },
+      'q2/none': { served: 1 },
+    })
+    const site = coarsen(cells, 'site')
+    expect(site).toHaveLength(1)
+    expect(site[0]!.fields).toEqual({ n4_1: 2, m4_1_rapid: 1, n4_4: 1, n3_2: 1, served: 1 })
+  })
+
+  it('gives back the same tallies, misuse apart, as the facts they came from', () => {
+    const facts = [fact({ level: 2 }), fact({ level: 2, misuse: 'stuck' }), fact({ level: 2, misuse: 'rapid' }), fact({ level: 3 })]
+    const [site] = coarsen(siteDayCells(facts, []), 'site')
+    const { tallies, served } = talliesOfRow(Object.keys(site!.fields).map((f) => `sum_${f}`), Object.values(site!.fields))
+    expect(served).toBe(0)
+    const kpis = ratingKpisFromTallies(tallies)
+    expect(kpis).toMatchObject({ presses: 4, counted: 2, misuse: 2, misuseByKind: { rapid: 1, stuck: 1, excess: 0 } })
+    expect(kpis.satisfactionIndex).toBeCloseTo((66.7 + 33.3) / 2, 9)
+  })
+
+  it('writes 0 for every field a cell had before and has no more', () => {
+    const before = coarsen(siteDayCells([], [ticket(T, 'q1', 'called'), ticket(T + 1000, 'q1', 'finished')]), 'counter')
+    const now = siteDayCells([fact({})], [])
+    const points = rollupPoints('s1', localDayStart(T), now, { counter: before.map((c) => ({ ...c, tags: { site: 's1', ...c.tags } })) })
+    const counter = points.filter((p) => p.measurement === 'kpi_counter')
+    expect(counter).toHaveLength(2)
+    expect(counter.find((p) => p.tags.officer === 'none')!.fields).toEqual({ served: 0 })
+    expect(counter.find((p) => p.tags.officer === 'o1')!.fields).toEqual({ n4_1: 1 })
+    // Day points sit on local midnight and serialise as integers.
+    expect(toLineProtocol(points)).toContain(`kpi_site,site=s1 n4_1=1i ${localDayStart(T)}000000`)
+    expect((localDayStart(T) + 7 * 3_600_000) % DAY).toBe(0)
+  })
+
+  it('answers from the smallest cube that has the tags asked for', () => {
+    expect(cubeFor([])).toBe('site')
+    expect(cubeFor(['site'])).toBe('site')
+    expect(cubeFor(['department'])).toBe('department')
+    expect(cubeFor(['site', 'department'])).toBe('department')
+    expect(cubeFor(['counter'])).toBe('counter')
+    expect(cubeFor(['site', 'officer'])).toBe('counter')
+  })
+
+  it('marks each site and local day a write touches, ratings and tickets only', () => {
+    const r = (t: number, site: string): Point => ({ measurement: 'rating', tags: { site }, fields: {}, timestampNs: `${t}000123` })
+    const eveningUtc = Date.UTC(2026, 10, 20, 16, 59) // 23:59 local
+    const changes = changedSiteDays([r(eveningUtc, 'a'), r(eveningUtc + 60_000, 'a'), r(eveningUtc, 'b'), { ...r(eveningUtc, 'c'), measurement: 'heartbeat' }])
+    expect([...changes].map(([d, s]) => [d, [...s].sort()])).toEqual([
+      [Date.UTC(2026, 10, 19, 17), ['a', 'b']],
+      [Date.UTC(2026, 10, 20, 17), ['a']],
+    ])
+    expect(markPoints(changes, 42)[0]).toMatchObject({ measurement: 'kpi_state', fields: { changed: 42, rolled: 0 } })
+  })
+})
+
+describe('rollup worker against influxd', () => {
+  let influxd: Influxd
+  const log = createLogger('test', 'silent')
+  const SITE = 'ct-center'
+  const T0 = Date.UTC(2026, 10, 18, 2) // 09:00 local
+  const config = () =>
+    hubConfigSchema.parse({
+      influx: { version: 1, url: influxd.url, database: 'rollup_test' },
+      edges: [{ site: SITE, tokenHash: `sha256:${'0'.repeat(64)}` }],
+    })
+  const ratingPoint = (seq: number, level: number): Point =>
+    toPoint(SITE, { ...rating(seq, { level, score: [100, 66.7, 33.3, 0][level - 1]!, dissatisfied: level === 4, officer: null, ticket: null, misuse: null }), t: T0 + seq * 1000 } as RatingRecord)
+
+  beforeAll(async () => {
+    influxd = await startInfluxd()
+  }, 60_000)
+  afterAll(async () => {
+    await influxd?.stop()
+  })
+
+  const presses = async () => {
+    const cfg = config()
+    const got = await queryRatingKpis(createInfluxQuery(cfg.influx), createDirectory(cfg), { groupBy: ['site'], period: { unit: 'day', fromMs: T0, toMs: T0 + 1 }, filter: {} })
+    return got[0]?.kpis.presses ?? 0
+  }
+  const stale = async () => {
+    const db = createInfluxQuery(config().influx)
+    const [series] = await db.run([staleStatement(db, T0 - DAY, T0 + DAY, undefined)])
+    return staleSiteDays(series ?? []).size
+  }
+
+  it('keeps a day stale when a write lands while it is being counted, and counts it next round', async () => {
+    const cfg = config()
+    const writer = createWriter(cfg.influx, { log })
+    await writer.write([1, 2, 3].map((s) => ratingPoint(s, 1)))
+    // The rollup's own writes go through this wrapper: before its first cube write, an edge's batch lands.
+    let interleaved = false
+    const meddling: PointWriter = {
+      async write(points) {
+        if (!interleaved && points.some((p) => p.measurement === 'kpi_site')) {
+          interleaved = true
+          await writer.write([ratingPoint(4, 4)])
+        }
+        await writer.rollup.write(points)
+      },
+      ping: () => writer.rollup.ping(),
+      close: async () => {},
+    }
+    const rollup = createRollup({ db: createInfluxQuery(cfg.influx), writer: meddling, dir: createDirectory(cfg), log })
+    expect(await stale()).toBe(1)
+    rollup.changed(new Map([[localDayStart(T0), new Set([SITE])]]))
+    rollup.start()
+    // One round counted 3 presses while the 4th was being written; the day must still be stale.
+    for (let i = 0; i < 100 && !interleaved; i++) await new Promise((r) => setTimeout(r, 50))
+    await rollup.stop()
+    expect(interleaved).toBe(true)
+    expect(await stale()).toBe(1)
+    expect(await presses()).toBe(4)
+    // A fresh rollup (another hub, or this one restarted) finds the stale day by scanning and finishes it.
+    const again = createRollup({ db: createInfluxQuery(cfg.influx), writer: writer.rollup, dir: createDirectory(cfg), log })
+    await again.catchUp()
+    expect(await stale()).toBe(0)
+    expect(await presses()).toBe(4)
+    // Recounting a day that did not change changes nothing (idempotent, no double count).
+    await writer.write([ratingPoint(4, 4)])
+    await again.catchUp()
+    expect(await presses()).toBe(4)
+    await writer.close()
+  })
+})
