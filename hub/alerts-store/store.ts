@@ -1,15 +1,19 @@
 /**
- * Alerts without hub state. Each request evaluates hub/kpi's detectors over
- * recent data (every instance derives the same ids from the same data), then
- * lays the acknowledgements read from the `alert_ack` measurement over them.
- * An acknowledgement is a point written once; the earliest one for an id wins
- * if two instances race.
+ * Alerts, stored so every hub instance sees the same list and an alert that
+ * cleared before anyone looked stays listed until it is acknowledged. Each
+ * evaluation (every `evaluateEveryMs` in the background, and on every list)
+ * reads the stored alerts of the sites in question, runs hub/kpi's detectors
+ * and state machine over recent data, and writes back every alert it keeps
+ * (one point per alert, so instances evaluating the same data write the same
+ * point). Acknowledgements are points of their own; the earliest for an id
+ * wins if two instances race.
  */
 import { MotcuaError } from '../../common/errors.js'
+import type { Logger } from '../../common/log.js'
 import type { Point } from '../influx/lineProtocol.js'
 import type { PointWriter } from '../influx/writer.js'
 import { acknowledgeAlert, evaluateAlerts } from '../kpi/alerts/state.js'
-import { ALERT_KINDS, DEFAULT_ALERT_THRESHOLDS, EMPTY_ALERT_STATE, type Alert, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'
+import { ALERT_KINDS, ALERT_TITLES, DEFAULT_ALERT_THRESHOLDS, type Alert, type AlertDetails, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'
 import { rowsOf, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { readFacts, ratingFactsStatement } from '../queries/facts.js'
@@ -18,12 +22,14 @@ import { tagFilters, timeRange } from '../queries/influxql.js'
 
 /** Ratings this far back feed the detectors: a run may have started well before the run window. */
 const RATING_LOOKBACK_MS = 4 * 3_600_000
-/** Acknowledgements older than this belong to alerts long gone. */
-const ACK_LOOKBACK_MS = 30 * 86_400_000
 
 export interface AlertStore {
+  /** Evaluates the sites' alerts now and returns what is listed: open alerts, and cleared ones not yet acknowledged or within retention. */
   list(sites: readonly string[] | undefined, now: number): Promise<Alert[]>
   acknowledge(id: string, ack: { by: string; comment: string }, now: number): Promise<Alert>
+  /** Evaluates every site every `everyMs`, so alerts are raised while nobody is looking. */
+  start(everyMs: number, now: () => number, log: Logger): void
+  stop(): void
 }
 
 /** The site an alert id names: ids are `kind:subject:since`, subject `site/…` or `site`. */
@@ -37,44 +43,113 @@ export function ackPoint(alert: Pick<Alert, 'id' | 'kind' | 'site'>, by: string,
   return { measurement: 'alert_ack', tags: { kind: alert.kind, site: alert.site }, fields: { alert_id: alert.id, by, comment }, timestampNs: `${now}000000` }
 }
 
+/** An alert as stored; `acked_at` is written as 0 only when the alert is first raised, so an evaluation never undoes an acknowledgement. */
+export function alertPoint(a: Alert, raised: boolean): Point {
+  return {
+    measurement: 'alert',
+    tags: { kind: a.kind, site: a.site, subject: a.subject },
+    fields: {
+      alert_id: a.id,
+      raised_at: a.raisedAt,
+      seen_at: a.seenAt,
+      cleared_at: a.clearedAt ?? 0,
+      details: JSON.stringify(a.details),
+      ...(raised ? { acked_at: 0 } : {}),
+    },
+    timestampNs: `${a.since}000000`,
+  }
+}
+
 export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; dir: Directory; thresholds?: AlertThresholds }): AlertStore {
   const { db, writer, dir } = deps
   const thresholds = deps.thresholds ?? DEFAULT_ALERT_THRESHOLDS
+  let timer: NodeJS.Timeout | null = null
 
-  async function current(sites: readonly string[] | undefined, now: number): Promise<Alert[]> {
+  /** Stored alerts still listed: open, or cleared but unacknowledged, or either within retention. */
+  async function stored(sites: readonly string[] | undefined, now: number): Promise<Alert[]> {
     const filter = sites ? { site: sites } : {}
-    const [facts, health, acks] = await Promise.all([
-      readFacts(db, dir, { ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter) }),
-      querySiteHealth(db, dir, sites, now - thresholds.lowIndex.windowMs, now + 1),
-      db.run([
-        `SELECT "alert_id", "by", "comment" FROM "alert_ack" WHERE ${[timeRange(now - ACK_LOOKBACK_MS, now + 1), ...tagFilters(filter)].join(' AND ')}`,
-      ]),
-    ])
-    const { state } = evaluateAlerts(EMPTY_ALERT_STATE, { ratings: facts.ratings, cameras: health.cameras, edges: health.edges }, now, thresholds)
+    const recent = now - thresholds.retainMs
+    const listed = `("cleared_at" = 0 OR "acked_at" = 0 OR "cleared_at" > ${recent} OR "acked_at" > ${recent})`
+    const [series] = await db.run([`SELECT * FROM "alert" WHERE ${[listed, ...tagFilters(filter)].join(' AND ')} GROUP BY "kind", "site", "subject"`])
+    const alerts: Alert[] = []
+    for (const s of series ?? []) {
+      const kind = s.tags?.kind as AlertKind
+      if (!ALERT_KINDS.includes(kind)) continue
+      for (const r of rowsOf(s)) {
+        alerts.push({
+          id: String(r.alert_id),
+          kind,
+          site: s.tags!.site!,
+          subject: s.tags!.subject!,
+          title: ALERT_TITLES[kind],
+          since: Number(r.time),
+          raisedAt: Number(r.raised_at),
+          seenAt: Number(r.seen_at),
+          details: JSON.parse(String(r.details ?? '{}')) as AlertDetails,
+          clearedAt: Number(r.cleared_at) || null,
+          ack: null,
+        })
+      }
+    }
+    if (!alerts.length) return alerts
+    const since = Math.min(...alerts.map((a) => a.since))
+    const [acks] = await db.run([`SELECT "alert_id", "by", "comment" FROM "alert_ack" WHERE ${[timeRange(since, now + 1), ...tagFilters(filter)].join(' AND ')}`])
     const ackById = new Map<string, Alert['ack']>()
-    for (const s of acks[0] ?? []) {
+    for (const s of acks ?? []) {
       for (const r of rowsOf(s)) {
         const id = String(r.alert_id)
         if (!ackById.has(id)) ackById.set(id, { by: String(r.by), comment: String(r.comment), at: Number(r.time) })
       }
     }
+    return alerts.map((a) => ({ ...a, ack: ackById.get(a.id) ?? null }))
+  }
+
+  async function evaluate(sites: readonly string[] | undefined, now: number): Promise<Alert[]> {
+    const filter = sites ? { site: sites } : {}
+    const [before, facts, health] = await Promise.all([
+      stored(sites, now),
+      readFacts(db, dir, { ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter) }),
+      querySiteHealth(db, dir, sites, now - thresholds.lowIndex.windowMs, now + 1),
+    ])
+    // Only the sites evaluated: alerts of other sites are neither seen nor cleared here.
+    const { state, raised } = evaluateAlerts({ alerts: before }, { ratings: facts.ratings, cameras: health.cameras, edges: health.edges }, now, thresholds)
+    const fresh = new Set(raised.map((a) => a.id))
+    await writer.write(state.alerts.map((a) => alertPoint(a, fresh.has(a.id))))
     return state.alerts
       .filter((a) => sites === undefined || sites.includes(a.site))
-      .map((a) => ({ ...a, ack: ackById.get(a.id) ?? null }))
       .sort((a, b) => b.since - a.since || (a.id < b.id ? -1 : 1))
   }
 
   return {
-    list: current,
+    list: evaluate,
     async acknowledge(id, ack, now) {
       const where = alertSite(id)
       if (!where) throw new MotcuaError('HUB_ALERT_NOT_FOUND', id)
-      const alerts = await current([where.site], now)
+      const alerts = await evaluate([where.site], now)
       // acknowledgeAlert checks existence, the comment and "only once" against what every instance sees.
       const next = acknowledgeAlert({ alerts }, id, ack, now)
       const acked = next.alerts.find((a) => a.id === id)!
-      await writer.write([ackPoint(acked, acked.ack!.by, acked.ack!.comment, now)])
+      await writer.write([
+        ackPoint(acked, acked.ack!.by, acked.ack!.comment, now),
+        { ...alertPoint(acked, false), fields: { alert_id: acked.id, acked_at: now } },
+      ])
       return acked
+    },
+    start(everyMs, now, log) {
+      if (timer) return
+      let busy = false
+      timer = setInterval(() => {
+        if (busy) return
+        busy = true
+        evaluate(undefined, now())
+          .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'alert evaluation failed'))
+          .finally(() => (busy = false))
+      }, everyMs)
+      timer.unref()
+    },
+    stop() {
+      if (timer) clearInterval(timer)
+      timer = null
     },
   }
 }

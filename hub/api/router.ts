@@ -40,7 +40,7 @@ export const OPENAPI: unknown = parseYaml(readFileSync(new URL('./openapi.yaml',
 export interface Api {
   prefix: '/api'
   handle(req: IncomingMessage, res: ServerResponse): void
-  /** Ends open event streams, so the server can close. */
+  /** Ends open event streams and the background alert evaluation, so the server can close. */
   close(): void
 }
 
@@ -52,6 +52,8 @@ export interface ApiOptions {
   db?: InfluxQuery
   streamPollMs?: number
   streamAlertMs?: number
+  /** Background alert evaluation interval (default 30 s). */
+  alertEveryMs?: number
 }
 
 export function createApi(opts: ApiOptions): Api {
@@ -69,6 +71,7 @@ export function createApi(opts: ApiOptions): Api {
     streamPollMs: opts.streamPollMs,
     streamAlertMs: opts.streamAlertMs,
   }
+  deps.alerts.start(opts.alertEveryMs ?? 30_000, now, log)
   const streams = createStreamRegistry()
   const directory: ApiHandler = async ({ res, key }) => {
     const visible = dir.sites.filter((s) => key.scope === 'ioc' || key.sites?.includes(s.id))
@@ -130,6 +133,9 @@ export function createApi(opts: ApiOptions): Api {
         sendError(res, 500, 'HUB_INTERNAL')
       })
     },
-    close: () => streams.closeAll(),
+    close: () => {
+      deps.alerts.stop()
+      streams.closeAll()
+    },
   }
 }
