@@ -115,9 +115,11 @@ for (const scale of SCALE_SIZES) {
  * above. One point per site, local day and cell; docs/influx-schema.md.
  */
 export const ROLLUP_MEASUREMENTS = {
+  /** Each site's point at its own nanosecond of the day (hub/rollup/cells.ts siteOffsetNs). */
+  kpi_province: { tags: ['department'], fields: rollupFields },
   kpi_site: { tags: ['site'], fields: rollupFields },
   kpi_department: { tags: ['site', 'department'], fields: rollupFields },
   kpi_counter: { tags: ['site', 'department', 'counter', 'officer'], fields: rollupFields },
-  /** Per site and local day: `changed` is a fresh stamp on every write of ratings or tickets, `rolled` the stamp the rollup last covered. */
-  kpi_state: { tags: ['site'], fields: { changed: 'integer', rolled: 'integer' } },
+  /** Per site and local day: `changed` is a fresh stamp on every write of ratings or tickets, `rolled` the stamp the rollup last covered, `cells` what it wrote then. */
+  kpi_state: { tags: ['site'], fields: { changed: 'integer', rolled: 'integer', cells: 'string' } },
 } as const satisfies Record<string, MeasurementSchema>

@@ -16,7 +16,13 @@ import type { RatingFact, TicketFact } from '../kpi/facts.js'
 import { pairTickets } from '../kpi/queue.js'
 import type { LevelTally } from '../kpi/ratings.js'
 
+/**
+ * `province` has no site tag: each site's point sits at its own nanosecond
+ * inside the day (siteOffsetNs), so a whole-province question reads one
+ * series per department instead of one per site and department.
+ */
 export const CUBES = {
+  province: { measurement: 'kpi_province', tags: ['department'] },
   site: { measurement: 'kpi_site', tags: ['site'] },
   department: { measurement: 'kpi_department', tags: ['site', 'department'] },
   counter: { measurement: 'kpi_counter', tags: ['site', 'department', 'counter', 'officer'] },
@@ -24,6 +30,20 @@ export const CUBES = {
 
 export type CubeName = keyof typeof CUBES
 export type CellTag = 'site' | 'department' | 'counter' | 'officer'
+
+const DAY_NS = 86_400_000_000_000n
+
+/**
+ * A site's nanosecond inside a day in the province cube: FNV-1a (64 bit) of
+ * its id, modulo a day. Two of 600 sites share one with probability ~2e-9
+ * (they would overwrite each other's point); a day keeps GROUP BY time(1d)
+ * buckets right.
+ */
+export function siteOffsetNs(site: string): bigint {
+  let h = 0xcbf29ce484222325n
+  for (const byte of Buffer.from(site, 'utf8')) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn
+  return h % DAY_NS
+}
 
 /** Which site-days have data newer than their rollup: `changed` is set by every write, `rolled` by the rollup. */
 export const STATE_MEASUREMENT = 'kpi_state'
@@ -76,25 +96,21 @@ export function coarsen(cells: readonly Cell[], cube: CubeName): Cell[] {
 }
 
 /**
- * The points that make one site-day's rollup current. `previous` lists, per
- * cube and cell, the fields already stored: any the new cells lack are
- * written as 0, because a later write only overwrites the fields it names
- * (a visit called again at another counter moves its "served").
+ * The points that make one site-day's rollup current. `previous` are the
+ * cells written last time (from `kpi_state.cells`): any field they had that
+ * the new cells lack is written as 0, because a later write only overwrites
+ * the fields it names (a visit called again at another counter moves its
+ * "served").
  */
-export function rollupPoints(
-  site: string,
-  dayStart: number,
-  cells: readonly Cell[],
-  previous: Partial<Record<CubeName, readonly Cell[]>> = {},
-): Point[] {
-  const timestampNs = `${dayStart}000000`
+export function rollupPoints(site: string, dayStart: number, cells: readonly Cell[], previous: readonly Cell[] = []): Point[] {
   const points: Point[] = []
   for (const cube of Object.keys(CUBES) as CubeName[]) {
     const { measurement, tags } = CUBES[cube]
-    const id = (c: Cell) => tags.map((t) => (t === 'site' ? site : (c.tags[t] ?? ''))).join('\u0000')
+    const timestampNs = String(BigInt(dayStart) * 1_000_000n + (cube === 'province' ? siteOffsetNs(site) : 0n))
+    const id = (c: Cell) => tags.map((t) => c.tags[t] ?? '').join('\u0000')
     const fresh = new Map(coarsen(cells, cube).map((c) => [id(c), c]))
     const stale = new Map<string, Cell>()
-    for (const old of previous[cube] ?? []) {
+    for (const old of coarsen(previous, cube)) {
       const now = fresh.get(id(old))
       const zeros: CellFields = {}
       for (const f in old.fields) if (now?.fields[f] === undefined) zeros[f] = 0
@@ -105,13 +121,24 @@ export function rollupPoints(
     for (const c of [...fresh.values(), ...stale.values()]) {
       const pointTags: Record<string, string> = {}
       for (const t of [...tags].sort()) pointTags[t] = t === 'site' ? site : c.tags[t]!
-      const fields: Record<string, number> = {}
-      for (const f in c.fields) fields[f] = c.fields[f]!
-      points.push({ measurement, tags: pointTags, fields, timestampNs })
+      points.push({ measurement, tags: pointTags, fields: { ...c.fields }, timestampNs })
     }
   }
   return points
 }
+
+/** Cells as kept in `kpi_state.cells`: what the cubes hold for the site-day, so a query can take it back out. */
+export function encodeCells(cells: readonly Cell[]): string {
+  return JSON.stringify(cells.map((c) => [c.tags.department, c.tags.counter, c.tags.officer, c.fields]))
+}
+
+export function decodeCells(text: unknown): Cell[] {
+  if (typeof text !== 'string' || text === '') return []
+  return (JSON.parse(text) as [string, string, string, CellFields][]).map(([department, counter, officer, fields]) => ({ tags: { department, counter, officer }, fields }))
+}
+
+/** InfluxDB 1.x refuses string fields over 64 KB; a site-day with more cells stays stale and is read from raw points. */
+export const MAX_CELLS_TEXT = 60_000
 
 /** A cube row (`SELECT sum(*)` or `SELECT *`) back into tallies and served visits; absent and zero columns are skipped. */
 export function talliesOfRow(columns: readonly string[], row: readonly unknown[]): { tallies: LevelTally[]; served: number; fields: CellFields } {
@@ -154,7 +181,7 @@ export function talliesOfRow(columns: readonly string[], row: readonly unknown[]
 /** The smallest cube whose tags cover every tag a question groups or filters on. */
 export function cubeFor(tags: Iterable<CellTag>): CubeName {
   const needed = new Set(tags)
-  for (const cube of ['site', 'department', 'counter'] as const) {
+  for (const cube of ['province', 'site', 'department', 'counter'] as const) {
     const have = new Set<CellTag>(CUBES[cube].tags)
     if ([...needed].every((t) => have.has(t))) return cube
   }

@@ -48,7 +48,7 @@ export function markPoints(changes: SiteDays, stamp: number): Point[] {
   return points
 }
 
-/** The stamp the rollup writes back once it has counted a site-day again. */
-export function rolledPoint(site: string, day: number, stamp: number): Point {
-  return { measurement: STATE_MEASUREMENT, tags: { site }, fields: { rolled: stamp }, timestampNs: `${day}000000` }
+/** What the rollup writes back once it has counted a site-day again: the stamp it covered and the cells it wrote. */
+export function rolledPoint(site: string, day: number, stamp: number, cells: string): Point {
+  return { measurement: STATE_MEASUREMENT, tags: { site }, fields: { rolled: stamp, cells }, timestampNs: `${day}000000` }
 }

@@ -9,14 +9,13 @@
  */
 import type { Logger } from '../../common/log.js'
 import type { PointWriter } from '../influx/writer.js'
-import type { InfluxQuery, Series } from '../queries/client.js'
+import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
-import { ratingFactsOf, ratingFactsStatement, ticketFactsOf, ticketFactsStatement } from '../queries/facts.js'
 import { tagFilters, timeRange } from '../queries/influxql.js'
-import { CUBES, STATE_MEASUREMENT, rollupPoints, siteDayCells, talliesOfRow, type Cell, type CellTag, type CubeName } from './cells.js'
+import { MAX_CELLS_TEXT, STATE_MEASUREMENT, decodeCells, encodeCells, rollupPoints } from './cells.js'
+import { countSiteDays } from './count.js'
 import { mergeSiteDays, rolledPoint, type SiteDays } from './marks.js'
 
-const DAY_MS = 86_400_000
 /** Above this many stale sites in one day, read the whole day and keep theirs: one regex of hundreds of ids costs more. */
 const WHOLE_DAY_SITES = 50
 
@@ -68,67 +67,67 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
 
   /** Recounts some sites of one local day; everything it reads is one request. */
   async function recount(day: number, sites: readonly string[]): Promise<void> {
-    const wholeDay = sites.length > WHOLE_DAY_SITES
-    const filter = wholeDay ? {} : { site: sites }
-    const where = [timeRange(day, day + 1), ...tagFilters(filter)].join(' AND ')
-    const cubes = Object.keys(CUBES) as CubeName[]
-    const [state, ratingSeries, ticketSeries, ...previous] = await db.run([
-      `SELECT "changed" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${where} GROUP BY "site"`,
-      ratingFactsStatement(day, day + DAY_MS, filter),
-      ticketFactsStatement(day, day + DAY_MS, filter),
-      ...cubes.map((c) => `SELECT * FROM ${db.rollup}"${CUBES[c].measurement}" WHERE ${where} GROUP BY *`),
+    const filter = sites.length > WHOLE_DAY_SITES ? {} : { site: sites }
+    const [[state], counted] = await Promise.all([
+      db.run([`SELECT "changed", "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters(filter)].join(' AND ')} GROUP BY "site"`]),
+      countSiteDays(db, dir, day, filter),
     ])
-    const wanted = new Set(sites)
-    const ratings = ratingFactsOf(ratingSeries ?? [], dir).filter((r) => wanted.has(r.site))
-    const tickets = ticketFactsOf(ticketSeries ?? [], dir).filter((t) => wanted.has(t.site))
+    const before = new Map((state ?? []).map((s) => [s.tags?.site ?? '', { changed: s.values[0]?.[1], cells: s.values[0]?.[2] }]))
     const points = []
+    const rolled = []
     for (const site of sites) {
-      const before: Partial<Record<CubeName, Cell[]>> = {}
-      cubes.forEach((c, i) => (before[c] = cellsOf(previous[i] ?? [], site)))
-      const cells = siteDayCells(
-        ratings.filter((r) => r.site === site),
-        tickets.filter((t) => t.site === site),
-      )
-      points.push(...rollupPoints(site, day, cells, before))
+      const cells = counted.get(site) ?? []
+      const text = encodeCells(cells)
+      const previous = before.get(site)
+      if (text.length > MAX_CELLS_TEXT) {
+        log.warn({ site, day, bytes: text.length }, 'site-day too varied for the rollup; its KPIs are read from raw points')
+        continue
+      }
+      points.push(...rollupPoints(site, day, cells, decodeCells(previous?.cells)))
+      if (typeof previous?.changed === 'number') rolled.push(rolledPoint(site, day, previous.changed, text))
     }
+    // Cubes first, then the state that says they are current (and holds what they were written from).
     await writer.write(points)
-    const stamps = new Map((state ?? []).map((s) => [s.tags?.site ?? '', s.values[0]?.[1]]))
-    const rolled = sites.flatMap((site) => {
-      const stamp = stamps.get(site)
-      return typeof stamp === 'number' ? [rolledPoint(site, day, stamp)] : []
-    })
     await writer.write(rolled)
   }
 
   async function round(): Promise<void> {
     const work = queue
     queue = new Map()
-    try {
-      for (const day of [...work.keys()].sort((a, b) => a - b)) {
-        const sites = [...work.get(day)!].sort()
-        const chunk = sites.length > WHOLE_DAY_SITES ? sites.length : 20
-        for (let i = 0; i < sites.length; i += chunk) {
-          const some = sites.slice(i, i + chunk)
-          await recount(day, some)
-          for (const s of some) work.get(day)!.delete(s)
-        }
-        work.delete(day)
-      }
-      failures = 0
-    } catch (err) {
-      // What was not counted goes back; the marks keep it stale for any hub meanwhile.
-      mergeSiteDays(queue, work)
-      failures++
-      log.warn({ err: (err as Error).message, queued: count(), failures }, 'rollup round failed')
+    const tasks: { day: number; sites: string[] }[] = []
+    for (const day of [...work.keys()].sort((a, b) => a - b)) {
+      const sites = [...work.get(day)!].sort()
+      const chunk = sites.length > WHOLE_DAY_SITES ? sites.length : 20
+      for (let i = 0; i < sites.length; i += chunk) tasks.push({ day, sites: sites.slice(i, i + chunk) })
     }
+    const done = new Set<(typeof tasks)[number]>()
+    let next = 0
+    // Two days at once: InfluxDB answers one while the hub counts the other.
+    const lane = async () => {
+      for (let task = tasks[next++]; task; task = tasks[next++]) {
+        await recount(task.day, task.sites)
+        done.add(task)
+      }
+    }
+    const failed = (await Promise.allSettled([lane(), lane()])).find((r) => r.status === 'rejected')
+    if (!failed) {
+      failures = 0
+      return
+    }
+    // What was not counted goes back; the marks keep it stale for any hub meanwhile.
+    for (const t of tasks) if (!done.has(t)) mergeSiteDays(queue, new Map([[t.day, new Set(t.sites)]]))
+    failures++
+    log.warn({ err: (failed.reason as Error).message, queued: count(), failures }, 'rollup round failed')
   }
 
   function schedule(delay = intervalMs): void {
     if (stopped || timer) return
     timer = setTimeout(() => {
       timer = null
+      const began = Date.now()
       running = running.then(round).then(() => {
-        if (queue.size) schedule(Math.min(60_000, intervalMs * 2 ** failures))
+        // A slow round (a huge day) sets the pace, so the rollup takes at most about half of the database's time.
+        if (queue.size) schedule(Math.min(60_000, Math.max(intervalMs * 2 ** failures, Date.now() - began)))
       })
     }, delay)
   }
@@ -175,15 +174,4 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
       await running
     },
   }
-}
-
-/** The cells a cube holds for one site, as stored (`SELECT *` grouped by every tag). */
-function cellsOf(series: readonly Series[], site: string): Cell[] {
-  const out: Cell[] = []
-  for (const s of series) {
-    if (s.tags?.site !== site) continue
-    const tags = s.tags as Partial<Record<CellTag, string>>
-    for (const row of s.values) out.push({ tags, fields: talliesOfRow(s.columns, row).fields })
-  }
-  return out
 }

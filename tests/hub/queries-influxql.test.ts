@@ -5,7 +5,7 @@ import { bucketOf } from '../../hub/kpi/time.js'
 import { assertMs, localTimeGroup, quote, tagFilters, timeRange } from '../../hub/queries/influxql.js'
 import { MAX_BUCKETS, windowsFor } from '../../hub/queries/periods.js'
 import { decodeCursor, encodeCursor, rawRatingsStatement, rfc3339ToNs } from '../../hub/queries/raw.js'
-import { staleStatement } from '../../hub/queries/ratings.js'
+import { siteHalves, staleStatement } from '../../hub/queries/ratings.js'
 
 describe('values that reach InfluxQL', () => {
   it('refuses anything but ids in tag filters', () => {
@@ -31,6 +31,19 @@ describe('values that reach InfluxQL', () => {
       `SELECT "changed", "rolled" FROM "motcua_rollup"."kpi_state" WHERE time >= 0ms AND time < 10ms AND "site" =~ /^(a|b)$/ AND "changed" != "rolled" GROUP BY "site"`,
     )
     expect(() => staleStatement(db, 0, 10, ["a' OR 1=1"])).toThrow(RangeError)
+  })
+
+  it('splits a cube sum over many sites into two halves that together cover every site once', () => {
+    const sites = Array.from({ length: 150 }, (_, i) => `s${i}`)
+    expect(siteHalves(sites.slice(0, 99), true)).toEqual([''])
+    const ids = (clause: string) => /\^\((.*)\)\$/.exec(clause)![1]!.split('|')
+    const [a, b] = siteHalves(sites, false)
+    expect([...ids(a!), ...ids(b!)].sort()).toEqual([...sites].sort())
+    expect(new Set(ids(a!)).size + new Set(ids(b!)).size).toBe(150)
+    // Without a site filter the second half is "every other site", so an unlisted site still counts.
+    const [first, rest] = siteHalves(sites, true)
+    expect(rest).toBe(first!.replace('=~', '!~'))
+    expect(() => siteHalves(["x' OR 1=1", ...sites], true)).toThrow(RangeError)
   })
 
   it('puts day and week groups on local midnight and Monday', () => {

@@ -17,9 +17,10 @@ import { ratingKpisFromTallies } from '../../hub/kpi/ratings.js'
 import { createInfluxQuery } from '../../hub/queries/client.js'
 import { createDirectory } from '../../hub/queries/directory.js'
 import { queryRatingKpis, staleSiteDays, staleStatement } from '../../hub/queries/ratings.js'
-import { coarsen, cubeFor, rollupPoints, siteDayCells, talliesOfRow } from '../../hub/rollup/cells.js'
+import { coarsen, cubeFor, decodeCells, encodeCells, rollupPoints, siteDayCells, siteOffsetNs, talliesOfRow } from '../../hub/rollup/cells.js'
 import { changedSiteDays, localDayStart, markPoints } from '../../hub/rollup/marks.js'
 import { createRollup } from '../../hub/rollup/worker.js'
+import { countSiteDays, ROW_LIMIT } from '../../hub/rollup/count.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
 import { rating } from './helpers.js'
 
@@ -61,22 +62,29 @@ describe('rollup cells (pure)', () => {
   })
 
   it('writes 0 for every field a cell had before and has no more', () => {
-    const before = coarsen(siteDayCells([], [ticket(T, 'q1', 'called'), ticket(T + 1000, 'q1', 'finished')]), 'counter')
+    // Last time the visit was served at q1 by department dep-q1; now q1 only has a rating of department d1.
+    const before = decodeCells(encodeCells(siteDayCells([], [ticket(T, 'q1', 'called'), ticket(T + 1000, 'q1', 'finished')])))
     const now = siteDayCells([fact({})], [])
-    const points = rollupPoints('s1', localDayStart(T), now, { counter: before.map((c) => ({ ...c, tags: { site: 's1', ...c.tags } })) })
-    const counter = points.filter((p) => p.measurement === 'kpi_counter')
-    expect(counter).toHaveLength(2)
-    expect(counter.find((p) => p.tags.officer === 'none')!.fields).toEqual({ served: 0 })
-    expect(counter.find((p) => p.tags.officer === 'o1')!.fields).toEqual({ n4_1: 1 })
-    // Day points sit on local midnight and serialise as integers.
-    expect(toLineProtocol(points)).toContain(`kpi_site,site=s1 n4_1=1i ${localDayStart(T)}000000`)
+    const points = rollupPoints('s1', localDayStart(T), now, before)
+    const of = (m: string) => points.filter((p) => p.measurement === m)
+    expect(of('kpi_counter')).toHaveLength(2)
+    expect(of('kpi_counter').find((p) => p.tags.officer === 'none')!.fields).toEqual({ served: 0 })
+    expect(of('kpi_counter').find((p) => p.tags.officer === 'o1')!.fields).toEqual({ n4_1: 1 })
+    expect(of('kpi_department').map((p) => [p.tags.department, p.fields])).toEqual([['d1', { n4_1: 1 }], ['dep-q1', { served: 0 }]])
+    expect(of('kpi_site').map((p) => p.fields)).toEqual([{ n4_1: 1, served: 0 }])
+    // Day points sit on local midnight and serialise as integers; the province cube puts each site at its own nanosecond of the day.
+    expect(toLineProtocol(points)).toContain(`kpi_site,site=s1 n4_1=1i,served=0i ${localDayStart(T)}000000`)
     expect((localDayStart(T) + 7 * 3_600_000) % DAY).toBe(0)
+    const province = of('kpi_province').map((p) => BigInt(p.timestampNs) - BigInt(localDayStart(T)) * 1_000_000n)
+    expect(new Set(province)).toEqual(new Set([siteOffsetNs('s1')]))
+    expect(siteOffsetNs('s1')).toBeLessThan(86_400_000_000_000n)
+    expect(siteOffsetNs('s2')).not.toBe(siteOffsetNs('s1'))
   })
 
   it('answers from the smallest cube that has the tags asked for', () => {
-    expect(cubeFor([])).toBe('site')
+    expect(cubeFor([])).toBe('province')
+    expect(cubeFor(['department'])).toBe('province')
     expect(cubeFor(['site'])).toBe('site')
-    expect(cubeFor(['department'])).toBe('department')
     expect(cubeFor(['site', 'department'])).toBe('department')
     expect(cubeFor(['counter'])).toBe('counter')
     expect(cubeFor(['site', 'officer'])).toBe('counter')
@@ -124,6 +132,23 @@ describe('rollup worker against influxd', () => {
     const [series] = await db.run([staleStatement(db, T0 - DAY, T0 + DAY, undefined)])
     return staleSiteDays(series ?? []).size
   }
+
+  it('counts a stuck button pressing all day in the database, the same as row by row', async () => {
+    const cfg = { ...config(), influx: { version: 1 as const, url: influxd.url, database: 'rollup_stuck' } }
+    const writer = createWriter(cfg.influx, { log })
+    const day = localDayStart(T0)
+    // One series past the row limit (same counter, device, officer and level), flagged stuck after the first press.
+    const stuck = Array.from({ length: ROW_LIMIT + 10 }, (_, i) =>
+      toPoint(SITE, { ...rating(i + 1, { counter: 'q1', device: 'kiosk-1', officer: null, level: 4, score: 0, dissatisfied: true, misuse: i ? 'stuck' : null, ticket: null }), t: T0 + i * 100 } as RatingRecord),
+    )
+    const calm = [1, 2, 3].map((i) => toPoint(SITE, { ...rating(ROW_LIMIT + 100 + i, { counter: 'q2', device: 'kiosk-2', level: i, score: 50, dissatisfied: false, misuse: i === 3 ? 'rapid' : null, ticket: null }), t: T0 + i } as RatingRecord))
+    await writer.write([...stuck, ...calm])
+    const counted = (await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, { site: [SITE] })).get(SITE)!
+    const fields = (counter: string) => coarsen(counted.filter((c) => c.tags.counter === counter), 'site')[0]?.fields
+    expect(fields('q1')).toEqual({ n4_4: ROW_LIMIT + 10, m4_4_stuck: ROW_LIMIT + 9 })
+    expect(fields('q2')).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
+    await writer.close()
+  })
 
   it('keeps a day stale when a write lands while it is being counted, and counts it next round', async () => {
     const cfg = config()

@@ -1,0 +1,99 @@
+/**
+ * Counts site-days from raw points into rollup cells, for the rollup worker
+ * and for KPI queries over days the rollup has not caught up with. Ratings
+ * are read as rows (one field, tags per series), at most ROW_LIMIT per
+ * series: an ordinary day has a few dozen per series, and a series that hits
+ * the limit (a stuck button pressing all day) has its site counted in the
+ * database instead, so a storm of presses never lands in the hub's memory.
+ * Ticket events are read whole: a visit is paired before it is placed.
+ */
+import type { MisuseKind } from '../../protocol/records.js'
+import { MISUSE_KINDS } from '../../protocol/records.js'
+import { misuseField, pressField } from '../influx/schema.js'
+import type { RatingFact } from '../kpi/facts.js'
+import type { InfluxQuery, Series } from '../queries/client.js'
+import type { Directory } from '../queries/directory.js'
+import { ticketFactsOf, ticketFactsStatement } from '../queries/facts.js'
+import { tagFilters, timeRange, type TagFilter } from '../queries/influxql.js'
+import { siteDayCells, type Cell } from './cells.js'
+
+const DAY_MS = 86_400_000
+export const ROW_LIMIT = 5000
+const CELL_TAGS = ['site', 'department', 'counter', 'officer', 'scale', 'level'] as const
+
+/**
+ * Cells per site for one local day. `filter.site` names the sites (absent:
+ * every site with data that day); other tags narrow the ratings (a query's
+ * department, counter or officer filter), never the ticket events.
+ */
+export async function countSiteDays(db: InfluxQuery, dir: Directory, day: number, filter: TagFilter): Promise<Map<string, Cell[]>> {
+  const where = [timeRange(day, day + DAY_MS), ...tagFilters(filter)].join(' AND ')
+  const [rows, ticketSeries] = await db.run([
+    `SELECT "misuse" FROM "rating" WHERE ${where} GROUP BY ${CELL_TAGS.map((t) => `"${t}"`).join(', ')} LIMIT ${ROW_LIMIT}`,
+    ticketFactsStatement(day, day + DAY_MS, filter.site ? { site: filter.site } : {}),
+  ])
+  const tickets = ticketFactsOf(ticketSeries ?? [], dir)
+  const crowded = new Set((rows ?? []).filter((s) => s.values.length >= ROW_LIMIT).map((s) => s.tags?.site ?? ''))
+  const ratings = new Map<string, Pick<RatingFact, 'department' | 'counter' | 'officer' | 'scale' | 'level' | 'misuse'>[]>()
+  for (const s of rows ?? []) {
+    const t = s.tags ?? {}
+    if (!t.site || crowded.has(t.site)) continue
+    const list = ratings.get(t.site) ?? []
+    ratings.set(t.site, list)
+    for (const row of s.values) list.push(ratingOf(t, row[1]))
+  }
+  const out = new Map<string, Cell[]>()
+  const sites = new Set([...ratings.keys(), ...tickets.map((t) => t.site), ...crowded])
+  const counted = crowded.size ? await countCrowded(db, where, [...crowded]) : new Map<string, Cell[]>()
+  for (const site of sites) {
+    const siteTickets = tickets.filter((t) => t.site === site)
+    if (crowded.has(site)) {
+      const cells = counted.get(site) ?? []
+      // Served visits come from the ticket events, as for any other site.
+      out.set(site, [...cells, ...siteDayCells([], siteTickets)])
+    } else {
+      out.set(site, siteDayCells((ratings.get(site) ?? []) as RatingFact[], siteTickets))
+    }
+  }
+  return out
+}
+
+function ratingOf(t: Record<string, string>, misuse: unknown): Pick<RatingFact, 'department' | 'counter' | 'officer' | 'scale' | 'level' | 'misuse'> {
+  return {
+    department: t.department ?? '',
+    counter: t.counter ?? '',
+    // Cells keep the stored officer tag as is ("none" when nobody was signed in).
+    officer: t.officer === undefined ? null : t.officer,
+    scale: Number(t.scale) as RatingFact['scale'],
+    level: Number(t.level),
+    misuse: typeof misuse === 'string' && misuse !== '' ? (misuse as MisuseKind) : null,
+  }
+}
+
+/** Presses and misuse kinds counted by InfluxDB for sites too busy to read row by row. */
+async function countCrowded(db: InfluxQuery, where: string, sites: string[]): Promise<Map<string, Cell[]>> {
+  const scoped = `${where} AND ${tagFilters({ site: sites }).join(' AND ')}`
+  const group = ` GROUP BY ${CELL_TAGS.map((t) => `"${t}"`).join(', ')}`
+  const results = await db.run([
+    `SELECT count("score") FROM "rating" WHERE ${scoped}${group}`,
+    ...MISUSE_KINDS.map((k) => `SELECT count("score") FROM "rating" WHERE ${scoped} AND "misuse" = '${k}'${group}`),
+  ])
+  const cells = new Map<string, Map<string, Cell>>()
+  const add = (series: Series[] | undefined, field: (scale: number, level: number) => string) => {
+    for (const s of series ?? []) {
+      const t = s.tags ?? {}
+      const n = Number(s.values[0]?.[1] ?? 0)
+      if (!t.site || !n) continue
+      const bySite = cells.get(t.site) ?? new Map<string, Cell>()
+      cells.set(t.site, bySite)
+      const id = `${t.department}\u0000${t.counter}\u0000${t.officer}`
+      const cell = bySite.get(id) ?? { tags: { department: t.department!, counter: t.counter!, officer: t.officer! }, fields: {} }
+      bySite.set(id, cell)
+      const f = field(Number(t.scale), Number(t.level))
+      cell.fields[f] = (cell.fields[f] ?? 0) + n
+    }
+  }
+  add(results[0], pressField)
+  MISUSE_KINDS.forEach((k, i) => add(results[i + 1], (scale, level) => misuseField(scale, level, k)))
+  return new Map([...cells].map(([site, m]) => [site, [...m.values()]]))
+}
