@@ -149,20 +149,20 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
   const cube = CUBES[cubeFor([...tags, ...filteredTags(q.filter)])]
   const halves = (cube.tags as readonly CellTag[]).includes('site') ? siteHalves(q.filter.site ?? dir.sites.map((x) => x.id), !q.filter.site) : ['']
   const parts = windows.flatMap((w) => halves.map((half) => ({ w, half })))
-  const sums = await runParallel(
-    db,
-    parts.map(({ w, half }) => {
-      const group = [...(w.timeGroup ? [w.timeGroup] : []), ...tags.map((t) => `"${t}"`)]
-      const where = [timeRange(w.fromMs, w.toMs), ...tagFilters(q.filter), ...(half ? [half] : [])]
-      return (
-        `SELECT sum(*) FROM ${db.rollup}"${cube.measurement}" WHERE ${where.join(' AND ')}` +
-        (group.length ? ` GROUP BY ${group.join(', ')}` : '') +
-        (w.timeGroup ? ' fill(none)' : '')
-      )
-    }),
-  )
-  // Looked up after the sums: a site-day rolled up meanwhile can only make the answer miss its newest second, never count twice.
-  const [staleSeries] = await db.run([staleStatement(db, windows[0]!.fromMs, windows.at(-1)!.toMs, q.filter.site)])
+  const sumStatement = ({ w, half }: (typeof parts)[number]) => {
+    const group = [...(w.timeGroup ? [w.timeGroup] : []), ...tags.map((t) => `"${t}"`)]
+    const where = [timeRange(w.fromMs, w.toMs), ...tagFilters(q.filter), ...(half ? [half] : [])]
+    return (
+      `SELECT sum(*) FROM ${db.rollup}"${cube.measurement}" WHERE ${where.join(' AND ')}` +
+      (group.length ? ` GROUP BY ${group.join(', ')}` : '') +
+      (w.timeGroup ? ' fill(none)' : '')
+    )
+  }
+  // The stale site-days are looked up alongside the sums; docs/kpi.md describes the one race this leaves.
+  const [sums, [staleSeries]] = await Promise.all([
+    runParallel(db, parts.map(sumStatement)),
+    db.run([staleStatement(db, windows[0]!.fromMs, windows.at(-1)!.toMs, q.filter.site)]),
+  ])
   const staleDays = staleSiteDays(staleSeries ?? [], q.filter.site)
   const days = [...staleDays.keys()]
   // Per stale day: what the cubes hold for its stale sites (their cells), and their raw points counted again.

@@ -1,11 +1,13 @@
 /**
  * Counts site-days from raw points into rollup cells, for the rollup worker
- * and for KPI queries over days the rollup has not caught up with. Ratings
- * are read as rows (one field, tags per series), at most ROW_LIMIT per
- * series: an ordinary day has a few dozen per series, and a series that hits
- * the limit (a stuck button pressing all day) has its site counted in the
- * database instead, so a storm of presses never lands in the hub's memory.
- * Ticket events are read whole: a visit is paired before it is placed.
+ * and for KPI queries over days the rollup has not caught up with. A few
+ * sites (the usual case: today's busy ones) are counted by InfluxDB, which
+ * costs the same for ten ratings or a million. A whole day of many sites (a
+ * catch-up) is read as rows, one field with tags per series, which is several
+ * times cheaper there, at most ROW_LIMIT per series: a series that hits the
+ * limit (a stuck button pressing all day) has its site counted by InfluxDB
+ * instead, so a storm of presses never lands in the hub's memory. Ticket
+ * events are read whole: a visit is paired before it is placed.
  */
 import type { MisuseKind } from '../../protocol/records.js'
 import { MISUSE_KINDS } from '../../protocol/records.js'
@@ -19,6 +21,8 @@ import { siteDayCells, type Cell } from './cells.js'
 
 const DAY_MS = 86_400_000
 export const ROW_LIMIT = 5000
+/** Up to this many named sites are counted by InfluxDB; more (or every site) are read as rows. */
+export const COUNT_UP_TO_SITES = 50
 const CELL_TAGS = ['site', 'department', 'counter', 'officer', 'scale', 'level'] as const
 
 /**
@@ -28,32 +32,28 @@ const CELL_TAGS = ['site', 'department', 'counter', 'officer', 'scale', 'level']
  */
 export async function countSiteDays(db: InfluxQuery, dir: Directory, day: number, filter: TagFilter): Promise<Map<string, Cell[]>> {
   const where = [timeRange(day, day + DAY_MS), ...tagFilters(filter)].join(' AND ')
-  const [rows, ticketSeries] = await db.run([
-    `SELECT "misuse" FROM "rating" WHERE ${where} GROUP BY ${CELL_TAGS.map((t) => `"${t}"`).join(', ')} LIMIT ${ROW_LIMIT}`,
-    ticketFactsStatement(day, day + DAY_MS, filter.site ? { site: filter.site } : {}),
-  ])
-  const tickets = ticketFactsOf(ticketSeries ?? [], dir)
-  const crowded = new Set((rows ?? []).filter((s) => s.values.length >= ROW_LIMIT).map((s) => s.tags?.site ?? ''))
+  const tickets = ticketFactsStatement(day, day + DAY_MS, filter.site ? { site: filter.site } : {})
+  const byCount = filter.site !== undefined && filter.site.length <= COUNT_UP_TO_SITES
+  const [ticketSeries, rows] = await db.run(
+    byCount ? [tickets] : [tickets, `SELECT "misuse" FROM "rating" WHERE ${where} GROUP BY ${CELL_TAGS.map((t) => `"${t}"`).join(', ')} LIMIT ${ROW_LIMIT}`],
+  )
+  // Sites InfluxDB counts: the few named ones, or those with a series at the row limit.
+  const inDatabase = new Set(byCount ? filter.site : (rows ?? []).filter((s) => s.values.length >= ROW_LIMIT).map((s) => s.tags?.site ?? ''))
   const ratings = new Map<string, Pick<RatingFact, 'department' | 'counter' | 'officer' | 'scale' | 'level' | 'misuse'>[]>()
   for (const s of rows ?? []) {
     const t = s.tags ?? {}
-    if (!t.site || crowded.has(t.site)) continue
+    if (!t.site || inDatabase.has(t.site)) continue
     const list = ratings.get(t.site) ?? []
     ratings.set(t.site, list)
     for (const row of s.values) list.push(ratingOf(t, row[1]))
   }
+  const eventsOf = ticketFactsOf(ticketSeries ?? [], dir)
+  const counted = inDatabase.size ? await countInDatabase(db, where, [...inDatabase]) : new Map<string, Cell[]>()
   const out = new Map<string, Cell[]>()
-  const sites = new Set([...ratings.keys(), ...tickets.map((t) => t.site), ...crowded])
-  const counted = crowded.size ? await countCrowded(db, where, [...crowded]) : new Map<string, Cell[]>()
-  for (const site of sites) {
-    const siteTickets = tickets.filter((t) => t.site === site)
-    if (crowded.has(site)) {
-      const cells = counted.get(site) ?? []
-      // Served visits come from the ticket events, as for any other site.
-      out.set(site, [...cells, ...siteDayCells([], siteTickets)])
-    } else {
-      out.set(site, siteDayCells((ratings.get(site) ?? []) as RatingFact[], siteTickets))
-    }
+  for (const site of new Set([...ratings.keys(), ...eventsOf.map((t) => t.site), ...counted.keys()])) {
+    const siteTickets = eventsOf.filter((t) => t.site === site)
+    // Served visits come from the ticket events either way.
+    out.set(site, [...(counted.get(site) ?? []), ...siteDayCells((ratings.get(site) ?? []) as RatingFact[], siteTickets)])
   }
   return out
 }
@@ -70,8 +70,8 @@ function ratingOf(t: Record<string, string>, misuse: unknown): Pick<RatingFact, 
   }
 }
 
-/** Presses and misuse kinds counted by InfluxDB for sites too busy to read row by row. */
-async function countCrowded(db: InfluxQuery, where: string, sites: string[]): Promise<Map<string, Cell[]>> {
+/** Presses and misuse kinds counted by InfluxDB. */
+async function countInDatabase(db: InfluxQuery, where: string, sites: string[]): Promise<Map<string, Cell[]>> {
   const scoped = `${where} AND ${tagFilters({ site: sites }).join(' AND ')}`
   const group = ` GROUP BY ${CELL_TAGS.map((t) => `"${t}"`).join(', ')}`
   const results = await db.run([

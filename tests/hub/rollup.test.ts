@@ -142,11 +142,19 @@ describe('rollup worker against influxd', () => {
       toPoint(SITE, { ...rating(i + 1, { counter: 'q1', device: 'kiosk-1', officer: null, level: 4, score: 0, dissatisfied: true, misuse: i ? 'stuck' : null, ticket: null }), t: T0 + i * 100 } as RatingRecord),
     )
     const calm = [1, 2, 3].map((i) => toPoint(SITE, { ...rating(ROW_LIMIT + 100 + i, { counter: 'q2', device: 'kiosk-2', level: i, score: 50, dissatisfied: false, misuse: i === 3 ? 'rapid' : null, ticket: null }), t: T0 + i } as RatingRecord))
-    await writer.write([...stuck, ...calm])
-    const counted = (await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, { site: [SITE] })).get(SITE)!
-    const fields = (counter: string) => coarsen(counted.filter((c) => c.tags.counter === counter), 'site')[0]?.fields
-    expect(fields('q1')).toEqual({ n4_4: ROW_LIMIT + 10, m4_4_stuck: ROW_LIMIT + 9 })
-    expect(fields('q2')).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
+    // Another site's ordinary day, read row by row when the whole day is asked for.
+    const other = calm.map((p) => ({ ...p, tags: { ...p.tags, site: 'ct-other' } }))
+    await writer.write([...stuck, ...calm, ...other])
+    // A named site is counted by InfluxDB; a whole day is read as rows until a series reaches the limit.
+    for (const filter of [{ site: [SITE] }, {}]) {
+      const counted = (await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, filter)).get(SITE)!
+      const fields = (counter: string) => coarsen(counted.filter((c) => c.tags.counter === counter), 'site')[0]?.fields
+      expect(fields('q1')).toEqual({ n4_4: ROW_LIMIT + 10, m4_4_stuck: ROW_LIMIT + 9 })
+      expect(fields('q2')).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
+    }
+    const whole = await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, {})
+    expect(coarsen(whole.get('ct-other')!, 'site')[0]!.fields).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
+    expect(whole.get('ct-other')!.map((c) => c.tags.counter)).toEqual(expect.arrayContaining(['q2']))
     await writer.close()
   })
 
