@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfigFile } from '../common/config.js'
 import { createLogger, stripCredentials, type Logger } from '../common/log.js'
+import { createAlertStore } from './alerts-store/store.js'
 import { createApi } from './api/router.js'
 import { hubConfigSchema, type HubConfig } from './config/schema.js'
 import { createAuditLog } from './audit/audit.js'
@@ -69,7 +70,10 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
     marking.onChanged((changes) => rollup.changed(changes))
     rollup.start()
   }
-  const api = createApi({ config, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alertEveryMs: opts.alertEveryMs })
+  // One alert store for the IOC API and the console, evaluated in the background so alerts are raised while nobody looks.
+  const alerts = createAlertStore({ db: createInfluxQuery(config.influx), writer, dir: createDirectory(config) })
+  alerts.start(opts.alertEveryMs ?? 30_000, now, log.child({ module: 'alerts' }))
+  const api = createApi({ config, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alerts })
   // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
   const relay = createRelay({ log })
   const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
@@ -88,6 +92,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
       relay,
       audit: createAuditLog({ writer, query: db, log, now }),
       db,
+      alerts,
       directory: createDirectory(config),
       script: await buildConsoleScript(),
       log,
@@ -124,6 +129,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
         await relay.close()
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         api.close()
+        alerts.stop()
         server.closeIdleConnections()
         const grace = setTimeout(() => server.closeAllConnections(), opts.stopGraceMs ?? 5000)
         await closed

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml'
 import { isMotcuaError, type ErrorCode } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import { ID_PATTERN } from '../../protocol/patterns.js'
-import { createAlertStore } from '../alerts-store/store.js'
+import type { AlertStore } from '../alerts-store/store.js'
 import type { HubConfig } from '../config/schema.js'
 import { sendError, sendJson } from '../http/respond.js'
 import type { PointWriter } from '../influx/writer.js'
@@ -40,7 +40,7 @@ export const OPENAPI: unknown = parseYaml(readFileSync(new URL('./openapi.yaml',
 export interface Api {
   prefix: '/api'
   handle(req: IncomingMessage, res: ServerResponse): void
-  /** Ends open event streams and the background alert evaluation, so the server can close. */
+  /** Ends open event streams, so the server can close. */
   close(): void
 }
 
@@ -52,8 +52,8 @@ export interface ApiOptions {
   db?: InfluxQuery
   streamPollMs?: number
   streamAlertMs?: number
-  /** Background alert evaluation interval (default 30 s). */
-  alertEveryMs?: number
+  /** The hub's one alert store (hub/main.ts starts and stops it). */
+  alerts: AlertStore
 }
 
 export function createApi(opts: ApiOptions): Api {
@@ -67,11 +67,10 @@ export function createApi(opts: ApiOptions): Api {
     dir,
     log,
     now,
-    alerts: createAlertStore({ db, writer, dir }),
+    alerts: opts.alerts,
     streamPollMs: opts.streamPollMs,
     streamAlertMs: opts.streamAlertMs,
   }
-  deps.alerts.start(opts.alertEveryMs ?? 30_000, now, log)
   const streams = createStreamRegistry()
   const directory: ApiHandler = async ({ res, key }) => {
     const visible = dir.sites.filter((s) => key.scope === 'ioc' || key.sites?.includes(s.id))
@@ -133,9 +132,6 @@ export function createApi(opts: ApiOptions): Api {
         sendError(res, 500, 'HUB_INTERNAL')
       })
     },
-    close: () => {
-      deps.alerts.stop()
-      streams.closeAll()
-    },
+    close: () => streams.closeAll(),
   }
 }

@@ -12,7 +12,7 @@ import type { Directory } from '../queries/directory.js'
 import type { TagFilter } from '../queries/influxql.js'
 import { queryRawRatings, type RawRating } from '../queries/raw.js'
 import { queryRatingKpis } from '../queries/ratings.js'
-import { canSeeMetrics, type Principal } from '../users/roles.js'
+import { canSeeMetrics, siteScope, type Principal } from '../users/roles.js'
 
 export type Level = 'province' | 'branch' | 'site' | 'counter'
 
@@ -54,6 +54,15 @@ export function sitesOf(p: Principal, dir: Directory, scope: Scope): string[] | 
       return canSeeMetrics(p, site) ? [site] : null
     }
   }
+}
+
+/**
+ * Pure: the sites whose alerts the principal sees. Undefined (every site, as
+ * for the IOC API's province-wide key) for roles not bound to sites, so the
+ * alert query names no site list on a province of hundreds of sites.
+ */
+export function alertSites(p: Principal, dir: Directory): string[] | undefined {
+  return siteScope(p) === undefined ? undefined : dir.sites.filter((s) => canSeeMetrics(p, s.id)).map((s) => s.id)
 }
 
 function filterOf(scope: Scope, sites: string[]): TagFilter {

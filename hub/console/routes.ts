@@ -1,8 +1,8 @@
 /**
  * The province console under /console/: sign-in, the app shell and its
- * script, JSON for the drill-down, the camera list, the audit log, CSV
- * export, and the live-video WebSocket /console/live/{site}/{camera}
- * through the edge relay. Every route and the WebSocket check the session
+ * script, JSON for the drill-down, alerts and their acknowledgement, the
+ * camera list, the audit log, CSV export, and the live-video WebSocket
+ * /console/live/{site}/{camera} through the edge relay. Every route and the WebSocket check the session
  * and the role on the server (hub/users/roles.ts); the page only hides what
  * would be refused.
  */
@@ -10,10 +10,12 @@ import { readForm, sameOrigin, sendHtml } from '../../common/web-page.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { ERRORS, type ErrorCode } from '../../common/errors.js'
+import { ERRORS, isMotcuaError, type ErrorCode } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import { ID_PATTERN } from '../../protocol/patterns.js'
+import { alertSite, type AlertStore } from '../alerts-store/store.js'
 import type { AuditLog } from '../audit/audit.js'
+import { readBody } from '../http/body.js'
 import { sendJson } from '../http/respond.js'
 import type { Mount, UpgradeHandler } from '../http/server.js'
 import type { PeriodUnit } from '../kpi/time.js'
@@ -21,9 +23,10 @@ import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import type { Relay } from '../relay/relay.js'
 import type { Accounts } from '../users/accounts.js'
-import { canReadAudit, canSeeMetrics, canWatch } from '../users/roles.js'
+import type { Alert } from '../kpi/alerts/types.js'
+import { canReadAudit, canSeeMetrics, canWatch, type Principal } from '../users/roles.js'
 import type { PageAsset } from './bundle.js'
-import { latestRatings, levelCsv, levelView, NO_BRANCH, type Level, type Scope } from './data.js'
+import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, type Level, type Scope } from './data.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CONSOLE_JS, CSP, loginPage } from './page.js'
 import type { ConsoleSession, SessionCodec } from './session.js'
@@ -34,6 +37,8 @@ export interface ConsoleOptions {
   relay: Relay
   audit: AuditLog
   db: InfluxQuery
+  /** The hub's one alert store (hub/main.ts starts and stops it). */
+  alerts: AlertStore
   directory: Directory
   script: PageAsset
   log: Logger
@@ -47,6 +52,17 @@ export interface Console {
   close(): void
 }
 
+const ACK = /^\/console\/api\/alerts\/([^/]{1,200})\/ack$/
+/** A comment of up to 1000 characters (hub/kpi/alerts), 3 bytes each in UTF-8, and the JSON around it. */
+const ACK_BODY_MAX = 8 * 1024
+/** Expected failures of an acknowledgement, answered with their own code. */
+const ACK_STATUS: Partial<Record<ErrorCode, number>> = {
+  HUB_ALERT_NOT_FOUND: 404,
+  HUB_ALERT_ACK_INVALID: 400,
+  HUB_BODY_TOO_LARGE: 413,
+  HUB_DB_QUERY_FAILED: 503,
+  HUB_DB_UNAVAILABLE: 503,
+}
 const LIVE = /^\/console\/live\/([a-z0-9][a-z0-9-]{0,31})\/([a-z0-9][a-z0-9-]{0,31})$/
 /** WebSocket close code (application range) for a session that ran out while watching; the page then signs in again. */
 export const SESSION_ENDED = 4401
@@ -71,6 +87,17 @@ export function scopeOf(url: URL): { scope: Scope; unit: PeriodUnit } | null {
   return ok ? { scope: { level, id }, unit } : null
 }
 
+/** The comment of an acknowledgement's body; null when the body is not JSON `{ "comment": string }`. */
+async function readComment(req: IncomingMessage): Promise<string | null> {
+  const raw = (await readBody(req, ACK_BODY_MAX)).toString('utf8')
+  try {
+    const comment = (JSON.parse(raw) as { comment?: unknown } | null)?.comment
+    return typeof comment === 'string' ? comment : null
+  } catch {
+    return null
+  }
+}
+
 export function createConsole(o: ConsoleOptions): Console {
   const log = o.log.child({ module: 'console' })
   const now = o.now ?? Date.now
@@ -79,6 +106,36 @@ export function createConsole(o: ConsoleOptions): Console {
   const langOf = (url: URL): Lang => {
     const l = url.searchParams.get('lang')
     return isLang(l) ? l : 'vi'
+  }
+
+  const named = (a: Alert) => ({ ...a, siteName: o.directory.site(a.site).name })
+
+  async function acknowledge(req: IncomingMessage, res: ServerResponse, rawId: string, p: Principal): Promise<void> {
+    let id = ''
+    try {
+      id = decodeURIComponent(rawId)
+    } catch {
+      return fail(res, 404, 'HUB_ALERT_NOT_FOUND')
+    }
+    const where = alertSite(id)
+    if (!where) return fail(res, 404, 'HUB_ALERT_NOT_FOUND')
+    if (!canSeeMetrics(p, where.site)) {
+      log.warn({ username: p.username, site: where.site }, 'alert acknowledgement refused: role')
+      return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
+    }
+    try {
+      const comment = await readComment(req)
+      if (comment === null) return fail(res, 400, 'HUB_ALERT_ACK_INVALID')
+      const alert = await o.alerts.acknowledge(id, { by: `${p.username}: ${p.name}`, comment }, now())
+      log.info({ alert: id, username: p.username }, 'alert acknowledged')
+      return sendJson(res, 200, { alert: named(alert) }, { 'cache-control': 'no-store' })
+    } catch (err) {
+      const code = isMotcuaError(err) ? err.code : null
+      const status = code ? ACK_STATUS[code] : undefined
+      if (!code || !status) throw err
+      // The message carries the store's detail (already acknowledged, comment too long).
+      sendJson(res, status, { error: { code, message: (err as Error).message } }, { 'cache-control': 'no-store' })
+    }
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, s: ConsoleSession): Promise<void> {
@@ -100,6 +157,11 @@ export function createConsole(o: ConsoleOptions): Console {
         : await latestRatings(o.db, o.directory, p, q.scope, now())
       if (body === null) return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
       return sendJson(res, 200, path === '/console/api/kpis' ? body : { ratings: body })
+    }
+    if (path === '/console/api/alerts') {
+      const sites = alertSites(p, o.directory)
+      const alerts = sites?.length === 0 ? [] : await o.alerts.list(sites, now())
+      return sendJson(res, 200, { alerts: alerts.map(named) }, { 'cache-control': 'no-store' })
     }
     if (path === '/console/api/cameras') {
       if (p.role === 'ioc') return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
@@ -149,6 +211,11 @@ export function createConsole(o: ConsoleOptions): Console {
         return sendHtml(res, CSP, 200, appPage(langOf(url), s.principal))
       }
       if (!s) return fail(res, 401, 'HUB_SESSION_REQUIRED')
+      const ack = method === 'POST' ? ACK.exec(path) : null
+      if (ack) {
+        if (!sameOrigin(req)) return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
+        return acknowledge(req, res, ack[1] ?? '', s.principal)
+      }
       if (method !== 'GET') return fail(res, 404, 'HUB_NOT_FOUND')
       if (path === CONSOLE_JS) {
         const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))

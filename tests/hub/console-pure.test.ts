@@ -4,7 +4,8 @@ import { auditPoint } from '../../hub/audit/audit.js'
 import { hashPassword } from '../../common/secrets.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { donut, gauge, levelColour, trendChart } from '../../hub/console/browser/charts.js'
-import { levelCsv, sitesOf, type LevelView } from '../../hub/console/data.js'
+import { alertSite } from '../../hub/alerts-store/store.js'
+import { alertSites, levelCsv, sitesOf, type LevelView } from '../../hub/console/data.js'
 import { scopeOf } from '../../hub/console/routes.js'
 import { toLineProtocol } from '../../hub/influx/points.js'
 import { createDirectory } from '../../hub/queries/directory.js'
@@ -119,6 +120,26 @@ describe('roles', () => {
     expect(sitesOf(supervisor, dir, { level: 'site', id: 'a1' })).toBeNull()
     expect(sitesOf(supervisor, dir, { level: 'counter', id: 'a1/q01' })).toBeNull()
     expect(sitesOf(inspector, dir, { level: 'branch', id: '-' })).toEqual(['a1'])
+  })
+
+  it('alerts are listed for every site to roles not bound to sites, and for their own known sites to a supervisor', () => {
+    const dir = createDirectory({
+      province: 'p', edges: [], branches: [{ id: 'b', name: 'B' }],
+      sites: [{ id: 'a1', name: 'A' }, { id: 'b1', name: 'B1', branch: 'b' }, { id: 'b2', name: 'B2', branch: 'b' }],
+    })
+    for (const p of [inspector, ioc, admin]) expect(alertSites(p, dir)).toBeUndefined()
+    expect(alertSites(supervisor, dir)).toEqual(['b1'])
+    // A posting to a site the directory does not know lists nothing for it.
+    expect(alertSites({ ...supervisor, sites: ['b2', 'gone'] }, dir)).toEqual(['b2'])
+    expect(alertSites({ ...supervisor, sites: [] }, dir)).toEqual([])
+    // The console's ack check: the site an alert id names, against the principal.
+    const own = alertSite('edge_backlog:b1:1800000000000')
+    const foreign = alertSite('camera_offline:a1/cam-1:1800000000000')
+    expect(own?.site).toBe('b1')
+    expect(foreign?.site).toBe('a1')
+    expect(canSeeMetrics(supervisor, own!.site)).toBe(true)
+    expect(canSeeMetrics(supervisor, foreign!.site)).toBe(false)
+    expect(canSeeMetrics(ioc, foreign!.site)).toBe(true)
   })
 
   it('parses drill-down scopes and refuses anything that is not an id', () => {
