@@ -39,6 +39,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.drill{cursor
 .dot{width:10px;height:10px;border-radius:5px;display:inline-block;margin-top:5px;flex:none}.feed .when,.feed strong{white-space:nowrap}.feed .what{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.muted{color:#9fb0c3}
 form.login{max-width:360px;margin:8vh auto;padding:24px;background:#16202d;border:1px solid #283647;border-radius:12px;display:grid;gap:10px}
 form.login input{padding:8px;border-radius:6px;border:1px solid #4a5a6e;background:#0f1620;color:inherit;font:inherit}.error{color:#ff8a80}
+nav.tabs .badge{margin-left:6px}form.ack{display:flex;gap:6px;flex-wrap:wrap}form.ack input{flex:1;min-width:160px;padding:6px;border-radius:6px;border:1px solid #4a5a6e;background:#0f1620;color:inherit;font:inherit}
+tr.waiting td:first-child{box-shadow:inset 3px 0 #d23b3b}td.state.ongoing{color:#ff8a80}td.ack .comment{font-style:italic}#alerts-table td:first-child,#alerts-table td.state{white-space:nowrap}
 svg text{fill:#b7c6d8;font-size:11px}[hidden]{display:none!important}
 @media (max-width:800px){.panels{grid-template-columns:1fr}}`
 
@@ -72,7 +74,8 @@ export function appPage(lang: Lang, user: { name: string; role: string }): strin
     `<form method="post" action="/console/logout"><button class="ghost">${tx('logout', lang)}</button></form></header>` +
     `<p class="notice">${tx('privacy', lang)}</p>` +
     `<nav class="tabs" role="tablist"><button data-tab="overview">${tx('tabOverview', lang)}</button>` +
+    `<button data-tab="alerts">${tx('tabAlerts', lang)}<span id="alerts-badge" class="badge bad" hidden></span></button>` +
     `<button data-tab="cameras">${tx('tabCameras', lang)}</button><button data-tab="audit" hidden>${tx('tabAudit', lang)}</button></nav>` +
-    `<main><section id="overview"></section><section id="cameras" hidden></section><section id="audit" hidden></section></main>`,
+    `<main><section id="overview"></section><section id="alerts" hidden></section><section id="cameras" hidden></section><section id="audit" hidden></section></main>`,
     `<script type="module" src="${CONSOLE_JS}"></script>`)
 }

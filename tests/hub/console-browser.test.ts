@@ -145,6 +145,76 @@ describe('province console in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}/audit.png`, fullPage: true })
   })
 
+  it('alerts: an inspector acknowledges a scripted fault on the page; a supervisor sees and may acknowledge only their own site', async () => {
+    interface Row { id: string; kind: string; site: string; state: string; acked: string; text: string }
+    const snapshot = (page: Page) =>
+      page.evaluate(() => ({
+        badge: (document.getElementById('alerts-badge') as HTMLElement).hidden ? 0 : Number(document.getElementById('alerts-badge')?.textContent),
+        rows: Array.from(document.querySelectorAll<HTMLElement>('#alerts-table tbody tr')).map((t) => ({ ...t.dataset, text: t.textContent ?? '' }) as Row),
+      }))
+    const page = await signIn('thanhtra')
+    await page.click('nav.tabs [data-tab=alerts]')
+    await page.waitForSelector('#alerts-table tbody tr', { timeout: 15_000 })
+    const before = await snapshot(page)
+    // The demo data's scripted faults (scripts/lib/demo-data.ts): the reception point silent, the branch backlogged with a camera refusing its credentials.
+    expect(before.rows.map((r) => `${r.kind}@${r.site}`)).toEqual(expect.arrayContaining(['edge_silent@ct-cai-rang', 'edge_backlog@ct-ninh-kieu', 'camera_offline@ct-ninh-kieu']))
+    expect(before.badge).toBe(before.rows.filter((r) => r.state === 'ongoing' && r.acked === 'false').length)
+    expect(before.badge).toBeGreaterThanOrEqual(3)
+    const silent = before.rows.find((r) => r.kind === 'edge_silent')!
+    expect(silent.text).toContain('Thiết bị biên không gửi dữ liệu')
+    expect(silent.text).toContain('Đang diễn ra')
+    expect(silent.text).toMatch(/\d+ (phút|giờ|ngày) trước/)
+    const row = `#alerts-table tr[data-id="${silent.id}"]`
+    await page.click(`${row} td.ack button`)
+    // An empty comment is refused on the page, without a request.
+    await page.click(`${row} form.ack button[type=submit]`)
+    expect(await page.textContent(`${row} td.ack .error`)).toContain('Vui lòng nhập ghi chú')
+    await page.fill(`${row} form.ack input`, 'Đã gọi kỹ thuật viên kiểm tra đường truyền')
+    await page.click(`${row} form.ack button[type=submit]`)
+    await page.waitForSelector(`${row}[data-acked=true]`, { timeout: 15_000 })
+    const ack = await page.textContent(`${row} td.ack`)
+    expect(ack).toContain('thanhtra: Nguyễn Văn Thanh (Sở Nội vụ)')
+    expect(ack).toContain('Đã gọi kỹ thuật viên kiểm tra đường truyền')
+    const after = await snapshot(page)
+    expect(after.badge).toBe(after.rows.filter((r) => r.state === 'ongoing' && r.acked === 'false').length)
+    expect(after.rows.find((r) => r.id === silent.id)?.acked).toBe('true')
+    await page.screenshot({ path: `${ARTIFACTS}/alerts.png`, fullPage: true })
+    await page.click('#lang')
+    await page.waitForFunction(() => document.documentElement.lang === 'en')
+    const english = await page.textContent(row)
+    expect(english).toContain('Edge box silent')
+    expect(english).toContain('Ongoing')
+    await page.screenshot({ path: `${ARTIFACTS}/alerts-en.png`, fullPage: true })
+    await page.click('#lang')
+
+    const sup = await signIn('giamsat')
+    await sup.click('nav.tabs [data-tab=alerts]')
+    await sup.waitForSelector('#alerts-table tbody tr', { timeout: 15_000 })
+    const own = await snapshot(sup)
+    expect(new Set(own.rows.map((r) => r.site))).toEqual(new Set(['ct-ninh-kieu']))
+    expect(own.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['edge_backlog', 'camera_offline']))
+    const foreign = before.rows.find((r) => r.site !== 'ct-ninh-kieu' && r.id !== silent.id) ?? silent
+    const cookie = await s.login('giamsat')
+    const post = (id: string, body: string, headers: Record<string, string> = {}) =>
+      s.request(`/console/api/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', cookie, body, headers: { 'content-type': 'application/json', ...headers } })
+    const codeOf = (r: { text: string }) => (JSON.parse(r.text) as { error: { code: string } }).error.code
+    const refused = await post(foreign.id, JSON.stringify({ comment: 'không phải điểm của tôi' }))
+    expect([refused.status, codeOf(refused)]).toEqual([403, 'HUB_CONSOLE_FORBIDDEN'])
+    const backlog = own.rows.find((r) => r.kind === 'edge_backlog')!
+    const crossSite = await post(backlog.id, JSON.stringify({ comment: 'x' }), { origin: 'https://evil.example' })
+    expect([crossSite.status, codeOf(crossSite)]).toEqual([403, 'HUB_CONSOLE_FORBIDDEN'])
+    const blank = await post(backlog.id, JSON.stringify({ comment: '   ' }))
+    expect([blank.status, codeOf(blank)]).toEqual([400, 'HUB_ALERT_ACK_INVALID'])
+    const unknown = await post('edge_silent:ct-ninh-kieu:123', JSON.stringify({ comment: 'x' }))
+    expect([unknown.status, codeOf(unknown)]).toEqual([404, 'HUB_ALERT_NOT_FOUND'])
+    const noSession = await s.request(`/console/api/alerts/${encodeURIComponent(backlog.id)}/ack`, { method: 'POST', body: '{"comment":"x"}' })
+    expect(noSession.status).toBe(401)
+    // None of the refused posts acknowledged anything.
+    const listed = JSON.parse((await s.request('/console/api/alerts', { cookie })).text) as { alerts: { id: string; site: string; ack: unknown }[] }
+    expect(listed.alerts.find((a) => a.id === backlog.id)?.ack).toBeNull()
+    expect(listed.alerts.every((a) => a.site === 'ct-ninh-kieu')).toBe(true)
+  })
+
   it('a session ends: the page returns to sign-in', async () => {
     const page = await signIn('thanhtra')
     await page.waitForSelector('#overview .cards .card')

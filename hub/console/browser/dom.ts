@@ -27,6 +27,16 @@ export async function getJson<T>(path: string): Promise<T | null> {
   return (await res.json()) as T
 }
 
+/** POST JSON to the hub; the status and the parsed answer (an error's `{ error: { code } }` included), or null when the session ended. */
+export async function postJson<T>(path: string, body: unknown): Promise<{ status: number; body: T | { error?: { code?: string } } | null } | null> {
+  const res = await fetch(path, { method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  if (res.status === 401) {
+    location.href = `/console/?expired=1&lang=${state.lang}`
+    return null
+  }
+  return { status: res.status, body: (await res.json().catch(() => null)) as T | null }
+}
+
 export const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`)
 export const num = (x: number | null, digits = 1) => (x === null ? '–' : x.toFixed(digits))
 

@@ -1,9 +1,10 @@
 /**
- * The province console's browser code: tabs (drill-down, camera wall, audit
- * log for administrators), the language toggle, and a periodic check of the
+ * The province console's browser code: tabs (drill-down, alerts, camera
+ * wall, audit log for administrators), the language toggle, and a periodic check of the
  * session, so an ended session lands on the sign-in page.
  */
 import { other, t, type TextKey } from '../i18n.js'
+import { startAlerts } from './alerts.js'
 import { startAudit } from './audit.js'
 import { getJson, state } from './dom.js'
 import { startOverview } from './overview.js'
@@ -24,7 +25,7 @@ function applyTexts(): void {
 
 function show(tab: string, me: Me): void {
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)))
-  for (const id of ['overview', 'cameras', 'audit']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
+  for (const id of ['overview', 'alerts', 'cameras', 'audit']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
   if (tab === 'cameras') startWall(me.video)
   if (tab === 'audit' && me.audit) startAudit()
   history.replaceState(null, '', `${location.pathname}${location.search}#${tab}`)
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
   })
   applyTexts()
   startOverview()
-  const wanted = /^#(cameras|audit)/.exec(location.hash)?.[1]
+  startAlerts()
+  const wanted = /^#(alerts|cameras|audit)/.exec(location.hash)?.[1]
   show(wanted === 'audit' && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
   window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
 }
