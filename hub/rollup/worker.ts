@@ -11,11 +11,12 @@ import type { Logger } from '../../common/log.js'
 import type { PointWriter } from '../influx/writer.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
-import { tagFilters, timeRange } from '../queries/influxql.js'
+import { localTimeGroup, tagFilters, timeRange } from '../queries/influxql.js'
 import { MAX_CELLS_TEXT, STATE_MEASUREMENT, decodeCells, encodeCells, rollupPoints } from './cells.js'
 import { countSiteDays } from './count.js'
-import { mergeSiteDays, rolledPoint, type SiteDays } from './marks.js'
+import { localDayStart, markPoints, mergeSiteDays, rolledPoint, type SiteDays } from './marks.js'
 
+const BACKFILL_SPAN_MS = 30 * 86_400_000
 /** Above this many stale sites in one day, read the whole day and keep theirs: one regex of hundreds of ids costs more. */
 const WHOLE_DAY_SITES = 50
 
@@ -51,8 +52,49 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
 
   const count = () => [...queue.values()].reduce((n, s) => n + s.size, 0)
 
+  /** The rollup's retention policy appears with the first write; until then there is nothing to scan. */
+  const notYet = (err: unknown) => /retention policy not found/.test((err as Error).message)
+
+  /**
+   * Raw points written while no rollup was kept (an upgrade, or points loaded
+   * around the hub) have no marks: when the rollup holds no state at all, mark
+   * every site-day that has ratings or ticket events, once.
+   */
+  async function backfill(): Promise<void> {
+    const [state] = await db.run([`SELECT count("changed") FROM ${db.rollup}"${STATE_MEASUREMENT}"`]).catch((err: unknown) => {
+      if (notYet(err)) return [[]]
+      throw err
+    })
+    if (state?.length) return
+    const found: SiteDays = new Map()
+    for (const measurement of ['rating', 'ticket']) {
+      const [first, last] = await db.run([`SELECT first("seq") FROM "${measurement}"`, `SELECT last("seq") FROM "${measurement}"`])
+      const from = Number(first?.[0]?.values[0]?.[0])
+      const to = Number(last?.[0]?.values[0]?.[0])
+      if (!Number.isFinite(from) || !Number.isFinite(to)) continue
+      // A month per statement keeps each under the query timeout on a province's data.
+      for (let start = localDayStart(from); start <= to; start += BACKFILL_SPAN_MS) {
+        const [series] = await db.run([
+          `SELECT count("seq") FROM "${measurement}" WHERE ${timeRange(start, start + BACKFILL_SPAN_MS)} GROUP BY ${localTimeGroup('day')}, "site" fill(none)`,
+        ])
+        for (const s of series ?? []) {
+          if (!s.tags?.site) continue
+          for (const row of s.values) mergeSiteDays(found, new Map([[Number(row[0]), new Set([s.tags.site])]]))
+        }
+      }
+    }
+    if (!found.size) return
+    await writer.write(markPoints(found, Date.now() * 1000 + Math.floor(Math.random() * 1000)))
+    log.info({ days: found.size }, 'rollup backfill: marked days written before the rollup existed')
+  }
+
   async function scan(): Promise<void> {
-    const [series] = await db.run([`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`])
+    const [series] = await db
+      .run([`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`])
+      .catch((err: unknown) => {
+        if (notYet(err)) return [[]]
+        throw err
+      })
     for (const s of series ?? []) {
       const site = s.tags?.site
       if (!site) continue
@@ -149,6 +191,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
     start() {
       if (!stopped) return
       stopped = false
+      running = running.then(backfill).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'rollup backfill failed'))
       scanSoon()
       scanTimer = setInterval(scanSoon, scanEveryMs)
       scanTimer.unref()

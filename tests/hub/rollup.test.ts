@@ -11,6 +11,7 @@ import { hubConfigSchema } from '../../hub/config/schema.js'
 import { toLineProtocol, toPoint } from '../../hub/influx/points.js'
 import type { Point } from '../../hub/influx/lineProtocol.js'
 import { createWriter } from '../../hub/influx/writer.js'
+import { createV1Writer } from '../../hub/influx/writerV1.js'
 import type { PointWriter } from '../../hub/influx/writer.js'
 import type { RatingFact, TicketFact } from '../../hub/kpi/facts.js'
 import { ratingKpisFromTallies } from '../../hub/kpi/ratings.js'
@@ -155,6 +156,27 @@ describe('rollup worker against influxd', () => {
     const whole = await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, {})
     expect(coarsen(whole.get('ct-other')!, 'site')[0]!.fields).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
     expect(whole.get('ct-other')!.map((c) => c.tags.counter)).toEqual(expect.arrayContaining(['q2']))
+    await writer.close()
+  })
+
+  it('backfills days written before the rollup existed, once, when it starts on an empty state', async () => {
+    const cfg = { ...config(), influx: { version: 1 as const, url: influxd.url, database: 'rollup_backfill' } }
+    // Written by a bare writer: raw points, no marks (what an upgraded hub finds).
+    const bare = createV1Writer(cfg.influx, { log })
+    await bare.write([ratingPoint(1, 1), ratingPoint(2, 2), { ...ratingPoint(3, 3), timestampNs: `${T0 - 3 * DAY}000003` }])
+    await bare.close()
+    const db = createInfluxQuery(cfg.influx)
+    const writer = createWriter(cfg.influx, { log })
+    const rollup = createRollup({ db, writer: writer.rollup, dir: createDirectory(cfg), log, intervalMs: 20 })
+    rollup.start()
+    // The rollup's retention policy appears with its first write (the backfill's marks).
+    const siteRows = async () =>
+      (await db.run([`SELECT sum(*) FROM ${db.rollup}"kpi_site" WHERE time >= 0 GROUP BY time(1d, 17h) fill(none)`]).catch(() => []))[0]?.[0]?.values.length ?? 0
+    for (let i = 0; i < 200 && (await siteRows()) < 2; i++) await new Promise((r) => setTimeout(r, 50))
+    await rollup.stop()
+    expect(await siteRows()).toBe(2)
+    const [stale] = await db.run([staleStatement(db, 0, T0 + DAY, undefined)])
+    expect(stale).toEqual([])
     await writer.close()
   })
 
