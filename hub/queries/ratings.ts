@@ -66,8 +66,7 @@ export function staleSiteDays(series: readonly Series[], sites?: readonly string
     if (!site || (sites && !sites.includes(site))) continue
     for (const row of s.values) {
       const day = Number(row[0])
-      const sites = out.get(day) ?? new Set<string>()
-      out.set(day, sites.add(site))
+      out.set(day, (out.get(day) ?? new Set<string>()).add(site))
     }
   }
   return out
