@@ -4,6 +4,7 @@ import { runKpiBench } from '../hub/queries/bench.js'
 import { runRelayBench } from '../hub/relay/bench.js'
 import { startInfluxd } from '../tests/support/influxd.js'
 import { benchCameras } from './cameras.js'
+import { untilIdle } from './lib/procs.js'
 import { benchIngest, benchSpine } from './spine.js'
 
 export interface Row {
@@ -71,7 +72,11 @@ export const SECTIONS: Record<string, Section> = {
   async kpi({ quick, log }) {
     const influx = await startInfluxd()
     try {
-      const r = await runKpiBench({ url: influx.url, ...(quick ? { sites: 30, days: 30, ratingsPerDay: 500, iterations: 5 } : {}) })
+      const r = await runKpiBench({
+        url: influx.url,
+        settle: () => untilIdle(influx.pid, log),
+        ...(quick ? { sites: 30, days: 30, ratingsPerDay: 500, iterations: 5 } : {}),
+      })
       log(`loaded ${r.points.toLocaleString('en')} points in ${r.loadSeconds} s, rolled up in ${r.rollupSeconds} s`)
       const worst = Math.max(...Object.values(r.calls).map((c) => c.p95Ms))
       const rows: Row[] = Object.entries(r.calls).map(([call, c]) => ({
