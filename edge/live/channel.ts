@@ -62,9 +62,14 @@ export class LiveChannel {
     this.viewers.set(viewer, { waitingKeyframe: true, initSent: false })
     if (this.init) this.sendInit(viewer)
     if (!this.remuxer) {
-      const remuxer = this.opts.makeRemuxer(
-        (p) => this.onPiece(p),
-        (reason) => this.onRunEnded(reason),
+      // A remuxer still exiting (its stop gave up waiting) must not feed the channel its successor now serves.
+      const remuxer: Remuxer = this.opts.makeRemuxer(
+        (p) => {
+          if (this.remuxer === remuxer) this.onPiece(p)
+        },
+        (reason) => {
+          if (this.remuxer === remuxer) this.onRunEnded(reason)
+        },
       )
       this.remuxer = remuxer
       // A previous remuxer may still be exiting; never run two ffmpegs for one camera.

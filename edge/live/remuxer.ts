@@ -4,7 +4,8 @@
  * reports a stalled RTSP source as a normal `end`, so this wrapper owns the
  * failure handling: an I/O timeout on the socket, a progress watchdog, any end
  * of the stream treated as a failure, restarts with capped backoff, and the
- * process killed by PID and awaited on stop so no ffmpeg outlives the edge.
+ * process killed by PID (SIGKILL) and its exit awaited on stop, for up to
+ * STOP_WAIT_MS, so no ffmpeg outlives the edge and no stop blocks forever.
  */
 import { PassThrough } from 'node:stream'
 import type { ChildProcess } from 'node:child_process'
@@ -13,6 +14,9 @@ import { stripCredentials, type Logger } from '../../common/log.js'
 import { Fmp4Splitter, type Fmp4Piece } from './fmp4.js'
 import { forgetOnExit, killOnExit } from './reaper.js'
 
+
+/** How long stop() waits to hear that the killed ffmpeg exited. */
+const STOP_WAIT_MS = 5000
 export interface RemuxerOptions {
   /** RTSP URL, credentials included; never logged as is. */
   url: string
@@ -204,7 +208,11 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
       if (watchdog) clearInterval(watchdog)
       watchdog = null
       killProc()
-      await runDone
+      // fluent-ffmpeg reports an exit only once its pipes close: a stop that never hears of it must not block the next viewer's ffmpeg.
+      let timer: NodeJS.Timeout | undefined
+      const gaveUp = await Promise.race([runDone.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_WAIT_MS)))])
+      clearTimeout(timer)
+      if (gaveUp) log.warn({ url: safeUrl, pid: proc?.pid ?? null }, 'live ffmpeg did not report its exit after SIGKILL; going on')
     },
     status: () => ({
       running: proc !== null,

@@ -81,7 +81,8 @@ describe('province console in Chromium', () => {
     await page.click('nav.tabs [data-tab=cameras]')
     await page.waitForSelector(`${TILE}[data-edge=up]`, { timeout: 15_000 })
     await page.click(`${TILE} header button`)
-    await page.waitForSelector(`${TILE}[data-player=playing]`, { timeout: 30_000 })
+    // A cold ffmpeg on a busy runner: the bound is for "it plays", the delay is measured by the relay benchmark.
+    await page.waitForSelector(`${TILE}[data-player=playing]`, { timeout: 60_000 })
     expect(await advances(page, 15_000)).toBe(true)
     await page.screenshot({ path: `${ARTIFACTS}/camera-wall.png` })
 
@@ -92,11 +93,11 @@ describe('province console in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}/camera-edge-lost.png` })
 
     s.edge.tunnel?.start()
-    await page.waitForSelector(`${TILE}[data-player=playing]`, { timeout: 30_000 })
+    await page.waitForSelector(`${TILE}[data-player=playing]`, { timeout: 60_000 })
     expect(await advances(page, 15_000)).toBe(true)
     await page.click(`${TILE} header button`)
     await page.waitForSelector(`${TILE}[data-player=idle]`)
-  })
+  }, 200_000)
 
   it('a site supervisor sees only their site: no other site camera, even by address or WebSocket', async () => {
     const page = await signIn('giamsat')
