@@ -1,17 +1,22 @@
 /** benchBoxes() end to end on a small scale: a real edge child process, real simulated boxes, RSS read from /proc. */
 process.env.LOG_LEVEL ??= 'silent'
-import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { benchBoxes, benchKioskOnEdge, benchSiteConfig } from '../../devices/simulator/bench.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 
-const edgeChildren = () => {
-  try {
-    return execFileSync('pgrep', ['-f', `--import tsx .*edge/main.ts .*motcua-bench-boxes-`], { encoding: 'utf8' }).trim()
-  } catch {
-    return ''
-  }
-}
+/** PIDs of edge children the helper started (read from /proc: a pgrep pattern starting with "--" was taken for an option). */
+const edgeChildren = () =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return /--import tsx .*edge\/main\.ts .*motcua-bench-boxes-/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '))
+      } catch {
+        return false
+      }
+    })
+    .join(' ')
 
 describe('button-box benchmark helper', () => {
   it('generates a valid site of n boxes over at most 30 counters', () => {
