@@ -19,8 +19,8 @@ import type { SiteDays } from '../rollup/marks.js'
 import type { InfluxQuery, Series } from './client.js'
 import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
-import { assertId, tagFilters, timeRange, type TagFilter } from './influxql.js'
-import { windowsFor, type PeriodChoice } from './periods.js'
+import { assertId, localTimeGroup, tagFilters, timeRange, type TagFilter } from './influxql.js'
+import { windowsFor, type PeriodChoice, type Window } from './periods.js'
 
 export interface RatingKpiQuery {
   groupBy: readonly Dimension[]
@@ -71,6 +71,9 @@ export function staleSiteDays(series: readonly Series[], sites?: readonly string
   }
   return out
 }
+
+/** Up to this many sites, a multi-period question is read by day in one statement. */
+const FEW_SITES = 5
 
 /** Below this many sites a cube sum is one statement. */
 const SPLIT_FROM_SITES = 100
@@ -143,7 +146,14 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
   const withTickets = !dims.includes('officer') && !q.filter.officer
   if (q.period.unit === 'live') return liveRatingKpis(db, dir, q, dims, withTickets)
 
-  const { windows, bucketAt } = windowsFor(q.period)
+  const asked = windowsFor(q.period)
+  const { bucketAt } = asked
+  // Months, quarters and years are a statement each; for a few sites one statement by day, bucketed here,
+  // reads the same series once (measured: a site's year by counter 93 ms against 128 ms).
+  const windows: Window[] =
+    asked.windows.length > 1 && q.filter.site && q.filter.site.length <= FEW_SITES
+      ? [{ fromMs: asked.windows[0]!.fromMs, toMs: asked.windows.at(-1)!.toMs, timeGroup: localTimeGroup('day') }]
+      : asked.windows
   const tags = influxTags(dims, dir)
   const cube = CUBES[cubeFor([...tags, ...filteredTags(q.filter)])]
   const halves = (cube.tags as readonly CellTag[]).includes('site') ? siteHalves(q.filter.site ?? dir.sites.map((x) => x.id), !q.filter.site) : ['']
