@@ -39,51 +39,28 @@ export async function readFacts(
   }
 }
 
+/** Time and place of a row: branch and province come from the site directory. */
+function located(r: Record<string, unknown>, dir: Directory) {
+  const site = String(r.site)
+  const place = dir.site(site)
+  return { t: Number(r.time), province: place.province, branch: place.branch, site, department: String(r.department), counter: String(r.counter) }
+}
+
 /** Rows of ratingFactsStatement as facts. */
 export function ratingFactsOf(series: readonly Series[], dir: Directory): RatingFact[] {
-  const ratings: RatingFact[] = []
-  for (const s of series) {
-    for (const r of rowsOf(s)) {
-      const site = String(r.site)
-      const place = dir.site(site)
-      ratings.push({
-        t: Number(r.time),
-        province: place.province,
-        branch: place.branch,
-        site,
-        department: String(r.department),
-        counter: String(r.counter),
-        officer: r.officer === NO_OFFICER ? null : String(r.officer),
-        scale: Number(r.scale) as ScaleSize,
-        level: Number(r.level),
-        score: Number(r.score),
-        dissatisfied: r.dissatisfied === true,
-        misuse: r.misuse ? (String(r.misuse) as MisuseKind) : null,
-        ticket: r.ticket ? String(r.ticket) : null,
-      })
-    }
-  }
-  return ratings
+  return series.flatMap(rowsOf).map((r) => ({
+    ...located(r, dir),
+    officer: r.officer === NO_OFFICER ? null : String(r.officer),
+    scale: Number(r.scale) as ScaleSize,
+    level: Number(r.level),
+    score: Number(r.score),
+    dissatisfied: r.dissatisfied === true,
+    misuse: r.misuse ? (String(r.misuse) as MisuseKind) : null,
+    ticket: r.ticket ? String(r.ticket) : null,
+  }))
 }
 
 /** Rows of ticketFactsStatement as facts. */
 export function ticketFactsOf(series: readonly Series[], dir: Directory): TicketFact[] {
-  const tickets: TicketFact[] = []
-  for (const s of series) {
-    for (const r of rowsOf(s)) {
-      const site = String(r.site)
-      const place = dir.site(site)
-      tickets.push({
-        t: Number(r.time),
-        province: place.province,
-        branch: place.branch,
-        site,
-        department: String(r.department),
-        counter: String(r.counter),
-        ticket: String(r.ticket),
-        event: String(r.event) as TicketFact['event'],
-      })
-    }
-  }
-  return tickets
+  return series.flatMap(rowsOf).map((r) => ({ ...located(r, dir), ticket: String(r.ticket), event: String(r.event) as TicketFact['event'] }))
 }

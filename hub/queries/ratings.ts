@@ -15,7 +15,7 @@ import { aggregateRatings, ratingKpisFromTallies, type LevelTally, type RatingGr
 import type { PeriodBucket } from '../kpi/time.js'
 import { CUBES, STATE_MEASUREMENT, cubeFor, decodeCells, talliesOfRow, type Cell, type CellTag } from '../rollup/cells.js'
 import { countSiteDays } from '../rollup/count.js'
-import type { SiteDays } from '../rollup/marks.js'
+import { siteDaysOf, type SiteDays } from '../rollup/marks.js'
 import type { InfluxQuery, Series } from './client.js'
 import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
@@ -59,18 +59,8 @@ export function staleStatement(db: InfluxQuery, fromMs: number, toMs: number, si
   return `SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${where.join(' AND ')} GROUP BY "site"`
 }
 
-export function staleSiteDays(series: readonly Series[], sites?: readonly string[]): SiteDays {
-  const out: SiteDays = new Map()
-  for (const s of series) {
-    const site = s.tags?.site
-    if (!site || (sites && !sites.includes(site))) continue
-    for (const row of s.values) {
-      const day = Number(row[0])
-      out.set(day, (out.get(day) ?? new Set<string>()).add(site))
-    }
-  }
-  return out
-}
+export const staleSiteDays = (series: readonly Series[], sites?: readonly string[]): SiteDays =>
+  siteDaysOf(series, new Map(), sites ? (site) => sites.includes(site) : undefined)
 
 /** Up to this many sites, a multi-period question is read by day in one statement. */
 const FEW_SITES = 5
@@ -94,15 +84,18 @@ export function siteHalves(sites: readonly string[], rest: boolean): string[] {
 /** Statements run as separate requests, a few at a time: InfluxDB runs the statements of one request one after another. */
 const PARALLEL = 3
 
-async function runParallel(db: InfluxQuery, statements: readonly string[]): Promise<Series[][]> {
-  const out: Series[][] = new Array<Series[]>(statements.length)
+/** fn over every item, at most PARALLEL at a time, results in item order. */
+async function inLanes<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
   let next = 0
   const lane = async () => {
-    for (let i = next++; i < statements.length; i = next++) out[i] = (await db.run([statements[i]!]))[0] ?? []
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!)
   }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, statements.length) }, lane))
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, lane))
   return out
 }
+
+const runParallel = (db: InfluxQuery, statements: readonly string[]) => inLanes(statements, async (s) => (await db.run([s]))[0] ?? [])
 
 interface Acc {
   key: GroupKey
@@ -179,22 +172,15 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
   const staleDays = staleSiteDays(staleSeries.flat(), q.filter.site)
   const days = [...staleDays.keys()]
   // Per stale day: what the cubes hold for its stale sites (their cells), and their raw points counted again.
-  const stale = new Map<number, Map<string, Cell[]>>()
-  const counted: Map<string, Cell[]>[] = []
-  let next = 0
-  const lane = async () => {
-    for (let i = next++; i < days.length; i = next++) {
-      const day = days[i]!
-      const sites = [...staleDays.get(day)!]
-      const [[cells], fresh] = await Promise.all([
-        db.run([`SELECT "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters({ site: sites })].join(' AND ')} GROUP BY "site"`]),
-        countSiteDays(db, dir, day, { ...q.filter, site: sites }),
-      ])
-      stale.set(day, new Map(sites.map((site) => [site, decodeCells((cells ?? []).find((s) => s.tags?.site === site)?.values[0]?.[1])])))
-      counted[i] = fresh
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, days.length) }, lane))
+  const perDay = await inLanes(days, async (day) => {
+    const sites = [...staleDays.get(day)!]
+    const [[cells], fresh] = await Promise.all([
+      db.run([`SELECT "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters({ site: sites })].join(' AND ')} GROUP BY "site"`]),
+      countSiteDays(db, dir, day, { ...q.filter, site: sites }),
+    ])
+    const rolled = new Map(sites.map((site) => [site, decodeCells((cells ?? []).find((s) => s.tags?.site === site)?.values[0]?.[1])]))
+    return { rolled, fresh }
+  })
 
   const acc = accumulator(dims, dir)
   parts.forEach(({ w }, i) => {
@@ -215,9 +201,10 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
     }
   }
   days.forEach((day, i) => {
-    for (const [site, rolled] of stale.get(day)!) {
-      addCells(day, site, rolled, -1)
-      addCells(day, site, counted[i]!.get(site) ?? [], 1)
+    const { rolled, fresh } = perDay[i]!
+    for (const [site, cells] of rolled) {
+      addCells(day, site, cells, -1)
+      addCells(day, site, fresh.get(site) ?? [], 1)
     }
   })
   return acc

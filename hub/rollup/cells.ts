@@ -60,7 +60,10 @@ export interface Cell {
 const FIELD = /^(?:sum_)?(?:n(\d)_(\d)|m(\d)_(\d)_([a-z]+)|(served))$/
 
 /** The rollup cells of one site's local day, at the counter grain. */
-export function siteDayCells(ratings: readonly RatingFact[], tickets: readonly TicketFact[]): Cell[] {
+/** What a rating contributes to a cell; rows read for the rollup carry only these. */
+export type CellRating = Pick<RatingFact, 'department' | 'counter' | 'officer' | 'scale' | 'level' | 'misuse'>
+
+export function siteDayCells(ratings: readonly CellRating[], tickets: readonly TicketFact[]): Cell[] {
   const cells = new Map<string, Cell>()
   const cellOf = (department: string, counter: string, officer: string | null): Cell => {
     const o = officer ?? NO_OFFICER

@@ -17,11 +17,11 @@ import type { InfluxQuery, Series } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { ticketFactsOf, ticketFactsStatement } from '../queries/facts.js'
 import { tagFilters, timeRange, type TagFilter } from '../queries/influxql.js'
-import { siteDayCells, type Cell } from './cells.js'
+import { siteDayCells, type Cell, type CellRating } from './cells.js'
 
 const DAY_MS = 86_400_000
 export const ROW_LIMIT = 5000
-/** Up to this many named sites are counted by InfluxDB; more (or every site) are read as rows. */
+/** Up to this many named sites are counted by InfluxDB; more (or every site) are read as the day's rows. */
 export const COUNT_UP_TO_SITES = 50
 const CELL_TAGS = ['site', 'department', 'counter', 'officer', 'scale', 'level'] as const
 
@@ -31,34 +31,39 @@ const CELL_TAGS = ['site', 'department', 'counter', 'officer', 'scale', 'level']
  * department, counter or officer filter), never the ticket events.
  */
 export async function countSiteDays(db: InfluxQuery, dir: Directory, day: number, filter: TagFilter): Promise<Map<string, Cell[]>> {
-  const where = [timeRange(day, day + DAY_MS), ...tagFilters(filter)].join(' AND ')
-  const tickets = ticketFactsStatement(day, day + DAY_MS, filter.site ? { site: filter.site } : {})
   const byCount = filter.site !== undefined && filter.site.length <= COUNT_UP_TO_SITES
+  // Many sites are read as the whole day and kept here: a regex of hundreds of ids costs InfluxDB more.
+  const wanted = filter.site && !byCount ? new Set(filter.site) : null
+  const read = wanted ? { ...filter, site: undefined } : filter
+  const where = [timeRange(day, day + DAY_MS), ...tagFilters(read)].join(' AND ')
+  const tickets = ticketFactsStatement(day, day + DAY_MS, read.site ? { site: read.site } : {})
   const [ticketSeries, rows] = await db.run(
     byCount ? [tickets] : [tickets, `SELECT "misuse" FROM "rating" WHERE ${where} GROUP BY ${CELL_TAGS.map((t) => `"${t}"`).join(', ')} LIMIT ${ROW_LIMIT}`],
   )
   // Sites InfluxDB counts: the few named ones, or those with a series at the row limit.
-  const inDatabase = new Set(byCount ? filter.site : (rows ?? []).filter((s) => s.values.length >= ROW_LIMIT).map((s) => s.tags?.site ?? ''))
-  const ratings = new Map<string, Pick<RatingFact, 'department' | 'counter' | 'officer' | 'scale' | 'level' | 'misuse'>[]>()
+  const inDatabase = new Set(
+    byCount ? filter.site : (rows ?? []).filter((s) => s.values.length >= ROW_LIMIT && (!wanted || wanted.has(s.tags?.site ?? ''))).map((s) => s.tags?.site ?? ''),
+  )
+  const ratings = new Map<string, CellRating[]>()
   for (const s of rows ?? []) {
     const t = s.tags ?? {}
-    if (!t.site || inDatabase.has(t.site)) continue
+    if (!t.site || inDatabase.has(t.site) || (wanted && !wanted.has(t.site))) continue
     const list = ratings.get(t.site) ?? []
     ratings.set(t.site, list)
     for (const row of s.values) list.push(ratingOf(t, row[1]))
   }
-  const eventsOf = ticketFactsOf(ticketSeries ?? [], dir)
+  const eventsOf = ticketFactsOf(ticketSeries ?? [], dir).filter((e) => !wanted || wanted.has(e.site))
   const counted = inDatabase.size ? await countInDatabase(db, where, [...inDatabase]) : new Map<string, Cell[]>()
   const out = new Map<string, Cell[]>()
   for (const site of new Set([...ratings.keys(), ...eventsOf.map((t) => t.site), ...counted.keys()])) {
     const siteTickets = eventsOf.filter((t) => t.site === site)
     // Served visits come from the ticket events either way.
-    out.set(site, [...(counted.get(site) ?? []), ...siteDayCells((ratings.get(site) ?? []) as RatingFact[], siteTickets)])
+    out.set(site, [...(counted.get(site) ?? []), ...siteDayCells(ratings.get(site) ?? [], siteTickets)])
   }
   return out
 }
 
-function ratingOf(t: Record<string, string>, misuse: unknown): Pick<RatingFact, 'department' | 'counter' | 'officer' | 'scale' | 'level' | 'misuse'> {
+function ratingOf(t: Record<string, string>, misuse: unknown): CellRating {
   return {
     department: t.department ?? '',
     counter: t.counter ?? '',

@@ -5,6 +5,7 @@
  * another one, finds the day stale until it has counted it again.
  */
 import type { Point } from '../influx/lineProtocol.js'
+import type { Series } from '../queries/client.js'
 import { localDayIndex, VN_OFFSET_MS } from '../kpi/time.js'
 import { STATE_MEASUREMENT } from './cells.js'
 
@@ -38,6 +39,31 @@ export function mergeSiteDays(into: SiteDays, from: SiteDays): SiteDays {
     else into.set(day, new Set(sites))
   }
   return into
+}
+
+/** The site-days of InfluxDB series grouped by site, each row starting with a day's time; `keep` narrows the sites. */
+export function siteDaysOf(series: readonly Series[], into: SiteDays = new Map(), keep?: (site: string) => boolean): SiteDays {
+  for (const s of series) {
+    const site = s.tags?.site
+    if (!site || (keep && !keep(site))) continue
+    for (const row of s.values) {
+      const day = Number(row[0])
+      const sites = into.get(day)
+      if (sites) sites.add(site)
+      else into.set(day, new Set([site]))
+    }
+  }
+  return into
+}
+
+/**
+ * `changed` stamps: unique per write and increasing on one hub (hub ms × 1000
+ * plus a random 0–999, so two hubs hardly ever coincide); a safe integer
+ * until the year 2255.
+ */
+export function stamper(now: () => number = Date.now): () => number {
+  let last = 0
+  return () => (last = Math.max(last + 1, now() * 1000 + Math.floor(Math.random() * 1000)))
 }
 
 export function markPoints(changes: SiteDays, stamp: number): Point[] {

@@ -13,12 +13,10 @@ import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { localTimeGroup, tagFilters, timeRange } from '../queries/influxql.js'
 import { MAX_CELLS_TEXT, STATE_MEASUREMENT, decodeCells, encodeCells, rollupPoints } from './cells.js'
-import { countSiteDays } from './count.js'
-import { localDayStart, markPoints, mergeSiteDays, rolledPoint, type SiteDays } from './marks.js'
+import { COUNT_UP_TO_SITES, countSiteDays } from './count.js'
+import { localDayStart, markPoints, mergeSiteDays, rolledPoint, siteDaysOf, stamper, type SiteDays } from './marks.js'
 
 const BACKFILL_SPAN_MS = 30 * 86_400_000
-/** Above this many stale sites in one day, read the whole day and keep theirs: one regex of hundreds of ids costs more. */
-const WHOLE_DAY_SITES = 50
 
 export interface RollupOptions {
   db: InfluxQuery
@@ -52,8 +50,15 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
 
   const count = () => [...queue.values()].reduce((n, s) => n + s.size, 0)
 
-  /** The rollup's retention policy appears with the first write; until then there is nothing to scan. */
-  const notYet = (err: unknown) => /retention policy not found/.test((err as Error).message)
+  /** One statement on the rollup's retention policy, which appears with the first write: until then there is nothing in it. */
+  const readRollup = (statement: string) =>
+    db.run([statement]).then(
+      ([series]) => series ?? [],
+      (err: unknown) => {
+        if (/retention policy not found/.test((err as Error).message)) return []
+        throw err
+      },
+    )
 
   /**
    * Raw points written while no rollup was kept (an upgrade, or points loaded
@@ -61,11 +66,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
    * every site-day that has ratings or ticket events, once.
    */
   async function backfill(): Promise<void> {
-    const [state] = await db.run([`SELECT count("changed") FROM ${db.rollup}"${STATE_MEASUREMENT}"`]).catch((err: unknown) => {
-      if (notYet(err)) return [[]]
-      throw err
-    })
-    if (state?.length) return
+    if ((await readRollup(`SELECT count("changed") FROM ${db.rollup}"${STATE_MEASUREMENT}"`)).length) return
     const found: SiteDays = new Map()
     for (const measurement of ['rating', 'ticket']) {
       const [first, last] = await db.run([`SELECT first("seq") FROM "${measurement}"`, `SELECT last("seq") FROM "${measurement}"`])
@@ -77,39 +78,21 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
         const [series] = await db.run([
           `SELECT count("seq") FROM "${measurement}" WHERE ${timeRange(start, start + BACKFILL_SPAN_MS)} GROUP BY ${localTimeGroup('day')}, "site" fill(none)`,
         ])
-        for (const s of series ?? []) {
-          if (!s.tags?.site) continue
-          for (const row of s.values) mergeSiteDays(found, new Map([[Number(row[0]), new Set([s.tags.site])]]))
-        }
+        siteDaysOf(series ?? [], found)
       }
     }
     if (!found.size) return
-    await writer.write(markPoints(found, Date.now() * 1000 + Math.floor(Math.random() * 1000)))
+    await writer.write(markPoints(found, stamper()()))
     log.info({ days: found.size }, 'rollup backfill: marked days written before the rollup existed')
   }
 
   async function scan(): Promise<void> {
-    const [series] = await db
-      .run([`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`])
-      .catch((err: unknown) => {
-        if (notYet(err)) return [[]]
-        throw err
-      })
-    for (const s of series ?? []) {
-      const site = s.tags?.site
-      if (!site) continue
-      for (const row of s.values) {
-        const day = Number(row[0])
-        const sites = queue.get(day)
-        if (sites) sites.add(site)
-        else queue.set(day, new Set([site]))
-      }
-    }
+    siteDaysOf(await readRollup(`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`), queue)
   }
 
   /** Recounts some sites of one local day; everything it reads is one request. */
   async function recount(day: number, sites: readonly string[]): Promise<void> {
-    const filter = sites.length > WHOLE_DAY_SITES ? {} : { site: sites }
+    const filter = { site: sites }
     const [[state], counted] = await Promise.all([
       db.run([`SELECT "changed", "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters(filter)].join(' AND ')} GROUP BY "site"`]),
       countSiteDays(db, dir, day, filter),
@@ -139,7 +122,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
     const tasks: { day: number; sites: string[] }[] = []
     for (const day of [...work.keys()].sort((a, b) => a - b)) {
       const sites = [...work.get(day)!].sort()
-      const chunk = sites.length > WHOLE_DAY_SITES ? sites.length : 20
+      const chunk = sites.length > COUNT_UP_TO_SITES ? sites.length : 20
       for (let i = 0; i < sites.length; i += chunk) tasks.push({ day, sites: sites.slice(i, i + chunk) })
     }
     const done = new Set<(typeof tasks)[number]>()

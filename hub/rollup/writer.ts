@@ -7,7 +7,7 @@
  * changes at once; other hub instances find them by scanning the marks.
  */
 import type { PointWriter } from '../influx/writer.js'
-import { changedSiteDays, markPoints, type SiteDays } from './marks.js'
+import { changedSiteDays, markPoints, stamper, type SiteDays } from './marks.js'
 
 export interface MarkingWriter extends PointWriter {
   /** Writes into the rollup's retention policy (the same bucket on 2.x). */
@@ -17,9 +17,7 @@ export interface MarkingWriter extends PointWriter {
 
 export function createMarkingWriter(raw: PointWriter, rollup: PointWriter, now: () => number = Date.now): MarkingWriter {
   const listeners: ((changes: SiteDays) => void)[] = []
-  let last = 0
-  // Unique per write and increasing on one hub; ms × 1000 stays a safe integer until the year 2255.
-  const stamp = () => (last = Math.max(last + 1, now() * 1000 + Math.floor(Math.random() * 1000)))
+  const stamp = stamper(now)
   return {
     rollup,
     onChanged: (listener) => void listeners.push(listener),

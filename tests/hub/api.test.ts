@@ -11,13 +11,12 @@ import { createLogger } from '../../common/log.js'
 import { hashSecret } from '../../common/secrets.js'
 import { hubConfigSchema, type HubConfig } from '../../hub/config/schema.js'
 import { createWriter } from '../../hub/influx/writer.js'
-import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
 import { aggregateRatings } from '../../hub/kpi/ratings.js'
 import { bucketOf } from '../../hub/kpi/time.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { request, type Reply } from './helpers.js'
+import { demoFacts, request, rounded, type Reply } from './helpers.js'
 import { responseSchema, validate } from './openapi-validate.js'
 
 const DAY = 86_400_000
@@ -73,19 +72,7 @@ function conforms(reply: Reply, docPath: string, status: number, method = 'get')
   return reply.body as Record<string, unknown>
 }
 
-function facts(): { ratings: RatingFact[]; tickets: TicketFact[] } {
-  const ratings: RatingFact[] = []
-  const tickets: TicketFact[] = []
-  for (const d of data) {
-    for (const r of d.records) {
-      if (r.kind === 'rating') ratings.push(ratingFact(d.site, d.placement, r))
-      else if (r.kind === 'ticket') tickets.push(ticketFact(d.site, d.placement, r))
-    }
-  }
-  return { ratings, tickets }
-}
-
-const rounded = <T>(v: T): T => JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(12)) : x)) as T
+const facts = () => demoFacts(data)
 
 describe('OpenAPI document and keys', () => {
   it('serves the OpenAPI 3.1 document without a key', async () => {

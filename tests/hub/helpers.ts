@@ -6,6 +6,8 @@ import type { HubConfig } from '../../hub/config/schema.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { hashSecret } from '../../common/secrets.js'
 import type { EdgeRecord } from '../../protocol/records.js'
+import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
+import type { DemoSiteData } from '../../scripts/lib/demo-data.js'
 
 export const TOKENS = { 'ttpv-can-tho': 'token-can-tho-0123456789', 'chi-nhanh-tay-ho': 'token-tay-ho-9876543210' } as const
 export type TestSite = keyof typeof TOKENS
@@ -124,4 +126,22 @@ export async function influxRows(url: string, db: string, q: string): Promise<Re
 export async function influxCount(url: string, db: string, measurement: string, field = 'seq'): Promise<number> {
   const rows = await influxRows(url, db, `SELECT count("${field}") FROM "${measurement}"`)
   return Number(rows[0]?.count ?? 0)
+}
+
+/** The demo records as hub/kpi facts: the reference the database-backed KPIs are compared with. */
+export function demoFacts(data: readonly DemoSiteData[]): { ratings: RatingFact[]; tickets: TicketFact[] } {
+  const ratings: RatingFact[] = []
+  const tickets: TicketFact[] = []
+  for (const d of data) {
+    for (const r of d.records) {
+      if (r.kind === 'rating') ratings.push(ratingFact(d.site, d.placement, r))
+      else if (r.kind === 'ticket') tickets.push(ticketFact(d.site, d.placement, r))
+    }
+  }
+  return { ratings, tickets }
+}
+
+/** Sums in another order differ in the last bit; 12 significant digits is far finer than any KPI is read. */
+export function rounded<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)) as T
 }

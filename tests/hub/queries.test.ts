@@ -16,7 +16,6 @@ import type { EdgeRecord } from '../../protocol/records.js'
 import { createRollup, type Rollup } from '../../hub/rollup/worker.js'
 import { staleSiteDays, staleStatement } from '../../hub/queries/ratings.js'
 import type { MarkingWriter } from '../../hub/rollup/writer.js'
-import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
 import { aggregateQueue } from '../../hub/kpi/queue.js'
 import { aggregateRatings } from '../../hub/kpi/ratings.js'
 import type { Dimension } from '../../hub/kpi/grouping.js'
@@ -30,7 +29,7 @@ import { queryRatingKpis } from '../../hub/queries/ratings.js'
 import type { PeriodChoice } from '../../hub/queries/periods.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { rating } from './helpers.js'
+import { demoFacts, rating, rounded } from './helpers.js'
 
 const DAY = 86_400_000
 // A fixed instant keeps the seeded data, and so the expected figures, reproducible.
@@ -94,22 +93,7 @@ async function writeLateData(): Promise<void> {
   await writer.write(late.map((r) => toPoint(center.site, r)))
 }
 
-function facts(): { ratings: RatingFact[]; tickets: TicketFact[] } {
-  const ratings: RatingFact[] = []
-  const tickets: TicketFact[] = []
-  for (const d of data) {
-    for (const r of d.records) {
-      if (r.kind === 'rating') ratings.push(ratingFact(d.site, d.placement, r))
-      else if (r.kind === 'ticket') tickets.push(ticketFact(d.site, d.placement, r))
-    }
-  }
-  return { ratings, tickets }
-}
-
-/** Sums in another order differ in the last bit; 12 significant digits is far finer than any KPI is read. */
-function rounded<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)) as T
-}
+const facts = () => demoFacts(data)
 
 const inRange = (from: number, to: number) => (f: { t: number }) => f.t >= from && f.t < to
 

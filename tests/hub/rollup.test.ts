@@ -21,7 +21,7 @@ import { queryRatingKpis, staleSiteDays, staleStatement } from '../../hub/querie
 import { coarsen, cubeFor, decodeCells, encodeCells, rollupPoints, siteDayCells, siteOffsetNs, talliesOfRow } from '../../hub/rollup/cells.js'
 import { changedSiteDays, localDayStart, markPoints } from '../../hub/rollup/marks.js'
 import { createRollup } from '../../hub/rollup/worker.js'
-import { countSiteDays, ROW_LIMIT } from '../../hub/rollup/count.js'
+import { COUNT_UP_TO_SITES, countSiteDays, ROW_LIMIT } from '../../hub/rollup/count.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
 import { rating } from './helpers.js'
 
@@ -146,13 +146,16 @@ describe('rollup worker against influxd', () => {
     // Another site's ordinary day, read row by row when the whole day is asked for.
     const other = calm.map((p) => ({ ...p, tags: { ...p.tags, site: 'ct-other' } }))
     await writer.write([...stuck, ...calm, ...other])
-    // A named site is counted by InfluxDB; a whole day is read as rows until a series reaches the limit.
-    for (const filter of [{ site: [SITE] }, {}]) {
+    // A few named sites are counted by InfluxDB; the whole day, or many named sites, are read as rows until a series reaches the limit.
+    const many = [SITE, ...Array.from({ length: COUNT_UP_TO_SITES }, (_, i) => `idle-${i}`)]
+    for (const filter of [{ site: [SITE] }, {}, { site: many }]) {
       const counted = (await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, filter)).get(SITE)!
       const fields = (counter: string) => coarsen(counted.filter((c) => c.tags.counter === counter), 'site')[0]?.fields
       expect(fields('q1')).toEqual({ n4_4: ROW_LIMIT + 10, m4_4_stuck: ROW_LIMIT + 9 })
       expect(fields('q2')).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
     }
+    // Many named sites: only those, though the day was read whole.
+    expect([...(await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, { site: many })).keys()]).toEqual([SITE])
     const whole = await countSiteDays(createInfluxQuery(cfg.influx), createDirectory(cfg), day, {})
     expect(coarsen(whole.get('ct-other')!, 'site')[0]!.fields).toEqual({ n4_1: 1, n4_2: 1, n4_3: 1, m4_3_rapid: 1 })
     expect(whole.get('ct-other')!.map((c) => c.tags.counter)).toEqual(expect.arrayContaining(['q2']))
