@@ -4,7 +4,8 @@ import type { MqttClient } from 'mqtt'
 import { ERRORS } from '../../common/errors.js'
 import { topics } from '../../protocol/topics.js'
 import { testSite, type TestDevice } from '../support/edge-site.js'
-import { startTestBroker, waitFor, type BrokerHarness } from '../support/edge-broker.js'
+import { startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
+import { waitFor } from '../support/wait.js'
 import { fuzzCase, rng, validRating, type FuzzCase } from '../support/fuzz-payloads.js'
 
 const SITE = 'ct-center'
@@ -52,7 +53,7 @@ describe('edge broker fuzz', () => {
       await Promise.all(batch) // every message, valid or not, was acknowledged
     }
     const invalid = cases.filter((c) => !c.valid).length
-    await waitFor(() => replies.length >= invalid, 10_000, `${invalid} error replies (seed ${seed})`)
+    await waitFor(`${invalid} error replies (seed ${seed})`, () => replies.length >= invalid)
     expect(replies).toHaveLength(invalid)
     for (const reply of replies) expect(ERRORS).toHaveProperty(reply.code)
     expect(h.broker.stats.rejectedTotal).toBe(invalid)

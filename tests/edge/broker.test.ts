@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { topics } from '../../protocol/topics.js'
 import { MAX_DEVICE_PAYLOAD_BYTES } from '../../protocol/messages.js'
 import { testSite, type TestDevice } from '../support/edge-site.js'
-import { nextMessage, startTestBroker, waitFor, type BrokerHarness } from '../support/edge-broker.js'
+import { nextMessage, startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
+import { waitFor } from '../support/wait.js'
 
 const SITE = 'ct-center'
 const rating = (id: string, level = 2, extra: Record<string, unknown> = {}) =>
@@ -153,7 +154,7 @@ describe.each(['tcp', 'ws'] as const)('edge broker over %s', (transport) => {
     const k1 = await connect(devices.k1!, { will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ v: 1, online: false })), qos: 1, retain: true } })
     await k1.publishAsync(statusTopic, JSON.stringify({ v: 1, online: true, kind: 'kiosk', fw: '1.0.0' }), { qos: 1, retain: true })
     k1.stream.destroy() // no DISCONNECT: the broker sends the will
-    await waitFor(() => h.outbox.ofKind('device_status').length === 2, 3000, 'offline record')
+    await waitFor('the offline record', () => h.outbox.ofKind('device_status').length === 2)
     expect(h.outbox.ofKind('device_status')).toEqual([
       { kind: 'device_status', counter: 'q1', device: 'kiosk-1', deviceKind: 'kiosk', online: true },
       { kind: 'device_status', counter: 'q1', device: 'kiosk-1', deviceKind: 'kiosk', online: false },
@@ -164,7 +165,7 @@ describe.each(['tcp', 'ws'] as const)('edge broker over %s', (transport) => {
     const b1 = await connect(devices.b1!)
     await b1.publishAsync(topics.status(SITE, 'q1', 'button-1'), JSON.stringify({ v: 1, online: true }), { qos: 1, retain: true })
     await b1.endAsync()
-    await waitFor(() => h.outbox.ofKind('device_status').length === 2, 3000, 'offline record')
+    await waitFor('the offline record', () => h.outbox.ofKind('device_status').length === 2)
     expect(h.outbox.ofKind('device_status').map((r) => r.online)).toEqual([true, false])
   })
 

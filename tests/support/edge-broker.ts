@@ -76,15 +76,3 @@ export function nextMessage(client: MqttClient, topic: string, timeoutMs = 3000)
     client.on('message', onMessage)
   })
 }
-
-export function waitFor(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve()
-      if (Date.now() > until) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(poll, 10)
-    }
-    poll()
-  })
-}

@@ -15,6 +15,8 @@ export interface StoredRecord {
  */
 export class MemoryOutbox implements Outbox {
   readonly records: StoredRecord[] = []
+  /** Appends refused by failWith so far. */
+  refused = 0
   private readonly keys = new Set<string>()
   private failing: ErrorCode | null = null
   private closed = false
@@ -27,7 +29,10 @@ export class MemoryOutbox implements Outbox {
   async append(record: NewRecord, stamp: Stamp, dedupKey?: string): Promise<'stored' | 'duplicate'> {
     await Promise.resolve()
     if (this.closed) throw new MotcuaError('EDGE_STORE_FAILED', 'outbox closed')
-    if (this.failing) throw new MotcuaError(this.failing, 'test double told to refuse')
+    if (this.failing) {
+      this.refused++
+      throw new MotcuaError(this.failing, 'test double told to refuse')
+    }
     if (dedupKey !== undefined) {
       if (this.keys.has(dedupKey)) return 'duplicate'
       this.keys.add(dedupKey)

@@ -101,12 +101,3 @@ export async function startKioskServer(opts: Omit<KioskHandlerOptions, 'assets'>
     },
   }
 }
-
-/** Polls `check` every 50 ms until it returns true or `ms` passes. */
-export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

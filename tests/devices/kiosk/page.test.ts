@@ -9,7 +9,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { SCALES } from '../../../protocol/scales.js'
 import { heartbeatMessage, statusMessage } from '../../../protocol/messages.js'
 import { topics } from '../../../protocol/topics.js'
-import { COUNTER, DEVICE, SECRET, SITE, launchChromium, siteConfig, startKioskSite, until, type KioskSite } from './harness.js'
+import { waitFor } from '../../support/wait.js'
+import { COUNTER, DEVICE, SECRET, SITE, launchChromium, siteConfig, startKioskSite, type KioskSite } from './harness.js'
 
 const ARTIFACTS = 'test-artifacts/kiosk'
 const PORTRAIT = { width: 800, height: 1280 }
@@ -52,7 +53,7 @@ describe('kiosk page', () => {
     for (const level of [1, 2, 3, 4]) {
       await page.click(`button.level[data-level="${level}"]`)
       if (level === 4) await page.click('#skip')
-      await until(() => site.edge.ratings().length === level, 5000, `rating ${level}`)
+      await waitFor(`rating ${level}`, () => site.edge.ratings().length === level)
       await backToStart(page)
     }
     const ratings = site.edge.ratings()
@@ -81,7 +82,7 @@ describe('kiosk page, scales and reasons', () => {
     await backToStart(page)
     // The next citizen starts in Vietnamese again.
     expect(await labels()).toEqual(SCALES[scale].map((l) => l.vi))
-    await until(() => site.edge.ratings().length === 1, 5000, 'the rating')
+    await waitFor('the rating', () => site.edge.ratings().length === 1)
     expect(site.edge.ratings()[0]).toMatchObject({ scale, level: 1 })
   })
 
@@ -115,7 +116,7 @@ describe('kiosk page, scales and reasons', () => {
     await page.waitForSelector('body[data-screen="reasons"]')
     await page.screenshot({ path: `${ARTIFACTS}/reasons-landscape.png` })
     await page.click('button.chip[data-reason="documents"]')
-    await until(() => site.edge.ratings().length === 1, 5000, 'the rating of a citizen who left')
+    await waitFor('the rating of a citizen who left', () => site.edge.ratings().length === 1)
     expect(site.edge.ratings()[0]).toMatchObject({ scale: 5, level: 5, reasons: ['documents'] })
     await backToStart(page)
   })
@@ -126,7 +127,7 @@ describe('kiosk page, scales and reasons', () => {
     await page.click('button.level[data-level="3"]')
     await page.click('button.chip[data-reason="wait"]')
     await page.click('#skip')
-    await until(() => site.edge.ratings().length === 1, 5000, 'the rating')
+    await waitFor('the rating', () => site.edge.ratings().length === 1)
     expect(site.edge.ratings()[0]).toEqual(expect.objectContaining({ scale: 3, level: 3 }))
     expect(site.edge.ratings()[0]?.reasons).toBeUndefined()
   })
@@ -150,7 +151,7 @@ describe('kiosk page, offline', () => {
 
     await site.edge.start()
     await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 15_000 })
-    // Give a duplicate every chance to show up before counting.
+    // Deliberately lets time pass: a duplicate gets every chance to show up before counting.
     await new Promise((r) => setTimeout(r, 1000))
     const ratings = site.edge.ratings()
     expect(ratings).toHaveLength(1)
@@ -187,6 +188,7 @@ describe('kiosk page, offline', () => {
 
     await site.edge.start()
     await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 15_000 })
+    // Deliberately lets time pass: a duplicate gets every chance to show up before counting.
     await new Promise((r) => setTimeout(r, 1000))
     const ratings = site.edge.ratings()
     expect(ratings.map((r) => r.id)).toEqual(stored)
@@ -256,7 +258,7 @@ describe('kiosk page, staff and queue', () => {
     await page.waitForSelector('.invite[data-ticket="B7"]')
     await page.click('button.level[data-level="4"]')
     await page.click('#send')
-    await until(() => site.edge.ratings().length === 3, 5000, 'three ratings')
+    await waitFor('three ratings', () => site.edge.ratings().length === 3)
     expect(site.edge.ratings().map((r) => [r.level, r.ticket])).toEqual([
       [1, 'A123'],
       [2, undefined],
@@ -271,7 +273,7 @@ describe('kiosk page, staff and queue', () => {
     const status = site.edge.ofKind('status')
     expect(status[0]).toMatchObject({ topic: statusTopic, retain: true, qos: 1 })
     expect(statusMessage.parse(JSON.parse(status[0]!.text))).toMatchObject({ online: true, kind: 'kiosk' })
-    await until(() => site.edge.ofKind('heartbeat').length >= 2, 5000, 'two heartbeats')
+    await waitFor('two heartbeats', () => site.edge.ofKind('heartbeat').length >= 2)
     for (const hb of site.edge.ofKind('heartbeat')) {
       expect(hb.topic).toBe(topics.heartbeat(SITE, COUNTER, DEVICE))
       expect(heartbeatMessage.safeParse(JSON.parse(hb.text)).success).toBe(true)
@@ -279,7 +281,7 @@ describe('kiosk page, staff and queue', () => {
     await open.context?.close()
     open.context = undefined
     const will = () => site.edge.routed.find((r) => r.topic === statusTopic && JSON.parse(r.text).online === false)
-    await until(() => will() !== undefined, 10_000, 'the last-will')
+    await waitFor('the last-will', will)
     expect(will()).toMatchObject({ retain: true, qos: 1 })
   })
 })
@@ -297,11 +299,12 @@ describe('kiosk page, setup', () => {
     await page.click('#secret-save')
     // A wrong secret: the citizen sees a neutral start-up screen, never an error.
     await page.waitForSelector('body[data-screen="boot"]')
+    // Deliberately lets time pass: an error message would have time to appear.
     await page.waitForTimeout(500)
     expect((await page.locator('body').innerText()).toLowerCase()).not.toMatch(/error|lỗi|authori/)
     await page.hover('#boot-title')
     await page.mouse.down()
-    await page.waitForTimeout(3300)
+    await page.waitForTimeout(3300) // the staff gesture: a 3 s hold
     await page.mouse.up()
     await page.waitForSelector('#staff')
     const diag = await page.locator('#diag').innerText()

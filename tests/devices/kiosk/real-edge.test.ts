@@ -9,7 +9,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { hashPin } from '../../../common/secrets.js'
 import { startTestBroker, type BrokerHarness } from '../../support/edge-broker.js'
 import { testSite, type TestDevice } from '../../support/edge-site.js'
-import { launchChromium, startKioskServer, until, type KioskServer } from './harness.js'
+import { waitFor } from '../../support/wait.js'
+import { launchChromium, startKioskServer, type KioskServer } from './harness.js'
 
 let browser: Browser
 let h: BrokerHarness | undefined
@@ -67,7 +68,7 @@ describe('kiosk against the real edge broker', () => {
     await page.click('button.level[data-level="4"]')
     await page.click('button.chip[data-reason="wait"]')
     await page.click('#send')
-    await until(() => ratings().length === 2, 5000, 'two stored ratings')
+    await waitFor('two stored ratings', () => ratings().length === 2)
     expect(ratings()).toEqual([
       expect.objectContaining({ device: 'kiosk-1', counter: 'q1', department: 'justice', officer: 'nguyen-van-a', level: 1, score: 100, reasons: [] }),
       expect.objectContaining({ level: 4, score: 0, dissatisfied: true, reasons: ['wait'], ticket: null }),
@@ -81,11 +82,12 @@ describe('kiosk against the real edge broker', () => {
     await page.click('button.level[data-level="2"]')
     await page.waitForSelector('body[data-screen="thanks"]')
     // The edge drops the connection instead of acknowledging; the kiosk keeps retrying with the same id.
-    await page.waitForTimeout(2500)
+    await waitFor('the kiosk to send the refused rating again', () => h!.outbox.refused >= 2)
     expect(ratings()).toHaveLength(0)
     expect(await page.getAttribute('body', 'data-pending')).toBe('1')
     h!.outbox.failWith(null)
     await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 15_000 })
+    // Deliberately lets time pass: a duplicate would have every chance to be stored.
     await page.waitForTimeout(1000)
     expect(ratings().map((r) => r.level)).toEqual([2])
     const stored = h!.outbox.records.filter((r) => r.record.kind === 'rating')
@@ -96,7 +98,7 @@ describe('kiosk against the real edge broker', () => {
     const page = await start()
     await page.hover('#counter-name')
     await page.mouse.down()
-    await page.waitForTimeout(3300)
+    await page.waitForTimeout(3300) // the staff gesture: a 3 s hold
     await page.mouse.up()
     await page.waitForSelector('#staff')
     const enter = async (pin: string) => {
@@ -110,7 +112,7 @@ describe('kiosk against the real edge broker', () => {
     await page.waitForSelector('.officer-name:text-is("Phạm Thị D")')
     await page.waitForSelector('#staff', { state: 'detached' })
     await page.click('button.level[data-level="1"]')
-    await until(() => ratings().length === 1, 5000, 'the rating')
+    await waitFor('the rating', () => ratings().length === 1)
     expect(ratings()[0]).toMatchObject({ officer: 'pham-thi-d', counter: 'q1' })
   })
 })

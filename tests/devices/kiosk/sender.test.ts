@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { PendingSender } from '../../../devices/kiosk/browser/sender.js'
 import { memoryStore, type Pending } from '../../../devices/kiosk/browser/store.js'
+import { waitFor } from '../../support/wait.js'
 
 const pending = (id: string, createdAt = 0): Pending => ({ id, topic: 't', payload: `{"id":"${id}"}`, createdAt })
-const tick = () => new Promise((r) => setTimeout(r, 0))
 
 function harness(resendAfterMs = 30_000) {
   const store = memoryStore()
@@ -29,8 +29,7 @@ describe('kiosk pending sender', () => {
     expect(h.sent.map((s) => s.id)).toEqual(['a'])
     expect((await h.store.all()).map((p) => p.id)).toEqual(['a'])
     h.sent[0]?.done()
-    await tick()
-    expect(await h.store.all()).toEqual([])
+    await waitFor('the acknowledged press to leave the store', async () => (await h.store.all()).length === 0)
     expect(h.acked).toEqual(['a'])
     expect(h.sender.depth()).toBe(0)
   })
@@ -96,7 +95,7 @@ describe('kiosk pending sender, storage refused', () => {
     await sender.flush()
     expect(sent.map((s) => s.id)).toEqual(['x', 'x'])
     sent[1]?.done()
-    await tick()
+    await waitFor('the acknowledgement', () => acked.length > 0)
     expect(acked).toEqual(['x'])
     expect(sender.depth()).toBe(0)
     await sender.flush()
