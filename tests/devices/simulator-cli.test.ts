@@ -10,6 +10,7 @@ import { hashSecret, verifySecret } from '../../common/secrets.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { parseTopic } from '../../protocol/topics.js'
 import { loadSimSetup } from '../../devices/simulator/devices-file.js'
+import { waitFor } from '../support/wait.js'
 import { startTestBroker, type TestBroker } from './simulator-broker.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -108,10 +109,7 @@ hub: { url: "https://hub.example", token: "0123456789abcdef" }
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     try {
       const before = broker.received.length
-      const deadline = Date.now() + 30_000
-      while (broker.received.slice(before).filter((r) => parseTopic(r.topic)?.kind === 'rating').length < 3 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50))
-      }
+      await waitFor('three ratings from the CLI', () => broker.received.slice(before).filter((r) => parseTopic(r.topic)?.kind === 'rating').length >= 3, { timeoutMs: 30_000 })
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
     } finally {

@@ -4,6 +4,7 @@ import mqtt from 'mqtt'
 import { heartbeatMessage, isPlausibleDeviceTime, ratingMessage, statusMessage, type RatingMessage } from '../../protocol/messages.js'
 import { parseTopic, topics } from '../../protocol/topics.js'
 import { startCounterSim, type CounterSimOptions, type SimDevice } from '../../devices/simulator/sim.js'
+import { waitFor } from '../support/wait.js'
 import { startTestBroker, type Received, type TestBroker } from './simulator-broker.js'
 
 const SITE = 'test-site'
@@ -45,14 +46,6 @@ async function retained(topic: string): Promise<unknown> {
     })
   } finally {
     await client.endAsync()
-  }
-}
-
-const waitFor = async (what: string, cond: () => boolean, ms = 5000) => {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
   }
 }
 
@@ -125,16 +118,16 @@ describe('counter simulator against a real aedes broker', () => {
   })
 
   it('stuck mode repeats one level about every 100 ms', async () => {
-    const sim = run({ devices: [dev('btn-a', 'q01')], mode: 'stuck', durationMs: 1500, drainMs: 2000 })
+    const sim = run({ devices: [dev('btn-a', 'q01')], mode: 'stuck', maxPresses: 12, drainMs: 2000 })
     const before = ratingsFrom('btn-a').length
     await sim.done
     const got = ratingsFrom('btn-a').slice(before)
-    expect(got.length).toBeGreaterThanOrEqual(8)
+    expect(got).toHaveLength(12)
     expect(new Set(got.map(({ m }) => m.level)).size).toBe(1)
-    const gaps = got.slice(1).map(({ m }, i) => m.ts - (got[i]?.m.ts ?? 0)).sort((a, b) => a - b)
-    const median = gaps[Math.floor(gaps.length / 2)] ?? 0
-    expect(median).toBeGreaterThanOrEqual(85)
-    expect(median).toBeLessThan(200)
+    // The schedule (90–110 ms) is unit-tested in simulator-behaviour.test.ts; here: never faster than it.
+    // A busy machine only stretches the gaps, so there is no upper bound.
+    const gaps = got.slice(1).map(({ m }, i) => m.ts - (got[i]?.m.ts ?? 0))
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(85)
   })
 
   it('rapid mode sends bursts of presses within a second', async () => {
@@ -166,11 +159,11 @@ describe('counter simulator against a real aedes broker', () => {
   })
 
   it('reconnect-storm mode drops the link often and still gets every press acknowledged', async () => {
-    const sim = run({ devices: [dev('btn-d', 'q04')], mode: 'reconnect-storm', stormIntervalMs: 250, ratePerMinute: 600, durationMs: 2500, drainMs: 8000 })
     const before = ratingsFrom('btn-d').length
-    const final = await sim.done
-    expect(final.connects).toBeGreaterThanOrEqual(3)
-    expect(final.sent).toBeGreaterThan(5)
+    const sim = run({ devices: [dev('btn-d', 'q04')], mode: 'reconnect-storm', stormIntervalMs: 250, ratePerMinute: 600 })
+    // The storm runs until the box has come back twice with presses in between, however long that takes here.
+    await waitFor('three connections and six presses through the storm', () => sim.stats().connects >= 3 && sim.stats().sent > 5)
+    const final = await sim.stop({ drainMs: 8000 })
     expect(final.pending).toBe(0)
     const ids = new Set(ratingsFrom('btn-d').slice(before).map(({ m }) => m.id))
     expect(ids).toEqual(sim.acked())
@@ -194,10 +187,15 @@ describe('counter simulator against a real aedes broker', () => {
   })
 
   it('stops by itself after durationMs even when the broker refuses the box', async () => {
-    const started = Date.now()
     const sim = run({ devices: [{ ...dev('btn-b', 'q02'), secret: 'wrong' }], ratePerMinute: 600, durationMs: 600, drainMs: 300 })
-    const final = await sim.done
-    expect(Date.now() - started).toBeLessThan(5000)
+    // Without durationMs it would press forever: done resolving at all is the behaviour.
+    let stopped = false
+    const done = sim.done.then((final) => {
+      stopped = true
+      return final
+    })
+    await waitFor('the simulator to stop by itself', () => stopped)
+    const final = await done
     expect(final.connects).toBe(0)
     expect(final.acked).toBe(0)
     expect(final.sent).toBeGreaterThan(0)
