@@ -50,12 +50,16 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
 
   const count = () => [...queue.values()].reduce((n, s) => n + s.size, 0)
 
-  /** One statement on the rollup's retention policy, which appears with the first write: until then there is nothing in it. */
-  const readRollup = (statement: string) =>
+  /**
+   * Statements whose answer is empty while the database or the rollup's
+   * retention policy does not exist yet: both appear with the first write
+   * (a hub started on a new InfluxDB), and until then there is nothing in them.
+   */
+  const readIfAny = (statement: string) =>
     db.run([statement]).then(
       ([series]) => series ?? [],
       (err: unknown) => {
-        if (/retention policy not found/.test((err as Error).message)) return []
+        if (/(database|retention policy) not found/.test((err as Error).message)) return []
         throw err
       },
     )
@@ -66,10 +70,11 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
    * every site-day that has ratings or ticket events, once.
    */
   async function backfill(): Promise<void> {
-    if ((await readRollup(`SELECT count("changed") FROM ${db.rollup}"${STATE_MEASUREMENT}"`)).length) return
+    if ((await readIfAny(`SELECT count("changed") FROM ${db.rollup}"${STATE_MEASUREMENT}"`)).length) return
     const found: SiteDays = new Map()
     for (const measurement of ['rating', 'ticket']) {
-      const [first, last] = await db.run([`SELECT first("seq") FROM "${measurement}"`, `SELECT last("seq") FROM "${measurement}"`])
+      // One statement each: after a failed statement InfluxDB answers the next one "not executed".
+      const [first, last] = await Promise.all([readIfAny(`SELECT first("seq") FROM "${measurement}"`), readIfAny(`SELECT last("seq") FROM "${measurement}"`)])
       const from = Number(first?.[0]?.values[0]?.[0])
       const to = Number(last?.[0]?.values[0]?.[0])
       if (!Number.isFinite(from) || !Number.isFinite(to)) continue
@@ -87,7 +92,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
   }
 
   async function scan(): Promise<void> {
-    siteDaysOf(await readRollup(`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`), queue)
+    siteDaysOf(await readIfAny(`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`), queue)
   }
 
   /** Recounts some sites of one local day; everything it reads is one request. */

@@ -4,6 +4,7 @@
  * while a day is being counted leaves that day stale instead of lost.
  */
 process.env.LOG_LEVEL ??= 'silent'
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
 import type { RatingRecord } from '../../protocol/records.js'
@@ -23,6 +24,7 @@ import { changedSiteDays, localDayStart, markPoints } from '../../hub/rollup/mar
 import { createRollup } from '../../hub/rollup/worker.js'
 import { COUNT_UP_TO_SITES, countSiteDays, ROW_LIMIT } from '../../hub/rollup/count.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { waitFor } from '../support/wait.js'
 import { rating } from './helpers.js'
 
 const DAY = 86_400_000
@@ -180,6 +182,30 @@ describe('rollup worker against influxd', () => {
     expect(await siteRows()).toBe(2)
     const [stale] = await db.run([staleStatement(db, 0, T0 + DAY, undefined)])
     expect(stale).toEqual([])
+    await writer.close()
+  })
+
+  it('starts quietly on a database that does not exist yet, and rolls up its first write', async () => {
+    const cfg = { ...config(), influx: { version: 1 as const, url: influxd.url, database: 'rollup_first_start' } }
+    const lines: { level: number; msg: string }[] = []
+    const heard = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) })
+    const db = createInfluxQuery(cfg.influx)
+    // The hub's writer creates the database as it starts; here it comes later, so the rollup surely starts before the database exists.
+    const made: { writer?: ReturnType<typeof createWriter> } = {}
+    const later: PointWriter = { write: (points) => made.writer!.rollup.write(points), ping: async () => true, close: async () => undefined }
+    const rollup = createRollup({ db, writer: later, dir: createDirectory(cfg), log: heard, intervalMs: 20, scanEveryMs: 50 })
+    rollup.start()
+    // The backfill and a few scans, all against the missing database.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(lines.filter((l) => l.level >= 40)).toEqual([])
+    const writer = (made.writer = createWriter(cfg.influx, { log }))
+    writer.onChanged((changes) => rollup.changed(changes))
+    await writer.write([ratingPoint(1, 1)])
+    const cells = async () =>
+      (await db.run([`SELECT sum(*) FROM ${db.rollup}"kpi_site" WHERE time >= 0`]).catch(() => []))[0]?.[0]?.values.length ?? 0
+    await waitFor('the first write rolled up', cells)
+    await rollup.stop()
+    expect(lines.filter((l) => l.level >= 40)).toEqual([])
     await writer.close()
   })
 
