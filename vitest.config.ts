@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 // Files that run GStreamer encoders, ffmpeg or Chromium video. Two of them
 // side by side starve each other's frame timing on a 2-core machine, so they
-// run after everything else, one file at a time, and a test there fails only
-// if it fails twice (real-time video on a shared runner; see README "Tests").
+// run after everything else, one file at a time. No retries: a test passes
+// the first time or it fails. Tests wait for behaviour (tests/support/wait.ts)
+// and assert no wall-clock latency; that is measured under bench/.
 const MEDIA = [
   'tests/devices/camera-sim*.test.ts',
   'tests/edge/cameras*.test.ts',
@@ -29,7 +30,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'media', include: MEDIA, fileParallelism: false, retry: 1, sequence: { groupOrder: 1 } },
+        test: { name: 'media', include: MEDIA, fileParallelism: false, sequence: { groupOrder: 1 } },
       },
     ],
   },

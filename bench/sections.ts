@@ -6,6 +6,7 @@ import { startInfluxd } from '../tests/support/influxd.js'
 import { benchCameras } from './cameras.js'
 import { untilIdle } from './lib/procs.js'
 import { benchIngest, benchSpine } from './spine.js'
+import { benchTunnelDeadPath } from './tunnel.js'
 
 export interface Row {
   what: string
@@ -104,6 +105,18 @@ export const SECTIONS: Record<string, Section> = {
     const rows: Row[] = [
       { what: `camera relay through the hub, ${r.viewers} viewers of one camera: added delay over the edge's own live view`, target: '≤ 2 s', measured: `median ${r.addedDelay.medianMs.toFixed(1)} ms, p95 ${r.addedDelay.p95Ms.toFixed(1)} ms (${r.viewersReceiving}/${r.viewers} viewers receiving)`, met: r.viewersReceiving === r.viewers && r.addedDelay.p95Ms <= 2000 },
       { what: `hub CPU and memory relaying to ${r.viewers} viewers (${Math.round(r.bytesPerSecondPerViewer / 1000)} KB/s each)`, target: 'measured', measured: `${r.hub.cpuPercent.toFixed(1)}% of a core, ${Math.round(r.hub.rssMb)} MB RSS`, met: null },
+    ]
+    return { raw: r, rows }
+  },
+
+  async tunnel({ quick, log }) {
+    const r = await benchTunnelDeadPath({ rounds: quick ? 3 : 20 })
+    log(`dead tunnel path noticed: hub median ${r.hubNoticedMs.medianMs} ms, edge median ${r.edgeNoticedMs.medianMs} ms (heartbeat ${r.heartbeatMs} ms)`)
+    // Two beats, plus what a timer on a busy machine may run late.
+    const bound = 2 * r.heartbeatMs + 100
+    const rows: Row[] = [
+      { what: `hub noticing a silently dead edge tunnel (heartbeat ${r.heartbeatMs} ms, ${r.rounds} cuts)`, target: '≤ 2 heartbeats', measured: `median ${r.hubNoticedMs.medianMs} ms, p95 ${r.hubNoticedMs.p95Ms} ms`, met: r.hubNoticedMs.p95Ms <= bound },
+      { what: `edge noticing the same dead path (heartbeat ${r.heartbeatMs} ms)`, target: '≤ 2 heartbeats', measured: `median ${r.edgeNoticedMs.medianMs} ms, p95 ${r.edgeNoticedMs.p95Ms} ms`, met: r.edgeNoticedMs.p95Ms <= bound },
     ]
     return { raw: r, rows }
   },

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startCameraSim } from '../../devices/camera-sim/index.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { eventually, startStack, type Stack } from '../support/stack.js'
+import { startStack, type Stack } from '../support/stack.js'
+import { waitFor } from '../support/wait.js'
 
 process.env.LOG_LEVEL ??= 'silent'
 
@@ -54,25 +55,27 @@ const states = async (camera: string) =>
   (await rows(`SELECT state, onvif, stream, detail FROM camera_status WHERE camera = '${camera}'`)).map((r) => r.state)
 
 it('offline, back online, tamper and motion reach InfluxDB through the hub; a wrong password is auth_failed, not offline', async () => {
-  expect(await eventually(async () => (await states('cam-hall')).includes('online'), 60_000, 500)).toBe(true)
-  expect(await eventually(async () => (await states('cam-q01')).includes('auth_failed'), 60_000, 500)).toBe(true)
+  const slow = { timeoutMs: 60_000, everyMs: 500 }
+  await waitFor('cam-hall online in InfluxDB', async () => (await states('cam-hall')).includes('online'), slow)
+  await waitFor('cam-q01 auth_failed in InfluxDB', async () => (await states('cam-q01')).includes('auth_failed'), slow)
   expect(await states('cam-q01')).not.toContain('offline')
 
   good.setFault('offline')
-  expect(await eventually(async () => (await states('cam-hall')).includes('offline'), 30_000, 500)).toBe(true)
+  await waitFor('cam-hall offline in InfluxDB', async () => (await states('cam-hall')).includes('offline'), slow)
   good.setFault('none')
-  expect(
-    await eventually(async () => (await states('cam-hall')).lastIndexOf('online') > (await states('cam-hall')).indexOf('offline'), 60_000, 500),
-  ).toBe(true)
+  await waitFor('cam-hall online again in InfluxDB', async () => {
+    const s = await states('cam-hall')
+    return s.lastIndexOf('online') > s.indexOf('offline')
+  }, slow)
 
   good.trigger('tamper', true)
   good.trigger('motion', true)
   const events = async () =>
     (await rows(`SELECT event, state, snapshot FROM camera_event WHERE camera = 'cam-hall'`)).filter((r) => r.state === true).map((r) => r.event)
-  expect(await eventually(async () => {
+  await waitFor('tamper and motion events in InfluxDB', async () => {
     const e = await events()
     return e.includes('tamper') && e.includes('motion')
-  }, 60_000, 500)).toBe(true)
+  }, slow)
 
   // No credentials in anything that reached the database.
   const all = JSON.stringify(await rows(`SELECT * FROM camera_status`)) + JSON.stringify(await rows(`SELECT * FROM camera_event`))

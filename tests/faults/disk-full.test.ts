@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startCounterSim } from '../../devices/simulator/sim.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { countIds, eventually, startStack } from '../support/stack.js'
+import { countIds, startStack, type Stack } from '../support/stack.js'
+import { waitFor } from '../support/wait.js'
 
 process.env.LOG_LEVEL ??= 'silent'
 
@@ -27,6 +28,14 @@ afterAll(async () => {
   execFileSync('umount', ['-l', mnt])
   rmSync(mnt, { recursive: true, force: true })
 })
+
+type Health = { status?: string; reasons?: { code: string; message: string }[] }
+
+async function health(stack: Stack): Promise<{ refusing: boolean; body: Health }> {
+  const res = await fetch(`${stack.edgeHttp}/healthz`)
+  const body = (await res.json()) as Health
+  return { refusing: res.status === 503 && (body.reasons ?? []).some((r) => r.code === 'OUTBOX_REFUSING'), body }
+}
 
 it('a full disk withholds PUBACK, says why, and loses nothing once space returns', async () => {
   const stack = await startStack({
@@ -51,20 +60,30 @@ it('a full disk withholds PUBACK, says why, and loses nothing once space returns
       resendAfterMs: 2000,
       seed: 11,
     })
-    let health: { status?: string; reasons?: { code: string; message: string }[] } = {}
-    const refusing = await eventually(async () => {
-      const res = await fetch(`${stack.edgeHttp}/healthz`)
-      health = (await res.json()) as typeof health
-      return res.status === 503 && (health.reasons ?? []).some((r) => r.code === 'OUTBOX_REFUSING')
-    }, 90_000, 500)
-    expect(refusing, JSON.stringify(health)).toBe(true)
-    expect(JSON.stringify(health)).toMatch(/full|space/i)
+    const full = await waitFor('the edge to refuse writes', async () => {
+      const h = await health(stack)
+      return h.refusing ? h.body : null
+    }, { timeoutMs: 90_000, everyMs: 500 })
+    expect(JSON.stringify(full)).toMatch(/full|space/i)
+    // The moment the edge was seen refusing: it checks free space before it admits a write to a group
+    // commit, so from here on it admits none while the disk stays below its reserve.
+    const sentBefore = sim.sent()
+    const ackedBefore = sim.acked()
+    const failuresBefore = await stack.edgeMetric('motcua_edge_store_failures_total', 'code="EDGE_DISK_FULL"')
 
-    // While refusing, presses go unacknowledged instead of being dropped.
-    const ackedWhileFull = sim.acked().size
-    await new Promise((r) => setTimeout(r, 3000))
+    // While refusing, presses go unacknowledged instead of being dropped. The window lasts until the
+    // boxes have pressed again and the edge has refused again, however long that takes here.
+    await waitFor('new presses, refused by the edge', async () => {
+      const refused = (await stack.edgeMetric('motcua_edge_store_failures_total', 'code="EDGE_DISK_FULL"')) - failuresBefore
+      return sim.sent().size - sentBefore.size >= 20 && refused >= 20
+    })
+    expect((await health(stack)).refusing, 'the edge still refuses at the end of the window').toBe(true)
     expect(sim.stats().pending).toBeGreaterThan(0)
-    expect(sim.acked().size - ackedWhileFull).toBeLessThan(20)
+    // The only acknowledgements legitimate while the edge refuses are for presses it had admitted before
+    // it began to refuse: those in the group commit, or whose PUBACK was on the wire, at that moment. Each
+    // of them was sent before the edge was seen refusing; a press first sent later is not acknowledged.
+    const ackedWhileFull = [...sim.acked()].filter((id) => !ackedBefore.has(id))
+    expect(ackedWhileFull.filter((id) => !sentBefore.has(id))).toEqual([])
 
     execFileSync('mount', ['-o', 'remount,size=256m', mnt])
     await stack.startHub()
@@ -73,7 +92,7 @@ it('a full disk withholds PUBACK, says why, and loses nothing once space returns
     const acked = sim.acked()
     expect(acked.size).toBe(sim.sent().size)
 
-    await eventually(async () => (await stack.storedEventIds()).length >= acked.size, 90_000, 1000)
+    await waitFor('every acknowledged press in InfluxDB', async () => (await stack.storedEventIds()).length >= acked.size, { timeoutMs: 90_000, everyMs: 1000 })
     const counts = countIds(await stack.storedEventIds())
     const missing = [...acked].filter((id) => !counts.has(id))
     const twice = [...counts].filter(([, n]) => n > 1).length

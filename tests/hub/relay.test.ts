@@ -2,7 +2,7 @@ process.env.LOG_LEVEL ??= 'silent'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { TUNNEL_PATH } from '../../protocol/tunnel.js'
-import { eventually } from '../support/stack.js'
+import { waitFor } from '../support/wait.js'
 import { PASSWORDS, startConsoleStack, type ConsoleStack } from './console-stack.js'
 
 let s: ConsoleStack
@@ -55,7 +55,7 @@ const closed = (ws: WebSocket) => new Promise<void>((r) => (ws.readyState === ws
 
 describe('camera relay through the edge tunnel', () => {
   it('the edge dials out and the hub learns its cameras', async () => {
-    expect(await eventually(async () => s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected === true, 20_000)).toBe(true)
+    await waitFor("the hub to learn the edge's cameras", () => s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected === true)
     expect(s.edge.tunnel?.status().connected).toBe(true)
   })
 
@@ -72,12 +72,12 @@ describe('camera relay through the edge tunnel', () => {
     const cookie = await s.login('thanhtra')
     const a = watch(cookie)
     await a.opened
-    expect(await eventually(async () => a.binaries >= 3, 30_000)).toBe(true)
+    await waitFor('three fragments for the first viewer', () => a.binaries >= 3, { timeoutMs: 30_000 })
     expect(a.texts.find((t) => t.type === 'init')).toBeTruthy()
     const b = watch(cookie)
     await b.opened
     // The late joiner gets the cached init at once, then fragments from the live edge.
-    expect(await eventually(async () => b.texts.some((t) => t.type === 'init') && b.binaries >= 2, 15_000)).toBe(true)
+    await waitFor('the init segment and two fragments for the late joiner', () => b.texts.some((t) => t.type === 'init') && b.binaries >= 2)
     expect(s.edge.tunnel?.status().streams).toBe(1)
     expect(s.hub.relay.status()).toMatchObject({ upstreams: 1, viewers: 2 })
     const metrics = (await s.request('/metrics')).text
@@ -88,7 +88,7 @@ describe('camera relay through the edge tunnel', () => {
     b.ws.close()
     await Promise.all([closed(a.ws), closed(b.ws)])
     // The last viewer gone, the hub tells the edge to stop the stream.
-    expect(await eventually(async () => s.edge.tunnel?.status().streams === 0, 10_000)).toBe(true)
+    await waitFor('the edge to stop the stream', () => s.edge.tunnel?.status().streams === 0)
     expect(s.hub.relay.status().upstreams).toBe(0)
   })
 
@@ -129,15 +129,15 @@ describe('camera relay through the edge tunnel', () => {
   it('tells viewers the edge is gone and resumes when its tunnel is back', async () => {
     const w = watch(await s.login('thanhtra'))
     await w.opened
-    expect(await eventually(async () => w.binaries >= 2, 30_000)).toBe(true)
+    await waitFor('two fragments', () => w.binaries >= 2, { timeoutMs: 30_000 })
     await s.edge.tunnel?.stop()
-    expect(await eventually(async () => w.texts.some((t) => t.type === 'interrupted' && t.reason === 'edge_disconnected'), 10_000)).toBe(true)
+    await waitFor('the viewer to be told the edge is gone', () => w.texts.some((t) => t.type === 'interrupted' && t.reason === 'edge_disconnected'))
     expect(s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected).toBe(false)
     const before = w.texts.filter((t) => t.type === 'init').length
     s.edge.tunnel?.start()
-    expect(await eventually(async () => w.texts.filter((t) => t.type === 'init').length > before, 30_000)).toBe(true)
+    await waitFor('a new init segment once the tunnel is back', () => w.texts.filter((t) => t.type === 'init').length > before, { timeoutMs: 30_000 })
     const bins = w.binaries
-    expect(await eventually(async () => w.binaries > bins + 2, 15_000)).toBe(true)
+    await waitFor('fragments once the tunnel is back', () => w.binaries > bins + 2)
     w.ws.close()
     await closed(w.ws)
   })
@@ -145,13 +145,11 @@ describe('camera relay through the edge tunnel', () => {
   it('puts every viewing on the audit log with its duration', async () => {
     const admin = await s.login('quantri')
     let entries: { action: string; user: string; camera: string | null; durationS: number | null; viewing: string }[] = []
-    expect(
-      await eventually(async () => {
-        const res = await s.request('/console/api/audit', { cookie: admin })
-        entries = (JSON.parse(res.text) as { entries: typeof entries }).entries
-        return entries.filter((e) => e.action === 'view_end').length >= 3
-      }, 10_000),
-    ).toBe(true)
+    await waitFor('three view_end entries on the audit log', async () => {
+      const res = await s.request('/console/api/audit', { cookie: admin })
+      entries = (JSON.parse(res.text) as { entries: typeof entries }).entries
+      return entries.filter((e) => e.action === 'view_end').length >= 3
+    })
     const ends = entries.filter((e) => e.action === 'view_end' && e.user === 'thanhtra')
     expect(ends.every((e) => e.camera === 'cam-hall' && e.durationS !== null && e.durationS > 0)).toBe(true)
     for (const e of ends) expect(entries.some((x) => x.action === 'view_start' && x.viewing === e.viewing)).toBe(true)

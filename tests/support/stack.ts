@@ -34,6 +34,8 @@ export interface Stack {
   stopHub(): Promise<void>
   /** Event ids of every rating point in InfluxDB (one entry per point). */
   storedEventIds(): Promise<string[]>
+  /** Sum of the edge's /metrics samples named `name` whose labels include `labels` (e.g. 'code="EDGE_DISK_FULL"'). */
+  edgeMetric(name: string, labels?: string): Promise<number>
   close(): Promise<void>
 }
 
@@ -143,6 +145,12 @@ export async function startStack(opts: {
       if (result.error) throw new Error(result.error)
       return result.series?.[0]?.values.map((v) => v[1]) ?? []
     },
+    async edgeMetric(name, labels = '') {
+      const text = await (await fetch(`${stack.edgeHttp}/metrics`)).text()
+      let sum = 0
+      for (const m of text.matchAll(/^(\w+)(?:\{(.*)\})? (\S+)$/gm)) if (m[1] === name && (m[2] ?? '').includes(labels)) sum += Number(m[3])
+      return sum
+    },
     async close() {
       await stack.stopEdge().catch(() => undefined)
       await stack.stopHub().catch(() => undefined)
@@ -150,16 +158,6 @@ export async function startStack(opts: {
     },
   }
   return stack
-}
-
-/** Polls until `check` is true or the deadline passes; returns the last value of `check`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
-  return check()
 }
 
 /** Multiplicity of each id: exactly-once means every acknowledged id maps to 1. */
