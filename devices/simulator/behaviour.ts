@@ -8,8 +8,49 @@ import { ratingMessage, type RatingMessage } from '../../protocol/messages.js'
 import { isDissatisfied, type ScaleSize } from '../../protocol/scales.js'
 import type { Random } from '../../common/random.js'
 
-export const SIM_MODES = ['normal', 'rapid', 'stuck', 'reconnect-storm', 'clock-off', 'duplicate'] as const
+export const SIM_MODES = ['normal', 'hall', 'rapid', 'stuck', 'reconnect-storm', 'clock-off', 'duplicate'] as const
 export type SimMode = (typeof SIM_MODES)[number]
+
+/**
+ * `hall` mode: a real counter's day, about 15 times faster (the demo of
+ * `npm start`). One citizen per visit, and a visit takes time: two citizens
+ * are at least `minGapMs` apart, which keeps them outside the misuse filter's
+ * rapid window (5 s, docs/misuse.md) — that window is on the real clock, so
+ * it cannot be accelerated. Now and then a citizen presses twice in a row,
+ * the misuse a real hall does see.
+ */
+export const HALL = {
+  /** Two citizens at one counter: a 2-minute service at 15×. */
+  minGapMs: 8_000,
+  /** Share of citizens who press a second time within about a second. */
+  doublePress: 0.02,
+  /** The second press of a double-press comes this long after the first, plus up to 900 ms. */
+  doubleGapMs: 300,
+  /** Opening hours (8 working hours, lunch left out) at 15×. */
+  dayMs: 32 * 60_000,
+  /** How busy each working hour is, 07:30 to 17:00 without lunch: queues at opening, a mid-morning peak, a quiet end of day. */
+  hours: [1.1, 1.6, 1.8, 1.0, 0.8, 1.3, 0.9, 0.5],
+} as const
+
+/** How busy the hall is `elapsedMs` into the demo (day after day), relative to the day's average. */
+export function hallLoad(elapsedMs: number): number {
+  const hours = HALL.hours
+  const mean = hours.reduce((a, b) => a + b, 0) / hours.length
+  const hour = Math.floor(((elapsedMs % HALL.dayMs) / HALL.dayMs) * hours.length)
+  return (hours[hour] ?? mean) / mean
+}
+
+/**
+ * Gap before the next citizen in `hall` mode: the shortest service, then a
+ * random wait whose mean follows the hour's load, so that the counter sees
+ * `ratePerMinute` citizens a minute on average (fewer when the rate asks for
+ * gaps shorter than a service: a counter serves one citizen at a time).
+ */
+export function hallGapMs(ratePerMinute: number, elapsedMs: number, random: Random): number {
+  const mean = 60_000 / ratePerMinute / hallLoad(elapsedMs)
+  const wait = Math.max(mean - HALL.minGapMs, HALL.minGapMs / 4)
+  return HALL.minGapMs + poissonGapMs(60_000 / wait, random)
+}
 
 
 /** Gap before the next press of a Poisson process with the given rate. */
@@ -55,10 +96,16 @@ export function pickReasons(available: readonly string[], random: Random): strin
 
 /**
  * Delays (ms) before each press of the next group: one press for most modes,
- * a burst within one second for `rapid`, a press every ~100 ms for `stuck`.
+ * a burst within one second for `rapid`, a press every ~100 ms for `stuck`,
+ * the next citizen (rarely pressing twice) for `hall`, whose rhythm depends
+ * on how long the box has been running (`elapsedMs`).
  */
-export function nextPressDelays(mode: SimMode, ratePerMinute: number, random: Random): number[] {
+export function nextPressDelays(mode: SimMode, ratePerMinute: number, random: Random, elapsedMs = 0): number[] {
   switch (mode) {
+    case 'hall': {
+      const gap = hallGapMs(ratePerMinute, elapsedMs, random)
+      return random() < HALL.doublePress ? [gap, HALL.doubleGapMs + random() * 900] : [gap]
+    }
     case 'stuck':
       return [90 + random() * 20]
     case 'rapid': {

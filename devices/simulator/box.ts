@@ -153,7 +153,7 @@ export class CounterBox {
   }
 
   private scheduleNextGroup(): void {
-    const delays = nextPressDelays(this.o.mode, this.o.ratePerMinute, this.o.random)
+    const delays = nextPressDelays(this.o.mode, this.o.ratePerMinute, this.o.random, this.o.now() - this.bootMs)
     const step = (i: number) => {
       const delay = delays[i]
       if (delay === undefined) return this.scheduleNextGroup()

@@ -21,6 +21,14 @@ const AGENCIES: [id: string, name: string, officers: string[]][] = [
   ['bhxh', 'Bảo hiểm xã hội thành phố', ['Kiều Văn Thành', 'Quách Thị Trang']],
 ]
 
+/**
+ * How the demo's button boxes press (devices/simulator, `hall` mode): a
+ * citizen about every 20 s per counter on average — a real counter's few
+ * minutes, 15 times faster — busier mid-morning. MOTCUA_DEMO_RATE overrides
+ * the rate.
+ */
+export const DEMO_PRESSING = { mode: 'hall', ratePerMinute: 3 } as const
+
 export interface DemoDevice {
   id: string
   kind: 'kiosk' | 'button' | 'queue'
