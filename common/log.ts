@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino'
+import { pino, type DestinationStream, type Logger } from 'pino'
 
 export type { Logger }
 
@@ -9,11 +9,13 @@ const REDACT = [
 ]
 
 /**
- * Root logger for one program. JSON lines on stdout; LOG_LEVEL overrides the
- * level (tests set it to "silent" unless they are debugging).
+ * Root logger for one program. JSON lines on stdout, or on `destination`;
+ * LOG_LEVEL overrides the level (tests set it to "silent" unless they are
+ * debugging).
  */
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } })
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' } }
+  return destination ? pino(options, destination) : pino(options)
 }
 
 /** Removes user:password@ from any URL-looking text before it is logged or shown. */

@@ -2,11 +2,17 @@
  * `npm start`: a complete local site on this machine — an InfluxDB (a child
  * influxd with its data under data/demo/, unless MOTCUA_INFLUX_URL names one),
  * the hub over HTTPS with a local CA, one edge, and simulated button boxes
- * pressing at a realistic (accelerated) rate. Ctrl-C stops everything.
+ * pressing like a real hall, faster. It owns its children
+ * (lib/own-children.ts): Ctrl-C, SIGTERM (to it or to npm), SIGHUP, npm going
+ * away or a crash stop every one of them. One instance per data folder
+ * (lib/site-lock.ts): a second start on the same folder is refused.
+ *
+ * Run as `node --import tsx` (package.json), so that npm's signals reach
+ * this process itself, not a loader in between.
  *
  * Environment: MOTCUA_DATA (default data/demo), MOTCUA_INFLUX_URL (an
- * InfluxDB 1.x to use instead of the child), MOTCUA_DEMO_RATE (presses per
- * minute per counter, default 6), MOTCUA_DEMO_COUNTERS (default 12),
+ * InfluxDB 1.x to use instead of the child), MOTCUA_DEMO_RATE (citizens per
+ * minute per counter, default 3), MOTCUA_DEMO_COUNTERS (default 12),
  * MOTCUA_DEMO_CAMERAS (simulated ONVIF cameras, default 2),
  * LOG_LEVEL (component logs, default warn).
  */
@@ -23,15 +29,26 @@ import { startHub, type RunningHub } from '../hub/main.js'
 import { startCameraSim, type CameraSim } from '../devices/camera-sim/index.js'
 import { startCounterSim, type CounterSim } from '../devices/simulator/sim.js'
 import { makeTestPki } from '../tests/support/certs.js'
-import { startInfluxd, type Influxd } from '../tests/support/influxd.js'
-import { makeDemoSite, type DemoSite } from './lib/demo-site.js'
+import { INFLUXD_BIN, startInfluxd, type Influxd } from '../tests/support/influxd.js'
+import { DEMO_PRESSING, makeDemoSite, type DemoSite } from './lib/demo-site.js'
+import { ownChildren } from './lib/own-children.js'
+import { findProcesses } from './lib/process-tree.js'
+import { lockSite, SiteLockHeld, type SiteLock } from './lib/site-lock.js'
 
 const root = resolve(import.meta.dirname, '..')
 const dataDir = resolve(root, process.env.MOTCUA_DATA ?? 'data/demo')
-const rate = Number(process.env.MOTCUA_DEMO_RATE ?? 6)
+const rate = Number(process.env.MOTCUA_DEMO_RATE ?? DEMO_PRESSING.ratePerMinute)
 const counters = Number(process.env.MOTCUA_DEMO_COUNTERS ?? 12)
 const logLevel = process.env.LOG_LEVEL ?? 'warn'
 const DATABASE = 'motcua'
+
+/**
+ * Component logs go to stdout through process.stdout, whose errors
+ * own-children.ts ignores: pino's own writer retries EIO forever when it
+ * flushes at exit, so a closed terminal (SIGHUP) would hang the stop.
+ */
+const toStdout = { write: (line: string) => void process.stdout.write(line) }
+const logger = (name: string) => createLogger(name, logLevel, toStdout)
 
 /** The preferred port if it is free, else any free port: a second demo or a busy 8080 must not stop the start. */
 async function portOr(preferred: number): Promise<number> {
@@ -85,26 +102,47 @@ async function countRatings(influxUrl: string): Promise<number | null> {
   }
 }
 
-async function main(): Promise<void> {
+/** The data folder's lock, or the reason this start must not go on (printed, exit 1). */
+function takeDataFolder(): SiteLock {
   mkdirSync(dataDir, { recursive: true })
-  const stops: (() => Promise<void>)[] = []
-  let stopping = false
-  const stopAll = async (code: number) => {
-    if (stopping) return
-    stopping = true
-    console.log('\nĐang dừng / stopping…')
-    for (const stop of stops.reverse()) await stop().catch((err: Error) => console.error(`stop failed: ${err.message}`))
-    process.exit(code)
+  try {
+    return lockSite(dataDir)
+  } catch (err) {
+    console.error(err instanceof SiteLockHeld ? err.message : `cannot lock ${dataDir}: ${(err as Error).message}`)
+    process.exit(1)
   }
-  process.once('SIGINT', () => void stopAll(0))
-  process.once('SIGTERM', () => void stopAll(0))
+}
+
+/** An influxd this start did not record (left by an older version, or started by hand) must not get a second server on its data. */
+function refuseStrayInfluxd(influxDir: string): void {
+  const conf = join(influxDir, 'influxdb.conf')
+  const strays = findProcesses((cmd) => cmd.startsWith(INFLUXD_BIN) && cmd.includes(conf))
+  if (!strays.length) return
+  throw new Error(`influxd (PID ${strays.join(', ')}) is already running on ${influxDir}, left by an earlier start; stop it (kill ${strays.join(' ')}) and start again`)
+}
+
+async function main(): Promise<void> {
+  const lock = takeDataFolder()
+  const stops: (() => Promise<void>)[] = []
+  const { shutdown } = ownChildren({
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch((err: Error) => console.error(`stop failed: ${err.message}`))
+    },
+    atExit: () => lock.release(),
+  })
 
   try {
     let influxUrl = process.env.MOTCUA_INFLUX_URL
     if (!influxUrl) {
-      mkdirSync(join(dataDir, 'influxdb'), { recursive: true })
-      const influxd: Influxd = await startInfluxd({ dataDir: join(dataDir, 'influxdb') })
-      stops.push(() => influxd.stop())
+      const influxDir = join(dataDir, 'influxdb')
+      mkdirSync(influxDir, { recursive: true })
+      refuseStrayInfluxd(influxDir)
+      const influxd: Influxd = await startInfluxd({ dataDir: influxDir })
+      lock.noteInfluxd(influxd.pid())
+      stops.push(async () => {
+        await influxd.stop()
+        lock.noteInfluxd(undefined)
+      })
       influxUrl = influxd.url
     }
 
@@ -114,7 +152,7 @@ async function main(): Promise<void> {
     // Simulated ONVIF cameras (devices/camera-sim), so the supervisor page and the console's camera wall show video.
     const cameraCount = Number(process.env.MOTCUA_DEMO_CAMERAS ?? 2)
     const cams: CameraSim[] = []
-    for (let i = 0; i < cameraCount; i++) cams.push(await startCameraSim({ discovery: false, log: createLogger('camera-sim', logLevel) }))
+    for (let i = 0; i < cameraCount; i++) cams.push(await startCameraSim({ discovery: false, log: logger('camera-sim') }))
     stops.push(async () => void (await Promise.all(cams.map((c) => c.stop()))))
     const cameras: Camera[] = cams.map((c, i) => ({
       id: i === 0 ? 'cam-sanh' : `cam-q${String(i).padStart(2, '0')}`,
@@ -135,11 +173,11 @@ async function main(): Promise<void> {
       users: [{ username: 'quantri', name: 'Quản trị (demo)', role: 'admin', passwordHash: await hashPassword(consolePassword) }],
       sessionSecret: newSecret(),
     })
-    const hub: RunningHub = await startHub(hubConfig, { log: createLogger('hub', logLevel) })
+    const hub: RunningHub = await startHub(hubConfig, { log: logger('hub') })
     stops.push(() => hub.stop())
 
     const edgeConfig = loadEdgeConfig(edgeFile)
-    const edge: RunningEdge = await startEdge(edgeConfig, { log: createLogger('edge', logLevel) })
+    const edge: RunningEdge = await startEdge(edgeConfig, { log: logger('edge') })
     stops.push(() => edge.stop())
 
     const boxes = site.devices.filter((d) => d.kind === 'button')
@@ -148,7 +186,8 @@ async function main(): Promise<void> {
       site: site.siteId,
       devices: boxes.map((d) => ({ id: d.id, counter: d.counter!, secret: d.secret, kind: 'button' as const })),
       ratePerMinute: rate,
-      log: createLogger('simulator', logLevel),
+      mode: DEMO_PRESSING.mode,
+      log: logger('simulator'),
     })
     stops.push(async () => void (await sim.stop({ drainMs: 3000 })))
 
@@ -168,7 +207,7 @@ motcua — trạm demo đang chạy / demo site running (${site.siteId}, ${boxes
   Supervisor      ${edgeHttp}/supervisor/   user ${site.supervisor.username}, password ${site.supervisor.password} (${cams.length} simulated cameras)
   Officer PINs    ${site.officers.slice(0, 3).map((o) => `${o.name} ${o.pin}`).join(', ')} … (all in ${join(dataDir, 'site.json')})
 
-  Simulated button boxes press ${rate}×/minute per counter. Ctrl-C to stop.
+  Simulated button boxes: a citizen about ${rate}×/minute per counter, busier mid-morning (a day in 32 min). Ctrl-C to stop.
 `)
     const started = Date.now()
     const timer = setInterval(async () => {
@@ -183,7 +222,7 @@ motcua — trạm demo đang chạy / demo site running (${site.siteId}, ${boxes
     stops.push(async () => clearInterval(timer))
   } catch (err) {
     console.error(`start failed: ${(err as Error).message}`)
-    await stopAll(1)
+    await shutdown(1, 'start failed')
   }
 }
 
