@@ -5,6 +5,7 @@ import net from 'node:net'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
+import { waitFor } from '../support/wait.js'
 import { call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope } from './support/onvif-client.js'
 
 const run = promisify(execFile)
@@ -30,18 +31,15 @@ const cameraTime = async () => {
   return Date.UTC(n('Year'), n('Month') - 1, n('Day'), n('Hour'), n('Minute'), n('Second'))
 }
 
-async function probeAnswered(): Promise<boolean> {
+/** Sends a WS-Discovery Probe to the simulator; `answered()` tells whether a reply has come since. */
+async function probe(): Promise<{ answered: () => boolean; close: () => void }> {
   const sock = dgram.createSocket('udp4')
   await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()))
-  const answered = new Promise<boolean>((resolve) => {
-    sock.once('message', () => resolve(true))
-    setTimeout(() => resolve(false), 1000)
-  })
+  let answered = false
+  sock.once('message', () => (answered = true))
   sock.send('<Envelope xmlns="http://www.w3.org/2003/05/soap-envelope"><Header><MessageID>uuid:x</MessageID></Header><Body>' +
     '<Probe xmlns="http://schemas.xmlsoap.org/ws/2005/04/discovery"/></Body></Envelope>', sim.discoveryPort, '127.0.0.1')
-  const result = await answered
-  sock.close()
-  return result
+  return { answered: () => answered, close: () => sock.close() }
 }
 
 describe('fault modes', () => {
@@ -51,7 +49,10 @@ describe('fault modes', () => {
       .rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } })
     await expect(run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', rtspWithCreds()], { timeout: 20_000 }))
       .rejects.toMatchObject({ stderr: expect.stringMatching(/Connection refused/) })
-    expect(await probeAnswered()).toBe(false)
+    const silent = await probe()
+    await sleep(1000) // deliberately lets time pass: an offline camera must not answer in it
+    expect(silent.answered()).toBe(false)
+    silent.close()
 
     await sim.setFault('none')
     const cam = await connectCam(sim.httpPort, sim.user, sim.password)
@@ -59,19 +60,21 @@ describe('fault modes', () => {
     expect(info.serialNumber).toBe(sim.identity.serialNumber)
     const { stdout } = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', rtspWithCreds(), '-show_entries', 'stream=codec_name', '-of', 'csv=p=0'], { timeout: 20_000 })
     expect(stdout.trim()).toBe('h264')
-    expect(await probeAnswered()).toBe(true)
+    const back = await probe()
+    await waitFor('a discovery answer', back.answered)
+    back.close()
   })
 
-  it('slow: SOAP answers only after the configured delay', async () => {
+  it('slow: SOAP answers only after the configured delay, and without it once the fault is cleared', async () => {
     await sim.setFault('slow', { delayMs: 1500 })
     const started = Date.now()
     const res = await postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`))
     expect(res.status).toBe(200)
     expect(Date.now() - started).toBeGreaterThanOrEqual(1450)
+    // A delay far beyond the request's 20 s timeout: only a cleared fault lets the answer through.
+    await sim.setFault('slow', { delayMs: 120_000 })
     await sim.setFault('none')
-    const quick = Date.now()
-    await postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`))
-    expect(Date.now() - quick).toBeLessThan(1000)
+    expect((await postSoap(sim.onvifUrl, soapEnvelope(`<GetSystemDateAndTime xmlns="${DEVICE_NS}"/>`), {}, 20_000)).status).toBe(200)
   })
 
   it('malformed: answers are broken XML the onvif package cannot parse', async () => {
@@ -122,13 +125,18 @@ describe('fault modes', () => {
     const exited = new Promise<void>((resolve) => reader.once('exit', () => resolve()))
     try {
       const frame = 640 * 360
-      for (let i = 0; i < 100 && bytes < 5 * frame; i++) await sleep(100)
-      expect(bytes).toBeGreaterThanOrEqual(5 * frame)
+      await waitFor('five frames', () => bytes >= 5 * frame)
 
       await sim.setFault('stall')
-      await sleep(500) // frames already in flight drain
+      // Frames already in flight drain: frozen once no byte came between two checks half a second apart.
+      let seen = -1
+      await waitFor('the stream to freeze', () => {
+        const still = bytes === seen
+        seen = bytes
+        return still
+      }, { everyMs: 500 })
       const frozenAt = bytes
-      await sleep(1500)
+      await sleep(1500) // deliberately lets time pass: a frozen stream delivers no frame in it
       expect(bytes - frozenAt).toBeLessThan(frame)
       // The server still accepts TCP (the kernel does) but never answers: a hung camera, not a dead one.
       const sock = net.connect(sim.rtspPort, '127.0.0.1')
@@ -136,16 +144,14 @@ describe('fault modes', () => {
       let answered = false
       sock.on('data', () => { answered = true })
       sock.write(`OPTIONS ${sim.rtspUrl} RTSP/1.0\r\nCSeq: 1\r\n\r\n`)
-      await sleep(800)
+      await sleep(800) // deliberately lets time pass: a hung server does not answer in it
       expect(answered).toBe(false)
 
       await sim.setFault('none')
-      for (let i = 0; i < 50 && !answered; i++) await sleep(100)
-      expect(answered).toBe(true)
+      await waitFor('the RTSP server to answer OPTIONS again', () => answered)
       sock.destroy()
       const resumedAt = bytes
-      for (let i = 0; i < 50 && bytes - resumedAt < 5 * frame; i++) await sleep(100)
-      expect(bytes - resumedAt).toBeGreaterThanOrEqual(5 * frame)
+      await waitFor('five more frames', () => bytes - resumedAt >= 5 * frame)
     } finally {
       reader.kill('SIGKILL')
       await exited
