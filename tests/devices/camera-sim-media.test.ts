@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeClockStripGray } from '../../devices/camera-sim/clock-strip.js'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
 import { fetchWithDigest } from './support/onvif-client.js'
+import { waitFor } from '../support/wait.js'
 
 const run = promisify(execFile)
 let sim: CameraSim
@@ -68,14 +69,16 @@ describe('snapshot', () => {
     const wrong = await fetchWithDigest(sim.snapshotUrl, sim.user, 'wrong')
     expect(wrong.status).toBe(401)
     await wrong.arrayBuffer()
-    // A camera that is busy encoding answers 503 + Retry-After, as real ones do; clients retry.
-    let res = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
-    for (let attempt = 1; attempt < 3 && res.status === 503; attempt++) {
-      expect(res.headers.get('retry-after')).toBe('1')
-      await res.arrayBuffer()
-      await new Promise((r) => setTimeout(r, 1000))
-      res = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
-    }
+    // A camera that is busy encoding answers 503 + Retry-After, as real ones do; clients ask again after it.
+    const retryAfter: (string | null)[] = []
+    const res = await waitFor('a snapshot', async () => {
+      const r = await fetchWithDigest(sim.snapshotUrl, sim.user, sim.password)
+      if (r.status !== 503) return r
+      retryAfter.push(r.headers.get('retry-after'))
+      await r.arrayBuffer()
+      return null
+    }, { everyMs: 1000 })
+    expect(retryAfter.every((h) => h === '1')).toBe(true)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('image/jpeg')
     const jpeg = Buffer.from(await res.arrayBuffer())

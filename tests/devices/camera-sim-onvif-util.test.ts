@@ -42,7 +42,7 @@ echo '=== wrong password'
 printf 'quit\\n' | timeout 20 stdbuf -o0 onvif-util -u admin -p not-it 127.0.0.1
 echo "=== rc=$?"
 kill $SIM; wait $SIM
-sleep 0.3
+for i in $(seq 100); do [ "$(grep -c 'heard Bye' "$DIR/listener.out")" -ge 2 ] && break; sleep 0.1; done
 kill $LISTENER
 echo '=== announcements'
 cat "$DIR/listener.out"
