@@ -14,6 +14,7 @@ import { hashPin } from '../../common/secrets.js'
 import { topics } from '../../protocol/topics.js'
 import { launchChromium } from '../devices/kiosk/harness.js'
 import { testSite } from '../support/edge-site.js'
+import { waitFor } from '../support/wait.js'
 import { startRatingStack, type RatingStack } from './rating-stack.js'
 
 const ARTIFACTS = 'test-artifacts/kiosk'
@@ -93,7 +94,7 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
     await rate(3)
     await rate(4, 'wait')
     const rows = await stack.waitRows(Q, (r) => r.length >= 4)
-    // Nothing more arrives later (no duplicate points).
+    // Deliberately lets time pass: nothing more arrives later (no duplicate points).
     await new Promise((r) => setTimeout(r, 1500))
     expect(await stack.rows(Q)).toHaveLength(4)
     const byLevel = Object.fromEntries(rows.map((r) => [r.level, r]))
@@ -116,6 +117,7 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
     await stack.startEdge()
     await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 30_000 })
     const rows = await stack.waitRows(Q, (r) => r.length > before)
+    // Deliberately lets time pass: a duplicate point would have time to arrive.
     await new Promise((r) => setTimeout(r, 1500))
     expect(await stack.rows(Q)).toHaveLength(before + 1)
     expect(rows.filter((r) => r.level === '2')).toHaveLength(2)
@@ -125,7 +127,7 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
     await page.waitForSelector('body[data-screen="start"]', { timeout: 10_000 })
     await page.hover('#counter-name')
     await page.mouse.down()
-    await page.waitForTimeout(3300)
+    await page.waitForTimeout(3300) // the staff gesture: a 3 s hold
     await page.mouse.up()
     await page.waitForSelector('#staff')
     const enter = async (pin: string) => {
@@ -154,9 +156,9 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
       await client.subscribeAsync(topics.down(SITE, 'q2', k2.id, 'error'), { qos: 1 })
       const before = (await stack.rows(Q)).length
       await client.publishAsync(topics.rating(SITE, 'q1'), JSON.stringify({ v: 1, id: 'foreign-press-1', ts: Date.now(), scale: 4, level: 1 }), { qos: 1 })
-      for (let i = 0; i < 50 && replies.length === 0; i++) await new Promise((r) => setTimeout(r, 100))
+      await waitFor('an error reply', () => replies.length > 0)
       expect(replies).toEqual([expect.objectContaining({ code: 'EDGE_TOPIC_FORBIDDEN', id: 'foreign-press-1' })])
-      // Give the forwarder time to deliver anything it had: there must be nothing.
+      // Deliberately gives the forwarder time to deliver anything it had: there must be nothing.
       await new Promise((r) => setTimeout(r, 1500))
       expect(await stack.rows(Q)).toHaveLength(before)
       expect(await stack.rows("SELECT * FROM rating WHERE event_id = 'foreign-press-1'")).toHaveLength(0)
@@ -167,7 +169,7 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
     const other = await context.newPage()
     await other.goto(`http://127.0.0.1:${stack.edge.ports.http}/kiosk/?device=kiosk-1#secret=${k2.secret}`)
     await other.waitForSelector('body[data-link="down"]', { timeout: 10_000 })
-    await other.waitForTimeout(2000)
+    await other.waitForTimeout(2000) // deliberately lets time pass: the link must stay down in it
     expect(await other.getAttribute('body', 'data-link')).toBe('down')
     await other.close()
   })

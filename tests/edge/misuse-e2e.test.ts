@@ -14,6 +14,7 @@ import type { DeviceAlertMessage, DeviceConfigMessage } from '../../protocol/mes
 import type { MisuseKind } from '../../protocol/records.js'
 import { topics } from '../../protocol/topics.js'
 import { testSite } from '../support/edge-site.js'
+import { waitFor } from '../support/wait.js'
 import { startRatingStack, type RatingStack } from './rating-stack.js'
 
 const SITE = 'ct-center'
@@ -78,7 +79,7 @@ describe('misuse filter on the real edge', () => {
       expect(new Set(q2.map((x) => x.level)).size).toBe(1)
       expect(q2.map((x) => x.misuse)).toEqual(['', 'rapid', 'rapid', 'rapid', 'stuck', 'stuck', 'stuck', 'stuck'])
 
-      for (let i = 0; i < 50 && alerts.length === 0; i++) await new Promise((res) => setTimeout(res, 100))
+      await waitFor('the stuck alert', () => alerts.length > 0)
       expect(alerts).toEqual([
         { topic: topics.alert(SITE, 'q2', 'kiosk-2'), body: expect.objectContaining({ v: 1, alert: 'stuck', active: true, level: Number(q2[0]!.level), repeats: 5 }) },
       ])
@@ -109,11 +110,11 @@ describe('misuse filter on the real edge', () => {
       const configs: DeviceConfigMessage[] = []
       kiosk.on('message', (_t, payload) => configs.push(JSON.parse(payload.toString()) as DeviceConfigMessage))
       await kiosk.subscribeAsync(topics.down(SITE, 'q1', k1.id, 'config'), { qos: 1 })
-      for (let i = 0; i < 50 && configs.length === 0; i++) await new Promise((res) => setTimeout(res, 100))
+      await waitFor('the retained config', () => configs.length > 0)
       expect(configs.map((c) => c.officer?.id)).toEqual(['le-van-c'])
       expect(midnight).toHaveLength(1)
       midnight.shift()!()
-      for (let i = 0; i < 50 && configs.length === 1; i++) await new Promise((res) => setTimeout(res, 100))
+      await waitFor('the config after midnight', () => configs.length > 1)
       expect(configs.map((c) => c.officer?.id)).toEqual(['le-van-c', 'nguyen-van-a'])
       expect(stack.edge.duty.officerAt('q1')).toBe('nguyen-van-a')
       // The next midnight is armed again.
@@ -137,7 +138,8 @@ describe('misuse filter on the real edge', () => {
       await queue.publishAsync(topics.ticket(SITE, 'q1'), called, { qos: 1 })
       await queue.publishAsync(topics.ticket(SITE, 'q1'), called, { qos: 1 })
       await queue.publishAsync(topics.ticket(SITE, 'q1'), JSON.stringify({ v: 1, id: 'tk-b42-done', ts: Date.now(), ticket: 'B42', event: 'finished' }), { qos: 1 })
-      for (let i = 0; i < 30 && prompts.length === 0; i++) await new Promise((res) => setTimeout(res, 100))
+      await waitFor('the prompt', () => prompts.length > 0)
+      // Deliberately lets time pass: a second prompt for the resent ticket would arrive in it.
       await new Promise((res) => setTimeout(res, 500))
       expect(prompts).toEqual([{ v: 1, ticket: 'B42', ts: expect.any(Number) }])
       const tickets = await stack.waitRows("SELECT * FROM ticket WHERE ticket = 'B42'", (r) => r.length >= 2)

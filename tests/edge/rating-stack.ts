@@ -14,6 +14,7 @@ import { hubConfigSchema } from '../../hub/config/schema.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { influxRows } from '../hub/helpers.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { waitFor } from '../support/wait.js'
 
 export interface RatingStack {
   edge: RunningEdge
@@ -24,7 +25,7 @@ export interface RatingStack {
   stopEdge(): Promise<void>
   startEdge(): Promise<void>
   rows(q: string): Promise<Record<string, unknown>[]>
-  /** Polls (every 200 ms, at most `ms`) until `done(rows)` holds; returns the last rows. */
+  /** Polls (every 200 ms, at most `ms`) until `done(rows)` holds and returns those rows; throws, with the last rows, if it never does. */
   waitRows(q: string, done: (rows: Record<string, unknown>[]) => boolean, ms?: number): Promise<Record<string, unknown>[]>
   close(): Promise<void>
 }
@@ -78,13 +79,14 @@ export async function startRatingStack(
     rows,
     async waitRows(q, done, ms = 20_000) {
       let last: Record<string, unknown>[] = []
-      const deadline = Date.now() + ms
-      while (Date.now() < deadline) {
-        last = await rows(q)
-        if (done(last)) return last
-        await new Promise((r) => setTimeout(r, 200))
-      }
-      return last
+      return waitFor(
+        () => `the rows of ${q} (last ${last.length}: ${JSON.stringify(last).slice(0, 500)})`,
+        async () => {
+          last = await rows(q)
+          return done(last) ? last : null
+        },
+        { timeoutMs: ms, everyMs: 200 },
+      )
     },
     async close() {
       await edge?.stop()
