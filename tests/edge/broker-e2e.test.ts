@@ -14,6 +14,7 @@ import { topics } from '../../protocol/topics.js'
 import { influxRows } from '../hub/helpers.js'
 import { testSite } from '../support/edge-site.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { waitFor } from '../support/wait.js'
 
 const SITE = 'ct-center'
 const DB = 'motcua_edge_e2e'
@@ -48,12 +49,10 @@ describe('edge end to end', () => {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${edge.ports.mqtt}`, { clientId: k1.id, username: k1.id, password: k1.secret, reconnectPeriod: 0 })
     try {
       await client.publishAsync(topics.rating(SITE, 'q1'), JSON.stringify({ v: 1, id: 'e2e-rating-01', ts: Date.now(), scale: 4, level: 4, reasons: ['wait'] }), { qos: 1 })
-      let rows: Record<string, unknown>[] = []
-      // Bounded poll: 100 × 200 ms.
-      for (let i = 0; i < 100 && rows.length === 0; i++) {
-        rows = await influxRows(influx.url, DB, 'SELECT * FROM rating').catch(() => [])
-        if (rows.length === 0) await new Promise((r) => setTimeout(r, 200))
-      }
+      const rows = await waitFor('the rating in InfluxDB', async () => {
+        const found = await influxRows(influx.url, DB, 'SELECT * FROM rating')
+        return found.length > 0 ? found : null
+      }, { everyMs: 200 })
       expect(rows).toHaveLength(1)
       expect(rows[0]).toMatchObject({ counter: 'q1', department: 'justice', officer: 'nguyen-van-a', score: 0, dissatisfied: true })
       const health = (await (await fetch(`http://127.0.0.1:${edge.ports.http}/healthz`)).json()) as { status: string; forwarder: { delivered: number; lastSuccessAt: number | null } }

@@ -9,6 +9,7 @@ import { createLogger } from '../../common/log.js'
 import type { ForwarderStatus } from '../../edge/forwarder/forwarder.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
 import { ManualClock } from '../support/manual-clock.js'
+import { waitFor } from '../support/wait.js'
 
 const NOW = Date.UTC(2026, 10, 21, 9)
 const okForwarder: ForwarderStatus = {
@@ -80,8 +81,7 @@ describe('health sampler', () => {
     })
     tick!()
     await sampler.sampleNow()
-    await new Promise((r) => setTimeout(r, 20))
-    expect(outbox.ofKind('edge_health').length).toBeGreaterThanOrEqual(1)
+    await waitFor('an edge_health record', () => outbox.ofKind('edge_health').length >= 1)
     expect(outbox.ofKind('edge_health')[0]).toMatchObject({ diskFreeBytes: 0, cpuTempC: null })
     outbox.failWith('EDGE_DISK_FULL')
     await expect(sampler.sampleNow()).resolves.toBeUndefined()

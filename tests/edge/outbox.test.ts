@@ -3,6 +3,8 @@ import { rmSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openOutbox, type OutboxOptions } from '../../edge/outbox/leveldb-outbox.js'
 import { isMotcuaError } from '../../common/errors.js'
+import { createLogger } from '../../common/log.js'
+import { waitFor } from '../support/wait.js'
 import { T0, deviceStatus, heartbeat, rating, silentLog, syncedStamp, tempDir } from './outbox-fixtures.js'
 
 const dirs: string[] = []
@@ -96,20 +98,26 @@ describe('outbox dedup pruning', () => {
       setInterval: (fn: () => void) => ((prune = fn), 0),
       clearInterval: () => undefined,
     }
-    const opts = options({ timers, dedupDays: 30 })
+    // One key older than dedupDays, so that the scan has something to prune and says when it is done.
+    const lines: string[] = []
+    let now = T0 - 31 * 86_400_000
+    const opts = options({ timers, dedupDays: 30, now: () => now, log: createLogger('test', 'info', { write: (line: string) => void lines.push(line) }) })
     const box = await openOutbox(opts)
+    expect(await box.append(rating(0), syncedStamp(now), 'kiosk-1:ancient')).toBe('stored')
+    now = T0
     await Promise.all(Array.from({ length: 5000 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:old-${i}`)))
     prune!()
     // These land while the scan runs (its iterator reads a snapshot without them).
     const during = await Promise.all(Array.from({ length: 200 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:new-${i}`)))
     expect(during.every((r) => r === 'stored')).toBe(true)
-    await new Promise((r) => setTimeout(r, 200))
+    // The resends below must meet the rebuilt filter, not the one the scan replaces.
+    await waitFor('the prune scan to finish', () => lines.some((l) => l.includes('pruned old dedup keys')))
     const resent = await Promise.all([
       ...Array.from({ length: 200 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:new-${i}`)),
       ...Array.from({ length: 200 }, (_, i) => box.append(rating(i), syncedStamp(T0), `kiosk-1:old-${i * 7}`)),
     ])
     expect(resent.every((r) => r === 'duplicate')).toBe(true)
-    expect(box.stats().depth).toBe(5200)
+    expect(box.stats().depth).toBe(5201)
     await box.close()
   })
 })
@@ -197,7 +205,7 @@ describe('outbox disk policy', () => {
     await box.append(deviceStatus(true), syncedStamp(T0))
     for (let i = 0; i < 200; i++) await box.append(heartbeat(i), syncedStamp(T0 + i))
     // Shedding runs on the write chain right after the commit that went over budget.
-    for (let i = 0; i < 200 && box.stats().bytes > 20_000; i++) await new Promise((r) => setTimeout(r, 10))
+    await waitFor('shedding under the budget', () => box.stats().bytes <= 20_000)
     const s = box.stats()
     expect(s.shed).toBeGreaterThan(0)
     expect(s.bytes).toBeLessThanOrEqual(20_000)
@@ -221,7 +229,7 @@ describe('outbox disk policy', () => {
     for (let i = 0; i < 30; i++) await box.append(heartbeat(i), syncedStamp(T0))
     const held = await box.peek(30)
     for (let i = 30; i < 120; i++) await box.append(heartbeat(i), syncedStamp(T0))
-    for (let i = 0; i < 200 && box.stats().shed < 30; i++) await new Promise((r) => setTimeout(r, 10))
+    await waitFor('30 records shed', () => box.stats().shed >= 30)
     expect(box.stats().shed).toBeGreaterThanOrEqual(30)
     await box.rewrite(held.map((e) => ({ ...e, stamp: { ...e.stamp, t: 1 } })))
     await box.remove(held)
