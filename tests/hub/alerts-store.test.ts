@@ -16,6 +16,7 @@ import { createInfluxQuery } from '../../hub/queries/client.js'
 import { createDirectory } from '../../hub/queries/directory.js'
 import type { RatingRecord } from '../../protocol/records.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { waitFor } from '../support/wait.js'
 import { rating } from './helpers.js'
 
 const MIN = 60_000
@@ -50,7 +51,7 @@ describe('stored alerts', () => {
     stores[0]!.start(50, () => clock, log)
     const db = createInfluxQuery(cfg.influx)
     const storedRuns = async () => (await db.run([`SELECT "alert_id", "cleared_at" FROM "alert" WHERE "kind" = 'dissatisfied_run'`]))[0]?.[0]?.values ?? []
-    for (let i = 0; i < 100 && (await storedRuns()).length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    await waitFor('the dissatisfied run stored', async () => (await storedRuns()).length > 0)
     stores[0]!.stop()
     expect(await storedRuns()).toHaveLength(1)
 

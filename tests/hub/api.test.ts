@@ -16,6 +16,7 @@ import { bucketOf } from '../../hub/kpi/time.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { waitFor } from '../support/wait.js'
 import { demoFacts, request, rounded, type Reply } from './helpers.js'
 import { responseSchema, validate } from './openapi-validate.js'
 
@@ -293,21 +294,19 @@ describe('live stream', () => {
       if (event === 'alert') otherAlerts.push(JSON.parse(d) as { site: string; kind: string })
     })
     try {
+      // Part of the scenario: the rating is stamped clearly after the streams opened (they start from their opening millisecond).
       await new Promise((r) => setTimeout(r, 300))
       const t = Date.now()
       const record = { kind: 'rating', seq: 9_000_001, t, clock: 'synced', department: 'tu-phap', counter: 'q01', device: 'kiosk-q01', officer: null, eventId: 'stream-test-000001', scale: 4, level: 1, score: 100, dissatisfied: false, reasons: [], ticket: null, deviceTs: t, edgeTs: t, misuse: null }
       const posted = await request(`${hubs[0]!.url}/v1/batches`, { token: EDGE_TOKEN, body: { v: 1, site: 'ct-center', records: [record] } })
       expect(posted.status).toBe(200)
-      const deadline = Date.now() + 10_000
-      while (!events.some((e) => e.event === 'rating' && e.data.eventId === 'stream-test-000001') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-      const got = events.find((e) => e.event === 'rating' && e.data.eventId === 'stream-test-000001')
-      expect(got).toBeDefined()
+      const got = await waitFor('the rating event', () => events.find((e) => e.event === 'rating' && e.data.eventId === 'stream-test-000001'))
       expect(validate(doc, { $ref: '#/components/schemas/RawRating' }, got!.data)).toEqual([])
       // Ratings from before the stream opened are not replayed; alerts of the site come as events.
       expect(events.filter((e) => e.event === 'rating').map((e) => e.data.eventId)).toEqual(['stream-test-000001'])
       expect(otherSite).toEqual([])
       // The branch's scripted faults come as alert events, each once, and only its own.
-      while (otherAlerts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      await waitFor("two alert events of the branch's site", () => otherAlerts.length >= 2)
       expect(otherAlerts.map((a) => a.kind).sort()).toEqual(['camera_offline', 'edge_backlog'])
       expect(otherAlerts.every((a) => a.site === 'ct-ninh-kieu')).toBe(true)
     } finally {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashSecret } from '../../common/secrets.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
 import { freePort } from '../support/ports.js'
+import { waitFor } from '../support/wait.js'
 import { batchOf, influxCount, ratings, request } from './helpers.js'
 
 const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname
@@ -46,12 +47,7 @@ describe('tsx hub/main.ts', () => {
     ].join('\n'))
     const hub = run([file])
     try {
-      let health = 0
-      for (let i = 0; i < 150 && health !== 200; i++) {
-        health = await request(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)
-        if (health !== 200) await new Promise((r) => setTimeout(r, 100))
-      }
-      expect(health, hub.output()).toBe(200)
+      await waitFor(() => `the hub healthy (${hub.output()})`, async () => (await request(`http://127.0.0.1:${port}/healthz`)).status === 200, { timeoutMs: 30_000, everyMs: 100 })
       const res = await request(`http://127.0.0.1:${port}/v1/batches`, { token: 'main-test-token-123', body: batchOf('ttpv-can-tho', ratings(1, 5)) })
       expect(res.status).toBe(200)
       expect(await influxCount(influx.url, 'motcua_main', 'rating')).toBe(5)

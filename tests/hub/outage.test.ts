@@ -3,6 +3,7 @@ import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { waitFor } from '../support/wait.js'
 import { batchOf, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
 
 process.env.LOG_LEVEL ??= 'silent'
@@ -60,8 +61,7 @@ describe('InfluxDB outage', () => {
   it('past maxConcurrentWrites it sheds with 503 HUB_OVERLOADED instead of queueing', async () => {
     await influx.pause()
     const hung = post(batchOf(SITE, ratings(21, 10)))
-    // Bounded wait until the first request holds the only write slot.
-    for (let i = 0; i < 100 && (await gauge('motcua_hub_writes_in_flight')) < 1; i++) await new Promise((r) => setTimeout(r, 50))
+    await waitFor('the first request holding the only write slot', async () => (await gauge('motcua_hub_writes_in_flight')) >= 1)
     expect(await gauge('motcua_hub_writes_in_flight')).toBe(1)
     const shed = await post(batchOf(SITE, ratings(31, 10)))
     expect(shed.status).toBe(503)
@@ -85,7 +85,8 @@ describe('InfluxDB outage', () => {
       slow.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)))
       slow.on('error', reject)
     })
-    slow.write(body.subarray(0, 100))
+    await new Promise((r) => slow.write(body.subarray(0, 100), r))
+    // Lets the hub (in this process, with nothing to observe it by) read the head of the slow upload before the next batch.
     await new Promise((r) => setTimeout(r, 200))
     expect((await post(batchOf(SITE, ratings(61, 10)))).status).toBe(200)
     slow.end(body.subarray(100))
