@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './ports.js'
 import { httpStatus, killChild, spawnChild, waitReady, type Child } from './spawned.js'
+import { waitFor } from './wait.js'
 
 export const INFLUXD_BIN = '/usr/bin/influxd'
 
@@ -133,11 +134,7 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
       const pid = child?.proc.pid
       if (!child || pid === undefined) throw new Error('influxd is not running')
       child.proc.kill('SIGSTOP')
-      for (let i = 0; i < 100; i++) {
-        if (processState(pid) === 'T') return
-        await new Promise((r) => setTimeout(r, 10))
-      }
-      throw new Error(`influxd ${pid} did not stop`)
+      await waitFor(`influxd ${pid} to stop`, () => processState(pid) === 'T', { everyMs: 10 })
     },
     resume: () => child?.proc.kill('SIGCONT'),
     async kill() {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { waitFor } from './wait.js'
 
 /** A child process whose last stderr/stdout lines are kept for error messages. */
 export interface Child {
@@ -42,15 +43,10 @@ export async function killChild(child: Child, graceMs = 5000): Promise<void> {
 
 /** Polls `ready` every 100 ms until it is true, the child exits, or `timeoutMs` passes. */
 export async function waitReady(child: Child, ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
   let gone = false
   void child.exited.then(() => (gone = true))
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`${what} exited during start:\n${child.tail()}`)
-    if (await ready().catch(() => false)) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${what} not ready after ${timeoutMs} ms:\n${child.tail()}`)
+  await waitFor(() => `${what} to be ready; its output:\n${child.tail()}`, async () => gone || (await ready()), { timeoutMs, everyMs: 100 })
+  if (gone) throw new Error(`${what} exited during start:\n${child.tail()}`)
 }
 
 export async function httpStatus(url: string, init?: RequestInit): Promise<number> {
