@@ -13,6 +13,7 @@ const MEDIA = [
   'tests/edge/tunnel*.test.ts',
   'tests/hub/console-browser.test.ts',
   'tests/hub/relay*.test.ts',
+  'tests/hub/live-soak.test.ts',
   'tests/faults/cameras-hub.test.ts',
 ]
 

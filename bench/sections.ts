@@ -7,6 +7,8 @@ import { benchCameras } from './cameras.js'
 import { untilIdle } from './lib/procs.js'
 import { benchIngest, benchSpine } from './spine.js'
 import { benchTunnelDeadPath } from './tunnel.js'
+import { runLiveSoak } from './lib/live-soak.js'
+import { soakStack, startConsoleStack } from '../tests/hub/console-stack.js'
 
 export interface Row {
   what: string
@@ -49,12 +51,35 @@ export const SECTIONS: Record<string, Section> = {
     const one = r.perCamera[0]!
     const rows: Row[] = [
       { what: 'live view glass-to-glass in Chromium, MSE over WebSocket', target: '≤ 1.0 s', measured: `median ${r.glassToGlassMs.medianMs} ms, p95 ${r.glassToGlassMs.p95Ms} ms`, met: r.glassToGlassMs.p95Ms <= 1000 },
-      { what: 'opening the supervisor page (login included) to first frame', target: '≤ 2 s', measured: `${(r.openToFirstFrameMs / 1000).toFixed(2)} s`, met: r.openToFirstFrameMs <= 2000 },
+      { what: 'opening the supervisor page (login included) to first frame, streams kept warm', target: '≤ 1 s', measured: `${(r.openToFirstFrameMs / 1000).toFixed(2)} s`, met: r.openToFirstFrameMs <= 1000 },
       { what: 'remux ffmpeg per live camera, 1 camera', target: '≤ 3% of a core, ≤ 60 MB', measured: `${one.cpuPercentEach}% CPU, ${one.rssMbEach} MB RSS`, met: one.cpuPercentEach <= 3 && one.rssMbEach <= 60 },
       { what: `remux ffmpeg per live camera, ${many.cameras} cameras at once`, target: '≤ 3% of a core, ≤ 60 MB each', measured: `${many.cpuPercentEach}% CPU, ${many.rssMbEach} MB RSS (${many.pssMbEach} MB PSS) each`, met: many.cpuPercentEach <= 3 && many.rssMbEach <= 60 },
       { what: 'time to detect an offline camera (checks every 3 s)', target: '≤ 10 s', measured: `${(r.offlineDetectMs / 1000).toFixed(1)} s`, met: r.offlineDetectMs <= 10_000 },
     ]
     return { raw: r, rows }
+  },
+
+  async soak({ quick, log }) {
+    const cycles = quick ? 20 : 240
+    const stack = await startConsoleStack()
+    try {
+      const r = await runLiveSoak(soakStack(stack), { cycles, faultEvery: 10, firstFrameBoundMs: 10_000, log })
+      const f = r.firstFrameMs
+      const clean = r.failures.length === 0 && r.after.ffmpeg === r.before.ffmpeg && r.after.sockets <= r.before.sockets
+      const rows: Row[] = [
+        {
+          what: `live view soak: ${r.cycles} start/stop cycles through the edge page and the hub relay, with ${r.faults.edge_restart} edge restarts, ${r.faults.tunnel_drop} tunnel drops, ${r.faults.camera_stall} camera stalls`,
+          target: 'every first frame ≤ 10 s; no ffmpeg or socket left',
+          measured: `${r.cycles - r.failures.length}/${r.cycles} in time (slowest after a fault ${f.afterFault.max} ms); ffmpeg ${r.before.ffmpeg} → ${r.after.ffmpeg}, sockets ${r.before.sockets} → ${r.after.sockets}`,
+          met: clean,
+        },
+        { what: 'live socket opened to first media segment, edge page (warm stream)', target: '≤ 1 s', measured: `p50 ${f.edge.p50} ms, p95 ${f.edge.p95} ms`, met: f.edge.p95 <= 1000 },
+        { what: 'live socket opened to first media segment, through the hub relay (warm stream)', target: '≤ 1.5 s', measured: `p50 ${f.hub.p50} ms, p95 ${f.hub.p95} ms`, met: f.hub.p95 <= 1500 },
+      ]
+      return { raw: r, rows }
+    } finally {
+      await stack.close()
+    }
   },
 
   async devices({ quick, log }) {

@@ -10,6 +10,7 @@ import { ConfigError } from '../common/config.js'
 import { createLogger, type Logger } from '../common/log.js'
 import { startBroker, type EdgeBroker } from './broker/broker.js'
 import { startCameraFeatures, type CameraFeatures } from './cameras/start.js'
+import { addLiveMetrics } from './live/metrics.js'
 import { officerSignIn } from './broker/officer.js'
 import { createSystemClock, type SystemClock } from './clock/system-clock.js'
 import type { Clock } from './clock/types.js'
@@ -198,6 +199,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       undo.push(() => t.stop())
       t.start()
     }
+
+    if (cameras) addLiveMetrics(metrics, cameras.live, () => tunnel?.status() ?? null)
 
     const httpPort = await http.listen()
     undo.push(() => http.close())

@@ -44,6 +44,10 @@ export async function startCameraFeatures(o: CameraFeaturesOptions): Promise<Cam
   cameras = await startCameraSubsystem({
     config: o.config, outbox: o.outbox, clock: o.clock, log: o.log, publishRetained: o.publishRetained,
     streamActive: (id) => live.delivering(id, LIVE_PROOF_MS),
+    // Warm while online only: a camera that is down is probed by the health check, not hammered by a remuxer.
+    onState: (view) => {
+      if (o.config.cameraOptions.liveWarm) live.warm(view.id, view.state === 'online')
+    },
     discoveryTargets: o.discoveryTargets, timing: o.timing,
   })
   const subsystem = cameras

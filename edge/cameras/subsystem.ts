@@ -28,6 +28,8 @@ export interface CameraSubsystemOptions {
   publishRetained(topic: string, body: object): void | Promise<void>
   /** True while the live view receives this camera's frames. */
   streamActive?: (camera: string) => boolean
+  /** Told of every camera state change, after it is recorded. */
+  onState?: (view: CameraView) => void
   /** Where to send WS-Discovery probes; default the multicast group. */
   discoveryTargets?: { host: string; port: number }[]
   discoveryIntervalMs?: number
@@ -90,7 +92,10 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
   const snapshots = new SnapshotStore(opts.snapshotDir, opts.snapshotMaxFiles)
   await snapshots.open()
 
+  let stopped = false
   const append = (record: NewRecord) => {
+    // An event or check still in flight while the edge stops would write to an outbox about to close.
+    if (stopped) return void log.debug({ kind: record.kind }, 'camera record after stop dropped')
     o.outbox.append(record, o.clock.stamp()).catch((err: Error) => log.warn({ err: err.message, kind: record.kind }, 'camera record not stored'))
   }
   const publish = (v: CameraView) => {
@@ -119,6 +124,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
           })
         }
         publish(view)
+        o.onState?.(view)
       },
       onEvent(event, state, snapshot) {
         append({ kind: 'camera_event', camera: cam.id, event, state, snapshot })
@@ -161,6 +167,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
     },
     snapshots,
     async stop() {
+      stopped = true
       if (discoveryTimer) clearInterval(discoveryTimer)
       await Promise.all([...monitors.values()].map((m) => m.stop()))
     },

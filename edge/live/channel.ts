@@ -4,6 +4,12 @@
  * cached init segment and the fragments since the last keyframe at once (its
  * player skips ahead to the live edge), then the live fragments. When ffmpeg
  * restarts the init segment changes, so every viewer is told to reset.
+ *
+ * The channel also heals what its source does not notice: a stream that hands
+ * over no media segment for `noMediaMs` while its source reports no failure
+ * (an RTSP server that accepts and sends nothing, a tunnel stream the edge
+ * never answered) is restarted and its viewers told `no_media`. So a viewer
+ * waits at most about two such windows for a first frame, whatever stage hung.
  */
 import type { Fmp4Piece } from './fmp4.js'
 import type { Remuxer, RemuxerStatus } from './remuxer.js'
@@ -22,7 +28,29 @@ export interface ChannelOptions {
   makeRemuxer(onPiece: (p: Fmp4Piece) => void, onRunEnded: (reason: string) => void): Remuxer
   /** A viewer further behind than this skips fragments until the next keyframe. */
   maxBacklogBytes?: number
+  /** Restart a stream that delivered no segment and reported no failure for this long (0: never). */
+  noMediaMs?: number
+  now?: () => number
+  /** Told when a silent stream is restarted (for the log). */
+  onHeal?(silentMs: number): void
 }
+
+/** Per-stage counts since the channel was made, for /metrics and the soak. */
+export interface ChannelCounters {
+  /** Sources (remuxers or relay upstreams) started. */
+  runs: number
+  /** Media segments the source handed over. */
+  segments: number
+  /** Segments written to viewers (one per viewer). */
+  delivered: number
+  /** Segments a slow viewer skipped to catch up at the next keyframe. */
+  skipped: number
+  /** Silent streams restarted by the channel. */
+  heals: number
+}
+
+/** Why viewers of a healed stream were interrupted; the pages word it like any restart. */
+export const NO_MEDIA = 'no_media'
 
 /** A camera with a very long keyframe interval must not make the cache grow without bound. */
 const MAX_GOP_BYTES = 8 * 1024 * 1024
@@ -42,12 +70,18 @@ export class LiveChannel {
   private gop: Buffer[] = []
   private gopBytes = 0
   private readonly maxBacklog: number
+  private readonly now: () => number
+  private watchdog: NodeJS.Timeout | null = null
+  /** Start of the current silence window: the last segment, the source's start, or its last reported failure. */
+  private quietSince = 0
   /** Fragments delivered to at least one viewer since the channel was made. */
   fragments = 0
   lastFragmentAt: number | null = null
+  readonly counters: ChannelCounters = { runs: 0, segments: 0, delivered: 0, skipped: 0, heals: 0 }
 
   constructor(private readonly opts: ChannelOptions) {
     this.maxBacklog = opts.maxBacklogBytes ?? 4 * 1024 * 1024
+    this.now = opts.now ?? Date.now
   }
 
   get viewerCount(): number {
@@ -61,22 +95,51 @@ export class LiveChannel {
   add(viewer: Viewer): void {
     this.viewers.set(viewer, { waitingKeyframe: true, initSent: false })
     if (this.init) this.sendInit(viewer)
-    if (!this.remuxer) {
-      // A remuxer still exiting (its stop gave up waiting) must not feed the channel its successor now serves.
-      const remuxer: Remuxer = this.opts.makeRemuxer(
-        (p) => {
-          if (this.remuxer === remuxer) this.onPiece(p)
-        },
-        (reason) => {
-          if (this.remuxer === remuxer) this.onRunEnded(reason)
-        },
-      )
-      this.remuxer = remuxer
-      // A previous remuxer may still be exiting; never run two ffmpegs for one camera.
-      void this.stopping.then(() => {
-        if (this.remuxer === remuxer) remuxer.start()
-      })
-    }
+    if (!this.remuxer) this.startSource()
+  }
+
+  private startSource(): void {
+    // A remuxer still exiting (its stop gave up waiting) must not feed the channel its successor now serves.
+    const remuxer: Remuxer = this.opts.makeRemuxer(
+      (p) => {
+        if (this.remuxer === remuxer) this.onPiece(p)
+      },
+      (reason) => {
+        if (this.remuxer === remuxer) this.onRunEnded(reason)
+      },
+    )
+    this.remuxer = remuxer
+    this.counters.runs++
+    this.quietSince = this.now()
+    this.armWatchdog()
+    // A previous remuxer may still be exiting; never run two ffmpegs for one camera.
+    void this.stopping.then(() => {
+      if (this.remuxer !== remuxer) return
+      this.quietSince = this.now()
+      remuxer.start()
+    })
+  }
+
+  private armWatchdog(): void {
+    const limit = this.opts.noMediaMs ?? 0
+    if (limit <= 0 || this.watchdog) return
+    this.watchdog = setInterval(() => {
+      const silentMs = this.now() - this.quietSince
+      if (this.remuxer && silentMs > limit) this.heal(silentMs)
+    }, Math.min(1000, Math.max(50, limit / 4)))
+    this.watchdog.unref()
+  }
+
+  /** The source looks alive but hands over nothing: replace it, and tell the viewers. */
+  private heal(silentMs: number): void {
+    const stuck = this.remuxer
+    if (!stuck) return
+    this.counters.heals++
+    this.opts.onHeal?.(silentMs)
+    this.remuxer = null
+    this.stopping = this.stopping.then(() => stuck.stop())
+    this.onRunEnded(NO_MEDIA)
+    this.startSource()
   }
 
   /** Removes a viewer; stops ffmpeg when it was the last. Resolves once ffmpeg has exited. */
@@ -89,6 +152,8 @@ export class LiveChannel {
   close(): Promise<void> {
     const r = this.remuxer
     this.remuxer = null
+    if (this.watchdog) clearInterval(this.watchdog)
+    this.watchdog = null
     this.init = null
     this.gop = []
     this.gopBytes = 0
@@ -103,6 +168,7 @@ export class LiveChannel {
     state.initSent = true
     state.waitingKeyframe = this.gop.length === 0
     for (const f of this.gop) viewer.fragment(f)
+    this.counters.delivered += this.gop.length
   }
 
   private onPiece(p: Fmp4Piece): void {
@@ -113,6 +179,8 @@ export class LiveChannel {
       for (const v of this.viewers.keys()) this.sendInit(v)
       return
     }
+    this.counters.segments++
+    this.quietSince = this.now()
     if (p.keyframe || this.gopBytes + p.data.length > MAX_GOP_BYTES) {
       this.gop = []
       this.gopBytes = 0
@@ -127,16 +195,20 @@ export class LiveChannel {
       if (v.backlog() > this.maxBacklog) {
         // A slow viewer would fall ever further behind; drop until it can resume cleanly.
         state.waitingKeyframe = true
+        this.counters.skipped++
         continue
       }
       state.waitingKeyframe = false
       v.fragment(p.data)
+      this.counters.delivered++
     }
     this.fragments++
     this.lastFragmentAt = Date.now()
   }
 
   private onRunEnded(reason: string): void {
+    // The source noticed its failure and restarts by itself: give the restart a full window.
+    this.quietSince = this.now()
     this.init = null
     this.gop = []
     this.gopBytes = 0

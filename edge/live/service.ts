@@ -8,12 +8,22 @@
 import ffmpeg from 'fluent-ffmpeg'
 import type { WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
-import { LiveChannel, type Viewer } from './channel.js'
+import { LiveChannel, type ChannelCounters, type Viewer } from './channel.js'
 import { createRemuxer, type RemuxerOptions, type RemuxerStatus } from './remuxer.js'
 
 export type { Viewer }
 
-export type LiveTuning = Pick<RemuxerOptions, 'ioTimeoutMs' | 'stallMs' | 'fragmentMs' | 'backoffMinMs' | 'backoffMaxMs' | 'ffmpegPath'>
+export type LiveTuning = Pick<RemuxerOptions, 'ioTimeoutMs' | 'stallMs' | 'fragmentMs' | 'backoffMinMs' | 'backoffMaxMs' | 'ffmpegPath'> & {
+  /** A watched stream with no media segment for this long is restarted (edge/live/channel.ts). */
+  noMediaMs?: number
+}
+
+/**
+ * Silence after which a stream is restarted. Above the remuxer's own I/O and
+ * stall limits (5 s), so that ffmpeg's failures are handled by the remuxer and
+ * the channel only catches what it cannot see.
+ */
+const NO_MEDIA_MS = 8000
 
 export interface LiveServiceOptions {
   log: Logger
@@ -24,9 +34,13 @@ export interface LiveServiceOptions {
 
 export interface LiveCameraStatus {
   viewers: number
+  /** Kept running without a viewer so that the next one starts at once (warm()). */
+  warm: boolean
   fragments: number
   lastFragmentAt: number | null
   remuxer: RemuxerStatus | null
+  /** Per-stage counts: camera → remuxer (bytesOut) → channel (segments) → viewers (delivered). */
+  counters: ChannelCounters & { bytesOut: number }
 }
 
 export interface LiveService {
@@ -36,6 +50,12 @@ export interface LiveService {
   watch(camera: string, viewer: Viewer): (() => void) | null
   /** True when a live ffmpeg delivered a fragment of this camera within `withinMs`: the stream is known to work. */
   delivering(camera: string, withinMs: number): boolean
+  /**
+   * Keeps a camera's stream running with no viewer, so that a page or the hub
+   * gets the cached init segment and keyframe at once instead of waiting for a
+   * cold ffmpeg and the camera's next keyframe. `false` lets it stop again.
+   */
+  warm(camera: string, on: boolean): void
   status(): Record<string, LiveCameraStatus>
   stop(): Promise<void>
 }
@@ -62,6 +82,10 @@ export function wsViewer(ws: WebSocket): Viewer {
 export function createLiveService(opts: LiveServiceOptions): LiveService {
   const log = opts.log.child({ module: 'live' })
   const channels = new Map<string, LiveChannel>()
+  /** The no-op viewer that keeps each warm camera's channel running. */
+  const warmers = new Map<string, () => void>()
+  /** Remuxer bytes of channels' earlier runs: the counter must not go back when ffmpeg restarts. */
+  const bytesBefore = new Map<string, number>()
   let stopped = false
   // fluent-ffmpeg asks ffmpeg for its formats before the first run; do it now, not while a supervisor waits.
   ffmpeg.getAvailableFormats(() => undefined)
@@ -70,9 +94,18 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
     let ch = channels.get(camera)
     if (!ch) {
       const camLog = log.child({ camera })
+      const { noMediaMs, ...tuning } = opts.tuning ?? {}
+      let previous: RemuxerStatus | null = null
       ch = new LiveChannel({
-        makeRemuxer: (onPiece, onRunEnded) =>
-          createRemuxer({ ...opts.tuning, url: opts.streamUrl(camera) ?? url, log: camLog, onPiece, onRunEnded }),
+        noMediaMs: noMediaMs ?? NO_MEDIA_MS,
+        onHeal: (silentMs) => camLog.warn({ silentMs }, 'live stream delivered nothing, restarting it'),
+        makeRemuxer: (onPiece, onRunEnded) => {
+          if (previous) bytesBefore.set(camera, (bytesBefore.get(camera) ?? 0) + previous.bytesOut)
+          const r = createRemuxer({ ...tuning, url: opts.streamUrl(camera) ?? url, log: camLog, onPiece, onRunEnded })
+          previous = null
+          const status = r.status.bind(r)
+          return { start: () => r.start(), stop: async () => { previous = status(); await r.stop() }, status }
+        },
       })
       channels.set(camera, ch)
     }
@@ -112,6 +145,17 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
         log.info({ camera, viewers: ch.viewerCount }, 'viewer left')
       }
     },
+    warm(camera, on) {
+      const detach = warmers.get(camera)
+      if (!on || stopped) {
+        warmers.delete(camera)
+        return detach?.()
+      }
+      if (detach) return
+      const quiet: Viewer = { init: () => undefined, fragment: () => undefined, interrupted: () => undefined, backlog: () => 0 }
+      const off = this.watch(camera, quiet)
+      if (off) warmers.set(camera, off)
+    },
     delivering(camera, withinMs) {
       const at = channels.get(camera)?.lastFragmentAt
       return at !== null && at !== undefined && Date.now() - at <= withinMs
@@ -120,12 +164,20 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
       return Object.fromEntries(
         [...channels].map(([camera, ch]) => [
           camera,
-          { viewers: ch.viewerCount, fragments: ch.fragments, lastFragmentAt: ch.lastFragmentAt, remuxer: ch.status() },
+          {
+            viewers: ch.viewerCount - (warmers.has(camera) ? 1 : 0),
+            warm: warmers.has(camera),
+            fragments: ch.fragments,
+            lastFragmentAt: ch.lastFragmentAt,
+            remuxer: ch.status(),
+            counters: { ...ch.counters, bytesOut: (bytesBefore.get(camera) ?? 0) + (ch.status()?.bytesOut ?? 0) },
+          },
         ]),
       )
     },
     async stop() {
       stopped = true
+      warmers.clear()
       await Promise.all([...channels.values()].map((ch) => ch.close()))
     },
   }

@@ -35,6 +35,8 @@ export interface TunnelStatus {
   connects: number
   lastError: string | null
   streams: number
+  /** Media pieces (init and segments) sent to the hub since start. */
+  piecesSent: number
 }
 
 export interface EdgeTunnel {
@@ -57,7 +59,7 @@ export function createTunnel(o: TunnelOptions): EdgeTunnel {
   let attempt = 0
   let retry: NodeJS.Timeout | undefined
   let beat: NodeJS.Timeout | undefined
-  const status: TunnelStatus = { connected: false, connects: 0, lastError: null, streams: 0 }
+  const status: TunnelStatus = { connected: false, connects: 0, lastError: null, streams: 0, piecesSent: 0 }
 
   const sendControl = (sock: WebSocket, msg: EdgeMessage) => {
     if (sock.readyState === sock.OPEN) sock.send(JSON.stringify(msg))
@@ -71,7 +73,9 @@ export function createTunnel(o: TunnelOptions): EdgeTunnel {
 
   function streamViewer(sock: WebSocket, stream: number): Viewer {
     const send = (frame: Buffer) => {
-      if (sock.readyState === sock.OPEN) sock.send(frame)
+      if (sock.readyState !== sock.OPEN) return
+      sock.send(frame)
+      status.piecesSent++
     }
     return {
       init: (codec, data) => send(encodePiece(stream, { kind: 'init', codec, data })),

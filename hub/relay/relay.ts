@@ -10,7 +10,7 @@
 import type { WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
 import type { TunnelCamera } from '../../protocol/tunnel.js'
-import { LiveChannel } from '../../edge/live/channel.js'
+import { LiveChannel, type ChannelCounters } from '../../edge/live/channel.js'
 import type { Fmp4Piece } from '../../edge/live/fmp4.js'
 import type { RemuxerStatus } from '../../edge/live/remuxer.js'
 import { wsViewer } from '../../edge/live/service.js'
@@ -36,6 +36,8 @@ export interface Relay {
   /** Adds a browser socket as a viewer; returns a function that detaches it (also called on socket close). */
   attach(ws: WebSocket, site: string, camera: string): void
   status(): { upstreams: number; viewers: number }
+  /** Per-stage counts over every camera: tunnel → relay (segments) → viewers (delivered), and silent upstreams reopened (heals). */
+  counters(): ChannelCounters
   close(): Promise<void>
 }
 
@@ -43,13 +45,20 @@ export interface RelayOptions {
   log: Logger
   /** Delay before asking again for a stream the edge refused (camera still starting). */
   retryMs?: number
+  /**
+   * An upstream that brought no media for this long, with no word from the
+   * edge, is closed and opened again (a lost `open`, a stream the edge forgot).
+   * Above the edge's own limit (8 s), which heals what the edge can see.
+   */
+  noMediaMs?: number
 }
 
 const keyOf = (site: string, camera: string) => `${site}/${camera}`
 
 export function createRelay(o: RelayOptions): Relay {
   const log = o.log.child({ module: 'relay' })
-  const retryMs = o.retryMs ?? 3000
+  const retryMs = o.retryMs ?? 1000
+  const noMediaMs = o.noMediaMs ?? 10_000
   const links = new Map<string, EdgeLink>()
   const known = new Map<string, readonly TunnelCamera[]>()
   const channels = new Map<string, LiveChannel>()
@@ -137,6 +146,8 @@ export function createRelay(o: RelayOptions): Relay {
     let ch = channels.get(key)
     if (!ch) {
       ch = new LiveChannel({
+        noMediaMs,
+        onHeal: (silentMs) => log.warn({ site, camera, silentMs }, 'relayed stream brought nothing, opening it again'),
         makeRemuxer: (onPiece, onRunEnded) => {
           const up = new Upstream(site, camera, onPiece, onRunEnded)
           let set = upstreams.get(key)
@@ -207,6 +218,11 @@ export function createRelay(o: RelayOptions): Relay {
       let viewers = 0
       for (const ch of channels.values()) viewers += ch.viewerCount
       return { upstreams: byStream.size, viewers }
+    },
+    counters() {
+      const sum: ChannelCounters = { runs: 0, segments: 0, delivered: 0, skipped: 0, heals: 0 }
+      for (const ch of channels.values()) for (const k of Object.keys(sum) as (keyof ChannelCounters)[]) sum[k] += ch.counters[k]
+      return sum
     },
     async close() {
       await Promise.all([...channels.values()].map((ch) => ch.close()))

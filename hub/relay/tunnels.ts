@@ -29,6 +29,8 @@ export interface TunnelServer {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
   link(site: string): EdgeLink | null
   links(): EdgeLink[]
+  /** Media pieces received from every edge since start. */
+  counters(): { pieces: number; links: number }
   close(): void
 }
 
@@ -52,6 +54,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false })
   const bySite = new Map<string, { ws: WebSocket; link: EdgeLink }>()
   const alive = new WeakMap<WebSocket, boolean>()
+  const counts = { pieces: 0, links: 0 }
   const beat = setInterval(() => {
     for (const ws of wss.clients) {
       if (alive.get(ws) === false) {
@@ -73,7 +76,10 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
       alive.set(ws, true)
       if (isBinary) {
         const d = link && decodePiece(data)
-        if (link && d) o.events.piece(link, d.stream, d.piece)
+        if (link && d) {
+          counts.pieces++
+          o.events.piece(link, d.stream, d.piece)
+        }
         return
       }
       const msg = parseControl(edgeMessage, data.toString())
@@ -101,6 +107,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
         o.events.unlinked(previous.link)
         previous.ws.terminate()
       }
+      counts.links++
       log.info({ site, cameras: msg.cameras.length }, 'edge tunnel linked')
       o.events.linked(link)
     })
@@ -129,6 +136,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
     },
     link: (site) => bySite.get(site)?.link ?? null,
     links: () => [...bySite.values()].map((e) => e.link),
+    counters: () => ({ ...counts }),
     close() {
       clearInterval(beat)
       for (const ws of wss.clients) ws.terminate()

@@ -5,6 +5,7 @@
  * hub is the tunnel it dials out. The hub is given no address of the edge.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +19,9 @@ import { createWriter } from '../../hub/influx/writer.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData } from '../../scripts/lib/demo-data.js'
 import { makeDemoSite } from '../../scripts/lib/demo-site.js'
+import type { SoakStack } from '../../bench/lib/live-soak.js'
 import { makeTestPki, type TestPki } from '../support/certs.js'
+import { waitFor } from '../support/wait.js'
 import { startInfluxd, type Influxd } from '../support/influxd.js'
 
 export const PASSWORDS = { thanhtra: 'thanh-tra-noi-vu-1', giamsat: 'giam-sat-ninh-kieu', ioc: 'ioc-van-hanh-2026', quantri: 'quan-tri-he-thong' }
@@ -36,6 +39,10 @@ export interface ConsoleStack {
   request(path: string, init?: { method?: string; cookie?: string; body?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>
   /** Signs in and returns the session cookie ("name=value"). */
   login(username: keyof typeof PASSWORDS): Promise<string>
+  /** Signs in to the edge's own supervisor page; returns its cookie. */
+  edgeLogin(): Promise<string>
+  /** Stops the edge and starts it again with the same config, outbox and ports; `edge` is the new one. */
+  restartEdge(): Promise<void>
   close(): Promise<void>
 }
 
@@ -76,13 +83,15 @@ export async function startConsoleStack(opts: { liveCamera?: boolean } = {}): Pr
     cameras: opts.liveCamera === false ? [] : [{ id: 'cam-hall', name: 'Sảnh chính', onvif: sim.onvifUrl, username: sim.user, password: cameraPassword }],
     cameraOptions: { discovery: false, checkIntervalS: 1, snapshotDir: join(dir, 'snapshots'), snapshotMaxFiles: 10 },
   })
-  const edge = await startEdge(edgeConfig, { log, tunnelHeartbeatMs: 1000 })
+  let edge = await startEdge(edgeConfig, { log, tunnelHeartbeatMs: 1000 })
+  // A restarted edge keeps its ports, as a service restart does: pages and devices find it where it was.
+  const fixedPorts = { ...edgeConfig, broker: { ...edgeConfig.broker, mqttPort: edge.ports.mqtt, wsPort: edge.ports.ws }, http: { ...edgeConfig.http, port: edge.ports.http } }
 
   const request: ConsoleStack['request'] = (path, init = {}) =>
     new Promise((resolve, reject) => {
       const req = https.request(
         `${hub.url}${path}`,
-        { method: init.method ?? 'GET', ca: pki.caPem, headers: { ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers } },
+        { method: init.method ?? 'GET', ca: pki.caPem, agent: false, headers: { ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers } },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
@@ -94,7 +103,7 @@ export async function startConsoleStack(opts: { liveCamera?: boolean } = {}): Pr
       req.end(init.body)
     })
 
-  return {
+  const stack: ConsoleStack = {
     hub, hubConfig, edge, sim, influx, pki, request,
     skew: (ms) => (skew += ms),
     async login(username) {
@@ -107,12 +116,71 @@ export async function startConsoleStack(opts: { liveCamera?: boolean } = {}): Pr
       if (res.status !== 303 || !set) throw new Error(`login ${username} failed: ${res.status}`)
       return set.split(';')[0] as string
     },
+    async edgeLogin() {
+      // No keep-alive: a pooled socket would count as left behind in the soak.
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request(`http://127.0.0.1:${edge.ports.http}/supervisor/login`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, resolve)
+        req.on('error', reject)
+        req.end(new URLSearchParams({ username: demoSite.supervisor.username, password: demoSite.supervisor.password }).toString())
+      })
+      res.resume()
+      const set = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]
+      if (res.statusCode !== 303 || !set) throw new Error(`edge login failed: ${res.statusCode}`)
+      return set.split(';')[0]!
+    },
+    async restartEdge() {
+      await edge.stop()
+      edge = await startEdge(fixedPorts, { log, tunnelHeartbeatMs: 1000 })
+      stack.edge = edge
+    },
     async close() {
       await edge.stop().catch(() => undefined)
       await hub.stop().catch(() => undefined)
       await sim.stop().catch(() => undefined)
       await influx.stop().catch(() => undefined)
       rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  return stack
+}
+
+/** The console stack as the live-view soak drives it (bench/lib/live-soak.ts): camera cam-hall of ct-center. */
+export function soakStack(s: ConsoleStack): SoakStack {
+  let hubCookie: string | null = null
+  let edgeCookie: string | null = null
+  return {
+    async hubLive() {
+      hubCookie ??= await s.login('thanhtra')
+      return { url: `${s.hub.url.replace('https', 'wss')}/console/live/ct-center/cam-hall`, cookie: hubCookie, ca: s.pki.caPem }
+    },
+    async edgeLive() {
+      edgeCookie ??= await s.edgeLogin()
+      return { url: `ws://127.0.0.1:${s.edge.ports.http}/supervisor/live/cam-hall`, cookie: edgeCookie }
+    },
+    async restartEdge() {
+      await s.restartEdge()
+      edgeCookie = null
+    },
+    async dropTunnel() {
+      await s.edge.tunnel?.stop()
+      s.edge.tunnel?.start()
+    },
+    async stallCamera(ms) {
+      await s.sim.setFault('stall')
+      await new Promise((r) => setTimeout(r, ms))
+      await s.sim.setFault('none')
+    },
+    async settled() {
+      await waitFor('cam-hall online, linked to the hub and warm', () => {
+        const live = s.edge.cameras?.live.status()['cam-hall']
+        return (
+          s.edge.cameras?.cameras.camera('cam-hall')?.state === 'online' &&
+          s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected === true &&
+          live?.warm === true &&
+          live.lastFragmentAt !== null &&
+          Date.now() - live.lastFragmentAt < 1000
+        )
+      }, { timeoutMs: 60_000 })
     },
   }
 }
