@@ -35,15 +35,12 @@ function run(o: Partial<CounterSimOptions> & Pick<CounterSimOptions, 'devices'>)
 async function retained(topic: string): Promise<unknown> {
   const client = await mqtt.connectAsync(broker.mqttUrl, { username: 'btn-e', password: 's3cret-btn-e', clientId: `probe-${Math.random()}`, reconnectPeriod: 0 })
   try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no retained message on ${topic}`)), 2000)
-      client.on('message', (t, payload, packet) => {
-        if (t !== topic || !packet.retain) return
-        clearTimeout(timer)
-        resolve(JSON.parse(payload.toString('utf8')))
-      })
-      void client.subscribeAsync(topic, { qos: 1 })
+    let got: { body: unknown } | undefined
+    client.on('message', (t, payload, packet) => {
+      if (t === topic && packet.retain) got ??= { body: JSON.parse(payload.toString('utf8')) }
     })
+    await client.subscribeAsync(topic, { qos: 1 })
+    return (await waitFor(`the retained message on ${topic}`, () => got)).body
   } finally {
     await client.endAsync()
   }

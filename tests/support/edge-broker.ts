@@ -60,8 +60,8 @@ export async function startTestBroker(config: EdgeConfig, opts: { onOfficer?: Of
   }
 }
 
-/** Resolves with the next message on a topic the client is subscribed to, or rejects after timeoutMs. */
-export function nextMessage(client: MqttClient, topic: string, timeoutMs = 3000): Promise<{ payload: unknown; retain: boolean }> {
+/** Resolves with the next message on a topic the client is subscribed to, or rejects after timeoutMs (an "it comes at all" bound). */
+export function nextMessage(client: MqttClient, topic: string, timeoutMs = 20_000): Promise<{ payload: unknown; retain: boolean }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off('message', onMessage)
