@@ -102,7 +102,8 @@ describe('InfluxDB outage', () => {
       const res = await request(`${quick.url}/v1/batches`, { token: TOKENS[SITE], body: batchOf(SITE, ratings(41, 10)) })
       expect(res.status, res.text).toBe(503)
       expect((res.body as { error: { code: string } }).error.code).toBe('HUB_DB_UNAVAILABLE')
-      expect(Date.now() - started).toBeLessThan(5000)
+      // The configured 500 ms write timeout answered, not the default 30 s one: half of that tells them apart.
+      expect(Date.now() - started).toBeLessThan(15_000)
     } finally {
       influx.resume()
       await quick.stop()
