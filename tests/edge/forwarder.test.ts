@@ -138,6 +138,7 @@ describe('forwarder delivery', () => {
     r.forwarder.start()
     const appends: Promise<unknown>[] = []
     const start = performance.now()
+    // The scenario: one append every 10 ms, on a schedule, while batches are on the wire.
     for (let i = 0; i < 200; i++) {
       const due = start + i * 10
       await new Promise((res) => setTimeout(res, Math.max(0, due - performance.now())))
