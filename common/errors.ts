@@ -18,6 +18,7 @@ export const ERRORS = {
   EDGE_DISK_FULL: 'edge storage is full; the message was not acknowledged',
   EDGE_STORE_FAILED: 'edge could not store the message; it was not acknowledged',
   EDGE_CONFIG_INVALID: 'edge configuration is invalid',
+  EDGE_OUTBOX_FORMAT: 'the outbox on disk is in a format this edge cannot read',
   // Edge supervisor page (HTTP/WebSocket API on the edge).
   EDGE_SESSION_REQUIRED: 'sign in as a supervisor first',
   EDGE_CAMERA_UNKNOWN: 'no camera with this id on this site',

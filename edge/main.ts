@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { buildKioskAssets } from '../devices/kiosk/build.js'
 import { createKioskHandler } from '../devices/kiosk/handler.js'
 import { ConfigError } from '../common/config.js'
+import { isMotcuaError } from '../common/errors.js'
 import { createLogger, type Logger } from '../common/log.js'
 import { startBroker, type EdgeBroker } from './broker/broker.js'
 import { startCameraFeatures, type CameraFeatures } from './cameras/start.js'
@@ -253,7 +254,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
-    console.error(err)
+    // An expected refusal (an outbox written by a newer release) is told by its code and message; anything else is a bug, with its stack.
+    console.error(isMotcuaError(err) ? `${err.code} ${err.message}` : err)
     process.exit(1)
   })
 }

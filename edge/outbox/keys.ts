@@ -7,6 +7,7 @@
  *   x!{seq}             dead letter       {"r", "s", "reason", "at"}
  *   d!{dedupKey}        dedup index       wall-clock ms when stored (pruned by age)
  *   m!seq               next sequence number
+ *   m!format            on-disk format version (format.ts); none = format 1
  */
 import { RECORD_PRIORITY } from '../../protocol/records.js'
 import type { Stamp } from '../clock/types.js'
@@ -17,6 +18,7 @@ export const LANES: readonly Lane[] = ['critical', 'normal', 'low']
 const LANE_CODE: Record<Lane, string> = { critical: 'c', normal: 'n', low: 'l' }
 
 export const SEQ_META_KEY = 'm!seq'
+export const FORMAT_META_KEY = 'm!format'
 export const DEAD_PREFIX = 'x!'
 export const DEDUP_PREFIX = 'd!'
 

@@ -18,6 +18,7 @@ import {
   DEDUP_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfIndexKey, deadKey, decodeEntry, decodeStamp,
   encodeStored, encodeValue, entryBytes, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, type Lane,
 } from './keys.js'
+import { ensureFormat } from './format.js'
 import { SCAN_CHUNK, commitSynced, recoverState, storeError, type Op } from './level-store.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
 
@@ -68,6 +69,11 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
   const disk = diskGauge(opts.dir, { statfs: opts.statfs, cacheMs: opts.statfsCacheMs, now: opts.now })
   const db = new ClassicLevel<string, string>(opts.dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
   await db.open()
+  // A format from a newer release is refused before anything reads the records; the lock is released, nothing written.
+  const { format } = await ensureFormat(db, opts.dir).catch(async (err: unknown) => {
+    await db.close()
+    throw err
+  })
   const recovered = await recoverState(db)
   const { lanes } = recovered
   let { nextSeq, deadLetters } = recovered
@@ -405,6 +411,6 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
       await db.close()
     },
   }
-  log.info({ dir: opts.dir, depth: outbox.stats().depth, nextSeq, deadLetters }, 'outbox open')
+  log.info({ dir: opts.dir, format, depth: outbox.stats().depth, nextSeq, deadLetters }, 'outbox open')
   return outbox
 }
