@@ -1,11 +1,15 @@
 /**
- * Browser code for the kiosk, the supervisor page and the console is bundled
- * in memory with esbuild when the program starts: no build step and no
- * generated files in the tree. Bodies are gzipped once and get a content ETag.
+ * Browser code for the kiosk, the supervisor page and the console. The
+ * production build (scripts/build.ts) bundles it once into assets/ beside the
+ * program; run from source, it is bundled in memory with esbuild when the
+ * program starts (no generated files in the tree), so esbuild is loaded only
+ * then. Bodies are gzipped once and get a content ETag.
  */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import { build, type BuildOptions } from 'esbuild'
+import type { BuildOptions } from 'esbuild'
 
 export interface WebAsset {
   body: Buffer
@@ -20,10 +24,28 @@ export function webAsset(body: Buffer, type: string): WebAsset {
   return { body, gzip: gzipSync(body), type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }
 }
 
-/** One minified ESM bundle from a TypeScript entry file. */
-export async function bundleScript(entry: string, target: BuildOptions['target'] = ['chrome100', 'safari15', 'firefox100']): Promise<WebAsset> {
+/** The asset `name` of the production build, or null when running from source. */
+export function prebuiltAsset(name: string, type: string): WebAsset | null {
+  try {
+    return webAsset(readFileSync(new URL(`./assets/${name}`, import.meta.url)), type)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+}
+
+/** esbuild, for running from source only: the production build carries its bundles. */
+export async function esbuild(): Promise<typeof import('esbuild')> {
+  return import('esbuild')
+}
+
+/** One minified ESM bundle `name` from a TypeScript entry file (prebuilt when there is one). */
+export async function bundleScript(name: string, entry: URL, target: BuildOptions['target'] = ['chrome100', 'safari15', 'firefox100']): Promise<WebAsset> {
+  const prebuilt = prebuiltAsset(name, JS_TYPE)
+  if (prebuilt) return prebuilt
+  const { build } = await esbuild()
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: [fileURLToPath(entry)],
     bundle: true,
     write: false,
     format: 'esm',
