@@ -5,28 +5,17 @@
  *
  *   npm run provision-device -- btn-q01 --kind button --counter q01 [--secrets-file secrets.yaml]
  *   npm run provision-edge -- hcm-q1 [--token-file /etc/motcua/hub-token]
+ *
+ * On the edge box itself, `motcua-edge provision-device … --write` (edge/cli/)
+ * makes the same credentials and adds the device to the config in place.
  */
 import { appendFileSync, writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { hashSecret, newSecret } from '../common/secrets.js'
+import { provisionDevice } from '../edge/config/provision.js'
 import { ID_PATTERN } from '../protocol/patterns.js'
 import { DEVICE_KINDS, type DeviceKind } from '../protocol/messages.js'
-
-export interface DeviceCredentials {
-  secret: string
-  /** YAML entry for the edge config's `devices:` list. */
-  configEntry: string
-}
-
-export function provisionDevice(id: string, kind: DeviceKind, counter?: string): DeviceCredentials {
-  if (!ID_PATTERN.test(id)) throw new RangeError(`device id "${id}" must be lowercase letters, digits and "-", 1–32 characters`)
-  if (counter !== undefined && !ID_PATTERN.test(counter)) throw new RangeError(`counter id "${counter}" is not a valid id`)
-  if (kind !== 'queue' && counter === undefined) throw new RangeError(`a ${kind} must name its counter (--counter)`)
-  const secret = newSecret()
-  const lines = [`  - id: ${id}`, `    kind: ${kind}`, ...(counter ? [`    counter: ${counter}`] : []), `    secretHash: ${hashSecret(secret)}`]
-  return { secret, configEntry: lines.join('\n') }
-}
 
 export interface EdgeCredentials {
   token: string

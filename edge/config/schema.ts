@@ -9,8 +9,8 @@ import { DEFAULT_SCALE, SCALE_SIZES } from '../../protocol/scales.js'
 import { DEVICE_KINDS } from '../../protocol/messages.js'
 import { RESERVED_COUNTER_IDS } from '../../protocol/topics.js'
 
-/** Device secrets are stored only as "sha256:<64 hex>"; devices hold long random secrets (scripts/provision-device.ts). */
-export const secretHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a secret hash "sha256:<64 hex digits>" (make one with: npm run provision-device)')
+/** Device secrets are stored only as "sha256:<64 hex>"; devices hold long random secrets (edge/config/provision.ts). */
+export const secretHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a secret hash "sha256:<64 hex digits>" (make one with: motcua-edge provision-device, or npm run provision-device)')
 
 const named = { id: idSchema, name: z.string().min(1).max(120) }
 
@@ -41,7 +41,7 @@ export const edgeConfigSchema = z
           ...named,
           department: idSchema.optional(),
           photo: z.string().optional(),
-          /** PIN for kiosk sign-in, stored as "scrypt:<salt b64>:<hash b64>" (npm run provision-device -- --pin). */
+          /** PIN for kiosk sign-in, stored as "scrypt:<salt b64>:<hash b64>" (motcua-edge set-pin). */
           pinHash: z.string().regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a PIN hash "scrypt:<salt>:<hash>"').optional(),
         }),
       )
