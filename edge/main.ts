@@ -161,6 +161,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         lastStoreFailure: broker.stats.lastStoreFailure,
         forwarder: forwarder?.status() ?? null,
       }),
+      // Read per request, once the camera features below exist.
+      cameras: () => cameras?.cameras.cameras().map((c) => ({ id: c.id, state: c.state, detail: c.detail })) ?? null,
     }, metrics)
     addMisuseMetrics(metrics, misuse.stats)
     const kiosk = createKioskHandler({

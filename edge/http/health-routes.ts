@@ -6,6 +6,8 @@ export interface HealthView {
   inputs(): HealthInputs
   connectedClients(): number
   site: string
+  /** Each camera's state, for the technician's `motcua-edge health`; null on a site without cameras. */
+  cameras?(): { id: string; state: string; detail: string }[] | null
 }
 
 /** GET /healthz (200 ok / 503 degraded, with reasons) and GET /metrics (Prometheus text). */
@@ -20,6 +22,7 @@ export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Regis
       connectedDevices: view.connectedClients(),
       outbox: inputs.outbox,
       forwarder: inputs.forwarder,
+      cameras: view.cameras?.() ?? null,
     })
   })
   http.route('GET', '/metrics', async (_req, res) => {
