@@ -25,26 +25,18 @@ function options(): OutboxOptions {
   }
 }
 
-/** The LevelDB as it is on disk, every key and value, read without the outbox code. */
-async function rawRows(dir: string): Promise<[string, string][]> {
+/** The LevelDB opened without the outbox code, as a previous or a later release would. */
+async function raw<T>(dir: string, use: (db: ClassicLevel<string, string>) => Promise<T>): Promise<T> {
   const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: false })
   await db.open()
   try {
-    return await db.iterator().all()
+    return await use(db)
   } finally {
     await db.close()
   }
 }
-
-async function rawEdit(dir: string, edit: (db: ClassicLevel<string, string>) => Promise<void>): Promise<void> {
-  const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: false })
-  await db.open()
-  try {
-    await edit(db)
-  } finally {
-    await db.close()
-  }
-}
+/** Every key and value on disk. */
+const rawRows = (dir: string) => raw(dir, (db) => db.iterator().all())
 
 /** An outbox holding three queued ratings. */
 async function filledOutbox(): Promise<OutboxOptions> {
@@ -64,7 +56,7 @@ describe('outbox format version (real LevelDB)', () => {
 
   it('an outbox from the previous release (no version key) opens with its records and is stamped format 1', async () => {
     const opts = await filledOutbox()
-    await rawEdit(opts.dir, (db) => db.del(FORMAT_META_KEY))
+    await raw(opts.dir, (db) => db.del(FORMAT_META_KEY))
     expect(new Map(await rawRows(opts.dir)).has(FORMAT_META_KEY)).toBe(false)
 
     const box = await openOutbox(opts)
@@ -77,7 +69,7 @@ describe('outbox format version (real LevelDB)', () => {
   it('an outbox written by a newer release is refused with EDGE_OUTBOX_FORMAT, its data untouched and its lock released', async () => {
     const opts = await filledOutbox()
     const newer = OUTBOX_FORMAT + 1
-    await rawEdit(opts.dir, (db) => db.put(FORMAT_META_KEY, String(newer)))
+    await raw(opts.dir, (db) => db.put(FORMAT_META_KEY, String(newer)))
     const before = await rawRows(opts.dir)
 
     const err = await openOutbox(opts).then(
@@ -95,7 +87,7 @@ describe('outbox format version (real LevelDB)', () => {
 
   it('an unreadable version is refused too, not guessed', async () => {
     const opts = await filledOutbox()
-    await rawEdit(opts.dir, (db) => db.put(FORMAT_META_KEY, 'two'))
+    await raw(opts.dir, (db) => db.put(FORMAT_META_KEY, 'two'))
     await expect(openOutbox(opts)).rejects.toMatchObject({ code: 'EDGE_OUTBOX_FORMAT', message: expect.stringContaining('unreadable format version "two"') })
   })
 
@@ -109,7 +101,7 @@ describe('outbox format version (real LevelDB)', () => {
 
   it('the edge program exits non-zero and says why when its outbox is newer', async () => {
     const opts = await filledOutbox()
-    await rawEdit(opts.dir, (db) => db.put(FORMAT_META_KEY, String(OUTBOX_FORMAT + 1)))
+    await raw(opts.dir, (db) => db.put(FORMAT_META_KEY, String(OUTBOX_FORMAT + 1)))
     const { config } = testSite({ outbox: { dir: opts.dir } })
     const etc = tempDir('outbox-format-etc')
     dirs.push(etc)
