@@ -6,7 +6,6 @@
 import { z } from 'zod'
 import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
 import { SCALE_SIZES, type ScaleSize } from './scales.js'
-import type { CameraState } from './records.js'
 
 /** Device payloads are small; anything larger is rejected before parsing. */
 export const MAX_DEVICE_PAYLOAD_BYTES = 2048
@@ -119,6 +118,13 @@ export interface ErrorReplyMessage {
 export function isPlausibleDeviceTime(ts: number): boolean {
   return ts >= MIN_PLAUSIBLE_MS
 }
+
+/**
+ * A camera's health as the edge sees it. `auth_failed` and `clock_skew` are
+ * told apart from `offline`: they need a different fix on site.
+ */
+export const CAMERA_STATES = ['online', 'offline', 'no_stream', 'auth_failed', 'clock_skew'] as const
+export type CameraState = (typeof CAMERA_STATES)[number]
 
 /** Edge → anyone on the site broker, retained: one camera's health as the edge last saw it. */
 export interface CameraStateMessage {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
-import { DEVICE_KINDS, TICKET_EVENTS } from './messages.js'
+import { CAMERA_STATES, DEVICE_KINDS, TICKET_EVENTS } from './messages.js'
 
 /** How the record's time `t` was obtained; see README "Clocks". */
 export const CLOCK_STATES = ['synced', 'corrected', 'unsynced'] as const
@@ -90,13 +90,6 @@ export const edgeHealthRecord = z.strictObject({
   deadLetters: z.number().int().min(0),
   clockOffsetMs: z.number().nullable(),
 })
-
-/**
- * A camera's health as the edge sees it. `auth_failed` and `clock_skew` are
- * told apart from `offline`: they need a different fix on site.
- */
-export const CAMERA_STATES = ['online', 'offline', 'no_stream', 'auth_failed', 'clock_skew'] as const
-export type CameraState = (typeof CAMERA_STATES)[number]
 
 export const cameraStatusRecord = z.strictObject({
   kind: z.literal('camera_status'),

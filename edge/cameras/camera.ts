@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../../common/log.js'
 import { stripCredentials } from '../../common/log.js'
-import type { CameraState } from '../../protocol/records.js'
+import type { CameraState } from '../../protocol/messages.js'
 import type { Clock } from '../clock/types.js'
 import { interpretNotification, type CameraEventKind } from './event-topics.js'
 import { judge, nextState, type CheckResult, type HealthPolicy } from './health.js'

@@ -5,7 +5,7 @@
  * because the fix on site differs (re-enter credentials, fix NTP) from a
  * dead camera (power, cable).
  */
-import type { CameraState } from '../../protocol/records.js'
+import type { CameraState } from '../../protocol/messages.js'
 import type { OnvifFailure } from './onvif-errors.js'
 
 export interface CheckResult {

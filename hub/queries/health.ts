@@ -9,7 +9,7 @@
 import { CAMERA_DOWN_STATES, cameraHealth } from '../kpi/alerts/camera.js'
 import type { CameraHealth, EdgeHealth } from '../kpi/alerts/types.js'
 import { uptime, type StateChange } from '../kpi/uptime.js'
-import type { CameraState } from '../../protocol/records.js'
+import type { CameraState } from '../../protocol/messages.js'
 import { rowsOf, type InfluxQuery, type Series } from './client.js'
 import type { Directory, SiteInfo } from './directory.js'
 import { tagFilters, timeRange } from './influxql.js'

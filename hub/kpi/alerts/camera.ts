@@ -1,6 +1,7 @@
 /** Folds one camera's status and event records into what the camera alerts need. */
 import type { z } from 'zod'
-import type { CameraState, cameraEventRecord, cameraStatusRecord } from '../../../protocol/records.js'
+import type { CameraState } from '../../../protocol/messages.js'
+import type { cameraEventRecord, cameraStatusRecord } from '../../../protocol/records.js'
 import type { CameraHealth } from './types.js'
 
 type StatusRecord = Pick<z.infer<typeof cameraStatusRecord>, 'kind' | 't' | 'state'>
