@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
+import { PIN_PATTERN } from './patterns.js'
 import { SCALE_SIZES, type ScaleSize } from './scales.js'
 
 /** Device payloads are small; anything larger is rejected before parsing. */
@@ -67,7 +68,7 @@ export const officerMessage = z.discriminatedUnion('action', [
     ts: deviceTime,
     action: z.literal('sign-in'),
     officer: idSchema,
-    pin: z.string().regex(/^[0-9]{4,8}$/, '4–8 digits'),
+    pin: z.string().regex(PIN_PATTERN, '4–8 digits'),
   }),
   z.strictObject({ v: z.literal(1), id: eventIdSchema, ts: deviceTime, action: z.literal('sign-out') }),
 ])
