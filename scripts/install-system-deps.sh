@@ -23,6 +23,7 @@ PACKAGES=(
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
   iproute2                      # fault tests: ss, tc
+  systemd                       # package tests: systemd-analyze verify and security on the units
 )
 
 # Debian starts these as system services on install; motcua runs its own
