@@ -256,8 +256,12 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
-    // An expected refusal (an outbox written by a newer release) is told by its code and message; anything else is a bug, with its stack.
-    console.error(isMotcuaError(err) ? `${err.code} ${err.message}` : err)
+    if (isMotcuaError(err) && err.code === 'EDGE_OUTBOX_FORMAT') {
+      // An outbox from a newer release: restarting cannot help (the unit's RestartPreventExitStatus), a person must upgrade or move it.
+      console.error(`${err.code} ${err.message}`)
+      process.exit(65)
+    }
+    console.error(err)
     process.exit(1)
   })
 }
