@@ -11,7 +11,8 @@ import { PassThrough } from 'node:stream'
 import type { ChildProcess } from 'node:child_process'
 import ffmpeg from 'fluent-ffmpeg'
 import { stripCredentials, type Logger } from '../../common/log.js'
-import { Fmp4Splitter, type Fmp4Piece } from './fmp4.js'
+import { Fmp4Splitter, type Fmp4Piece } from '../../common/live/fmp4.js'
+import type { Remuxer } from '../../common/live/source.js'
 import { forgetOnExit, killOnExit } from './reaper.js'
 
 
@@ -34,24 +35,6 @@ export interface RemuxerOptions {
   backoffMaxMs?: number
   ffmpegPath?: string
   now?: () => number
-}
-
-export interface RemuxerStatus {
-  running: boolean
-  pid: number | null
-  /** Runs started so far (1 + restarts). */
-  runs: number
-  consecutiveFailures: number
-  lastFailure: string | null
-  lastProgressAt: number | null
-  bytesOut: number
-}
-
-export interface Remuxer {
-  start(): void
-  /** Kills ffmpeg (by PID) and resolves once it has exited. */
-  stop(): Promise<void>
-  status(): RemuxerStatus
 }
 
 /**

@@ -8,13 +8,13 @@
 import ffmpeg from 'fluent-ffmpeg'
 import type { WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
-import { LiveChannel, type ChannelCounters, type Viewer } from './channel.js'
-import { createRemuxer, type RemuxerOptions, type RemuxerStatus } from './remuxer.js'
-
-export type { Viewer }
+import { LiveChannel, type ChannelCounters, type Viewer } from '../../common/live/channel.js'
+import type { RemuxerStatus } from '../../common/live/source.js'
+import { wsViewer } from '../../common/live/ws-viewer.js'
+import { createRemuxer, type RemuxerOptions } from './remuxer.js'
 
 export type LiveTuning = Pick<RemuxerOptions, 'ioTimeoutMs' | 'stallMs' | 'fragmentMs' | 'backoffMinMs' | 'backoffMaxMs' | 'ffmpegPath'> & {
-  /** A watched stream with no media segment for this long is restarted (edge/live/channel.ts). */
+  /** A watched stream with no media segment for this long is restarted (common/live/channel.ts). */
   noMediaMs?: number
 }
 
@@ -62,22 +62,6 @@ export interface LiveService {
 
 /** WebSocket close code for "nothing to show yet, try again later" (RFC 6455 1013). */
 export const TRY_AGAIN_LATER = 1013
-
-/** A browser WebSocket as a viewer; the hub's relay (hub/relay) serves its viewers the same way. */
-export function wsViewer(ws: WebSocket): Viewer {
-  const send = (data: Buffer | string) => {
-    if (ws.readyState === ws.OPEN) ws.send(data)
-  }
-  return {
-    init(codec, data) {
-      send(JSON.stringify({ type: 'init', codec }))
-      send(data)
-    },
-    fragment: (data) => send(data),
-    interrupted: (reason) => send(JSON.stringify({ type: 'interrupted', reason })),
-    backlog: () => ws.bufferedAmount,
-  }
-}
 
 export function createLiveService(opts: LiveServiceOptions): LiveService {
   const log = opts.log.child({ module: 'live' })

@@ -11,8 +11,9 @@ import { readFileSync } from 'node:fs'
 import WebSocket from 'ws'
 import type { Logger } from '../../common/log.js'
 import { encodePiece, hubMessage, parseControl, TUNNEL_PATH, TUNNEL_VERSION, type EdgeMessage, type TunnelCamera } from '../../protocol/tunnel.js'
-import { startsWithKeyframe } from '../live/fmp4.js'
-import type { LiveService, Viewer } from '../live/service.js'
+import { startsWithKeyframe } from '../../common/live/fmp4.js'
+import type { Viewer } from '../../common/live/channel.js'
+import type { LiveService } from '../live/service.js'
 import { nextDelay } from './backoff.js'
 
 export interface TunnelOptions {

@@ -2,7 +2,7 @@
  * Remote live view through the edge tunnels. One upstream per camera,
  * however many people watch it: the first viewer makes the hub send `open`
  * to the camera's edge, the last one leaving sends `close`. The per-camera
- * fan-out is the edge's own LiveChannel (edge/live/channel.ts) fed by the
+ * fan-out is the same LiveChannel as the edge's (common/live/channel.ts) fed by the
  * tunnel instead of ffmpeg, so late joiners get the cached init segment and
  * the fragments since the last keyframe, and a slow viewer skips to the next
  * keyframe instead of holding the others back.
@@ -10,10 +10,10 @@
 import type { WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
 import type { TunnelCamera } from '../../protocol/tunnel.js'
-import { LiveChannel, type ChannelCounters } from '../../edge/live/channel.js'
-import type { Fmp4Piece } from '../../edge/live/fmp4.js'
-import type { RemuxerStatus } from '../../edge/live/remuxer.js'
-import { wsViewer } from '../../edge/live/service.js'
+import { LiveChannel, type ChannelCounters } from '../../common/live/channel.js'
+import type { Fmp4Piece } from '../../common/live/fmp4.js'
+import type { RemuxerStatus } from '../../common/live/source.js'
+import { wsViewer } from '../../common/live/ws-viewer.js'
 import type { EdgeLink, LinkEvents } from './tunnels.js'
 
 /** Reasons a viewer is told about, besides the edge's own (ffmpeg restarts); the page words them. */

@@ -12,7 +12,7 @@
  * waits at most about two such windows for a first frame, whatever stage hung.
  */
 import type { Fmp4Piece } from './fmp4.js'
-import type { Remuxer, RemuxerStatus } from './remuxer.js'
+import type { Remuxer, RemuxerStatus } from './source.js'
 
 export interface Viewer {
   /** A new stream begins: set up a fresh decoder for this codec with this init segment. */

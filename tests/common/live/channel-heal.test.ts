@@ -1,13 +1,13 @@
 /**
- * The live channel's watchdog (edge/live/channel.ts), driven by a source that
+ * The live channel's watchdog (common/live/channel.ts), driven by a source that
  * is told what to do: a stream that hands over nothing and reports nothing is
  * replaced and its viewers told; a source that reports its own failures is
  * left to restart by itself; a closed channel keeps no timer.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { LiveChannel, NO_MEDIA, type Viewer } from '../../edge/live/channel.js'
-import type { Fmp4Piece } from '../../edge/live/fmp4.js'
-import type { Remuxer, RemuxerStatus } from '../../edge/live/remuxer.js'
+import { LiveChannel, NO_MEDIA, type Viewer } from '../../../common/live/channel.js'
+import type { Fmp4Piece } from '../../../common/live/fmp4.js'
+import type { Remuxer, RemuxerStatus } from '../../../common/live/source.js'
 
 interface Source extends Remuxer {
   started: boolean
