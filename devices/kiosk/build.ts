@@ -4,7 +4,7 @@
  * gzipped once here, since tablets on a busy site Wi-Fi fetch them often.
  */
 import { fileURLToPath } from 'node:url'
-import { esbuild, JS_TYPE, prebuiltAsset, webAsset, type WebAsset } from '../../common/web-assets.js'
+import { esbuild, JS_TYPE, prebuiltAsset, webAsset, type WebAsset } from '../../common/web/assets.js'
 
 export type KioskAsset = WebAsset
 

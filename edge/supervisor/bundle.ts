@@ -1,5 +1,5 @@
-/** The supervisor page's browser code, prebuilt by npm run build or bundled in memory at edge start (common/web-assets.ts). */
-import { bundleScript, type WebAsset } from '../../common/web-assets.js'
+/** The supervisor page's browser code, prebuilt by npm run build or bundled in memory at edge start (common/web/assets.ts). */
+import { bundleScript, type WebAsset } from '../../common/web/assets.js'
 
 export type PageAsset = WebAsset
 

@@ -3,10 +3,8 @@
  * Vietnamese first; the grid's language toggle is handled by the browser code,
  * the login page links to ?lang=en. No external assets.
  */
+import { escapeHtml } from '../../common/web/html.js'
 import { other, t, type Lang } from './i18n.js'
-
-export const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 
 /** Scripts only from the edge itself, video from blob: (MSE), no framing by other sites. */
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; media-src blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"

@@ -4,7 +4,7 @@
  * files, and the live-video WebSocket /supervisor/live/{camera}. Everything
  * but the login page needs a session, the WebSocket included.
  */
-import { readForm, sameOrigin, sendHtml } from '../../common/web-page.js'
+import { readForm, sameOrigin, sendHtml } from '../../common/web/page.js'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -18,7 +18,8 @@ import type { LiveService } from '../live/service.js'
 import { SUPERVISOR_JS, type PageAsset } from './bundle.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CSP, loginPage } from './page.js'
-import { clearedCookie, readCookie, SESSION_COOKIE, sessionCookie, SessionStore, type Session, type SupervisorAccount } from './sessions.js'
+import { readCookie } from '../../common/web/cookies.js'
+import { clearedCookie, SESSION_COOKIE, sessionCookie, SessionStore, type Session, type SupervisorAccount } from './sessions.js'
 
 /** What the page needs from the camera subsystem. */
 export interface CameraSource {

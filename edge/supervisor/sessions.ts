@@ -76,15 +76,6 @@ export class SessionStore {
   }
 }
 
-/** Pure: the value of one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=')
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim()
-  }
-  return undefined
-}
-
 export function sessionCookie(token: string, maxAgeS: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${token}; Path=/supervisor; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`
 }

@@ -1,5 +1,5 @@
-/** The console's browser code, prebuilt by npm run build or bundled in memory at hub start (common/web-assets.ts). */
-import { bundleScript, type WebAsset } from '../../common/web-assets.js'
+/** The console's browser code, prebuilt by npm run build or bundled in memory at hub start (common/web/assets.ts). */
+import { bundleScript, type WebAsset } from '../../common/web/assets.js'
 
 export type PageAsset = WebAsset
 

@@ -3,7 +3,7 @@
  * the browser code fills. Vietnamese first (?lang=en for English). Scripts,
  * styles and video only from the hub itself (CSP); no external assets.
  */
-import { escapeHtml } from '../../edge/supervisor/page.js'
+import { escapeHtml } from '../../common/web/html.js'
 import { other, t, type Lang, type TextKey } from './i18n.js'
 
 export const CONSOLE_JS = '/console/app.js'

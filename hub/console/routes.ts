@@ -6,7 +6,7 @@
  * and the role on the server (hub/users/roles.ts); the page only hides what
  * would be refused.
  */
-import { readForm, sameOrigin, sendHtml } from '../../common/web-page.js'
+import { readForm, sameOrigin, sendHtml } from '../../common/web/page.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'

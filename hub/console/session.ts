@@ -4,7 +4,7 @@
  * refresh the idle clock at most once a minute, by re-signing the cookie.
  */
 import type { IncomingMessage } from 'node:http'
-import { readCookie } from '../../edge/supervisor/sessions.js'
+import { readCookie } from '../../common/web/cookies.js'
 import type { Accounts } from '../users/accounts.js'
 import type { Principal } from '../users/roles.js'
 import { signSession, verifySession, type SessionClaims, type SessionLimits } from '../users/session-token.js'

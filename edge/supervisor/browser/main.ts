@@ -4,7 +4,7 @@
  * edge every two seconds; video comes over one WebSocket per camera.
  */
 import { isLang, other, t, type Lang, type TextKey } from '../i18n.js'
-import { LivePlayer, type PlayerStatus } from './player.js'
+import { LivePlayer, type PlayerStatus } from '../../../common/live/browser/player.js'
 
 interface CameraView {
   id: string

@@ -3,7 +3,7 @@
  * with the edge's connection badge. Video starts on demand (each viewing
  * is on the audit log) through the hub relay, with the edge's own MSE player.
  */
-import { LivePlayer, type PlayerStatus } from '../../../edge/supervisor/browser/player.js'
+import { LivePlayer, type PlayerStatus } from '../../../common/live/browser/player.js'
 import type { TextKey } from '../i18n.js'
 import { el, getJson, state, tr } from './dom.js'
 

@@ -1,9 +1,10 @@
 /**
- * Live MSE player for one camera: fragmented MP4 over a WebSocket from the
- * edge. Each `init` message starts a fresh MediaSource (ffmpeg restarted:
- * new timeline); appends are queued; playback is kept close to the live
- * edge (a supervisor wants now, not a growing delay); the socket reconnects
- * with capped backoff.
+ * Live MSE player for one camera, in the edge's supervisor page and the
+ * hub's console: fragmented MP4 over a WebSocket, framed as
+ * common/live/ws-viewer.ts writes it. Each `init` message starts a fresh
+ * MediaSource (ffmpeg restarted: new timeline); appends are queued; playback
+ * is kept close to the live edge (a supervisor wants now, not a growing
+ * delay); the socket reconnects with capped backoff.
  */
 export type PlayerStatus = 'connecting' | 'playing' | 'reconnecting' | 'unsupported'
 
