@@ -23,7 +23,7 @@ import { createDirectory } from './queries/directory.js'
 import { addRelayMetrics } from './relay/metrics.js'
 import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
-import { createRollup, type Rollup } from './rollup/worker.js'
+import { afterBackfill, createRollup, type Rollup } from './rollup/worker.js'
 import { createAccounts, sessionSecretOf } from './users/accounts.js'
 
 export interface HubOptions {
@@ -70,10 +70,12 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
     marking.onChanged((changes) => rollup.changed(changes))
     rollup.start()
   }
+  // KPIs are answered once the raw days written before the rollup existed are marked, never as if those were empty.
+  const kpiQuery = () => (rollup ? afterBackfill(createInfluxQuery(config.influx), rollup) : createInfluxQuery(config.influx))
   // One alert store for the IOC API and the console, evaluated in the background so alerts are raised while nobody looks.
   const alerts = createAlertStore({ db: createInfluxQuery(config.influx), writer, dir: createDirectory(config) })
   alerts.start(opts.alertEveryMs ?? 30_000, now, log.child({ module: 'alerts' }))
-  const api = createApi({ config, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alerts })
+  const api = createApi({ config, db: kpiQuery(), writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alerts })
   // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
   const relay = createRelay({ log })
   const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
@@ -84,7 +86,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   let consoleApp: Console | null = null
   const secret = sessionSecretOf(config)
   if (secret) {
-    const db = createInfluxQuery(config.influx)
+    const db = kpiQuery()
     const accounts = createAccounts(config.users, now)
     consoleApp = createConsole({
       accounts,

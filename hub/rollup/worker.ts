@@ -6,6 +6,11 @@
  * so a replayed batch or a late edge cannot count twice; `rolled` is then set
  * to the `changed` stamp read before counting, so a write that lands
  * meanwhile leaves the day stale for the next round.
+ *
+ * The KPI queries rely on one rule kept here: a site-day's cubes are written
+ * only while its `kpi_state` says stale, and the state says current only
+ * after its cubes are written (hub/queries/ratings.ts leaves stale site-days
+ * out of the cubes it sums, and trusts every other one).
  */
 import type { Logger } from '../../common/log.js'
 import type { PointWriter } from '../influx/writer.js'
@@ -35,6 +40,12 @@ export interface Rollup {
   start(): void
   /** Scans for stale marks and recounts until none is left (benchmarks, tests, the demo loader). */
   catchUp(): Promise<void>
+  /**
+   * Resolves once raw points written before the rollup existed are marked
+   * (at once when there were none); until then the KPI queries would take
+   * those days for rolled up and empty. Rejects while the database fails.
+   */
+  ready(): Promise<void>
   /** Site-days waiting in this hub's queue. */
   queued(): number
   stop(): Promise<void>
@@ -47,6 +58,8 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
   let running: Promise<void> = Promise.resolve()
   let stopped = true
   let failures = 0
+  let backfilled = false
+  let backfilling: Promise<void> | null = null
 
   const count = () => [...queue.values()].reduce((n, s) => n + s.size, 0)
 
@@ -91,6 +104,15 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
     log.info({ days: found.size }, 'rollup backfill: marked days written before the rollup existed')
   }
 
+  /** The backfill until it has once succeeded: a database down at start is tried again with every scan. */
+  function backfillOnce(): Promise<void> {
+    if (backfilled) return Promise.resolve()
+    backfilling ??= backfill()
+      .then(() => void (backfilled = true))
+      .finally(() => (backfilling = null))
+    return backfilling
+  }
+
   async function scan(): Promise<void> {
     siteDaysOf(await readIfAny(`SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE "changed" != "rolled" GROUP BY "site"`), queue)
   }
@@ -99,22 +121,25 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
   async function recount(day: number, sites: readonly string[]): Promise<void> {
     const filter = { site: sites }
     const [[state], counted] = await Promise.all([
-      db.run([`SELECT "changed", "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters(filter)].join(' AND ')} GROUP BY "site"`]),
+      db.run([`SELECT "changed", "rolled", "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters(filter)].join(' AND ')} GROUP BY "site"`]),
       countSiteDays(db, dir, day, filter),
     ])
-    const before = new Map((state ?? []).map((s) => [s.tags?.site ?? '', { changed: s.values[0]?.[1], cells: s.values[0]?.[2] }]))
+    const before = new Map((state ?? []).map((s) => [s.tags?.site ?? '', { changed: s.values[0]?.[1], rolled: s.values[0]?.[2], cells: s.values[0]?.[3] }]))
     const points = []
     const rolled = []
     for (const site of sites) {
+      const previous = before.get(site)
+      // Only a site-day whose state says stale has its cubes written (the queries trust all others as they are):
+      // one that another hub rolled up meanwhile is current already.
+      if (typeof previous?.changed !== 'number' || previous.changed === previous.rolled) continue
       const cells = counted.get(site) ?? []
       const text = encodeCells(cells)
-      const previous = before.get(site)
       if (text.length > MAX_CELLS_TEXT) {
         log.warn({ site, day, bytes: text.length }, 'site-day too varied for the rollup; its KPIs are read from raw points')
         continue
       }
-      points.push(...rollupPoints(site, day, cells, decodeCells(previous?.cells)))
-      if (typeof previous?.changed === 'number') rolled.push(rolledPoint(site, day, previous.changed, text))
+      points.push(...rollupPoints(site, day, cells, decodeCells(previous.cells)))
+      rolled.push(rolledPoint(site, day, previous.changed, text))
     }
     // Cubes first, then the state that says they are current (and holds what they were written from).
     await writer.write(points)
@@ -164,6 +189,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
 
   function scanSoon(): void {
     running = running
+      .then(backfillOnce)
       .then(scan)
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'rollup scan failed'))
       .then(() => {
@@ -179,7 +205,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
     start() {
       if (!stopped) return
       stopped = false
-      running = running.then(backfill).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'rollup backfill failed'))
+      running = running.then(backfillOnce).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'rollup backfill failed'))
       scanSoon()
       scanTimer = setInterval(scanSoon, scanEveryMs)
       scanTimer.unref()
@@ -196,6 +222,7 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
       }
       throw new Error('rollup did not catch up after 1000 rounds')
     },
+    ready: backfillOnce,
     queued: count,
     async stop() {
       stopped = true
@@ -203,6 +230,17 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
       if (scanTimer) clearInterval(scanTimer)
       timer = scanTimer = null
       await running
+    },
+  }
+}
+
+/** A query client that waits for the rollup's backfill before its first statement (the hub's KPI API and console). */
+export function afterBackfill(db: InfluxQuery, rollup: Pick<Rollup, 'ready'>): InfluxQuery {
+  return {
+    rollup: db.rollup,
+    async run(statements, opts) {
+      await rollup.ready()
+      return db.run(statements, opts)
     },
   }
 }

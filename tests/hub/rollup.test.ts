@@ -16,7 +16,7 @@ import { createV1Writer } from '../../hub/influx/writerV1.js'
 import type { PointWriter } from '../../hub/influx/writer.js'
 import type { RatingFact, TicketFact } from '../../hub/kpi/facts.js'
 import { ratingKpisFromTallies } from '../../hub/kpi/ratings.js'
-import { createInfluxQuery } from '../../hub/queries/client.js'
+import { createInfluxQuery, type InfluxQuery } from '../../hub/queries/client.js'
 import { createDirectory } from '../../hub/queries/directory.js'
 import { queryRatingKpis, staleSiteDays, staleStatement } from '../../hub/queries/ratings.js'
 import { coarsen, cubeFor, decodeCells, encodeCells, rollupPoints, siteDayCells, siteOffsetNs, talliesOfRow } from '../../hub/rollup/cells.js'
@@ -182,6 +182,28 @@ describe('rollup worker against influxd', () => {
     expect(await siteRows()).toBe(2)
     const [stale] = await db.run([staleStatement(db, 0, T0 + DAY, undefined)])
     expect(stale).toEqual([])
+    await writer.close()
+  })
+
+  it('backfills again after a failed attempt, and is ready only once the days are marked', async () => {
+    const cfg = { ...config(), influx: { version: 1 as const, url: influxd.url, database: 'rollup_backfill_retry' } }
+    const bare = createV1Writer(cfg.influx, { log })
+    await bare.write([ratingPoint(1, 1), ratingPoint(2, 4)])
+    await bare.close()
+    const real = createInfluxQuery(cfg.influx)
+    // The database refuses every query at first, as one still starting when the hub does.
+    let down = true
+    const db: InfluxQuery = { rollup: real.rollup, run: (statements, opts) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : real.run(statements, opts)) }
+    const writer = createWriter(cfg.influx, { log })
+    const rollup = createRollup({ db, writer: writer.rollup, dir: createDirectory(cfg), log, intervalMs: 20, scanEveryMs: 50 })
+    rollup.start()
+    await expect(rollup.ready()).rejects.toThrow(/ECONNREFUSED/)
+    down = false
+    // The next scan backfills, and the rollup counts the day.
+    const rolled = async () => (await real.run([`SELECT sum("n4_1"), sum("n4_4") FROM ${real.rollup}"kpi_site" WHERE time >= 0`]).catch(() => []))[0]?.[0]?.values[0]
+    expect(await waitFor('the backfilled day rolled up', rolled)).toEqual([0, 1, 1])
+    await rollup.ready()
+    await rollup.stop()
     await writer.close()
   })
 
