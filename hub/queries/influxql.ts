@@ -38,6 +38,14 @@ function tagIn(tag: string, values: readonly string[]): string {
   return `"${tag}" =~ /^(${values.join('|')})$/`
 }
 
+/** `site != 'a'` or a negated regex alternation: every value of the tag except these. */
+export function tagNotIn(tag: 'site' | 'department' | 'counter' | 'officer', values: readonly string[]): string {
+  values.forEach(assertId)
+  if (values.length === 0) throw new RangeError(`empty ${tag} exclusion`)
+  if (values.length === 1) return `"${tag}" != '${values[0]}'`
+  return `"${tag}" !~ /^(${values.join('|')})$/`
+}
+
 /** Every non-empty filter ANDed; an empty list means "nothing", so the caller never sends one. */
 export function tagFilters(filter: TagFilter): string[] {
   const out: string[] = []

@@ -1,25 +1,25 @@
 /**
  * Rating KPIs for any grouping and calendar period, read from the daily
- * rollup (hub/rollup): the smallest cube that carries the question's tags is
- * summed in InfluxDB, one row per (period, group). Then the site-days whose
- * raw points are newer than their rollup (today, mostly) are looked up: what
- * the cube held for them (the cells kept in their `kpi_state`) is taken back
- * out and their raw points are counted with the rollup's own function, so an
- * answer includes every acknowledged rating. Live windows are short and cut
- * across days: they read raw facts and use hub/kpi directly. The maths is
- * hub/kpi's ratingKpisFromTallies either way.
+ * rollup (hub/rollup). First the site-days whose raw points are newer than
+ * their rollup (today, mostly) are looked up; then the smallest cube that
+ * carries the question's tags is summed in InfluxDB without those site-days,
+ * one row per (period, group), while their raw points are counted with the
+ * rollup's own function. So an answer includes every acknowledged rating
+ * once, whatever the rollup is doing meanwhile (docs/kpi.md, "Daily rollup").
+ * Live windows are short and cut across days: they read raw facts and use
+ * hub/kpi directly. The maths is hub/kpi's ratingKpisFromTallies either way.
  */
 import { NO_OFFICER } from '../influx/schema.js'
 import { byPeriodThenKey, normaliseDimensions, type Dimension, type GroupKey } from '../kpi/grouping.js'
 import { aggregateRatings, ratingKpisFromTallies, type LevelTally, type RatingGroup } from '../kpi/ratings.js'
 import type { PeriodBucket } from '../kpi/time.js'
-import { CUBES, STATE_MEASUREMENT, cubeFor, decodeCells, talliesOfRow, type Cell, type CellTag } from '../rollup/cells.js'
+import { CUBES, STATE_MEASUREMENT, cubeFor, talliesOfRow, type CellTag } from '../rollup/cells.js'
 import { countSiteDays } from '../rollup/count.js'
 import { siteDaysOf, type SiteDays } from '../rollup/marks.js'
 import type { InfluxQuery, Series } from './client.js'
 import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
-import { assertId, localTimeGroup, tagFilters, timeRange, type TagFilter } from './influxql.js'
+import { assertId, localTimeGroup, tagFilters, tagNotIn, timeRange, type TagFilter } from './influxql.js'
 import { windowsFor, type PeriodChoice, type Window } from './periods.js'
 
 export interface RatingKpiQuery {
@@ -51,9 +51,11 @@ export function groupKeyOf(tags: Record<string, string>, dims: readonly Dimensio
   return key
 }
 
+const DAY_MS = 86_400_000
+
 const filteredTags = (filter: TagFilter) => (Object.keys(filter) as CellTag[]).filter((t) => filter[t] !== undefined)
 
-/** Site-days in [from, to) whose rollup is behind their raw points (not their cells: a year of those is megabytes). */
+/** Site-days in [from, to) whose rollup is behind their raw points. */
 export function staleStatement(db: InfluxQuery, fromMs: number, toMs: number, sites: readonly string[] | undefined, half = ''): string {
   const where = [timeRange(fromMs, toMs), ...tagFilters(sites ? { site: sites } : {}), ...(half ? [half] : []), `"changed" != "rolled"`]
   return `SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${where.join(' AND ')} GROUP BY "site"`
@@ -104,11 +106,11 @@ interface Acc {
   served: number
 }
 
-/** Adds (or takes back) counted rows in (period, group) accumulators, keyed like hub/kpi's groups. */
+/** Adds counted rows into (period, group) accumulators, keyed like hub/kpi's groups. */
 function accumulator(dims: readonly Dimension[], dir: Directory) {
   const groups = new Map<string, Acc>()
   return {
-    add(period: PeriodBucket, tags: Record<string, string>, tallies: readonly LevelTally[], served: number, sign: 1 | -1) {
+    add(period: PeriodBucket, tags: Record<string, string>, tallies: readonly LevelTally[], served: number) {
       const key = groupKeyOf(tags, dims, dir)
       const id = `${period.label}\u0002${dims.map((d) => key[d] ?? '\u0001').join('\u0000')}`
       let acc = groups.get(id)
@@ -116,21 +118,68 @@ function accumulator(dims: readonly Dimension[], dir: Directory) {
       for (const t of tallies) {
         const tid = `${t.scale}:${t.level}:${t.misuse ?? ''}`
         const have = acc.tallies.get(tid)
-        if (have) have.count += sign * t.count
-        else acc.tallies.set(tid, { ...t, count: sign * t.count })
+        if (have) have.count += t.count
+        else acc.tallies.set(tid, { ...t })
       }
-      acc.served += sign * served
+      acc.served += served
     },
-    /** Groups with something left to show: a rating, or (when served tickets count) a served visit. */
+    /** Groups with something to show: a rating, or (when served tickets count) a served visit. */
     groups(withTickets: boolean) {
       const out: { key: GroupKey; period: PeriodBucket; tallies: LevelTally[]; served: number }[] = []
       for (const g of groups.values()) {
         const tallies = [...g.tallies.values()].filter((t) => t.count > 0)
-        if (tallies.length || (withTickets && g.served > 0)) out.push({ key: g.key, period: g.period, tallies, served: Math.max(0, g.served) })
+        if (tallies.length || (withTickets && g.served > 0)) out.push({ key: g.key, period: g.period, tallies, served: g.served })
       }
       return out
     },
   }
+}
+
+/** A stretch of a window summed in one go; `exclude` names the sites left out of it (their days are counted from raw points). */
+export interface CubePart {
+  window: Window
+  fromMs: number
+  toMs: number
+  exclude?: string[]
+}
+
+/**
+ * Cuts each window around its stale site-days: the days in between are summed
+ * as they are, and each run of consecutive days with the same stale sites is
+ * summed without those sites (a backfill, where every site of every day is
+ * stale, is one part per window).
+ */
+export function cubeParts(windows: readonly Window[], stale: SiteDays): CubePart[] {
+  const days = [...stale.keys()].sort((a, b) => a - b)
+  const out: CubePart[] = []
+  for (const w of windows) {
+    let from = w.fromMs
+    let run: CubePart | null = null
+    for (const day of days) {
+      if (day < w.fromMs || day >= w.toMs) continue
+      const sites = [...stale.get(day)!].sort()
+      if (run && run.toMs === day && run.exclude!.join() === sites.join()) {
+        from = run.toMs = day + DAY_MS
+        continue
+      }
+      if (from < day) out.push({ window: w, fromMs: from, toMs: day })
+      out.push((run = { window: w, fromMs: day, toMs: day + DAY_MS, exclude: sites }))
+      from = run.toMs
+    }
+    if (from < w.toMs) out.push({ window: w, fromMs: from, toMs: w.toMs })
+  }
+  return out
+}
+
+/** A part of two days or more as two parts, split at a local midnight. */
+export function halvesOfDays(part: CubePart): CubePart[] {
+  const days = Math.floor((part.toMs - part.fromMs) / DAY_MS)
+  if (days < 2) return [part]
+  const mid = part.fromMs + Math.floor(days / 2) * DAY_MS
+  return [
+    { ...part, toMs: mid },
+    { ...part, fromMs: mid },
+  ]
 }
 
 export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: RatingKpiQuery): Promise<RatingGroup[]> {
@@ -148,63 +197,64 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
       ? [{ fromMs: asked.windows[0]!.fromMs, toMs: asked.windows.at(-1)!.toMs, timeGroup: localTimeGroup('day') }]
       : asked.windows
   const tags = influxTags(dims, dir)
-  const cube = CUBES[cubeFor([...tags, ...filteredTags(q.filter)])]
-  const halves = (cube.tags as readonly CellTag[]).includes('site') ? siteHalves(q.filter.site ?? dir.sites.map((x) => x.id), !q.filter.site) : ['']
-  const parts = windows.flatMap((w) => halves.map((half) => ({ w, half })))
-  const sumStatement = ({ w, half }: (typeof parts)[number]) => {
-    const group = [...(w.timeGroup ? [w.timeGroup] : []), ...tags.map((t) => `"${t}"`)]
-    const where = [timeRange(w.fromMs, w.toMs), ...tagFilters(q.filter), ...(half ? [half] : [])]
-    return (
-      `SELECT sum(*) FROM ${db.rollup}"${cube.measurement}" WHERE ${where.join(' AND ')}` +
-      (group.length ? ` GROUP BY ${group.join(', ')}` : '') +
-      (w.timeGroup ? ' fill(none)' : '')
-    )
-  }
-  // The stale site-days are looked up alongside the sums; docs/kpi.md describes the one race this leaves.
-  // Over a year the stale lookup reads every site-day's state: halves again, run on both cores.
-  const staleHalves = siteHalves(q.filter.site ?? dir.sites.map((x) => x.id), !q.filter.site)
-  const [sums, staleSeries] = await Promise.all([
-    runParallel(db, parts.map(sumStatement)),
-    Promise.all(
-      staleHalves.map(async (half) => (await db.run([staleStatement(db, windows[0]!.fromMs, windows.at(-1)!.toMs, q.filter.site, half)]))[0] ?? []),
-    ),
-  ])
+  const sites = q.filter.site ?? dir.sites.map((x) => x.id)
+
+  // First the stale site-days, and only then the cubes: the rollup rewrites a site-day's cubes only while its state
+  // says stale, so the cube of every site-day not stale now holds what its raw points held when it was last marked.
+  // Over a year this reads every site-day's state: halves again, run on both cores.
+  const staleSeries = await Promise.all(
+    siteHalves(sites, !q.filter.site).map(async (half) => (await db.run([staleStatement(db, windows[0]!.fromMs, windows.at(-1)!.toMs, q.filter.site, half)]))[0] ?? []),
+  )
   const staleDays = staleSiteDays(staleSeries.flat(), q.filter.site)
   const days = [...staleDays.keys()]
-  // Per stale day: what the cubes hold for its stale sites (their cells), and their raw points counted again.
-  const perDay = await inLanes(days, async (day) => {
-    const sites = [...staleDays.get(day)!]
-    const [[cells], fresh] = await Promise.all([
-      db.run([`SELECT "cells" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${[timeRange(day, day + 1), ...tagFilters({ site: sites })].join(' AND ')} GROUP BY "site"`]),
-      countSiteDays(db, dir, day, { ...q.filter, site: sites }),
-    ])
-    const rolled = new Map(sites.map((site) => [site, decodeCells((cells ?? []).find((s) => s.tags?.site === site)?.values[0]?.[1])]))
-    return { rolled, fresh }
+
+  // The cubes without the stale site-days (never "minus what the cube held for them": a rewrite may be landing in
+  // that very cube as it is read), and those site-days counted from their raw points, at the same time.
+  const filtered = filteredTags(q.filter)
+  const cube = CUBES[cubeFor([...tags, ...filtered])]
+  const siteCube = CUBES[cubeFor([...tags, ...filtered, 'site'])]
+  const bySite = (cube.tags as readonly CellTag[]).includes('site')
+  const halves = bySite ? siteHalves(sites, !q.filter.site) : ['']
+  // The province cube has no site to halve on: a stretch of days is summed as two halves of its days instead.
+  const parts = cubeParts(windows, staleDays).flatMap((part) => (bySite || part.exclude ? [part] : halvesOfDays(part)))
+  const statements = parts.flatMap((part) => {
+    const group = [...(part.window.timeGroup ? [part.window.timeGroup] : []), ...tags.map((t) => `"${t}"`)]
+    const statement = (measurement: string, extra: string) => {
+      const where = [timeRange(part.fromMs, part.toMs), ...tagFilters(q.filter), ...(extra ? [extra] : [])]
+      return {
+        part,
+        text:
+          `SELECT sum(*) FROM ${db.rollup}"${measurement}" WHERE ${where.join(' AND ')}` +
+          (group.length ? ` GROUP BY ${group.join(', ')}` : '') +
+          (part.window.timeGroup ? ' fill(none)' : ''),
+      }
+    }
+    return part.exclude ? [statement(siteCube.measurement, tagNotIn('site', part.exclude))] : halves.map((half) => statement(cube.measurement, half))
   })
+  const [sums, fresh] = await Promise.all([
+    runParallel(db, statements.map((s) => s.text)),
+    inLanes(days, (day) => countSiteDays(db, dir, day, { ...q.filter, site: [...staleDays.get(day)!] })),
+  ])
 
   const acc = accumulator(dims, dir)
-  parts.forEach(({ w }, i) => {
+  statements.forEach(({ part }, i) => {
     for (const s of sums[i] ?? []) {
       for (const row of s.values) {
         const { tallies, served } = talliesOfRow(s.columns, row)
-        acc.add(w.bucket ?? bucketAt(Number(row[0])), s.tags ?? {}, tallies, served, 1)
+        acc.add(part.window.bucket ?? bucketAt(Number(row[0])), s.tags ?? {}, tallies, served)
       }
     }
   })
-  const wanted = (cellTags: Record<CellTag, string>) => filteredTags(q.filter).every((t) => q.filter[t]!.includes(cellTags[t]))
-  const addCells = (day: number, site: string, cells: readonly Cell[], sign: 1 | -1) => {
-    for (const cell of cells) {
-      const cellTags = { ...cell.tags, site } as Record<CellTag, string>
-      if (!wanted(cellTags)) continue
-      const { tallies, served } = talliesOfRow(Object.keys(cell.fields), Object.values(cell.fields))
-      acc.add(bucketAt(day), cellTags, tallies, served, sign)
-    }
-  }
+  const wanted = (cellTags: Record<CellTag, string>) => filtered.every((t) => q.filter[t]!.includes(cellTags[t]))
   days.forEach((day, i) => {
-    const { rolled, fresh } = perDay[i]!
-    for (const [site, cells] of rolled) {
-      addCells(day, site, cells, -1)
-      addCells(day, site, fresh.get(site) ?? [], 1)
+    for (const [site, cells] of fresh[i]!) {
+      if (!staleDays.get(day)!.has(site)) continue
+      for (const cell of cells) {
+        const cellTags = { ...cell.tags, site } as Record<CellTag, string>
+        if (!wanted(cellTags)) continue
+        const { tallies, served } = talliesOfRow(Object.keys(cell.fields), Object.values(cell.fields))
+        acc.add(bucketAt(day), cellTags, tallies, served)
+      }
     }
   })
   return acc

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest'
 import { alertSite } from '../../hub/alerts-store/store.js'
 import { bucketOf } from '../../hub/kpi/time.js'
-import { assertMs, localTimeGroup, quote, tagFilters, timeRange } from '../../hub/queries/influxql.js'
+import { assertMs, localTimeGroup, quote, tagFilters, tagNotIn, timeRange } from '../../hub/queries/influxql.js'
 import { MAX_BUCKETS, windowsFor } from '../../hub/queries/periods.js'
 import { decodeCursor, encodeCursor, rawRatingsStatement, rfc3339ToNs } from '../../hub/queries/raw.js'
-import { siteHalves, staleStatement } from '../../hub/queries/ratings.js'
+import { cubeParts, halvesOfDays, siteHalves, staleStatement } from '../../hub/queries/ratings.js'
 
 describe('values that reach InfluxQL', () => {
   it('refuses anything but ids in tag filters', () => {
@@ -44,6 +44,50 @@ describe('values that reach InfluxQL', () => {
     const [first, rest] = siteHalves(sites, true)
     expect(rest).toBe(first!.replace('=~', '!~'))
     expect(() => siteHalves(["x' OR 1=1", ...sites], true)).toThrow(RangeError)
+  })
+
+  it('leaves sites out by id only', () => {
+    expect(tagNotIn('site', ['a'])).toBe(`"site" != 'a'`)
+    expect(tagNotIn('site', ['a', 'b'])).toBe(`"site" !~ /^(a|b)$/`)
+    expect(() => tagNotIn('site', ["a' OR 1=1"])).toThrow(RangeError)
+    expect(() => tagNotIn('site', [])).toThrow(RangeError)
+  })
+
+  it('cuts cube sums around stale site-days, so every site-day is summed once or counted from raw points', () => {
+    const DAY = 86_400_000
+    const d = (n: number) => Date.UTC(2026, 9, 31, 17) + n * DAY // local midnight, 1 November + n days
+    const month = { fromMs: d(0), toMs: d(30), bucket: bucketOf(d(0), 'month') }
+    const stale = new Map([
+      [d(4), new Set(['b'])],
+      [d(5), new Set(['b'])],
+      [d(6), new Set(['a', 'b'])],
+      [d(29), new Set(['a'])],
+      [d(40), new Set(['a'])], // outside the window
+    ])
+    const parts = cubeParts([month], stale).map((p) => [(p.fromMs - d(0)) / DAY, (p.toMs - d(0)) / DAY, p.exclude])
+    expect(parts).toEqual([
+      [0, 4, undefined],
+      [4, 6, ['b']],
+      [6, 7, ['a', 'b']],
+      [7, 29, undefined],
+      [29, 30, ['a']],
+    ])
+    expect(cubeParts([month], new Map())).toEqual([{ window: month, fromMs: d(0), toMs: d(30) }])
+    // Two windows with stale days at their edges: nothing empty, nothing across a window's end.
+    const week = (n: number) => ({ fromMs: d(n), toMs: d(n + 7), timeGroup: localTimeGroup('week') })
+    const edges = cubeParts([week(0), week(7)], new Map([[d(6), new Set(['a'])], [d(7), new Set(['a'])]]))
+    expect(edges.map((p) => [(p.fromMs - d(0)) / DAY, (p.toMs - d(0)) / DAY, p.exclude])).toEqual([
+      [0, 6, undefined],
+      [6, 7, ['a']],
+      [7, 8, ['a']],
+      [8, 14, undefined],
+    ])
+    // A stretch of days as two, split at a local midnight; a single day stays whole.
+    expect(halvesOfDays({ window: month, fromMs: d(0), toMs: d(7) }).map((p) => [(p.fromMs - d(0)) / DAY, (p.toMs - d(0)) / DAY])).toEqual([
+      [0, 3],
+      [3, 7],
+    ])
+    expect(halvesOfDays({ window: month, fromMs: d(2), toMs: d(3) })).toHaveLength(1)
   })
 
   it('puts day and week groups on local midnight and Monday', () => {
