@@ -4,8 +4,8 @@
  * Tests and scripts/start-site.ts call startEdge() in-process instead.
  */
 import { pathToFileURL } from 'node:url'
-import { buildKioskAssets } from '../devices/kiosk/build.js'
-import { createKioskHandler } from '../devices/kiosk/handler.js'
+import { buildKioskAssets } from './kiosk/build.js'
+import { createKioskHandler } from './kiosk/handler.js'
 import { ConfigError } from '../common/config.js'
 import { isMotcuaError } from '../common/errors.js'
 import { createLogger, type Logger } from '../common/log.js'

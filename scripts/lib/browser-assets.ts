@@ -1,7 +1,7 @@
 /** The browser bundles of the production build, written under dist/assets/ by scripts/build.ts. */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildKioskAssets, KIOSK_BUNDLES, KIOSK_CSS, KIOSK_JS } from '../../devices/kiosk/build.js'
+import { buildKioskAssets, KIOSK_BUNDLES, KIOSK_CSS, KIOSK_JS } from '../../edge/kiosk/build.js'
 import { buildSupervisorScript, SUPERVISOR_BUNDLE } from '../../edge/supervisor/bundle.js'
 import { buildConsoleScript, CONSOLE_BUNDLE } from '../../hub/console/bundle.js'
 

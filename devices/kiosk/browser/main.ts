@@ -3,7 +3,7 @@
  * page, opens the pending store and the MQTT link, and runs the citizen flow.
  */
 import { topics } from '../../../protocol/topics.js'
-import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from '../env.js'
+import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from '../../../protocol/kiosk-env.js'
 import { h, onLongPress } from './dom.js'
 import { parseConfig, parseErrorReply, parsePromptTicket, type KioskConfig } from './downlink.js'
 import { initialFlow, promptedTicket, step, type FlowEvent, type FlowState } from './flow.js'

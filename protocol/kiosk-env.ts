@@ -1,6 +1,7 @@
 /**
- * What the edge tells the kiosk page when it serves it: shared by the Node
- * handler that writes it into the HTML and the browser code that reads it.
+ * What the edge tells the kiosk page when it serves it: shared by the edge's
+ * handler (edge/kiosk/) that writes it into the HTML and the kiosk's browser
+ * code (devices/kiosk/browser/) that reads it.
  * No secrets here: the device secret never leaves the tablet's storage.
  */
 export interface KioskEnv {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ID_PATTERN } from '../../protocol/patterns.js'
 import { webAsset } from '../../common/web/assets.js'
 import { KIOSK_CSS, KIOSK_JS, type KioskAsset, type KioskAssets } from './build.js'
-import type { KioskEnv } from './env.js'
+import type { KioskEnv } from '../../protocol/kiosk-env.js'
 import { kioskHtml } from './page.js'
 
 export interface KioskHandlerOptions {

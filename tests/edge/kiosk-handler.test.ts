@@ -2,9 +2,9 @@ process.env.LOG_LEVEL ??= 'silent'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildKioskAssets, KIOSK_CSS, KIOSK_JS } from '../../../devices/kiosk/build.js'
-import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from '../../../devices/kiosk/env.js'
-import { createKioskHandler } from '../../../devices/kiosk/handler.js'
+import { buildKioskAssets, KIOSK_CSS, KIOSK_JS } from '../../edge/kiosk/build.js'
+import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from '../../protocol/kiosk-env.js'
+import { createKioskHandler } from '../../edge/kiosk/handler.js'
 
 let server: Server
 let base = ''

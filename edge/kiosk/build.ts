@@ -2,6 +2,8 @@
  * The kiosk's browser code and stylesheet: prebuilt by npm run build, or
  * bundled in memory with esbuild at edge start when run from source. Bodies are also
  * gzipped once here, since tablets on a busy site Wi-Fi fetch them often.
+ * The code is device-side (devices/kiosk/browser/, it runs on the tablet);
+ * the edge only bundles and serves it.
  */
 import { fileURLToPath } from 'node:url'
 import { esbuild, JS_TYPE, prebuiltAsset, webAsset, type WebAsset } from '../../common/web/assets.js'
@@ -26,7 +28,7 @@ export async function buildKioskAssets(): Promise<KioskAssets> {
   if (js && css) return new Map([[KIOSK_JS, js], [KIOSK_CSS, css]])
   const { build } = await esbuild()
   const result = await build({
-    entryPoints: { kiosk: here('./browser/main.ts'), 'kiosk-css': here('./browser/kiosk.css') },
+    entryPoints: { kiosk: here('../../devices/kiosk/browser/main.ts'), 'kiosk-css': here('../../devices/kiosk/browser/kiosk.css') },
     bundle: true,
     write: false,
     outdir: '/kiosk-out',

@@ -1,5 +1,5 @@
 /** The kiosk's HTML shell, with the env for this device written in as JSON (pure). */
-import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from './env.js'
+import { KIOSK_ENV_ELEMENT_ID, type KioskEnv } from '../../protocol/kiosk-env.js'
 
 /** JSON inside a <script> element: "<" escaped so no value can close the element. */
 export function scriptJson(value: unknown): string {
