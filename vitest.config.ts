@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 // Files that run GStreamer encoders, ffmpeg or Chromium video. Two of them
 // side by side starve each other's frame timing on a 2-core machine, so they
 // run after everything else, one file at a time. No retries: a test passes
-// the first time or it fails. Tests wait for behaviour (tests/support/wait.ts)
+// the first time or it fails. Tests wait for behaviour (testkit/wait.ts)
 // and assert no wall-clock latency; that is measured under bench/.
 const MEDIA = [
   'tests/devices/camera-sim*.test.ts',

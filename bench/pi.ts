@@ -14,7 +14,7 @@ import { stringify } from 'yaml'
 import { topics } from '../protocol/topics.js'
 import { makeDemoSite } from '../scripts/lib/demo-site.js'
 import { buildDist } from '../scripts/build.js'
-import { freePort } from '../tests/support/ports.js'
+import { freePort } from '../testkit/ports.js'
 import { rssMb } from './lib/procs.js'
 
 const ROOT = resolve(import.meta.dirname, '..')

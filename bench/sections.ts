@@ -2,13 +2,13 @@
 import { benchBoxes, benchKioskOnEdge } from '../devices/simulator/bench.js'
 import { runKpiBench } from '../hub/queries/bench.js'
 import { runRelayBench } from '../hub/relay/bench.js'
-import { startInfluxd } from '../tests/support/influxd.js'
+import { startInfluxd } from '../testkit/influxd.js'
 import { benchCameras } from './cameras.js'
 import { untilIdle } from './lib/procs.js'
 import { benchIngest, benchSpine } from './spine.js'
 import { benchTunnelDeadPath } from './tunnel.js'
-import { runLiveSoak } from './lib/live-soak.js'
-import { soakStack, startConsoleStack } from '../tests/hub/console-stack.js'
+import { runLiveSoak, soakStack } from './lib/live-soak.js'
+import { startConsoleStack } from '../testkit/console-stack.js'
 
 export interface Row {
   what: string

@@ -5,11 +5,13 @@
  * segment and a first media segment within the bound; afterwards no ffmpeg,
  * socket or listener may be left over (counted before and after).
  *
- * The stack is passed in (tests/hub/console-stack.ts builds it), so the suite
- * runs a short soak and `npm run bench` a long one with the same code.
+ * The stack is passed in (soakStack() over testkit/console-stack.ts), so the
+ * suite runs a short soak and `npm run bench` a long one with the same code.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import WebSocket from 'ws'
+import type { ConsoleStack } from '../../testkit/console-stack.js'
+import { waitFor } from '../../testkit/wait.js'
 import { summarize, type Summary } from './stats.js'
 
 export interface SoakStack {
@@ -180,5 +182,46 @@ export async function runLiveSoak(stack: SoakStack, o: SoakOptions): Promise<Soa
     faults,
     before,
     after,
+  }
+}
+
+/** The console stack (testkit/console-stack.ts) as the soak drives it: camera cam-hall of ct-center. */
+export function soakStack(s: ConsoleStack): SoakStack {
+  let hubCookie: string | null = null
+  let edgeCookie: string | null = null
+  return {
+    async hubLive() {
+      hubCookie ??= await s.login('thanhtra')
+      return { url: `${s.hub.url.replace('https', 'wss')}/console/live/ct-center/cam-hall`, cookie: hubCookie, ca: s.pki.caPem }
+    },
+    async edgeLive() {
+      edgeCookie ??= await s.edgeLogin()
+      return { url: `ws://127.0.0.1:${s.edge.ports.http}/supervisor/live/cam-hall`, cookie: edgeCookie }
+    },
+    async restartEdge() {
+      await s.restartEdge()
+      edgeCookie = null
+    },
+    async dropTunnel() {
+      await s.edge.tunnel?.stop()
+      s.edge.tunnel?.start()
+    },
+    async stallCamera(ms) {
+      await s.sim.setFault('stall')
+      await new Promise((r) => setTimeout(r, ms))
+      await s.sim.setFault('none')
+    },
+    async settled() {
+      await waitFor('cam-hall online, linked to the hub and warm', () => {
+        const live = s.edge.cameras?.live.status()['cam-hall']
+        return (
+          s.edge.cameras?.cameras.camera('cam-hall')?.state === 'online' &&
+          s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected === true &&
+          live?.warm === true &&
+          live.lastFragmentAt !== null &&
+          Date.now() - live.lastFragmentAt < 1000
+        )
+      }, { timeoutMs: 60_000 })
+    },
   }
 }

@@ -21,8 +21,8 @@ import { startCameraSim, type StreamSettings } from '../../devices/camera-sim/in
 import { latencyStats, processUsage, type LatencyStats } from '../../edge/live/bench.js'
 import { createLiveService } from '../../edge/live/service.js'
 import { createTunnel } from '../../edge/tunnel/client.js'
-import { makeTestPki } from '../../tests/support/certs.js'
-import { startInfluxd } from '../../tests/support/influxd.js'
+import { makeTestPki } from '../../testkit/certs.js'
+import { startInfluxd } from '../../testkit/influxd.js'
 
 export interface RelayBenchOptions {
   viewers?: number

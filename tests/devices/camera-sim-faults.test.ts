@@ -5,7 +5,7 @@ import net from 'node:net'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope } from './support/onvif-client.js'
 
 const run = promisify(execFile)

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeClockStripGray } from '../../devices/camera-sim/clock-strip.js'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
 import { fetchWithDigest } from './support/onvif-client.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const run = promisify(execFile)
 let sim: CameraSim

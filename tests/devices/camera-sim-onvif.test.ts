@@ -2,7 +2,7 @@ process.env.LOG_LEVEL ??= 'silent'
 import dgram from 'node:dgram'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import {
   asList, call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope, type OnvifCam, type PullResult,
 } from './support/onvif-client.js'

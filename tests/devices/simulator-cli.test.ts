@@ -10,7 +10,7 @@ import { hashSecret, verifySecret } from '../../common/secrets.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { parseTopic } from '../../protocol/topics.js'
 import { loadSimSetup } from '../../devices/simulator/devices-file.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { startTestBroker, type TestBroker } from './simulator-broker.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')

@@ -6,8 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { startCounterSim, type CounterSimOptions, type SimDevice, type SimStats } from '../../devices/simulator/sim.js'
 import { startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
 import { testSite } from '../support/edge-site.js'
-import { makeTestPki } from '../support/certs.js'
-import { waitFor } from '../support/wait.js'
+import { makeTestPki } from '../../testkit/certs.js'
+import { waitFor } from '../../testkit/wait.js'
 
 /**
  * The simulator against the real edge broker (ACL, ingest, dedup) with an

@@ -4,7 +4,7 @@ import mqtt from 'mqtt'
 import { heartbeatMessage, isPlausibleDeviceTime, ratingMessage, statusMessage, type RatingMessage } from '../../protocol/messages.js'
 import { parseTopic, topics } from '../../protocol/topics.js'
 import { startCounterSim, type CounterSimOptions, type SimDevice } from '../../devices/simulator/sim.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { startTestBroker, type Received, type TestBroker } from './simulator-broker.js'
 
 const SITE = 'test-site'

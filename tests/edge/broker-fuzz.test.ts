@@ -5,7 +5,7 @@ import { ERRORS } from '../../common/errors.js'
 import { topics } from '../../protocol/topics.js'
 import { testSite, type TestDevice } from '../support/edge-site.js'
 import { startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { fuzzCase, rng, validRating, type FuzzCase } from '../support/fuzz-payloads.js'
 
 const SITE = 'ct-center'

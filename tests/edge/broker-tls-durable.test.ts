@@ -9,7 +9,7 @@ import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { startEdge } from '../../edge/main.js'
 import { openOutbox } from '../../edge/outbox/leveldb-outbox.js'
 import { topics } from '../../protocol/topics.js'
-import { makeTestPki } from '../support/certs.js'
+import { makeTestPki } from '../../testkit/certs.js'
 import { testSite } from '../support/edge-site.js'
 import { startTestBroker } from '../support/edge-broker.js'
 

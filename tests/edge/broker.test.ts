@@ -5,7 +5,7 @@ import { topics } from '../../protocol/topics.js'
 import { MAX_DEVICE_PAYLOAD_BYTES } from '../../protocol/messages.js'
 import { testSite, type TestDevice } from '../support/edge-site.js'
 import { nextMessage, startTestBroker, type BrokerHarness } from '../support/edge-broker.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const SITE = 'ct-center'
 const rating = (id: string, level = 2, extra: Record<string, unknown> = {}) =>

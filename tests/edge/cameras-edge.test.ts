@@ -12,7 +12,7 @@ import { topics } from '../../protocol/topics.js'
 import { ManualClock } from '../support/manual-clock.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
 import { testSite } from '../support/edge-site.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 let good: CameraSim
 let slow: CameraSim

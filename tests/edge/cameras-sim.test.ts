@@ -16,7 +16,7 @@ import { startCameraSubsystem, type CameraSubsystem } from '../../edge/cameras/s
 import type { Clock } from '../../edge/clock/types.js'
 import type { EdgeConfig } from '../../edge/config/schema.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const PASSWORD = 'Cam-Pw-7f3a-do-not-log'
 

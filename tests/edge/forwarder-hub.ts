@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TestPki } from '../support/certs.js'
+import type { TestPki } from '../../testkit/certs.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 
 export interface BatchRequest {

@@ -9,7 +9,7 @@ import { createLogger } from '../../common/log.js'
 import type { ForwarderStatus } from '../../edge/forwarder/forwarder.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
 import { ManualClock } from '../support/manual-clock.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const NOW = Date.UTC(2026, 10, 21, 9)
 const okForwarder: ForwarderStatus = {

@@ -14,7 +14,7 @@ import { hashPin } from '../../common/secrets.js'
 import { topics } from '../../protocol/topics.js'
 import { launchChromium } from '../devices/kiosk/harness.js'
 import { testSite } from '../support/edge-site.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { startRatingStack, type RatingStack } from './rating-stack.js'
 
 const ARTIFACTS = 'test-artifacts/kiosk'

@@ -9,7 +9,7 @@ import { Fmp4Splitter, startsWithKeyframe, type Fmp4Piece } from '../../common/l
 import { livePids } from '../../edge/live/reaper.js'
 import type { Remuxer } from '../../common/live/source.js'
 import { createRemuxer } from '../../edge/live/remuxer.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const run = promisify(execFile)
 const log = createLogger('test')

@@ -14,7 +14,7 @@ import type { DeviceAlertMessage, DeviceConfigMessage } from '../../protocol/mes
 import type { MisuseKind } from '../../protocol/records.js'
 import { topics } from '../../protocol/topics.js'
 import { testSite } from '../support/edge-site.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { startRatingStack, type RatingStack } from './rating-stack.js'
 
 const SITE = 'ct-center'

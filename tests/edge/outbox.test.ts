@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openOutbox, type OutboxOptions } from '../../edge/outbox/leveldb-outbox.js'
 import { isMotcuaError } from '../../common/errors.js'
 import { createLogger } from '../../common/log.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 import { T0, deviceStatus, heartbeat, rating, silentLog, syncedStamp, tempDir } from './outbox-fixtures.js'
 
 const dirs: string[] = []

@@ -13,8 +13,8 @@ import { startEdge, type RunningEdge, type StartEdgeOptions } from '../../edge/m
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { influxRows } from '../hub/helpers.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { waitFor } from '../support/wait.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 
 export interface RatingStack {
   edge: RunningEdge

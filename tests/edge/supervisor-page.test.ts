@@ -14,7 +14,7 @@ import { measureGlassToGlass, timeToFirstFrame } from '../../edge/live/bench.js'
 import { livePids } from '../../edge/live/reaper.js'
 import { SessionStore } from '../../edge/supervisor/sessions.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const ARTIFACTS = 'test-artifacts/supervisor'
 const CAMERA_PASSWORD = 'Cam-Secret-91b2'

@@ -12,7 +12,7 @@ import { createTunnel, type EdgeTunnel } from '../../edge/tunnel/client.js'
 import { createEdgeAuth } from '../../hub/ingest/auth.js'
 import { createRelay, type Relay } from '../../hub/relay/relay.js'
 import { createTunnelServer, type TunnelServer } from '../../hub/relay/tunnels.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const log = createLogger('test')
 const TOKEN = newSecret()

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startCounterSim } from '../../devices/simulator/sim.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { countIds, startStack, type Stack } from '../support/stack.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 process.env.LOG_LEVEL ??= 'silent'
 

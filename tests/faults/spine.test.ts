@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCounterSim, type CounterSim } from '../../devices/simulator/sim.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { countIds, startStack, type Stack } from '../support/stack.js'
-import { waitFor } from '../support/wait.js'
+import { waitFor } from '../../testkit/wait.js'
 
 process.env.LOG_LEVEL ??= 'silent'
 

@@ -15,8 +15,8 @@ import { DEFAULT_ALERT_THRESHOLDS } from '../../hub/kpi/alerts/types.js'
 import { createInfluxQuery } from '../../hub/queries/client.js'
 import { createDirectory } from '../../hub/queries/directory.js'
 import type { RatingRecord } from '../../protocol/records.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { waitFor } from '../support/wait.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 import { rating } from './helpers.js'
 
 const MIN = 60_000

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { batchOf, hubConfig, ratings, request, TOKENS } from './helpers.js'
 
 const SITE = 'ttpv-can-tho'

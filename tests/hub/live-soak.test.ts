@@ -6,8 +6,8 @@
  */
 process.env.LOG_LEVEL ??= 'silent'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runLiveSoak } from '../../bench/lib/live-soak.js'
-import { soakStack, startConsoleStack, type ConsoleStack } from './console-stack.js'
+import { runLiveSoak, soakStack } from '../../bench/lib/live-soak.js'
+import { startConsoleStack, type ConsoleStack } from '../../testkit/console-stack.js'
 
 let s: ConsoleStack
 

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashSecret } from '../../common/secrets.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { freePort } from '../support/ports.js'
-import { waitFor } from '../support/wait.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { freePort } from '../../testkit/ports.js'
+import { waitFor } from '../../testkit/wait.js'
 import { batchOf, influxCount, ratings, request } from './helpers.js'
 
 const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname

@@ -2,8 +2,8 @@
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { waitFor } from '../support/wait.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 import { batchOf, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
 
 process.env.LOG_LEVEL ??= 'silent'

@@ -28,7 +28,7 @@ import { uptime, type StateChange } from '../../hub/kpi/uptime.js'
 import { queryRatingKpis } from '../../hub/queries/ratings.js'
 import type { PeriodChoice } from '../../hub/queries/periods.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { demoFacts, rating, rounded } from './helpers.js'
 
 const DAY = 86_400_000

@@ -2,8 +2,8 @@ process.env.LOG_LEVEL ??= 'silent'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { TUNNEL_PATH } from '../../protocol/tunnel.js'
-import { waitFor } from '../support/wait.js'
-import { PASSWORDS, startConsoleStack, type ConsoleStack } from './console-stack.js'
+import { waitFor } from '../../testkit/wait.js'
+import { PASSWORDS, startConsoleStack, type ConsoleStack } from '../../testkit/console-stack.js'
 
 let s: ConsoleStack
 

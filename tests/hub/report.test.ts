@@ -18,7 +18,7 @@ import { bucketOf } from '../../hub/kpi/time.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { CHROMIUM_ARGS } from '../devices/kiosk/harness.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 
 const KEY = 'report-key-0123456789abcdef0123456'
 const END = Math.floor(Date.now() / 60_000) * 60_000

@@ -23,8 +23,8 @@ import type { PeriodChoice } from '../../hub/queries/periods.js'
 import { queryRatingKpis, staleSiteDays, staleStatement } from '../../hub/queries/ratings.js'
 import { createRollup } from '../../hub/rollup/worker.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { waitFor } from '../support/wait.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 import { demoFacts, rounded } from './helpers.js'
 
 const DAY = 86_400_000

@@ -23,8 +23,8 @@ import { coarsen, cubeFor, decodeCells, encodeCells, rollupPoints, siteDayCells,
 import { changedSiteDays, localDayStart, markPoints } from '../../hub/rollup/marks.js'
 import { createRollup } from '../../hub/rollup/worker.js'
 import { COUNT_UP_TO_SITES, countSiteDays, ROW_LIMIT } from '../../hub/rollup/count.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
-import { waitFor } from '../support/wait.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 import { rating } from './helpers.js'
 
 const DAY = 86_400_000

@@ -1,7 +1,7 @@
 /** Statelessness: two hub instances on one influxd, interleaved and duplicated batches, exactly the expected points. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { batchOf, hubConfig, influxCount, influxQuery, ratings, request, TOKENS } from './helpers.js'
 
 process.env.LOG_LEVEL ??= 'silent'

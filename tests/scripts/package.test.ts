@@ -19,7 +19,7 @@ import { topics } from '../../protocol/topics.js'
 import { buildDist } from '../../scripts/build.js'
 import { buildDeb, stageDeb, type DebTarget } from '../../scripts/package.js'
 import { testSite } from '../support/edge-site.js'
-import { freePort } from '../support/ports.js'
+import { freePort } from '../../testkit/ports.js'
 
 const run = promisify(execFile)
 const VERSION = '0.1.0-test'

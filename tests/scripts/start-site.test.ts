@@ -12,8 +12,8 @@ import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { commandLine, descendants, findProcesses, isRunning } from '../../scripts/lib/process-tree.js'
 import { LOCK_FILE } from '../../scripts/lib/site-lock.js'
-import { INFLUXD_BIN } from '../support/influxd.js'
-import { waitFor } from '../support/wait.js'
+import { INFLUXD_BIN } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const UP_MS = 90_000

@@ -12,9 +12,9 @@ import { createLogger } from '../../common/log.js'
 import { hubConfigSchema, type HubConfig } from '../../hub/config/schema.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { makeDemoSite, type DemoSite } from '../../scripts/lib/demo-site.js'
-import { makeTestPki, type TestPki } from './certs.js'
-import type { Influxd } from './influxd.js'
-import { freePort } from './ports.js'
+import { makeTestPki, type TestPki } from '../../testkit/certs.js'
+import type { Influxd } from '../../testkit/influxd.js'
+import { freePort } from '../../testkit/ports.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './ports.js'
-import { httpStatus, killChild, spawnChild, waitReady, type Child } from './spawned.js'
+import { freePort } from '../../testkit/ports.js'
+import { httpStatus, killChild, spawnChild, waitReady, type Child } from '../../testkit/spawned.js'
 
 export const VICTORIA_BIN = '/usr/bin/victoria-metrics'
 

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { SCALES } from '../../../protocol/scales.js'
 import { heartbeatMessage, statusMessage } from '../../../protocol/messages.js'
 import { topics } from '../../../protocol/topics.js'
-import { waitFor } from '../../support/wait.js'
+import { waitFor } from '../../../testkit/wait.js'
 import { COUNTER, DEVICE, SECRET, SITE, launchChromium, siteConfig, startKioskSite, type KioskSite } from './harness.js'
 
 const ARTIFACTS = 'test-artifacts/kiosk'

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { hashPin } from '../../../common/secrets.js'
 import { startTestBroker, type BrokerHarness } from '../../support/edge-broker.js'
 import { testSite, type TestDevice } from '../../support/edge-site.js'
-import { waitFor } from '../../support/wait.js'
+import { waitFor } from '../../../testkit/wait.js'
 import { launchChromium, startKioskServer, type KioskServer } from './harness.js'
 
 let browser: Browser

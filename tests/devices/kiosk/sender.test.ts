@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PendingSender } from '../../../devices/kiosk/browser/sender.js'
 import { memoryStore, type Pending } from '../../../devices/kiosk/browser/store.js'
-import { waitFor } from '../../support/wait.js'
+import { waitFor } from '../../../testkit/wait.js'
 
 const pending = (id: string, createdAt = 0): Pending => ({ id, topic: 't', payload: `{"id":"${id}"}`, createdAt })
 

@@ -1,4 +1,4 @@
-/** A throwaway PKI for TLS tests: one CA and one server certificate for localhost, via the openssl CLI. */
+/** A throwaway PKI for TLS in tests, npm start and benchmarks: one CA and one server certificate for localhost, via the openssl CLI. */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

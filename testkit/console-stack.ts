@@ -1,28 +1,27 @@
 /**
- * A province for the console tests: real influxd with 14 days of demo
- * ratings, a real hub over HTTPS with console users of every role, a camera
- * simulator and a real edge (startEdge) for ct-center whose only link to the
- * hub is the tunnel it dials out. The hub is given no address of the edge.
+ * A province for the console tests and the live-view soak
+ * (bench/lib/live-soak.ts): real influxd with 14 days of demo ratings, a
+ * real hub over HTTPS with console users of every role, a camera simulator
+ * and a real edge (startEdge) for ct-center whose only link to the hub is
+ * the tunnel it dials out. The hub is given no address of the edge.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger } from '../../common/log.js'
-import { hashPassword, newSecret } from '../../common/secrets.js'
-import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
-import { edgeConfigSchema } from '../../edge/config/schema.js'
-import { startEdge, type RunningEdge } from '../../edge/main.js'
-import { hubConfigSchema, type HubConfig } from '../../hub/config/schema.js'
-import { createWriter } from '../../hub/influx/writer.js'
-import { startHub, type RunningHub } from '../../hub/main.js'
-import { DEMO_SITES, generateDemoData, writeDemoData } from '../../scripts/lib/demo-data.js'
-import { makeDemoSite } from '../../scripts/lib/demo-site.js'
-import type { SoakStack } from '../../bench/lib/live-soak.js'
-import { makeTestPki, type TestPki } from '../support/certs.js'
-import { waitFor } from '../support/wait.js'
-import { startInfluxd, type Influxd } from '../support/influxd.js'
+import { createLogger } from '../common/log.js'
+import { hashPassword, newSecret } from '../common/secrets.js'
+import { startCameraSim, type CameraSim } from '../devices/camera-sim/index.js'
+import { edgeConfigSchema } from '../edge/config/schema.js'
+import { startEdge, type RunningEdge } from '../edge/main.js'
+import { hubConfigSchema, type HubConfig } from '../hub/config/schema.js'
+import { createWriter } from '../hub/influx/writer.js'
+import { startHub, type RunningHub } from '../hub/main.js'
+import { DEMO_SITES, generateDemoData, writeDemoData } from '../scripts/lib/demo-data.js'
+import { makeDemoSite } from '../scripts/lib/demo-site.js'
+import { makeTestPki, type TestPki } from './certs.js'
+import { startInfluxd, type Influxd } from './influxd.js'
 
 export const PASSWORDS = { thanhtra: 'thanh-tra-noi-vu-1', giamsat: 'giam-sat-ninh-kieu', ioc: 'ioc-van-hanh-2026', quantri: 'quan-tri-he-thong' }
 
@@ -142,45 +141,4 @@ export async function startConsoleStack(opts: { liveCamera?: boolean } = {}): Pr
     },
   }
   return stack
-}
-
-/** The console stack as the live-view soak drives it (bench/lib/live-soak.ts): camera cam-hall of ct-center. */
-export function soakStack(s: ConsoleStack): SoakStack {
-  let hubCookie: string | null = null
-  let edgeCookie: string | null = null
-  return {
-    async hubLive() {
-      hubCookie ??= await s.login('thanhtra')
-      return { url: `${s.hub.url.replace('https', 'wss')}/console/live/ct-center/cam-hall`, cookie: hubCookie, ca: s.pki.caPem }
-    },
-    async edgeLive() {
-      edgeCookie ??= await s.edgeLogin()
-      return { url: `ws://127.0.0.1:${s.edge.ports.http}/supervisor/live/cam-hall`, cookie: edgeCookie }
-    },
-    async restartEdge() {
-      await s.restartEdge()
-      edgeCookie = null
-    },
-    async dropTunnel() {
-      await s.edge.tunnel?.stop()
-      s.edge.tunnel?.start()
-    },
-    async stallCamera(ms) {
-      await s.sim.setFault('stall')
-      await new Promise((r) => setTimeout(r, ms))
-      await s.sim.setFault('none')
-    },
-    async settled() {
-      await waitFor('cam-hall online, linked to the hub and warm', () => {
-        const live = s.edge.cameras?.live.status()['cam-hall']
-        return (
-          s.edge.cameras?.cameras.camera('cam-hall')?.state === 'online' &&
-          s.hub.relay.camera('ct-center', 'cam-hall')?.edgeConnected === true &&
-          live?.warm === true &&
-          live.lastFragmentAt !== null &&
-          Date.now() - live.lastFragmentAt < 1000
-        )
-      }, { timeoutMs: 60_000 })
-    },
-  }
 }
