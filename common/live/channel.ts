@@ -8,8 +8,11 @@
  * The channel also heals what its source does not notice: a stream that hands
  * over no media segment for `noMediaMs` while its source reports no failure
  * (an RTSP server that accepts and sends nothing, a tunnel stream the edge
- * never answered) is restarted and its viewers told `no_media`. So a viewer
- * waits at most about two such windows for a first frame, whatever stage hung.
+ * never answered) is restarted and its viewers told `no_media`. Each restart
+ * in a row doubles the window (up to 8×), so a source that is only slow — a
+ * cold ffmpeg on a loaded box — is given the time it needs instead of being
+ * restarted for ever. With `lingerMs` the source outlives its last viewer that
+ * long, so a page reload or a relay that reopens its stream finds it running.
  */
 import type { Fmp4Piece } from './fmp4.js'
 import type { Remuxer, RemuxerStatus } from './source.js'
@@ -33,6 +36,8 @@ export interface ChannelOptions {
   now?: () => number
   /** Told when a silent stream is restarted (for the log). */
   onHeal?(silentMs: number): void
+  /** Keep the source running this long after the last viewer left (0: stop at once). */
+  lingerMs?: number
 }
 
 /** Per-stage counts since the channel was made, for /metrics and the soak. */
@@ -74,6 +79,9 @@ export class LiveChannel {
   private watchdog: NodeJS.Timeout | null = null
   /** Start of the current silence window: the last segment, the source's start, or its last reported failure. */
   private quietSince = 0
+  /** Restarts since the last segment: each one doubles the silence allowed next. */
+  private healsInARow = 0
+  private linger: NodeJS.Timeout | null = null
   /** Fragments delivered to at least one viewer since the channel was made. */
   fragments = 0
   lastFragmentAt: number | null = null
@@ -93,6 +101,8 @@ export class LiveChannel {
   }
 
   add(viewer: Viewer): void {
+    if (this.linger) clearTimeout(this.linger)
+    this.linger = null
     this.viewers.set(viewer, { waitingKeyframe: true, initSent: false })
     if (this.init) this.sendInit(viewer)
     if (!this.remuxer) this.startSource()
@@ -125,7 +135,7 @@ export class LiveChannel {
     if (limit <= 0 || this.watchdog) return
     this.watchdog = setInterval(() => {
       const silentMs = this.now() - this.quietSince
-      if (this.remuxer && silentMs > limit) this.heal(silentMs)
+      if (this.remuxer && silentMs > limit * 2 ** Math.min(this.healsInARow, 3)) this.heal(silentMs)
     }, Math.min(1000, Math.max(50, limit / 4)))
     this.watchdog.unref()
   }
@@ -135,6 +145,7 @@ export class LiveChannel {
     const stuck = this.remuxer
     if (!stuck) return
     this.counters.heals++
+    this.healsInARow++
     this.opts.onHeal?.(silentMs)
     this.remuxer = null
     this.stopping = this.stopping.then(() => stuck.stop())
@@ -142,16 +153,27 @@ export class LiveChannel {
     this.startSource()
   }
 
-  /** Removes a viewer; stops ffmpeg when it was the last. Resolves once ffmpeg has exited. */
+  /** Removes a viewer; stops ffmpeg when it was the last (after `lingerMs`). Resolves once a stopped ffmpeg has exited. */
   remove(viewer: Viewer): Promise<void> {
     this.viewers.delete(viewer)
     if (this.viewers.size > 0 || !this.remuxer) return this.stopping
-    return this.close()
+    const lingerMs = this.opts.lingerMs ?? 0
+    if (lingerMs <= 0) return this.close()
+    if (!this.linger) {
+      this.linger = setTimeout(() => {
+        this.linger = null
+        if (this.viewers.size === 0) void this.close()
+      }, lingerMs)
+      this.linger.unref()
+    }
+    return this.stopping
   }
 
   close(): Promise<void> {
     const r = this.remuxer
     this.remuxer = null
+    if (this.linger) clearTimeout(this.linger)
+    this.linger = null
     if (this.watchdog) clearInterval(this.watchdog)
     this.watchdog = null
     this.init = null
@@ -180,6 +202,7 @@ export class LiveChannel {
       return
     }
     this.counters.segments++
+    this.healsInARow = 0
     this.quietSince = this.now()
     if (p.keyframe || this.gopBytes + p.data.length > MAX_GOP_BYTES) {
       this.gop = []

@@ -25,6 +25,13 @@ export type LiveTuning = Pick<RemuxerOptions, 'ioTimeoutMs' | 'stallMs' | 'fragm
  */
 const NO_MEDIA_MS = 8000
 
+/**
+ * How long a camera's ffmpeg outlives its last viewer: a page reload, or the
+ * hub closing and reopening its stream to heal it, finds the stream running
+ * instead of waiting for a cold ffmpeg and the next keyframe.
+ */
+const LINGER_MS = 5000
+
 export interface LiveServiceOptions {
   log: Logger
   /** The camera's RTSP URL with credentials, or null while it is not known. */
@@ -82,6 +89,7 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
       let previous: RemuxerStatus | null = null
       ch = new LiveChannel({
         noMediaMs: noMediaMs ?? NO_MEDIA_MS,
+        lingerMs: LINGER_MS,
         onHeal: (silentMs) => camLog.warn({ silentMs }, 'live stream delivered nothing, restarting it'),
         makeRemuxer: (onPiece, onRunEnded) => {
           if (previous) bytesBefore.set(camera, (bytesBefore.get(camera) ?? 0) + previous.bytesOut)

@@ -16,10 +16,11 @@ interface Source extends Remuxer {
   ended(reason: string): void
 }
 
-function channelWithSources(noMediaMs: number) {
+function channelWithSources(noMediaMs: number, lingerMs = 0) {
   const sources: Source[] = []
   const channel = new LiveChannel({
     noMediaMs,
+    lingerMs,
     makeRemuxer(onPiece, onRunEnded) {
       const s: Source = {
         started: false,
@@ -98,6 +99,50 @@ describe('live channel watchdog', () => {
     expect(channel.counters.heals).toBe(0)
     expect(a.got).toEqual(Array.from({ length: 5 }, () => 'interrupted:connection refused'))
     await channel.close()
+  })
+
+  it('doubles the silence it allows after each restart in a row, so a slow source is given time', async () => {
+    vi.useFakeTimers()
+    const { channel, sources } = channelWithSources(1000)
+    const a = recordingViewer()
+    channel.add(a.v)
+    // Windows of 1, 2, 4 and 8 s (the cap), checked every 250 ms: restarts at 1.25, 3.5, 7.75, 16 and 24.25 s.
+    const restartsBy = async (ms: number) => {
+      await vi.advanceTimersByTimeAsync(ms)
+      return sources.length - 1
+    }
+    expect(await restartsBy(1500)).toBe(1) // t = 1.5 s
+    expect(await restartsBy(2500)).toBe(2) // 4 s
+    expect(await restartsBy(3500)).toBe(2) // 7.5 s: the 4 s window is not over
+    expect(await restartsBy(1000)).toBe(3) // 8.5 s
+    expect(await restartsBy(9000)).toBe(4) // 17.5 s
+    expect(await restartsBy(8500)).toBe(5) // 26 s: capped at 8 s
+    // Media resets the window to 1 s.
+    sources.at(-1)!.piece(init)
+    sources.at(-1)!.piece(key)
+    expect(await restartsBy(1500)).toBe(6)
+    await channel.close()
+  })
+
+  it('with lingerMs keeps the source for a viewer who comes back, and stops it once nobody did', async () => {
+    vi.useFakeTimers()
+    const { channel, sources } = channelWithSources(0, 5000)
+    const a = recordingViewer()
+    channel.add(a.v)
+    await vi.advanceTimersByTimeAsync(0)
+    sources[0]!.piece(init)
+    sources[0]!.piece(key)
+    await channel.remove(a.v)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(sources[0]!.stopped).toBe(false)
+    // Back within the linger: the same source, and the cached init and keyframe at once.
+    const b = recordingViewer()
+    channel.add(b.v)
+    expect(sources).toHaveLength(1)
+    expect(b.got).toEqual(['init', 'fragment'])
+    await channel.remove(b.v)
+    await vi.advanceTimersByTimeAsync(5100)
+    expect(sources[0]!.stopped).toBe(true)
   })
 
   it('keeps no timer once closed', async () => {
