@@ -11,12 +11,14 @@ import WebSocket from 'ws'
 import { createLogger } from '../common/log.js'
 import { hashPassword } from '../common/secrets.js'
 import { startCameraSim, type CameraSim } from '../devices/camera-sim/index.js'
-import { measureOfflineDetection } from '../edge/cameras/bench.js'
 import { startCameraFeatures, type CameraFeatures } from '../edge/cameras/start.js'
 import { createEdgeHttp } from '../edge/http/server.js'
-import { measureGlassToGlass, processUsage, timeToFirstFrame, type LatencyStats } from '../edge/live/bench.js'
 import { livePids } from '../edge/live/reaper.js'
 import type { Outbox } from '../edge/outbox/types.js'
+import { measureGlassToGlass, timeToFirstFrame } from './lib/live-view.js'
+import { measureOfflineDetection } from './lib/offline-detection.js'
+import { processUsage } from './lib/sampler.js'
+import type { LatencyStats } from './lib/stats.js'
 
 export interface CameraBenchResult {
   glassToGlassMs: LatencyStats

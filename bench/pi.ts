@@ -15,7 +15,7 @@ import { topics } from '../protocol/topics.js'
 import { makeDemoSite } from '../scripts/lib/demo-site.js'
 import { buildDist } from '../scripts/build.js'
 import { freePort } from '../testkit/ports.js'
-import { rssMb } from './lib/procs.js'
+import { rssMb } from './lib/sampler.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 /** The flags the packaged service starts node with (packaging/edge/motcua-edge.service). */

@@ -1,6 +1,5 @@
 /** Child processes for benchmarks: each server runs in its own process, as it would in production. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -58,31 +57,4 @@ export async function startTsProcess(script: string, args: string[], marker: str
       clearTimeout(force)
     },
   }
-}
-
-/** Resident memory of a process in MB (Linux /proc). */
-export function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024
-}
-
-/** User + system CPU seconds a process has used so far (Linux /proc). */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-/**
- * Resolves once a process has used under 10% of a core over 5 s, or after
- * 3 minutes whatever it does (the caller's log says which).
- */
-export async function untilIdle(pid: () => number | undefined, log: (line: string) => void): Promise<void> {
-  const began = Date.now()
-  for (let last = cpuSeconds(pid()!); Date.now() - began < 180_000; ) {
-    await new Promise((r) => setTimeout(r, 5000))
-    const now = cpuSeconds(pid()!)
-    if (now - last < 0.5) return log(`database idle after ${Math.round((Date.now() - began) / 1000)} s`)
-    last = now
-  }
-  log('database still busy after 180 s; timing anyway')
 }

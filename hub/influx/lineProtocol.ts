@@ -1,6 +1,6 @@
 /**
  * InfluxDB line protocol, written by hand: building strings directly is what
- * lets one hub write 100k points/s (see hub/influx/bench.ts).
+ * lets one hub write 100k points/s (see bench/lib/influx-write.ts).
  * https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/
  */
 

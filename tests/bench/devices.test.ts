@@ -2,7 +2,7 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { benchBoxes, benchKioskOnEdge, benchSiteConfig } from '../../devices/simulator/bench.js'
+import { benchBoxes, benchKioskOnEdge, benchSiteConfig } from '../../bench/devices.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 
 /** PIDs of edge children the helper started (read from /proc: a pgrep pattern starting with "--" was taken for an option). */

@@ -1,6 +1,5 @@
 /**
- * Micro-benchmark of draining an outbox backlog to a hub (called from
- * bench/): a local HTTP sink that parses each batch and acknowledges it,
+ * Micro-benchmark of draining an outbox backlog to a hub: a local HTTP sink that parses each batch and acknowledges it,
  * so the number measures the edge side (read, finalize, serialize, delete).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -9,10 +8,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../common/log.js'
-import { appendRatings } from '../outbox/bench.js'
-import { openOutbox } from '../outbox/leveldb-outbox.js'
-import { createForwarder } from './forwarder.js'
-import { createHubClient } from './hub-client.js'
+import { appendRatings } from './outbox-append.js'
+import { openOutbox } from '../../edge/outbox/leveldb-outbox.js'
+import { createForwarder } from '../../edge/forwarder/forwarder.js'
+import { createHubClient } from '../../edge/forwarder/hub-client.js'
 
 export interface DrainBenchResult {
   records: number

@@ -6,6 +6,7 @@
  * overhead is not counted.
  */
 import { chromium } from 'playwright-core'
+import { timing, type Timing } from './stats.js'
 
 export interface KioskBenchOptions {
   /** Page URL, e.g. http://127.0.0.1:8080/kiosk/?device=kiosk-q01#secret=... (the secret is needed on the first load only). */
@@ -20,25 +21,11 @@ export interface KioskBenchOptions {
   timeoutMs?: number
 }
 
-export interface Timing {
-  samples: number[]
-  median: number
-  p95: number
-  max: number
-}
-
 export interface KioskBenchResult {
   /** Navigation start → config received, screen drawn, broker connected. */
   loadToReadyMs: Timing
   /** Tap on a level → PUBACK received and the tick shown. */
   pressToAckMs: Timing
-}
-
-export function timing(samples: number[]): Timing {
-  const s = [...samples].sort((a, b) => a - b)
-  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN
-  const round = (x: number) => Math.round(x * 10) / 10
-  return { samples: samples.map(round), median: round(at(0.5)), p95: round(at(0.95)), max: round(s.at(-1) ?? NaN) }
 }
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']

@@ -8,20 +8,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { stringify } from 'yaml'
-import { hashSecret } from '../../common/secrets.js'
-import { createLogger } from '../../common/log.js'
-import { edgeConfigSchema } from '../../edge/config/schema.js'
-import { startEdge } from '../../edge/main.js'
-import { measureKiosk, type KioskBenchResult } from '../kiosk/bench.js'
-import { startCounterSim, type SimDevice } from './sim.js'
+import { hashSecret } from '../common/secrets.js'
+import { createLogger } from '../common/log.js'
+import { edgeConfigSchema } from '../edge/config/schema.js'
+import { startEdge } from '../edge/main.js'
+import { startCounterSim, type SimDevice } from '../devices/simulator/sim.js'
+import { measureKiosk, type KioskBenchResult } from './lib/kiosk.js'
+import { rssMb } from './lib/sampler.js'
+import { percentile } from './lib/stats.js'
 
-export { measureKiosk }
-
-const ROOT = resolve(import.meta.dirname, '../..')
+const ROOT = resolve(import.meta.dirname, '..')
 const SITE = 'bench-site'
 
 export interface BenchBoxesOptions {
@@ -73,15 +73,6 @@ export function benchSiteConfig(n: number, counters: number, dir: string): { con
   return { config, devices }
 }
 
-function rssMb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m ? Number(m[1]) / 1024 : NaN
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? NaN
-}
 const round = (x: number) => Math.round(x * 10) / 10
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -174,7 +165,7 @@ export async function benchBoxes(opts: BenchBoxesOptions = {}): Promise<BenchBox
       connectMs,
       connected,
       idleRssMb: round(idleRssMb),
-      edgeRssMb: round(median(samples)),
+      edgeRssMb: round(percentile(samples, 50)),
       peakRssMb: round(Math.max(...samples)),
       pressesAcked: final.acked,
     }

@@ -3,14 +3,14 @@
  * ratings in batches of 5000, mapped, serialized and written by the same
  * writer the hub uses, with a few batches in flight as several edges would.
  */
-import { readFileSync } from 'node:fs'
 import { createLogger } from '../../common/log.js'
 import type { EdgeRecord } from '../../protocol/records.js'
-import { toPoint } from './points.js'
-import { createV1Writer } from './writerV1.js'
+import { toPoint } from '../../hub/influx/points.js'
+import { createV1Writer } from '../../hub/influx/writerV1.js'
+import { cpuSeconds } from './sampler.js'
 
 export interface BenchOptions {
-  /** InfluxDB 1.x base URL, e.g. from tests/support/influxd.ts. */
+  /** InfluxDB 1.x base URL, e.g. from testkit/influxd.ts. */
   url: string
   database?: string
   points: number
@@ -34,13 +34,6 @@ export interface BenchResult {
   clientCpuSeconds: number
   /** CPU seconds the database server spent, when serverPid was given. */
   serverCpuSeconds?: number
-}
-
-/** utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /**
@@ -89,7 +82,7 @@ export async function benchWrite(opts: BenchOptions): Promise<BenchResult> {
   const siteOf = (batch: number) => `site-${batch % sites}`
   await writer.write([toPoint(siteOf(0), syntheticRating(0, start))])
   let next = 0
-  const serverCpu0 = opts.serverPid ? processCpuSeconds(opts.serverPid) : 0
+  const serverCpu0 = opts.serverPid ? cpuSeconds(opts.serverPid) : 0
   const cpu0 = process.cpuUsage()
   const began = performance.now()
   const lane = async () => {
@@ -101,7 +94,7 @@ export async function benchWrite(opts: BenchOptions): Promise<BenchResult> {
   await Promise.all(Array.from({ length: concurrency }, lane))
   const seconds = (performance.now() - began) / 1000
   const cpu = process.cpuUsage(cpu0)
-  const serverCpuSeconds = opts.serverPid ? processCpuSeconds(opts.serverPid) - serverCpu0 : undefined
+  const serverCpuSeconds = opts.serverPid ? cpuSeconds(opts.serverPid) - serverCpu0 : undefined
   await writer.close()
   return {
     points: opts.points,

@@ -1,27 +1,12 @@
 /**
  * Measurement helpers for the live view, used by tests and by `npm run bench`
  * (which owns the runner): glass-to-glass latency read from the simulator's
- * burned-in clock strip in the frames Chromium actually presents, time to
- * first frame, and CPU/RSS of live ffmpeg processes from /proc.
+ * burned-in clock strip in the frames Chromium actually presents, and time to
+ * first frame.
  */
-import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { decodeClockStrip } from '../../devices/camera-sim/clock-strip.js'
-
-export interface LatencyStats {
-  samples: number
-  minMs: number
-  medianMs: number
-  p95Ms: number
-  maxMs: number
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
-
-export function latencyStats(values: number[]): LatencyStats {
-  const s = [...values].sort((a, b) => a - b)
-  return { samples: s.length, minMs: s[0] ?? NaN, medianMs: quantile(s, 0.5), p95Ms: quantile(s, 0.95), maxMs: s[s.length - 1] ?? NaN }
-}
+import { latencyStats, type LatencyStats } from './stats.js'
 
 interface FrameSample {
   /** Wall clock when the browser presented the frame. */
@@ -93,49 +78,4 @@ export async function timeToFirstFrame(page: Page, videoSelector: string, timeou
     { timeout: timeoutMs, polling: 50 },
   )
   return Date.now() - started
-}
-
-export interface ProcessUsage {
-  pid: number
-  /** Share of one core over the interval, in percent. */
-  cpuPercent: number
-  rssBytes: number
-  /** Proportional set size: shared libraries (libavcodec...) split among the ffmpegs that map them. */
-  pssBytes: number
-}
-
-const CLK_TCK = 100
-
-/** null once the process is gone (a restarted ffmpeg has a new PID). */
-function cpuTicks(pid: number): number | null {
-  try {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(f[11]) + Number(f[12])
-  } catch {
-    return null
-  }
-}
-
-function kB(file: string, field: string): number {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(file, 'utf8'))
-    return m ? Number(m[1]) * 1024 : 0
-  } catch {
-    return 0
-  }
-}
-
-/** CPU (percent of one core) and RSS of each process over `intervalMs`; NaN CPU for a process that exited meanwhile. */
-export async function processUsage(pids: number[], intervalMs = 5000): Promise<ProcessUsage[]> {
-  const before = pids.map(cpuTicks)
-  const t0 = Date.now()
-  await new Promise((r) => setTimeout(r, intervalMs))
-  const seconds = (Date.now() - t0) / 1000
-  return pids.map((pid, i) => {
-    const a = before[i]
-    const b = cpuTicks(pid)
-    return { pid, cpuPercent: a === null || a === undefined || b === null ? NaN : ((b - a) / CLK_TCK / seconds) * 100, rssBytes: kB(`/proc/${pid}/status`, 'VmRSS'), pssBytes: kB(`/proc/${pid}/smaps_rollup`, 'Pss') }
-  })
 }

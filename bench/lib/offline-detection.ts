@@ -2,7 +2,7 @@
  * Measurement helper for `npm run bench` (which owns the runner): how long the
  * camera subsystem takes to report a camera offline after it goes dark.
  */
-import type { CameraSubsystem } from './subsystem.js'
+import type { CameraSubsystem } from '../../edge/cameras/subsystem.js'
 
 /**
  * Calls `goDark` (e.g. the simulator's setFault('offline')) and returns the

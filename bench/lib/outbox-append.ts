@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark of outbox appends (called from bench/): `concurrency`
+ * Micro-benchmark of outbox appends: `concurrency`
  * writers append ratings as fast as the group commit lets them, each append
  * awaited as the broker awaits it before PUBACK.
  */
@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../common/log.js'
-import type { Stamp } from '../clock/types.js'
-import { openOutbox } from './leveldb-outbox.js'
-import type { ForwardableOutbox, NewRecord } from './types.js'
+import type { Stamp } from '../../edge/clock/types.js'
+import { openOutbox } from '../../edge/outbox/leveldb-outbox.js'
+import type { ForwardableOutbox, NewRecord } from '../../edge/outbox/types.js'
+import { percentile } from './stats.js'
 
 export interface AppendBenchResult {
   records: number
@@ -59,9 +60,8 @@ export async function benchOutboxAppend(n: number, concurrency: number, dir?: st
     const start = performance.now()
     await appendRatings(outbox, n, concurrency, latencies)
     const seconds = (performance.now() - start) / 1000
-    latencies.sort((a, b) => a - b)
-    const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100
-    return { records: n, concurrency, seconds, recordsPerS: Math.round(n / seconds), commits, p50Ms: pct(0.5), p99Ms: pct(0.99) }
+    const pct = (p: number) => Math.round(percentile(latencies, p) * 100) / 100
+    return { records: n, concurrency, seconds, recordsPerS: Math.round(n / seconds), commits, p50Ms: pct(50), p99Ms: pct(99) }
   } finally {
     await outbox.close()
     if (!dir) rmSync(where, { recursive: true, force: true })

@@ -1,7 +1,8 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { afterAll, describe, expect, it } from 'vitest'
-import { measureKiosk, timing } from '../../../devices/kiosk/bench.js'
-import { siteConfig, startKioskSite, type KioskSite } from './harness.js'
+import { measureKiosk } from '../../bench/lib/kiosk.js'
+import { timing } from '../../bench/lib/stats.js'
+import { siteConfig, startKioskSite, type KioskSite } from '../devices/kiosk/harness.js'
 
 let site: KioskSite | undefined
 afterAll(async () => {
