@@ -55,7 +55,12 @@ describe('edge end to end', () => {
       }, { everyMs: 200 })
       expect(rows).toHaveLength(1)
       expect(rows[0]).toMatchObject({ counter: 'q1', department: 'justice', officer: 'nguyen-van-a', score: 0, dissatisfied: true })
-      const health = (await (await fetch(`http://127.0.0.1:${edge.ports.http}/healthz`)).json()) as { status: string; forwarder: { delivered: number; lastSuccessAt: number | null } }
+      // The hub writes the point before it answers 200, and the forwarder counts a record as delivered only once
+      // it is removed from the outbox after that answer: seeing the row does not mean the count has moved yet.
+      const health = await waitFor('the delivery counted in /healthz', async () => {
+        const h = (await (await fetch(`http://127.0.0.1:${edge.ports.http}/healthz`)).json()) as { status: string; forwarder: { delivered: number; lastSuccessAt: number | null } }
+        return h.forwarder.delivered >= 1 ? h : null
+      })
       expect(health.status).toBe('ok')
       expect(health.forwarder.delivered).toBeGreaterThanOrEqual(1)
       expect(health.forwarder.lastSuccessAt).not.toBeNull()
