@@ -7,7 +7,7 @@ import { PullPoints } from './events/pull-points.js'
 import { CameraHttpServer, SNAPSHOT_PATH } from './http/server.js'
 import type { SoapContext } from './http/soap-handler.js'
 import { RtspProcess } from './rtsp/process.js'
-import { SnapshotGrabber } from './snapshot.js'
+import { SnapshotSource } from './snapshot.js'
 import { discoveryScopes } from './soap/device.js'
 import { notificationsFor } from './soap/events.js'
 import type { CameraEvent, CameraIdentity, CameraState, FaultMode, StreamSettings } from './types.js'
@@ -98,10 +98,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
   const rtsp = new RtspProcess({ host, path: STREAM_PATH, user, password, stream, log, python: opts.python })
   const rtspPort = await rtsp.start(opts.rtspPort ?? 0)
   const rtspUrl = `rtsp://${host}:${rtspPort}${STREAM_PATH}`
-  const snapshots = new SnapshotGrabber({
-    sourceUrl: () => `rtsp://${encodeURIComponent(user)}:${encodeURIComponent(state.password)}@${host}:${rtspPort}${STREAM_PATH}`,
-    timeoutMs: 8000, reuseMs: 500, now,
-  })
+  const snapshots = new SnapshotSource({ take: (ms) => rtsp.snapshot(ms), timeoutMs: 2000 })
 
   const digest = new DigestAuth(`SimCam ${identity.serialNumber}`)
   const pullPoints = new PullPoints({ now: cameraNow })
@@ -180,7 +177,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
     switch (mode) {
       case 'offline':
         pullPoints.closeAll() // a camera that loses power forgets its subscriptions
-        await Promise.all([http.close(), rtsp.stop(), snapshots.stop()])
+        await Promise.all([http.close(), rtsp.stop()])
         break
       case 'stall': rtsp.pause(); break
       case 'wrong-password':
@@ -223,7 +220,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
       await transition.catch(() => undefined)
       rtsp.resume()
       pullPoints.closeAll()
-      await Promise.all([http.close(), rtsp.stop(), snapshots.stop(), discovery?.stop()])
+      await Promise.all([http.close(), rtsp.stop(), discovery?.stop()])
     },
   }
 }

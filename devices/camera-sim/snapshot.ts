@@ -1,75 +1,33 @@
-import { spawn } from 'node:child_process'
-
-export interface SnapshotGrabberOptions {
-  /** RTSP URL with credentials; only ever passed to ffmpeg, never logged. */
-  sourceUrl: () => string
+export interface SnapshotSourceOptions {
+  /** Encodes the current picture (RtspProcess.snapshot: the GStreamer child's JPEG encoder). */
+  take: (timeoutMs: number) => Promise<Buffer>
   timeoutMs: number
-  /** A grab younger than this is served again instead of starting ffmpeg. */
-  reuseMs: number
-  now: () => number
-  ffmpegPath?: string
 }
 
 /**
- * JPEG snapshots taken from the camera's own RTSP stream with ffmpeg, so the
- * snapshot shows the same burned-in clock as the video. Concurrent requests
- * share one grab.
+ * The camera's snapshot URL behind the HTTP server: a JPEG of the picture the stream shows now, with the same
+ * burned-in clock, encoded in the camera process as a camera's own JPEG encoder does (milliseconds, not an
+ * RTSP session). Concurrent requests share one picture; the latest is kept for the `stall` fault, where a
+ * frozen encoder keeps handing out its last picture.
  */
-export class SnapshotGrabber {
-  private last: { at: number; jpeg: Buffer } | undefined
+export class SnapshotSource {
+  private last: Buffer | undefined
   private inflight: Promise<Buffer> | undefined
-  private readonly children = new Set<ReturnType<typeof spawn>>()
 
-  constructor(private readonly opts: SnapshotGrabberOptions) {}
+  constructor(private readonly opts: SnapshotSourceOptions) {}
 
-  /** The latest grabbed frame, whatever its age (a frozen camera keeps serving it). */
+  /** The latest picture, whatever its age. */
   get lastJpeg(): Buffer | undefined {
-    return this.last?.jpeg
+    return this.last
   }
 
   grab(): Promise<Buffer> {
-    if (this.last && this.opts.now() - this.last.at < this.opts.reuseMs) return Promise.resolve(this.last.jpeg)
-    this.inflight ??= this.run().finally(() => { this.inflight = undefined })
-    return this.inflight
-  }
-
-  /** Kills any running ffmpeg and waits for it to exit. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.children].map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve()
-      c.once('exit', () => resolve())
-      c.kill('SIGKILL')
-    })))
-  }
-
-  private run(): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const args = [
-        '-hide_banner', '-loglevel', 'error', '-nostdin', '-rtsp_transport', 'tcp',
-        '-timeout', String(this.opts.timeoutMs * 1000), '-i', this.opts.sourceUrl(),
-        '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1',
-      ]
-      const child = spawn(this.opts.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] })
-      this.children.add(child)
-      const chunks: Buffer[] = []
-      let stderr = ''
-      child.stdout.on('data', (c: Buffer) => chunks.push(c))
-      child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-500) })
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.opts.timeoutMs + 1000)
-      child.once('error', (err) => { clearTimeout(timer); this.children.delete(child); reject(err) })
-      child.once('exit', (code) => {
-        clearTimeout(timer)
-        this.children.delete(child)
-        const jpeg = Buffer.concat(chunks)
-        if (code === 0 && jpeg.length > 0) {
-          this.last = { at: this.opts.now(), jpeg }
-          resolve(jpeg)
-        } else {
-          // ffmpeg's message may quote the URL; keep only its last line and strip credentials.
-          const reason = stderr.trim().split('\n').pop()?.replace(/rtsp:\/\/[^@\s]*@/g, 'rtsp://') ?? ''
-          reject(new Error(`snapshot grab failed (exit ${code}): ${reason}`))
-        }
+    this.inflight ??= this.opts.take(this.opts.timeoutMs)
+      .then((jpeg) => {
+        this.last = jpeg
+        return jpeg
       })
-    })
+      .finally(() => { this.inflight = undefined })
+    return this.inflight
   }
 }

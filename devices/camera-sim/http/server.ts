@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '../../../common/log.js'
 import type { DigestAuth } from '../auth/digest.js'
-import type { SnapshotGrabber } from '../snapshot.js'
+import type { SnapshotSource } from '../snapshot.js'
 import type { CameraState } from '../types.js'
 import { handleSoap, type SoapContext } from './soap-handler.js'
 
@@ -14,7 +14,7 @@ export interface CameraHttpOptions {
   soap: SoapContext
   state: () => CameraState
   digest: DigestAuth
-  snapshots: SnapshotGrabber
+  snapshots: SnapshotSource
   log: Logger
 }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../../../common/log.js'
 import type { StreamSettings } from '../types.js'
@@ -17,11 +18,22 @@ export interface RtspProcessOptions {
   startTimeoutMs?: number
 }
 
-/** The GStreamer RTSP server child: start on a port, pause (SIGSTOP), resume, stop without leaving a zombie. */
+interface PendingSnapshot {
+  resolve(jpeg: Buffer): void
+  reject(err: Error): void
+  timer: NodeJS.Timeout
+}
+
+/**
+ * The GStreamer RTSP server child: start on a port, pause (SIGSTOP), resume, stop without leaving a zombie.
+ * It also encodes snapshots: the camera's picture as a JPEG, from the renderer that feeds the stream.
+ */
 export class RtspProcess {
   private child: ChildProcessWithoutNullStreams | undefined
   private exited: Promise<void> = Promise.resolve()
   private paused = false
+  private readonly pending = new Map<number, PendingSnapshot>()
+  private nextSnapshot = 1
   port = 0
 
   constructor(private readonly opts: RtspProcessOptions) {}
@@ -51,29 +63,32 @@ export class RtspProcess {
         this.child = undefined
         this.opts.log.warn({ code, signal }, 'rtsp server exited')
       }
+      this.failPending(new Error('rtsp server exited'))
       resolve()
     }))
+    // A command written as the child dies fails with EPIPE; its exit is reported above.
+    child.stdin.on('error', (err) => this.opts.log.debug({ err: err.message }, 'rtsp server stdin closed'))
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity })
+    lines.on('line', (line) => this.onSnapshotLine(line))
     let stderrTail = ''
     child.stderr.on('data', (c: Buffer) => {
       stderrTail = (stderrTail + c.toString()).slice(-600)
       this.opts.log.debug({ stderr: c.toString().slice(0, 300) }, 'rtsp server stderr')
     })
     const bound = await new Promise<number>((resolve, reject) => {
-      let out = ''
       const timer = setTimeout(() => reject(new Error('rtsp server did not start in time')), this.opts.startTimeoutMs ?? 15_000)
-      const onData = (c: Buffer) => {
-        out += c.toString()
-        const m = /^ready (\d+)$/m.exec(out)
+      const onLine = (line: string) => {
+        const m = /^ready (\d+)$/.exec(line)
         if (m) {
           clearTimeout(timer)
-          child.stdout.off('data', onData)
+          lines.off('line', onLine)
           resolve(Number(m[1]))
-        } else if (/^error /m.test(out)) {
+        } else if (line.startsWith('error ')) {
           clearTimeout(timer)
-          reject(new Error(`rtsp server failed: ${out.trim()}`))
+          reject(new Error(`rtsp server failed: ${line.trim()}`))
         }
       }
-      child.stdout.on('data', onData)
+      lines.on('line', onLine)
       // Typically python3-gi or the GStreamer RTSP typelib missing: say so instead of a bare exit code.
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`rtsp server exited during start (code ${code}): ${stderrTail.trim()}`)) })
     }).catch(async (err: unknown) => {
@@ -82,6 +97,44 @@ export class RtspProcess {
     })
     this.port = bound
     return bound
+  }
+
+  /**
+   * The current picture as a JPEG, encoded by the child in milliseconds (no RTSP session, no ffmpeg).
+   * Rejects when the child is gone, or gives no answer within `timeoutMs` (it is SIGSTOPped under `stall`).
+   */
+  snapshot(timeoutMs: number): Promise<Buffer> {
+    const child = this.child
+    if (!child) return Promise.reject(new Error('rtsp server not running'))
+    const id = this.nextSnapshot++
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new Error(`no snapshot within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.pending.set(id, { resolve, reject, timer })
+      child.stdin.write(`snapshot ${id}\n`)
+    })
+  }
+
+  private onSnapshotLine(line: string): void {
+    const m = /^snapshot (\d+) (.*)$/.exec(line)
+    if (!m) return
+    const p = this.pending.get(Number(m[1]))
+    if (!p) return // answered after its timeout (a stall ended): nobody waits for it any more
+    this.pending.delete(Number(m[1]))
+    clearTimeout(p.timer)
+    const body = m[2]!
+    if (body.startsWith('error ')) p.reject(new Error(`snapshot failed: ${body.slice(6)}`))
+    else p.resolve(Buffer.from(body, 'base64'))
+  }
+
+  private failPending(err: Error): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer)
+      p.reject(err)
+    }
+    this.pending.clear()
   }
 
   setPassword(password: string): void {

@@ -10,11 +10,18 @@ Frames are drawn into I420 buffers in Python and pushed through appsrc, because
 this Debian install has no pango (textoverlay/clockoverlay) and clockoverlay
 only shows seconds anyway.
 
+Snapshots come from the same renderer, encoded to JPEG in this process (a
+jpegenc pipeline kept ready), as a camera's own JPEG encoder taps its image
+pipeline: a snapshot answers within milliseconds, with or without RTSP viewers.
+
 Protocol with the parent (one line each): stdout "ready <port>" once the
-server listens; stdin "password <new>" replaces the digest credential.
+server listens; stdin "password <new>" replaces the digest credential;
+stdin "snapshot <id>" is answered on stdout with "snapshot <id> <base64 JPEG>"
+(or "snapshot <id> error <reason>").
 Credentials: CAMSIM_RTSP_USER / CAMSIM_RTSP_PASSWORD (no user: no auth).
 """
 import argparse
+import base64
 import ctypes
 import os
 import signal
@@ -122,6 +129,38 @@ class Frames:
         return bytes(buf)
 
 
+class Snapshots:
+    """JPEG encoder for still pictures of the current frame: appsrc ! jpegenc ! appsink, PLAYING from start."""
+
+    def __init__(self, frames, fps):
+        self.frames, self.fps = frames, fps
+        caps = 'video/x-raw,format=I420,width=%d,height=%d,framerate=0/1' % (frames.w, frames.h)
+        self.pipeline = Gst.parse_launch(
+            'appsrc name=src format=time do-timestamp=true caps="%s" ! jpegenc quality=85 '
+            '! appsink name=sink sync=false max-buffers=1 drop=true' % caps)
+        self.src = self.pipeline.get_by_name('src')
+        self.sink = self.pipeline.get_by_name('sink')
+        self.pipeline.set_state(Gst.State.PLAYING)
+
+    def take(self):
+        now_ms = int(time.time() * 1000)
+        # The frame the stream shows at this time (the moving block advances one step per frame period).
+        frame_no = now_ms * self.fps // 1000
+        if self.src.emit('push-buffer', Gst.Buffer.new_wrapped(self.frames.render(now_ms, frame_no))) != Gst.FlowReturn.OK:
+            return None
+        sample = self.sink.emit('try-pull-sample', 2 * Gst.SECOND)
+        if sample is None:
+            return None
+        buf = sample.get_buffer()
+        ok, info = buf.map(Gst.MapFlags.READ)
+        if not ok:
+            return None
+        try:
+            return bytes(info.data)
+        finally:
+            buf.unmap(info)
+
+
 class Factory(GstRtspServer.RTSPMediaFactory):
     def __init__(self, args):
         super().__init__()
@@ -207,6 +246,7 @@ def main():
         perms.add_permission_for_role('viewer', GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
         factory.set_permissions(perms)
     server.get_mount_points().add_factory(args.path, factory)
+    snapshots = Snapshots(factory.frames, args.fps)
     if server.attach(None) == 0:
         print('error cannot listen', flush=True)
         sys.exit(1)
@@ -228,6 +268,12 @@ def main():
             token = GstRtspServer.RTSPToken()
             token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, 'viewer')
             auth.add_digest(args.user, value, token)
+        elif cmd == 'snapshot':
+            jpeg = snapshots.take()
+            if jpeg is None:
+                print('snapshot %s error jpeg encoder gave no picture' % value, flush=True)
+            else:
+                print('snapshot %s %s' % (value, base64.b64encode(jpeg).decode('ascii')), flush=True)
         return True
 
     stdin = GLib.IOChannel.unix_new(sys.stdin.fileno())
