@@ -6,7 +6,7 @@
 import { createLogger } from '../../common/log.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 import { toPoint } from '../../hub/influx/points.js'
-import { createV1Writer } from '../../hub/influx/writerV1.js'
+import { createV1Writer } from '../../hub/influx/writer-v1.js'
 import { cpuSeconds } from './sampler.js'
 
 export interface BenchOptions {

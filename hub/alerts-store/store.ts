@@ -10,7 +10,7 @@
  */
 import { MotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
-import type { Point } from '../influx/lineProtocol.js'
+import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
 import { acknowledgeAlert, evaluateAlerts } from '../kpi/alerts/state.js'
 import { ALERT_KINDS, ALERT_TITLES, DEFAULT_ALERT_THRESHOLDS, type Alert, type AlertDetails, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'

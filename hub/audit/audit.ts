@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../common/log.js'
-import type { Point } from '../influx/lineProtocol.js'
+import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
 import type { InfluxQuery } from '../queries/client.js'
 import { rowsOf } from '../queries/client.js'

@@ -5,7 +5,7 @@
  * overwrites instead of adding a duplicate.
  */
 import type { EdgeRecord } from '../../protocol/records.js'
-import { serializePoint, type FieldValue, type Point } from './lineProtocol.js'
+import { serializePoint, type FieldValue, type Point } from './line-protocol.js'
 import { HUB_MEASUREMENTS, MEASUREMENTS, NO_OFFICER, ROLLUP_MEASUREMENTS, type MeasurementSchema } from './schema.js'
 
 /** InfluxDB stores int64 ns; the latest `t` whose point time still fits (year 2262). */

@@ -6,7 +6,7 @@
  */
 import { MISUSE_KINDS, type MisuseKind, type RecordKind } from '../../protocol/records.js'
 import { SCALE_SIZES } from '../../protocol/scales.js'
-import type { FieldType } from './lineProtocol.js'
+import type { FieldType } from './line-protocol.js'
 
 export interface MeasurementSchema {
   readonly tags: readonly string[]

@@ -2,9 +2,9 @@
 import type { Logger } from '../../common/log.js'
 import type { HubConfig } from '../config/schema.js'
 import { createMarkingWriter, type MarkingWriter } from '../rollup/writer.js'
-import type { Point } from './lineProtocol.js'
-import { createV1Writer } from './writerV1.js'
-import { createV2Writer } from './writerV2.js'
+import type { Point } from './line-protocol.js'
+import { createV1Writer } from './writer-v1.js'
+import { createV2Writer } from './writer-v2.js'
 
 export interface PointWriter {
   /** Resolves once the database accepted every point; rejects (MotcuaError HUB_DB_UNAVAILABLE) otherwise, never retries. */

@@ -6,7 +6,7 @@
 import { formatIssues } from '../../common/config.js'
 import { ERRORS } from '../../common/errors.js'
 import { batchSchema, edgeRecord, type BatchAck } from '../../protocol/records.js'
-import type { Point } from '../influx/lineProtocol.js'
+import type { Point } from '../influx/line-protocol.js'
 import { MAX_POINT_MS, toPoint } from '../influx/points.js'
 
 export type Envelope = { ok: true; site: string; records: unknown[] } | { ok: false; message: string }

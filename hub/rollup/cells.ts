@@ -10,7 +10,7 @@
  */
 import { MISUSE_KINDS, type MisuseKind } from '../../protocol/records.js'
 import { SCALE_SIZES, type ScaleSize } from '../../protocol/scales.js'
-import type { Point } from '../influx/lineProtocol.js'
+import type { Point } from '../influx/line-protocol.js'
 import { NO_OFFICER, misuseField, pressField } from '../influx/schema.js'
 import type { RatingFact, TicketFact } from '../kpi/facts.js'
 import { pairTickets } from '../kpi/queue.js'

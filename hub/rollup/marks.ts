@@ -4,7 +4,7 @@
  * fresh `changed` stamp and `rolled` = 0, so the rollup, on this hub or
  * another one, finds the day stale until it has counted it again.
  */
-import type { Point } from '../influx/lineProtocol.js'
+import type { Point } from '../influx/line-protocol.js'
 import type { Series } from '../queries/client.js'
 import { localDayIndex, VN_OFFSET_MS } from '../kpi/time.js'
 import { STATE_MEASUREMENT } from './cells.js'

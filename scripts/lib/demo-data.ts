@@ -17,7 +17,7 @@ import { MISUSE_KINDS, type EdgeRecord, type MisuseKind } from '../../protocol/r
 import { isDissatisfied, normalisedScore, type ScaleSize } from '../../protocol/scales.js'
 import type { SitePlacement } from '../../hub/kpi/facts.js'
 import { toPoint } from '../../hub/influx/points.js'
-import type { Point } from '../../hub/influx/lineProtocol.js'
+import type { Point } from '../../hub/influx/line-protocol.js'
 import type { PointWriter } from '../../hub/influx/writer.js'
 import { seededRandom } from '../../common/random.js'
 

@@ -7,7 +7,7 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
-import { createV1Writer } from '../../hub/influx/writerV1.js'
+import { createV1Writer } from '../../hub/influx/writer-v1.js'
 import { generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { influxQuery, interpolate, loadDashboards, panelQueries, variableQueries, type Query, type Selection, type Series } from './grafana.js'

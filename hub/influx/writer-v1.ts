@@ -9,7 +9,7 @@ import https from 'node:https'
 import { InfluxDB } from 'influx'
 import { MotcuaError } from '../../common/errors.js'
 import type { HubConfig } from '../config/schema.js'
-import type { Point } from './lineProtocol.js'
+import type { Point } from './line-protocol.js'
 import { toLineProtocol } from './points.js'
 import type { PointWriter, WriterOptions } from './writer.js'
 

@@ -8,7 +8,7 @@ import { InfluxDB, setLogger } from '@influxdata/influxdb-client'
 import { MotcuaError } from '../../common/errors.js'
 import { MAX_BATCH_RECORDS } from '../../protocol/records.js'
 import type { HubConfig } from '../config/schema.js'
-import type { Point } from './lineProtocol.js'
+import type { Point } from './line-protocol.js'
 import { toLines } from './points.js'
 import type { PointWriter, WriterOptions } from './writer.js'
 

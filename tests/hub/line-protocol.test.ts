@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { escapeKey, escapeMeasurement, formatField, quoteString, serializePoint, type Point } from '../../hub/influx/lineProtocol.js'
+import { escapeKey, escapeMeasurement, formatField, quoteString, serializePoint, type Point } from '../../hub/influx/line-protocol.js'
 
 const types = { s: 'string', i: 'integer', f: 'float', b: 'boolean' } as const
 
