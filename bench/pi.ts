@@ -1,12 +1,15 @@
 /**
  * Issue 13's figures for the Pi: the edge run from source under tsx and the
  * production build (node dist/edge.js), side by side in one run: time from
- * process start to the first accepted MQTT connection, and resident memory
- * with 30 counters' button boxes connected and pressing.
+ * process start to the first accepted MQTT connection, resident memory with
+ * 30 counters' button boxes connected and pressing, and the bytes the edge
+ * process sends to the disk per rating (/proc/PID/io write_bytes: what wears
+ * an SD card) at a real center's pace (one rating at a time, each its own
+ * fsync) and at the benchmark's (30 boxes at once, group commits).
  */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import mqtt from 'mqtt'
@@ -24,7 +27,13 @@ export const DIST_NODE_FLAGS = ['--max-semi-space-size=2']
 export interface EdgeRun {
   startToMqttMs: number
   rssMb30Counters: number
+  /** Disk bytes per rating, ratings pressed one at a time with a pause (a real counter's pace, compressed). */
+  diskBytesPerRatingPaced: number
+  /** Disk bytes per rating, 30 boxes pressing at once. */
+  diskBytesPerRatingBurst: number
 }
+
+const writeBytes = (pid: number): number => Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN)
 
 export interface PiBenchResult {
   tsx: EdgeRun
@@ -63,17 +72,26 @@ async function runEdge(mode: 'tsx' | 'dist', dir: string): Promise<EdgeRun> {
     const startToMqttMs = Math.round(performance.now() - started)
     const rest = await Promise.all(buttons.slice(1).map((d) => mqtt.connectAsync(url, { clientId: d.id, username: d.id, password: d.secret, reconnectPeriod: 0 })))
     const clients = [first, ...rest]
-    // A busy minute at a large center, compressed: ten ratings per counter.
-    for (let round = 0; round < 10; round++) {
-      await Promise.all(clients.map((c, i) => {
-        const d = buttons[i]!
-        return c.publishAsync(topics.rating(site.siteId, d.counter!), JSON.stringify({ v: 1, id: `${d.id}-${mode}-${round}`, ts: Date.now(), scale: 4, level: 1 + (round % 4) }), { qos: 1 })
-      }))
+    const rate = (c: mqtt.MqttClient, i: number, tag: string) => {
+      const d = buttons[i]!
+      return c.publishAsync(topics.rating(site.siteId, d.counter!), JSON.stringify({ v: 1, id: `${d.id}-${mode}-${tag}`, ts: Date.now(), scale: 4, level: 1 + (i % 4) }), { qos: 1 })
     }
+    // A busy minute at a large center, compressed: ten ratings per counter, all counters at once.
+    const burstFrom = writeBytes(child.pid!)
+    for (let round = 0; round < 10; round++) await Promise.all(clients.map((c, i) => rate(c, i, `burst-${round}`)))
+    const diskBytesPerRatingBurst = Math.round((writeBytes(child.pid!) - burstFrom) / (10 * clients.length))
+    // A real center's pace: one rating at a time, each committed on its own.
+    const PACED = 60
+    const pacedFrom = writeBytes(child.pid!)
+    for (let i = 0; i < PACED; i++) {
+      await rate(clients[i % clients.length]!, i % clients.length, `paced-${i}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const diskBytesPerRatingPaced = Math.round((writeBytes(child.pid!) - pacedFrom) / PACED)
     await new Promise((r) => setTimeout(r, 3000))
     const rssMb30Counters = Math.round(rssMb(child.pid!))
     await Promise.all(clients.map((c) => c.endAsync()))
-    return { startToMqttMs, rssMb30Counters }
+    return { startToMqttMs, rssMb30Counters, diskBytesPerRatingPaced, diskBytesPerRatingBurst }
   } finally {
     child.kill('SIGTERM')
     const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
@@ -88,9 +106,9 @@ export async function benchPi(opts: { log?: (s: string) => void } = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-pi-'))
   try {
     const tsx = await runEdge('tsx', dir)
-    say(`tsx: MQTT after ${tsx.startToMqttMs} ms, ${tsx.rssMb30Counters} MB with 30 counters`)
+    say(`tsx: MQTT after ${tsx.startToMqttMs} ms, ${tsx.rssMb30Counters} MB with 30 counters, ${tsx.diskBytesPerRatingPaced} B/rating paced, ${tsx.diskBytesPerRatingBurst} B/rating in bursts`)
     const dist = await runEdge('dist', dir)
-    say(`dist: MQTT after ${dist.startToMqttMs} ms, ${dist.rssMb30Counters} MB with 30 counters`)
+    say(`dist: MQTT after ${dist.startToMqttMs} ms, ${dist.rssMb30Counters} MB with 30 counters, ${dist.diskBytesPerRatingPaced} B/rating paced, ${dist.diskBytesPerRatingBurst} B/rating in bursts`)
     return { tsx, dist }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 /** One entry per benchmark section: runs it and turns its figures into README rows against the issues' targets. */
 import { benchBoxes, benchKioskOnEdge } from './devices.js'
 import { runKpiBench } from './kpi.js'
+import { benchPi } from './pi.js'
 import { runRelayBench } from './relay.js'
 import { startInfluxd } from '../testkit/influxd.js'
 import { benchCameras } from './cameras.js'
@@ -95,6 +96,16 @@ export const SECTIONS: Record<string, Section> = {
     ]
     return { raw: { kiosk, boxes }, rows }
   },
+  async pi({ log }) {
+    const r = await benchPi({ log })
+    const rows: Row[] = [
+      { what: 'edge resident memory, 30 counters connected and pressing: production build (node dist/edge.js) vs tsx, same run', target: '≤ 80 MB', measured: `${r.dist.rssMb30Counters} MB (tsx: ${r.tsx.rssMb30Counters} MB)`, met: r.dist.rssMb30Counters <= 80 },
+      { what: 'edge start to accepting MQTT: production build vs tsx, same run', target: '≤ 3 s', measured: `${(r.dist.startToMqttMs / 1000).toFixed(2)} s (tsx: ${(r.tsx.startToMqttMs / 1000).toFixed(2)} s)`, met: r.dist.startToMqttMs <= 3000 },
+      { what: 'bytes written to disk per rating (SD card wear), production build: one at a time / 30 boxes at once', target: 'measured', measured: `${r.dist.diskBytesPerRatingPaced.toLocaleString('en')} B / ${r.dist.diskBytesPerRatingBurst.toLocaleString('en')} B`, met: null },
+    ]
+    return { raw: r, rows }
+  },
+
   async kpi({ quick, log }) {
     const influx = await startInfluxd()
     try {
