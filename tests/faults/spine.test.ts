@@ -33,15 +33,23 @@ function boxes(stack: Stack, ratePerMinute: number): CounterSim {
   })
 }
 
+// "It happens at all" bounds of the waits below, on a busy 2-core machine; how fast is bench/'s business.
+const FLOW_MS = 60_000
+const RECONNECT_MS = 60_000
+const DRAIN_MS = 30_000
+const STORED_MS = 60_000
+/** How long tests/support/stack.ts gives a cold edge to say it listens. */
+const EDGE_START_MS = 30_000
+
 /** Waits until `n` more presses than now have been acknowledged: the stream flows through whatever is up. */
 async function flowing(sim: CounterSim, what: string, n = 100): Promise<void> {
   const mark = sim.stats().acked
-  await waitFor(`${n} presses acknowledged ${what}`, () => sim.stats().acked >= mark + n, { timeoutMs: 60_000 })
+  await waitFor(`${n} presses acknowledged ${what}`, () => sim.stats().acked >= mark + n, { timeoutMs: FLOW_MS })
 }
 
 /** Stops the boxes (draining their PUBACKs), waits for InfluxDB, then checks acknowledged ⊆ stored, stored ⊆ sent, no point twice. */
 async function expectExactlyOnce(stack: Stack, sim: CounterSim): Promise<number> {
-  const stats = await sim.stop({ drainMs: 30_000 })
+  const stats = await sim.stop({ drainMs: DRAIN_MS })
   expect(stats.pending).toBe(0)
   const acked = sim.acked()
   const sent = sim.sent()
@@ -53,7 +61,7 @@ async function expectExactlyOnce(stack: Stack, sim: CounterSim): Promise<number>
       missing = [...acked].filter((id) => !stored.has(id))
       return missing.length === 0
     },
-    { timeoutMs: 60_000, everyMs: 250 },
+    { timeoutMs: STORED_MS, everyMs: 250 },
   )
   const counts = countIds(await stack.storedEventIds())
   const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id)
@@ -149,6 +157,16 @@ describe('rating spine under faults', () => {
     }
   })
 
+  /**
+   * Most of this test's time is the three cold starts of the edge under tsx and every box reconnecting to the
+   * new edge (MQTT.js tries every second): about 2.5 + 1.5 s a round on an idle machine, 5 + 3 s under three
+   * busy loops, more in the full suite; each phase's 100 presses take 1-2 s. That is over vitest's default
+   * 60 s on a loaded machine, where the test timing out would name no step. This timeout is not a latency
+   * bound: it is the sum of the waits inside (four edge starts, three reconnects, four flows, the drain and the
+   * InfluxDB check, plus half a minute for the stack, the hub and the pauses), so whichever step never happens
+   * fails by its own name first.
+   */
+  const EDGE_KILL_TEST_MS = 4 * (EDGE_START_MS + FLOW_MS) + 3 * RECONNECT_MS + DRAIN_MS + STORED_MS + 30_000
   it('edge SIGKILLed mid-stream and restarted three times: every PUBACKed rating exactly once', async () => {
     const stack = await startStack({ influx, database: 'spine_edge_kill' })
     let sim: CounterSim | undefined
@@ -170,7 +188,7 @@ describe('rating spine under faults', () => {
         await waitFor(
           () => `every box reconnected after restart ${round} (connects before ${before.join(',')}, now ${connects().join(',')})`,
           () => connects().every((n, i) => n > before[i]!),
-          { timeoutMs: 60_000 },
+          { timeoutMs: RECONNECT_MS },
         )
       }
       await flowing(box, 'after the last restart')
@@ -179,5 +197,5 @@ describe('rating spine under faults', () => {
       await sim?.stop()
       await stack.close()
     }
-  })
+  }, EDGE_KILL_TEST_MS)
 })
