@@ -6,6 +6,7 @@
  * then. Bodies are gzipped once and get a content ETag.
  */
 import { readFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
@@ -58,4 +59,11 @@ export async function bundleScript(name: string, entry: URL, target: BuildOption
   const out = result.outputFiles[0]
   if (!out) throw new Error(`bundle of ${entry} is empty`)
   return webAsset(Buffer.from(out.contents), JS_TYPE)
+}
+
+/** A page's script bundle (supervisor page, console): gzipped when the browser takes it, revalidated by its ETag. */
+export function sendScript(req: IncomingMessage, res: ServerResponse, asset: WebAsset): void {
+  const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+  res.writeHead(200, { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'no-cache', ...(gz ? { 'content-encoding': 'gzip' } : {}) })
+  res.end(gz ? asset.gzip : asset.body)
 }

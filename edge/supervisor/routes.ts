@@ -4,6 +4,7 @@
  * files, and the live-video WebSocket /supervisor/live/{camera}. Everything
  * but the login page needs a session, the WebSocket included.
  */
+import { sendScript } from '../../common/web/assets.js'
 import { readForm, sameOrigin, sendHtml } from '../../common/web/page.js'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -108,9 +109,7 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     }
     if (!session) return fail(res, 401, 'EDGE_SESSION_REQUIRED')
     if (method === 'GET' && path === SUPERVISOR_JS) {
-      const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-      res.writeHead(200, { 'content-type': o.script.type, etag: o.script.etag, 'cache-control': 'no-cache', ...(gz ? { 'content-encoding': 'gzip' } : {}) })
-      return void res.end(gz ? o.script.gzip : o.script.body)
+      return sendScript(req, res, o.script)
     }
     if (method === 'GET' && path === '/supervisor/api/cameras') {
       return sendJson(res, 200, { cameras: o.cameras.cameras().map(publicView), unconfigured: o.cameras.unconfigured() })

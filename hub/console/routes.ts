@@ -6,6 +6,7 @@
  * and the role on the server (hub/users/roles.ts); the page only hides what
  * would be refused.
  */
+import { sendScript } from '../../common/web/assets.js'
 import { readForm, sameOrigin, sendHtml } from '../../common/web/page.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -218,9 +219,7 @@ export function createConsole(o: ConsoleOptions): Console {
       }
       if (method !== 'GET') return fail(res, 404, 'HUB_NOT_FOUND')
       if (path === CONSOLE_JS) {
-        const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-        res.writeHead(200, { 'content-type': o.script.type, etag: o.script.etag, 'cache-control': 'no-cache', ...(gz ? { 'content-encoding': 'gzip' } : {}) })
-        return void res.end(gz ? o.script.gzip : o.script.body)
+        return sendScript(req, res, o.script)
       }
       if (path === '/console/export/kpis.csv') {
         const q = scopeOf(url)
