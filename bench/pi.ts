@@ -22,7 +22,7 @@ import { rssMb } from './lib/sampler.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 /** The flags the packaged service starts node with (packaging/edge/motcua-edge.service). */
-export const DIST_NODE_FLAGS = ['--max-semi-space-size=2']
+export const DIST_NODE_FLAGS = ['--max-semi-space-size=1']
 
 export interface EdgeRun {
   startToMqttMs: number
@@ -40,7 +40,7 @@ export interface PiBenchResult {
   dist: EdgeRun
 }
 
-async function runEdge(mode: 'tsx' | 'dist', dir: string): Promise<EdgeRun> {
+export async function runEdge(mode: 'tsx' | 'dist', dir: string, nodeFlags = DIST_NODE_FLAGS): Promise<EdgeRun> {
   const site = await makeDemoSite({ counters: 30, hubUrl: 'https://127.0.0.1:9', outboxDir: '' })
   const ports = { mqtt: await freePort(), ws: await freePort(), http: await freePort() }
   const file = join(dir, `${mode}.yaml`)
@@ -50,7 +50,7 @@ async function runEdge(mode: 'tsx' | 'dist', dir: string): Promise<EdgeRun> {
     http: { host: '127.0.0.1', port: ports.http },
     outbox: { dir: join(dir, `${mode}-outbox`) },
   }))
-  const args = mode === 'tsx' ? ['--import', 'tsx', join(ROOT, 'edge/main.ts'), file] : [...DIST_NODE_FLAGS, join(ROOT, 'dist/edge.js'), file]
+  const args = mode === 'tsx' ? ['--import', 'tsx', join(ROOT, 'edge/main.ts'), file] : [...nodeFlags, join(ROOT, 'dist/edge.js'), file]
   const started = performance.now()
   const child = spawn(process.execPath, args, { cwd: mode === 'tsx' ? ROOT : dir, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'ignore'] })
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))

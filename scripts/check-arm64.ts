@@ -26,6 +26,8 @@ import { createLogger } from '../common/log.js'
 import { newSecret } from '../common/secrets.js'
 import { hubConfigSchema } from '../hub/config/schema.js'
 import { startHub } from '../hub/main.js'
+import { EVENT_ID_PATTERN } from '../protocol/ids.js'
+import type { ErrorReplyMessage } from '../protocol/messages.js'
 import { topics } from '../protocol/topics.js'
 import { makeTestPki } from '../testkit/certs.js'
 import { startInfluxd } from '../testkit/influxd.js'
@@ -109,7 +111,7 @@ interface EmulatedEdge {
 
 /** Runs the packaged edge as the service would (user motcua, its config), under emulation. */
 async function runEdge(): Promise<EmulatedEdge> {
-  const child = spawn('chroot', ['--userspec=motcua:motcua', ROOT, ...inRoot(['LOG_LEVEL=warn', '/usr/lib/motcua-edge/node', '--max-semi-space-size=2', '/usr/lib/motcua-edge/edge.js', '/etc/motcua/edge.yaml'])], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('chroot', ['--userspec=motcua:motcua', ROOT, ...inRoot(['LOG_LEVEL=warn', '/usr/lib/motcua-edge/node', '--max-semi-space-size=1', '/usr/lib/motcua-edge/edge.js', '/etc/motcua/edge.yaml'])], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)))
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
@@ -149,25 +151,56 @@ async function main(): Promise<void> {
 
     const box = site.devices.find((d) => d.kind === 'button')!
     const acked: string[] = []
+    /** Error replies on the box's down/{device}/error topic: a refused press is acknowledged too, and stored nowhere. */
+    const refused: string[] = []
     let seq = 0
+    /**
+     * Event ids the protocol accepts (8–64 characters, docs/protocol.md): the edge
+     * refuses anything else with an error reply and still sends PUBACK, so a
+     * PUBACK alone does not prove a rating was stored ("arm64-1" … "arm64-9" were
+     * refused as too short, and their absence from InfluxDB looked like loss).
+     */
+    const eventId = (n: number) => {
+      const id = `arm64-${String(n).padStart(4, '0')}`
+      if (!EVENT_ID_PATTERN.test(id)) throw new Error(`check bug: event id ${id} breaks the protocol's pattern ${EVENT_ID_PATTERN}`)
+      return id
+    }
     /** Presses n ratings one after another; with killAfter, the edge is SIGKILLed while that press is on the wire. */
     const press = async (n: number, killAfter?: number, edge?: EmulatedEdge) => {
       const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, { clientId: box.id, username: box.id, password: box.secret, reconnectPeriod: 0 })
       client.on('error', () => undefined)
+      const errorTopic = topics.down(site.siteId, box.counter!, box.id, 'error')
+      client.on('message', (topic, body) => {
+        if (topic !== errorTopic) return
+        const reply = JSON.parse(body.toString()) as ErrorReplyMessage
+        refused.push(`${reply.id ?? '(no id)'}: ${reply.code} ${reply.message}`)
+      })
+      const [granted] = await client.subscribeAsync(errorTopic, { qos: 1 })
+      if (granted?.qos !== 1) throw new Error(`the edge refused the box's subscription to ${errorTopic}`)
       // A QoS 1 publish whose connection dies is kept for a resend that never comes: count it as not acknowledged.
       const closed = new Promise<false>((resolve) => client.once('close', () => resolve(false)))
+      let alive = true
       try {
         for (let i = 0; i < n; i++) {
-          const id = `arm64-${++seq}`
+          const id = eventId(++seq)
           const payload = JSON.stringify({ v: 1, id, ts: Date.now(), scale: 4, level: 1 + (seq % 4) })
           const puback = new Promise<boolean>((resolve) => client.publish(topics.rating(site.siteId, box.counter!), payload, { qos: 1 }, (err) => resolve(!err)))
           if (i === killAfter) edge!.child.kill('SIGKILL')
-          if (!(await Promise.race([puback, closed]))) break
+          if (!(await Promise.race([puback, closed]))) {
+            alive = false
+            break
+          }
           acked.push(id)
+        }
+        // An error reply may trail its PUBACK: one more round trip, then a moment, before the refusals are read.
+        if (alive) {
+          await client.unsubscribeAsync(errorTopic)
+          await new Promise((r) => setTimeout(r, 500))
         }
       } finally {
         client.end(true)
       }
+      if (refused.length) throw new Error(`the edge refused ${refused.length} presses (acknowledged, so never stored): ${refused.slice(0, 3).join('; ')}`)
     }
 
     // 1. The older version, no hub: everything it acknowledges waits in its outbox; then a power cut.
@@ -208,7 +241,7 @@ async function main(): Promise<void> {
       }
       const missing = acked.filter((id) => !stored.includes(id))
       const doubled = stored.length - new Set(stored).size
-      const unknown = stored.filter((id) => !id.startsWith('arm64-'))
+      const unknown = stored.filter((id) => !/^arm64-\d{4}$/.test(id))
       if (missing.length || doubled || unknown.length) throw new Error(`exactly-once broken: ${missing.length} missing (${missing.slice(0, 5).join(', ')}), ${doubled} doubled, ${unknown.length} unknown`)
       say(`OK: ${acked.length} acknowledged, ${stored.length} in InfluxDB, none missing or doubled, across two power cuts and an upgrade (${since()})`)
       edge.child.kill('SIGTERM')
