@@ -48,10 +48,15 @@ async function startSite(sims: CameraSim[], dir: string): Promise<{ features: Ca
     outbox: nullOutbox, clock, log, http, publishRetained: () => undefined,
   })
   const base = `http://127.0.0.1:${await http.listen()}`
-  // Measure a running edge, as a supervisor meets it: every camera probed and online first.
-  const deadline = Date.now() + 60_000
-  while (sims.some((_, i) => features.cameras.camera(`cam-${i + 1}`)?.state !== 'online')) {
-    if (Date.now() > deadline) throw new Error('cameras did not come online within 60 s')
+  // Measure a running edge, as a supervisor meets it: every camera online and its stream warm (delivering) first.
+  const ready = (i: number) => {
+    const id = `cam-${i + 1}`
+    const at = features.live.status()[id]?.lastFragmentAt
+    return features.cameras.camera(id)?.state === 'online' && at !== null && at !== undefined && Date.now() - at < 1000
+  }
+  const deadline = Date.now() + 120_000
+  while (sims.some((_, i) => !ready(i))) {
+    if (Date.now() > deadline) throw new Error(`cameras not online and warm within 120 s: ${sims.map((_, i) => `cam-${i + 1} ${features.cameras.camera(`cam-${i + 1}`)?.state}`).join(', ')}`)
     await new Promise((r) => setTimeout(r, 200))
   }
   return { features, base, close: async () => { await features.stop(); await http.close() } }
