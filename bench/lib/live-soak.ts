@@ -87,12 +87,12 @@ export function leftovers(): Leftovers {
   return { ffmpeg: ffmpegChildren(), fds: fds.length, sockets, handles }
 }
 
-/** Opens a live socket and resolves with the ms to init + first media segment, or rejects with what was seen. */
-function firstFrame(url: string, headers: Record<string, string>, ca: string | undefined, boundMs: number, watchMs: number): Promise<number> {
+class ClosedEarly extends Error {}
+
+/** One live socket: resolves with the ms to init + first media segment; rejects with ClosedEarly when the server closed it first. */
+function attempt(url: string, headers: Record<string, string>, ca: string | undefined, opened: number, untilMs: number, watchMs: number, seen: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const opened = performance.now()
     const ws = new WebSocket(url, { headers, ...(ca ? { ca } : {}) })
-    const seen: string[] = []
     let init = false
     let done = false
     const finish = (err: Error | null, ms = 0) => {
@@ -110,7 +110,7 @@ function firstFrame(url: string, headers: Record<string, string>, ca: string | u
         ws.close()
       }, err ? 0 : watchMs)
     }
-    const timer = setTimeout(() => finish(new Error(`no first frame within ${boundMs} ms; saw ${seen.join(', ') || 'nothing'}`)), boundMs)
+    const timer = setTimeout(() => finish(new Error(`no first frame within the bound; saw ${seen.join(', ') || 'nothing'}`)), Math.max(0, untilMs - performance.now()))
     ws.on('message', (data: Buffer, isBinary) => {
       if (!isBinary) {
         const msg = JSON.parse(data.toString()) as { type: string; reason?: string }
@@ -125,10 +125,42 @@ function firstFrame(url: string, headers: Record<string, string>, ca: string | u
       }
       finish(null, performance.now() - opened)
     })
+    // Refused by HTTP (no session, no right): the page would show its sign-in, not retry.
     ws.on('unexpected-response', (_req, res) => finish(new Error(`upgrade refused: ${res.statusCode}`)))
-    ws.on('error', (err) => finish(err))
-    ws.on('close', (code) => seen.push(`close:${code}`))
+    ws.on('error', (err) => {
+      seen.push(`error:${(err as NodeJS.ErrnoException).code ?? err.message}`)
+      finish(new ClosedEarly())
+    })
+    ws.on('close', (code) => {
+      seen.push(`close:${code}`)
+      finish(new ClosedEarly())
+    })
   })
+}
+
+/**
+ * Opens a live view as the pages' player does (common/live/browser/player.ts):
+ * a socket the server closes before the first frame (1013 while a restarted
+ * edge does not know the camera yet, a refused connection while it starts) is
+ * opened again after 0.5 s, doubling up to 5 s. Resolves with the ms from the
+ * first open to the first media segment, or rejects once the bound is over.
+ */
+async function firstFrame(url: string, headers: Record<string, string>, ca: string | undefined, boundMs: number, watchMs: number): Promise<number> {
+  const opened = performance.now()
+  const until = opened + boundMs
+  const seen: string[] = []
+  let backoffMs = 500
+  for (let tries = 0; tries < 100; tries++) {
+    try {
+      return await attempt(url, headers, ca, opened, until, watchMs, seen)
+    } catch (err) {
+      if (!(err instanceof ClosedEarly)) throw err
+    }
+    if (performance.now() + backoffMs >= until) break
+    await new Promise((r) => setTimeout(r, backoffMs))
+    backoffMs = Math.min(5000, backoffMs * 2)
+  }
+  throw new Error(`no first frame within ${boundMs} ms; saw ${seen.join(', ') || 'nothing'}`)
 }
 
 export async function runLiveSoak(stack: SoakStack, o: SoakOptions): Promise<SoakResult> {
