@@ -75,7 +75,11 @@ export class LivePlayer {
         const sb = ms.addSourceBuffer(type)
         // Fragments carry their own times; "sequence" would hide a restart's discontinuity less honestly.
         sb.mode = 'segments'
-        sb.addEventListener('updateend', () => this.flush())
+        sb.addEventListener('updateend', () => {
+          this.flush()
+          // Start at the live edge as soon as there is something to show, not at the next tick.
+          if (this.video.paused) this.keepLive()
+        })
         this.sb = sb
         this.flush()
       })
