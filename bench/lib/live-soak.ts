@@ -24,6 +24,13 @@ export interface SoakStack {
   stallCamera(ms: number): Promise<void>
   /** Resolves when the camera is online on the edge, its tunnel linked and its stream warm again. */
   settled(): Promise<void>
+  /**
+   * Live-view sockets and streams the servers still hold: page and console
+   * viewers, relay upstreams, tunnel streams. The process's own socket count
+   * also moves with keep-alive pools (InfluxDB writes, the forwarder), so it is
+   * reported, and these are what must come back to zero.
+   */
+  liveHeld(): { edgeViewers: number; hubViewers: number; hubUpstreams: number; tunnelStreams: number }
 }
 
 export type SoakFault = 'edge_restart' | 'tunnel_drop' | 'camera_stall'
@@ -44,6 +51,8 @@ export interface Leftovers {
   fds: number
   sockets: number
   handles: Record<string, number>
+  /** stack.liveHeld(), summed: live sockets and streams the servers still hold. */
+  liveHeld: number
 }
 
 export interface SoakResult {
@@ -72,7 +81,7 @@ function ffmpegChildren(): number {
   return n
 }
 
-export function leftovers(): Leftovers {
+export function leftovers(stack: Pick<SoakStack, 'liveHeld'>): Leftovers {
   const fds = readdirSync('/proc/self/fd')
   let sockets = 0
   for (const fd of fds) {
@@ -84,7 +93,8 @@ export function leftovers(): Leftovers {
   }
   const handles: Record<string, number> = {}
   for (const h of process.getActiveResourcesInfo()) handles[h] = (handles[h] ?? 0) + 1
-  return { ffmpeg: ffmpegChildren(), fds: fds.length, sockets, handles }
+  const held = stack.liveHeld()
+  return { ffmpeg: ffmpegChildren(), fds: fds.length, sockets, handles, liveHeld: held.edgeViewers + held.hubViewers + held.hubUpstreams + held.tunnelStreams }
 }
 
 class ClosedEarly extends Error {}
@@ -167,7 +177,7 @@ export async function runLiveSoak(stack: SoakStack, o: SoakOptions): Promise<Soa
   const say = o.log ?? (() => undefined)
   const watchMs = o.watchMs ?? 200
   await stack.settled()
-  const before = leftovers()
+  const before = leftovers(stack)
   const times = { edge: [] as number[], hub: [] as number[], afterFault: [] as number[] }
   const failures: SoakResult['failures'] = []
   const faults: Record<SoakFault, number> = { edge_restart: 0, tunnel_drop: 0, camera_stall: 0 }
@@ -202,10 +212,10 @@ export async function runLiveSoak(stack: SoakStack, o: SoakOptions): Promise<Soa
   }
   await stack.settled()
   // Sockets of viewers just closed finish their close handshakes; wait (bounded) for the counts to come back.
-  let after = leftovers()
-  for (let i = 0; i < 50 && (after.ffmpeg > before.ffmpeg || after.sockets > before.sockets); i++) {
+  let after = leftovers(stack)
+  for (let i = 0; i < 50 && (after.ffmpeg > before.ffmpeg || after.liveHeld > 0); i++) {
     await new Promise((r) => setTimeout(r, 200))
-    after = leftovers()
+    after = leftovers(stack)
   }
   return {
     cycles: o.cycles,
@@ -242,6 +252,11 @@ export function soakStack(s: ConsoleStack): SoakStack {
       await s.sim.setFault('stall')
       await new Promise((r) => setTimeout(r, ms))
       await s.sim.setFault('none')
+    },
+    liveHeld() {
+      const live = s.edge.cameras?.live.status()['cam-hall']
+      const relay = s.hub.relay.status()
+      return { edgeViewers: live?.viewers ?? 0, hubViewers: relay.viewers, hubUpstreams: relay.upstreams, tunnelStreams: s.edge.tunnel?.status().streams ?? 0 }
     },
     async settled() {
       await waitFor('cam-hall online, linked to the hub and warm', () => {

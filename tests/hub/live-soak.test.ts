@@ -28,7 +28,10 @@ describe('live view soak', () => {
     expect(r.firstFrameMs.edge.n + r.firstFrameMs.hub.n + r.firstFrameMs.afterFault.n).toBe(24)
     expect(r.after.ffmpeg).toBe(r.before.ffmpeg)
     expect(r.after.ffmpeg).toBe(1) // the warm stream of the one camera
-    expect(r.after.sockets).toBeLessThanOrEqual(r.before.sockets)
+    // No page or console socket, relay upstream or tunnel stream is left open (the process's socket count
+    // also moves with keep-alive pools, so it is reported by the bench, not asserted).
+    expect(r.before.liveHeld).toBe(0)
+    expect(r.after.liveHeld).toBe(0)
     // Each heal or restart is counted on its stage: the edge's channel ran again after every fault.
     const metrics = await (await fetch(`http://127.0.0.1:${s.edge.ports.http}/metrics`)).text()
     expect(metrics).toMatch(/^motcua_edge_live_delivered_total\{camera="cam-hall"\} [1-9]\d*$/m)
