@@ -38,6 +38,8 @@ export interface ChannelOptions {
   onHeal?(silentMs: number): void
   /** Keep the source running this long after the last viewer left (0: stop at once). */
   lingerMs?: number
+  /** Before a source's first segment (a cold start) the silence allowed is at least this. */
+  startGraceMs?: number
 }
 
 /** Per-stage counts since the channel was made, for /metrics and the soak. */
@@ -81,6 +83,8 @@ export class LiveChannel {
   private quietSince = 0
   /** Restarts since the last segment: each one doubles the silence allowed next. */
   private healsInARow = 0
+  /** The current source has handed over a segment since it started or last failed. */
+  private flowing = false
   private linger: NodeJS.Timeout | null = null
   /** Fragments delivered to at least one viewer since the channel was made. */
   fragments = 0
@@ -120,6 +124,7 @@ export class LiveChannel {
     )
     this.remuxer = remuxer
     this.counters.runs++
+    this.flowing = false
     this.quietSince = this.now()
     this.armWatchdog()
     // A previous remuxer may still be exiting; never run two ffmpegs for one camera.
@@ -135,7 +140,8 @@ export class LiveChannel {
     if (limit <= 0 || this.watchdog) return
     this.watchdog = setInterval(() => {
       const silentMs = this.now() - this.quietSince
-      if (this.remuxer && silentMs > limit * 2 ** Math.min(this.healsInARow, 3)) this.heal(silentMs)
+      const allowed = this.flowing ? limit : Math.max(limit, this.opts.startGraceMs ?? 0)
+      if (this.remuxer && silentMs > allowed * 2 ** Math.min(this.healsInARow, 3)) this.heal(silentMs)
     }, Math.min(1000, Math.max(50, limit / 4)))
     this.watchdog.unref()
   }
@@ -203,6 +209,7 @@ export class LiveChannel {
     }
     this.counters.segments++
     this.healsInARow = 0
+    this.flowing = true
     this.quietSince = this.now()
     if (p.keyframe || this.gopBytes + p.data.length > MAX_GOP_BYTES) {
       this.gop = []
@@ -232,6 +239,7 @@ export class LiveChannel {
   private onRunEnded(reason: string): void {
     // The source noticed its failure and restarts by itself: give the restart a full window.
     this.quietSince = this.now()
+    this.flowing = false
     this.init = null
     this.gop = []
     this.gopBytes = 0

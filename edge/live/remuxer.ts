@@ -29,6 +29,14 @@ export interface RemuxerOptions {
   ioTimeoutMs?: number
   /** No progress (stats line or output bytes) for this long → kill and restart. */
   stallMs?: number
+  /**
+   * Before a run's first media segment the watchdog allows this long instead:
+   * a cold ffmpeg on a loaded box needs the RTSP handshake, the probe and the
+   * camera's next keyframe, which took 5.5–7.6 s under load against the
+   * simulator, longer than `stallMs`. Killed at `stallMs`, every restart
+   * died the same way and the view never started for as long as the load lasted.
+   */
+  startGraceMs?: number
   /** Target fragment length; shorter means lower latency and more boxes. */
   fragmentMs?: number
   backoffMinMs?: number
@@ -68,6 +76,7 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
   const log = opts.log.child({ module: 'remuxer' })
   const now = opts.now ?? Date.now
   const stallMs = opts.stallMs ?? 5000
+  const startGraceMs = Math.max(stallMs, opts.startGraceMs ?? 20_000)
   const ioTimeoutMs = opts.ioTimeoutMs ?? 5000
   const backoffMin = opts.backoffMinMs ?? 500
   const backoffMax = opts.backoffMaxMs ?? 5000
@@ -163,10 +172,11 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
 
     watchdog = setInterval(() => {
       const last = st.lastProgressAt ?? runStartedAt
-      if (now() - last > stallMs) {
-        log.warn({ url: safeUrl, silentMs: now() - last }, 'live ffmpeg made no progress, killing it')
+      const limit = delivered ? stallMs : startGraceMs
+      if (now() - last > limit) {
+        log.warn({ url: safeUrl, silentMs: now() - last, started: delivered }, 'live ffmpeg made no progress, killing it')
         st.lastProgressAt = now()
-        killReason = `no progress for ${stallMs} ms`
+        killReason = delivered ? `no progress for ${stallMs} ms` : `no media segment within ${startGraceMs} ms of its start`
         killProc()
       }
     }, Math.min(1000, Math.max(100, stallMs / 4)))

@@ -90,6 +90,8 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
       ch = new LiveChannel({
         noMediaMs: noMediaMs ?? NO_MEDIA_MS,
         lingerMs: LINGER_MS,
+        // Longer than the remuxer's own start grace (20 s), which sees a cold ffmpeg's progress better.
+        startGraceMs: 25_000,
         onHeal: (silentMs) => camLog.warn({ silentMs }, 'live stream delivered nothing, restarting it'),
         makeRemuxer: (onPiece, onRunEnded) => {
           if (previous) bytesBefore.set(camera, (bytesBefore.get(camera) ?? 0) + previous.bytesOut)

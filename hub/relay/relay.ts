@@ -147,6 +147,8 @@ export function createRelay(o: RelayOptions): Relay {
     if (!ch) {
       ch = new LiveChannel({
         noMediaMs,
+        // An edge starting a cold ffmpeg may take its full start grace (25 s) before the first segment.
+        startGraceMs: 30_000,
         onHeal: (silentMs) => log.warn({ site, camera, silentMs }, 'relayed stream brought nothing, opening it again'),
         makeRemuxer: (onPiece, onRunEnded) => {
           const up = new Upstream(site, camera, onPiece, onRunEnded)

@@ -16,11 +16,12 @@ interface Source extends Remuxer {
   ended(reason: string): void
 }
 
-function channelWithSources(noMediaMs: number, lingerMs = 0) {
+function channelWithSources(noMediaMs: number, lingerMs = 0, startGraceMs = 0) {
   const sources: Source[] = []
   const channel = new LiveChannel({
     noMediaMs,
     lingerMs,
+    startGraceMs,
     makeRemuxer(onPiece, onRunEnded) {
       const s: Source = {
         started: false,
@@ -143,6 +144,22 @@ describe('live channel watchdog', () => {
     await channel.remove(b.v)
     await vi.advanceTimersByTimeAsync(5100)
     expect(sources[0]!.stopped).toBe(true)
+  })
+
+  it('gives a cold source its start grace before the first segment, then the short window', async () => {
+    vi.useFakeTimers()
+    const { channel, sources } = channelWithSources(1000, 0, 5000)
+    const a = recordingViewer()
+    channel.add(a.v)
+    await vi.advanceTimersByTimeAsync(4500)
+    expect(sources).toHaveLength(1)
+    sources[0]!.piece(init)
+    sources[0]!.piece(key)
+    // Flowing now: one second of silence is enough to restart it.
+    await vi.advanceTimersByTimeAsync(1500)
+    expect(sources).toHaveLength(2)
+    expect(a.got.at(-1)).toBe(`interrupted:${NO_MEDIA}`)
+    await channel.close()
   })
 
   it('keeps no timer once closed', async () => {
