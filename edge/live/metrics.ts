@@ -22,7 +22,7 @@ export function addLiveMetrics(registry: Registry, live: Pick<LiveService, 'stat
       },
     })
   }
-  perCamera('motcua_edge_live_remuxer_bytes_total', 'Bytes ffmpeg produced from the camera stream', (s) => s.counters.bytesOut)
+  perCamera('motcua_edge_live_remuxer_bytes_total', 'fMP4 bytes the remuxer cut from ffmpeg output, across restarts', (s) => s.counters.bytesOut)
   perCamera('motcua_edge_live_remuxer_runs_total', 'Remuxers started (first viewer, warm start, or a restart after silence)', (s) => s.counters.runs)
   perCamera('motcua_edge_live_segments_total', 'Media segments cut from ffmpeg output', (s) => s.counters.segments)
   perCamera('motcua_edge_live_delivered_total', 'Media segments written to viewers, the hub tunnel included (one per viewer)', (s) => s.counters.delivered)

@@ -75,8 +75,8 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
   const channels = new Map<string, LiveChannel>()
   /** The no-op viewer that keeps each warm camera's channel running. */
   const warmers = new Map<string, () => void>()
-  /** Remuxer bytes of channels' earlier runs: the counter must not go back when ffmpeg restarts. */
-  const bytesBefore = new Map<string, number>()
+  /** fMP4 bytes each camera's remuxers handed over, across restarts. */
+  const bytesOut = new Map<string, number>()
   let stopped = false
   // fluent-ffmpeg asks ffmpeg for its formats before the first run; do it now, not while a supervisor waits.
   ffmpeg.getAvailableFormats(() => undefined)
@@ -86,20 +86,20 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
     if (!ch) {
       const camLog = log.child({ camera })
       const { noMediaMs, ...tuning } = opts.tuning ?? {}
-      let previous: RemuxerStatus | null = null
       ch = new LiveChannel({
         noMediaMs: noMediaMs ?? NO_MEDIA_MS,
         lingerMs: LINGER_MS,
         // Longer than the remuxer's own start grace (20 s), which sees a cold ffmpeg's progress better.
         startGraceMs: 25_000,
         onHeal: (silentMs) => camLog.warn({ silentMs }, 'live stream delivered nothing, restarting it'),
-        makeRemuxer: (onPiece, onRunEnded) => {
-          if (previous) bytesBefore.set(camera, (bytesBefore.get(camera) ?? 0) + previous.bytesOut)
-          const r = createRemuxer({ ...tuning, url: opts.streamUrl(camera) ?? url, log: camLog, onPiece, onRunEnded })
-          previous = null
-          const status = r.status.bind(r)
-          return { start: () => r.start(), stop: async () => { previous = status(); await r.stop() }, status }
-        },
+        makeRemuxer: (onPiece, onRunEnded) =>
+          createRemuxer({
+            ...tuning, url: opts.streamUrl(camera) ?? url, log: camLog, onRunEnded,
+            onPiece: (p) => {
+              bytesOut.set(camera, (bytesOut.get(camera) ?? 0) + p.data.length)
+              onPiece(p)
+            },
+          }),
       })
       channels.set(camera, ch)
     }
@@ -164,7 +164,7 @@ export function createLiveService(opts: LiveServiceOptions): LiveService {
             fragments: ch.fragments,
             lastFragmentAt: ch.lastFragmentAt,
             remuxer: ch.status(),
-            counters: { ...ch.counters, bytesOut: (bytesBefore.get(camera) ?? 0) + (ch.status()?.bytesOut ?? 0) },
+            counters: { ...ch.counters, bytesOut: bytesOut.get(camera) ?? 0 },
           },
         ]),
       )
