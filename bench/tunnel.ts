@@ -8,13 +8,14 @@
  * checks that the viewer is told, and the time is measured here.
  */
 import http from 'node:http'
-import net, { type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { createLogger } from '../common/log.js'
 import { hashSecret, newSecret } from '../common/secrets.js'
 import { createTunnel } from '../edge/tunnel/client.js'
 import { createEdgeAuth } from '../hub/ingest/auth.js'
 import { createRelay } from '../hub/relay/relay.js'
 import { createTunnelServer } from '../hub/relay/tunnels.js'
+import { startBlackholeProxy } from '../testkit/blackhole-proxy.js'
 import { percentile } from './lib/stats.js'
 
 export interface DeadPathResult {
@@ -51,20 +52,10 @@ export async function benchTunnelDeadPath(opts: { rounds?: number; heartbeatMs?:
     if (!tunnels.upgrade(req, socket, head)) socket.destroy()
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const links: { client: net.Socket; upstream: net.Socket }[] = []
   // Closed while a cut is timed: an edge that noticed first must not relink before the hub noticed too.
-  let accepting = true
-  const proxy = net.createServer((client) => {
-    if (!accepting) return void client.destroy()
-    const upstream = net.connect((server.address() as AddressInfo).port, '127.0.0.1')
-    client.pipe(upstream).pipe(client)
-    client.on('error', () => upstream.destroy())
-    upstream.on('error', () => client.destroy())
-    links.push({ client, upstream })
-  })
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
+  const proxy = await startBlackholeProxy((server.address() as AddressInfo).port)
   const tunnel = createTunnel({
-    hubUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    hubUrl: proxy.url,
     token,
     site: SITE,
     log,
@@ -83,30 +74,23 @@ export async function benchTunnelDeadPath(opts: { rounds?: number; heartbeatMs?:
       await when('the edge linked', () => linked() && tunnel.status().connected, 30_000)
       // Let a random part of a heartbeat pass, so the cut falls anywhere in the beat.
       await new Promise((r) => setTimeout(r, Math.random() * heartbeatMs))
-      const dead = links.at(-1)!
-      accepting = false
-      dead.client.unpipe()
-      dead.upstream.unpipe()
+      proxy.accepting = false
+      const closeDead = proxy.blackholeLatest()
       const cut = performance.now()
       const [hubAt, edgeAt] = await Promise.all([
         when('the hub noticing', () => !linked(), 20 * heartbeatMs),
         when('the edge noticing', () => !tunnel.status().connected, 20 * heartbeatMs),
       ])
-      accepting = true
+      proxy.accepting = true
       hub.push(hubAt - cut)
       edge.push(edgeAt - cut)
-      dead.client.destroy()
-      dead.upstream.destroy()
+      closeDead()
     }
   } finally {
     await tunnel.stop()
     tunnels.close()
     await relay.close()
-    for (const l of links) {
-      l.client.destroy()
-      l.upstream.destroy()
-    }
-    await new Promise((r) => proxy.close(r))
+    await proxy.close()
     server.closeAllConnections()
     await new Promise((r) => server.close(r))
   }

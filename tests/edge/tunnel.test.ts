@@ -1,6 +1,5 @@
 process.env.LOG_LEVEL ??= 'silent'
 import http from 'node:http'
-import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
@@ -12,6 +11,7 @@ import { createTunnel, type EdgeTunnel } from '../../edge/tunnel/client.js'
 import { createEdgeAuth } from '../../hub/ingest/auth.js'
 import { createRelay, type Relay } from '../../hub/relay/relay.js'
 import { createTunnelServer, type TunnelServer } from '../../hub/relay/tunnels.js'
+import { startBlackholeProxy, type BlackholeProxy } from '../../testkit/blackhole-proxy.js'
 import { waitFor } from '../../testkit/wait.js'
 
 const log = createLogger('test')
@@ -23,14 +23,12 @@ let live: LiveService
 let relay: Relay
 let tunnels: TunnelServer
 let server: http.Server
-let proxy: net.Server
+let proxy: BlackholeProxy
 let hubUrl: string
 let proxyUrl: string
 /** When each upgrade request arrived. */
 const upgrades: number[] = []
 let viewers: WebSocketServer
-/** Connections through the proxy; a blackholed one stops carrying bytes but stays open, like a NAT mapping that expired. */
-const links: { client: net.Socket; upstream: net.Socket }[] = []
 const tunnelsToStop: EdgeTunnel[] = []
 
 beforeAll(async () => {
@@ -52,15 +50,8 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  proxy = net.createServer((client) => {
-    const upstream = net.connect((server.address() as AddressInfo).port, '127.0.0.1')
-    client.pipe(upstream).pipe(client)
-    client.on('error', () => upstream.destroy())
-    upstream.on('error', () => client.destroy())
-    links.push({ client, upstream })
-  })
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  proxy = await startBlackholeProxy((server.address() as AddressInfo).port)
+  proxyUrl = proxy.url
 })
 
 afterAll(async () => {
@@ -69,11 +60,7 @@ afterAll(async () => {
   await relay?.close()
   await live?.stop()
   for (const ws of viewers?.clients ?? []) ws.terminate()
-  for (const l of links) {
-    l.client.destroy()
-    l.upstream.destroy()
-  }
-  await new Promise((r) => proxy?.close(r))
+  await proxy?.close()
   server?.closeAllConnections()
   await new Promise((r) => server?.close(r))
   await sim?.stop()
@@ -130,16 +117,13 @@ describe('edge tunnel', () => {
     const connects = t.status().connects
     // Counted before the cut: the new init can arrive in the same instant as the reconnect (the edge's stream is still running).
     const inits = v.seen.texts.filter((m) => m.type === 'init').length
-    const dead = links.at(-1)!
-    dead.client.unpipe()
-    dead.upstream.unpipe()
+    const closeDead = proxy.blackholeLatest()
     // Noticed by the heartbeat, not a TCP timeout of minutes; how fast is measured by `npm run bench -- tunnel`.
     await waitFor('the viewer to be told the edge is gone', () => v.seen.texts.some((m) => m.reason === 'edge_disconnected'))
     await waitFor('the edge to reconnect', () => t.status().connects > connects && t.status().connected)
     await waitFor('a new init segment after the reconnect', () => v.seen.texts.filter((m) => m.type === 'init').length > inits, { timeoutMs: 30_000 })
     v.ws.close()
-    dead.client.destroy()
-    dead.upstream.destroy()
+    closeDead()
     await t.stop()
     // The edge's own channel stops once the tunnel was its last viewer.
     await waitFor("the edge's channel to lose its last viewer", () => (live.status()['cam-1']?.viewers ?? 0) === 0)
