@@ -122,9 +122,14 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
       if (stopped) return
       st.consecutiveFailures = delivered ? 1 : st.consecutiveFailures + 1
       st.lastFailure = stripCredentials(killReason ?? reason)
+      const probedShort = !longProbe
       longProbe = !delivered && stderrTail.some((l) => /codec parameters|Could not write header|unspecified size/i.test(l))
       const delay = Math.min(backoffMax, backoffMin * 2 ** (st.consecutiveFailures - 1))
-      log.warn({ url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-6).map(stripCredentials) }, 'live stream ended, restarting')
+      const detail = { url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-6).map(stripCredentials) }
+      // A short probe that missed the parameters of a stream that has just
+      // started is expected and mended by the next, longer probe: not a warning.
+      if (probedShort && longProbe) log.info(detail, 'short probe missed the stream parameters, probing longer')
+      else log.warn(detail, 'live stream ended, restarting')
       opts.onRunEnded?.(st.lastFailure)
       restartTimer = setTimeout(run, delay)
     }

@@ -16,13 +16,24 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
   return e
 }
 
+let leaving = false
+
+/**
+ * Back to the sign-in page, once: several polls see the same 401, and a second
+ * navigation would abort the first one mid-flight.
+ */
+function sessionEnded(): null {
+  if (!leaving) {
+    leaving = true
+    location.href = `/console/?expired=1&lang=${state.lang}`
+  }
+  return null
+}
+
 /** GET JSON from the hub; a 401 means the session ended, so back to the sign-in page. */
 export async function getJson<T>(path: string): Promise<T | null> {
   const res = await fetch(path, { cache: 'no-store' })
-  if (res.status === 401) {
-    location.href = `/console/?expired=1&lang=${state.lang}`
-    return null
-  }
+  if (res.status === 401) return sessionEnded()
   if (!res.ok) return null
   return (await res.json()) as T
 }
@@ -30,10 +41,7 @@ export async function getJson<T>(path: string): Promise<T | null> {
 /** POST JSON to the hub; the status and the parsed answer (an error's `{ error: { code } }` included), or null when the session ended. */
 export async function postJson<T>(path: string, body: unknown): Promise<{ status: number; body: T | { error?: { code?: string } } | null } | null> {
   const res = await fetch(path, { method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if (res.status === 401) {
-    location.href = `/console/?expired=1&lang=${state.lang}`
-    return null
-  }
+  if (res.status === 401) return sessionEnded()
   return { status: res.status, body: (await res.json().catch(() => null)) as T | null }
 }
 
