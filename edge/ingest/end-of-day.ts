@@ -6,9 +6,9 @@
  */
 import type { DutyRoster } from './duty.js'
 import type { SiteIndex } from './site.js'
+import { DAY_MS } from '../../common/time.js'
 
 const VN_OFFSET_MS = 7 * 3_600_000
-const DAY_MS = 86_400_000
 
 /** ms from `now` to the next local midnight; a full day when `now` is midnight itself. */
 export function msUntilLocalMidnight(now: number): number {

@@ -3,6 +3,7 @@
  * this press an honest rating? See docs/misuse.md for the rules and why.
  */
 import type { MisuseKind } from '../../protocol/records.js'
+import { DAY_MS } from '../../common/time.js'
 
 export interface MisuseSettings {
   rapidWindowS: number
@@ -45,7 +46,6 @@ export interface CounterDay {
 }
 
 const VN_OFFSET_MS = 7 * 3_600_000
-const DAY_MS = 86_400_000
 
 /** Local day number in Asia/Ho_Chi_Minh (UTC+7 all year). */
 export const localDay = (t: number): number => Math.floor((t + VN_OFFSET_MS) / DAY_MS)

@@ -21,6 +21,7 @@ import {
 import { ensureFormat } from './format.js'
 import { SCAN_CHUNK, commitSynced, recoverState, storeError, type Op } from './level-store.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
+import { DAY_MS } from '../../common/time.js'
 
 export interface OutboxTimers {
   setTimeout(fn: () => void, ms: number): unknown
@@ -54,7 +55,6 @@ interface PendingAppend {
   reject(err: unknown): void
 }
 
-const DAY_MS = 86_400_000
 const PRUNE_LIMIT = 10_000
 
 const defaultTimers: OutboxTimers = {

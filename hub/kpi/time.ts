@@ -3,8 +3,9 @@
  * year (no daylight saving since 1975), so a fixed offset is exact and needs
  * no time-zone database on the hub.
  */
+import { DAY_MS } from '../../common/time.js'
+
 export const VN_OFFSET_MS = 7 * 3_600_000
-const DAY_MS = 86_400_000
 
 export const PERIOD_UNITS = ['day', 'week', 'month', 'quarter', 'year'] as const
 export type PeriodUnit = (typeof PERIOD_UNITS)[number]

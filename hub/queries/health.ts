@@ -13,13 +13,14 @@ import type { CameraState } from '../../protocol/messages.js'
 import { rowsOf, type InfluxQuery, type Series } from './client.js'
 import type { Directory, SiteInfo } from './directory.js'
 import { tagFilters, timeRange } from './influxql.js'
+import { DAY_MS } from '../../common/time.js'
 
 /**
  * How far back the state at the start of a range, and the newest edge
  * health, are looked for. Devices report status only when it changes, so a
  * kiosk online since its installation has one record, possibly months old.
  */
-export const HEALTH_LOOKBACK_MS = 400 * 86_400_000
+export const HEALTH_LOOKBACK_MS = 400 * DAY_MS
 
 export interface UptimeSummary {
   total: number

@@ -5,10 +5,10 @@
  * `quote`. Tag and measurement names are constants of this module.
  */
 import { ID_PATTERN } from '../../protocol/patterns.js'
+import { DAY_MS } from '../../common/time.js'
 
 export type TagFilter = Partial<Record<'site' | 'department' | 'counter' | 'officer', readonly string[]>>
 
-const DAY_MS = 86_400_000
 const HOUR_MS = 3_600_000
 
 export function assertId(value: string): string {

@@ -21,6 +21,7 @@ import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
 import { assertId, localTimeGroup, tagFilters, tagNotIn, timeRange, type TagFilter } from './influxql.js'
 import { windowsFor, type PeriodChoice, type Window } from './periods.js'
+import { DAY_MS } from '../../common/time.js'
 
 export interface RatingKpiQuery {
   groupBy: readonly Dimension[]
@@ -50,8 +51,6 @@ export function groupKeyOf(tags: Record<string, string>, dims: readonly Dimensio
   }
   return key
 }
-
-const DAY_MS = 86_400_000
 
 const filteredTags = (filter: TagFilter) => (Object.keys(filter) as CellTag[]).filter((t) => filter[t] !== undefined)
 

@@ -18,8 +18,8 @@ import type { Directory } from '../queries/directory.js'
 import { ticketFactsOf, ticketFactsStatement } from '../queries/facts.js'
 import { tagFilters, timeRange, type TagFilter } from '../queries/influxql.js'
 import { siteDayCells, type Cell, type CellRating } from './cells.js'
+import { DAY_MS } from '../../common/time.js'
 
-const DAY_MS = 86_400_000
 export const ROW_LIMIT = 5000
 /** Up to this many named sites are counted by InfluxDB; more (or every site) are read as the day's rows. */
 export const COUNT_UP_TO_SITES = 50

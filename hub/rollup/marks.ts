@@ -8,8 +8,7 @@ import type { Point } from '../influx/line-protocol.js'
 import type { Series } from '../queries/client.js'
 import { localDayIndex, VN_OFFSET_MS } from '../kpi/time.js'
 import { STATE_MEASUREMENT } from './cells.js'
-
-const DAY_MS = 86_400_000
+import { DAY_MS } from '../../common/time.js'
 
 /** Local day start (ms) → sites with new data that day. */
 export type SiteDays = Map<number, Set<string>>

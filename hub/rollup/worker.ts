@@ -20,8 +20,9 @@ import { localTimeGroup, tagFilters, timeRange } from '../queries/influxql.js'
 import { MAX_CELLS_TEXT, STATE_MEASUREMENT, decodeCells, encodeCells, rollupPoints } from './cells.js'
 import { COUNT_UP_TO_SITES, countSiteDays } from './count.js'
 import { localDayStart, markPoints, mergeSiteDays, rolledPoint, siteDaysOf, stamper, type SiteDays } from './marks.js'
+import { DAY_MS } from '../../common/time.js'
 
-const BACKFILL_SPAN_MS = 30 * 86_400_000
+const BACKFILL_SPAN_MS = 30 * DAY_MS
 
 export interface RollupOptions {
   db: InfluxQuery
