@@ -20,7 +20,9 @@ import type { InfluxQuery, Series } from './client.js'
 import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
 import { assertId, localTimeGroup, tagFilters, tagNotIn, timeRange, type TagFilter } from './influxql.js'
+import { mapLimit } from './map-limit.js'
 import { windowsFor, type PeriodChoice, type Window } from './periods.js'
+import { FEW_SITES, PARALLEL, SPLIT_FROM_SITES } from './planning.js'
 import { DAY_MS } from '../../common/time.js'
 
 export interface RatingKpiQuery {
@@ -63,17 +65,10 @@ export function staleStatement(db: InfluxQuery, fromMs: number, toMs: number, si
 export const staleSiteDays = (series: readonly Series[], sites?: readonly string[]): SiteDays =>
   siteDaysOf(series, new Map(), sites ? (site) => sites.includes(site) : undefined)
 
-/** Up to this many sites, a multi-period question is read by day in one statement. */
-const FEW_SITES = 5
-
-/** Below this many sites a cube sum is one statement. */
-const SPLIT_FROM_SITES = 100
-
 /**
- * A cube sum over hundreds of sites runs as two statements on two halves of
- * the sites, which InfluxDB answers in parallel (one query uses one core):
- * measured ~40% faster on two cores. With `rest`, the second half is
- * "every other site", so a site missing from the directory still counts.
+ * A cube sum over SPLIT_FROM_SITES sites or more runs as two statements on two
+ * halves of the sites (hub/queries/planning.ts). With `rest`, the second half
+ * is "every other site", so a site missing from the directory still counts.
  */
 export function siteHalves(sites: readonly string[], rest: boolean): string[] {
   if (sites.length < SPLIT_FROM_SITES) return ['']
@@ -82,21 +77,8 @@ export function siteHalves(sites: readonly string[], rest: boolean): string[] {
   return [`"site" =~ /^(${firstIds})$/`, rest ? `"site" !~ /^(${firstIds})$/` : `"site" =~ /^(${sites.slice(first.length).map(assertId).join('|')})$/`]
 }
 
-/** Statements run as separate requests, a few at a time: InfluxDB runs the statements of one request one after another. */
-const PARALLEL = 3
-
-/** fn over every item, at most PARALLEL at a time, results in item order. */
-async function inLanes<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!)
-  }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, lane))
-  return out
-}
-
-const runParallel = (db: InfluxQuery, statements: readonly string[]) => inLanes(statements, async (s) => (await db.run([s]))[0] ?? [])
+/** Statements as separate requests, PARALLEL at a time (hub/queries/planning.ts). */
+const runParallel = (db: InfluxQuery, statements: readonly string[]) => mapLimit(statements, PARALLEL, async (s) => (await db.run([s]))[0] ?? [])
 
 interface Acc {
   key: GroupKey
@@ -189,8 +171,7 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
 
   const asked = windowsFor(q.period)
   const { bucketAt } = asked
-  // Months, quarters and years are a statement each; for a few sites one statement by day, bucketed here,
-  // reads the same series once (measured: a site's year by counter 93 ms against 128 ms).
+  // Months, quarters and years are a statement each; for FEW_SITES or fewer, one statement by day, bucketed here.
   const windows: Window[] =
     asked.windows.length > 1 && q.filter.site && q.filter.site.length <= FEW_SITES
       ? [{ fromMs: asked.windows[0]!.fromMs, toMs: asked.windows.at(-1)!.toMs, timeGroup: localTimeGroup('day') }]
@@ -232,7 +213,7 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
   })
   const [sums, fresh] = await Promise.all([
     runParallel(db, statements.map((s) => s.text)),
-    inLanes(days, (day) => countSiteDays(db, dir, day, { ...q.filter, site: [...staleDays.get(day)!] })),
+    mapLimit(days, PARALLEL, (day) => countSiteDays(db, dir, day, { ...q.filter, site: [...staleDays.get(day)!] })),
   ])
 
   const acc = accumulator(dims, dir)

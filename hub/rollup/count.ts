@@ -17,12 +17,11 @@ import type { InfluxQuery, Series } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { ticketFactsOf, ticketFactsStatement } from '../queries/facts.js'
 import { tagFilters, timeRange, type TagFilter } from '../queries/influxql.js'
+import { COUNT_UP_TO_SITES } from '../queries/planning.js'
 import { siteDayCells, type Cell, type CellRating } from './cells.js'
 import { DAY_MS } from '../../common/time.js'
 
 export const ROW_LIMIT = 5000
-/** Up to this many named sites are counted by InfluxDB; more (or every site) are read as the day's rows. */
-export const COUNT_UP_TO_SITES = 50
 const CELL_TAGS = ['site', 'department', 'counter', 'officer', 'scale', 'level'] as const
 
 /**

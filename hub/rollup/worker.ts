@@ -17,8 +17,10 @@ import type { PointWriter } from '../influx/writer.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { localTimeGroup, tagFilters, timeRange } from '../queries/influxql.js'
+import { mapLimit } from '../queries/map-limit.js'
+import { COUNT_UP_TO_SITES, ROLLUP_CHUNK_SITES, ROLLUP_LANES } from '../queries/planning.js'
 import { MAX_CELLS_TEXT, STATE_MEASUREMENT, decodeCells, encodeCells, rollupPoints } from './cells.js'
-import { COUNT_UP_TO_SITES, countSiteDays } from './count.js'
+import { countSiteDays } from './count.js'
 import { localDayStart, markPoints, mergeSiteDays, rolledPoint, siteDaysOf, stamper, type SiteDays } from './marks.js'
 import { DAY_MS } from '../../common/time.js'
 
@@ -153,27 +155,23 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
     const tasks: { day: number; sites: string[] }[] = []
     for (const day of [...work.keys()].sort((a, b) => a - b)) {
       const sites = [...work.get(day)!].sort()
-      const chunk = sites.length > COUNT_UP_TO_SITES ? sites.length : 20
+      // Many sites are one task: count.ts reads their whole day as rows.
+      const chunk = sites.length > COUNT_UP_TO_SITES ? sites.length : ROLLUP_CHUNK_SITES
       for (let i = 0; i < sites.length; i += chunk) tasks.push({ day, sites: sites.slice(i, i + chunk) })
     }
     const done = new Set<(typeof tasks)[number]>()
-    let next = 0
-    // Two days at once: InfluxDB answers one while the hub counts the other.
-    const lane = async () => {
-      for (let task = tasks[next++]; task; task = tasks[next++]) {
+    try {
+      await mapLimit(tasks, ROLLUP_LANES, async (task) => {
         await recount(task.day, task.sites)
         done.add(task)
-      }
-    }
-    const failed = (await Promise.allSettled([lane(), lane()])).find((r) => r.status === 'rejected')
-    if (!failed) {
+      })
       failures = 0
-      return
+    } catch (err) {
+      // What was not counted goes back; the marks keep it stale for any hub meanwhile.
+      for (const t of tasks) if (!done.has(t)) mergeSiteDays(queue, new Map([[t.day, new Set(t.sites)]]))
+      failures++
+      log.warn({ err: (err as Error).message, queued: count(), failures }, 'rollup round failed')
     }
-    // What was not counted goes back; the marks keep it stale for any hub meanwhile.
-    for (const t of tasks) if (!done.has(t)) mergeSiteDays(queue, new Map([[t.day, new Set(t.sites)]]))
-    failures++
-    log.warn({ err: (failed.reason as Error).message, queued: count(), failures }, 'rollup round failed')
   }
 
   function schedule(delay = intervalMs): void {
