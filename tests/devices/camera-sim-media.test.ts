@@ -29,7 +29,8 @@ async function grabGray(url: string): Promise<Buffer> {
 
 describe('RTSP stream', () => {
   it('is H.264 640x360 at 15 fps with a keyframe every second, read by ffprobe', async () => {
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', withCreds(sim.rtspUrl),
+    // -timeout: a stream that stops makes ffprobe fail with its reason within 5 s instead of waiting for ever.
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', withCreds(sim.rtspUrl),
       '-select_streams', 'v:0', '-read_intervals', '%+3', '-show_entries', 'stream=codec_name,width,height,profile:frame=key_frame,pkt_pts_time',
       '-of', 'json'], { timeout: 30_000, maxBuffer: 4 << 20 })
     const out = JSON.parse(stdout) as { streams: Array<Record<string, unknown>>; frames: Array<{ key_frame: number }> }
