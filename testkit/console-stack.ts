@@ -40,6 +40,8 @@ export interface ConsoleStack {
   login(username: keyof typeof PASSWORDS): Promise<string>
   /** Signs in to the edge's own supervisor page; returns its cookie. */
   edgeLogin(): Promise<string>
+  /** The edge supervisor's sign-in, for pages that fill the form. */
+  edgeSupervisor: { username: string; password: string }
   /** Stops the edge and starts it again with the same config, outbox and ports; `edge` is the new one. */
   restartEdge(): Promise<void>
   close(): Promise<void>
@@ -104,6 +106,7 @@ export async function startConsoleStack(opts: { liveCamera?: boolean } = {}): Pr
 
   const stack: ConsoleStack = {
     hub, hubConfig, edge, sim, influx, pki, request,
+    edgeSupervisor: demoSite.supervisor,
     skew: (ms) => (skew += ms),
     async login(username) {
       const res = await request('/console/login', {
