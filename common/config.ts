@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 
@@ -47,4 +48,22 @@ export function loadConfigFile<S extends z.ZodType>(file: string, schema: S): Re
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message}`])
   }
   return validateConfig(file, raw, schema)
+}
+
+/** Resolves a path from a config file against the file's folder, so a program reads the same files whatever directory it was started from. */
+export function relativeTo(configFile: string): (path: string) => string {
+  const base = dirname(resolve(configFile))
+  return (path) => (isAbsolute(path) ? path : resolve(base, path))
+}
+
+/** A secret kept in a file of its own (never in the config), trimmed; a ConfigError naming `key` if it is unreadable or short. */
+export function readSecretFile(configFile: string, key: string, path: string, what: string, minLength: number): string {
+  let secret: string
+  try {
+    secret = readFileSync(path, 'utf8').trim()
+  } catch (err) {
+    throw new ConfigError(configFile, [`${key}: expected a readable file, cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`])
+  }
+  if (secret.length < minLength) throw new ConfigError(configFile, [`${key}: expected ${what} of at least ${minLength} characters in "${path}"`])
+  return secret
 }

@@ -3,12 +3,10 @@
  *   tsx edge/main.ts <config.yaml>      (or MOTCUA_EDGE_CONFIG=<config.yaml>)
  * Tests and scripts/start-site.ts call startEdge() in-process instead.
  */
-import { pathToFileURL } from 'node:url'
 import { buildKioskAssets } from './kiosk/build.js'
 import { createKioskHandler } from './kiosk/handler.js'
-import { ConfigError } from '../common/config.js'
-import { isMotcuaError } from '../common/errors.js'
 import { createLogger, type Logger } from '../common/log.js'
+import { createParts, EXIT, isMain, runMain } from '../common/run-main.js'
 import { startBroker, type EdgeBroker } from './broker/broker.js'
 import { startCameraFeatures, type CameraFeatures } from './cameras/start.js'
 import { addLiveMetrics } from './live/metrics.js'
@@ -71,23 +69,14 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
   systemClock?.start()
 
   // Each step registers how to undo itself, so a failure half-way (port in use) leaves nothing running.
-  const undo: (() => Promise<void> | void)[] = []
-  const stopAll = async () => {
-    for (const step of undo.splice(0).reverse()) {
-      try {
-        await step()
-      } catch (err) {
-        log.error({ err }, 'stop step failed')
-      }
-    }
-  }
-  if (systemClock) undo.push(() => systemClock.stop())
+  const parts = createParts(log)
+  if (systemClock) parts.started(() => systemClock.stop())
 
   try {
     const outbox =
       opts.outbox ??
       (await openOutbox({ ...config.outbox, log, now: () => clock.now() }))
-    undo.push(() => outbox.close())
+    parts.started(() => outbox.close())
 
     const site = buildSiteIndex(config)
     const duty = new DutyRoster(site)
@@ -95,8 +84,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     // Built before the broker listens, so a kiosk never finds the page missing while devices already connect.
     const kioskAssets = await buildKioskAssets()
     const broker = await startBroker({ site, duty, outbox, clock, log, misuse, onOfficer: officerSignIn(site, duty, { now: () => clock.now() }) })
-    undo.push(() => broker.stop())
-    undo.push(
+    parts.started(() => broker.stop())
+    parts.started(
       scheduleEndOfDay(site, duty, opts.timers ?? {
         now: () => clock.now(),
         setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
@@ -120,7 +109,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       })
       const running = forwarder
       const client = hub
-      undo.push(async () => {
+      parts.started(async () => {
         await running.stop()
         client.close()
       })
@@ -142,7 +131,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         rssBytes: () => process.memoryUsage.rss(),
       },
     })
-    undo.push(() => sampler.stop())
+    parts.started(() => sampler.stop())
 
     const metrics = createEdgeMetrics({
       broker: broker.stats,
@@ -183,7 +172,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     if (config.cameras.length > 0 || config.supervisors.length > 0) {
       const started = await startCameraFeatures({ config, outbox, clock, log, http, publishRetained: (topic, body) => broker.publishRetained(topic, body) })
       cameras = started
-      undo.push(() => started.stop())
+      parts.started(() => started.stop())
     }
     // The hub never dials an edge (NAT): the edge keeps a socket open to it for remote live view.
     let tunnel: EdgeTunnel | null = null
@@ -199,69 +188,38 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       })
       tunnel = t
       // Stopped before the camera features, so the hub is told the streams are gone first.
-      undo.push(() => t.stop())
+      parts.started(() => t.stop())
       t.start()
     }
 
     if (cameras) addLiveMetrics(metrics, cameras.live, () => tunnel?.status() ?? null)
 
     const httpPort = await http.listen()
-    undo.push(() => http.close())
+    parts.started(() => http.close())
 
     const ports = { ...broker.ports, http: httpPort }
     log.info({ site: config.site.id, ports }, 'edge started')
     // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
-    return { ports, broker, duty, http, forwarder, misuse, cameras, tunnel, stop: stopAll }
+    return { ports, broker, duty, http, forwarder, misuse, cameras, tunnel, stop: () => parts.stop() }
   } catch (err) {
-    await stopAll()
+    await parts.stop()
     throw err
   }
 }
 
-async function main(): Promise<void> {
-  const file = process.argv[2] ?? process.env.MOTCUA_EDGE_CONFIG
-  if (!file) {
-    console.error('usage: tsx edge/main.ts <edge config.yaml>  (or set MOTCUA_EDGE_CONFIG)')
-    process.exit(64)
-  }
-  let config: Readonly<EdgeConfig>
-  try {
-    config = loadEdgeConfig(file)
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    console.error(`EDGE_CONFIG_INVALID ${err.message}`)
-    process.exit(78)
-  }
-  const log = createLogger('edge')
-  const edge = await startEdge(config, { log })
-  // One machine-readable line whatever LOG_LEVEL is: fault tests start the edge on port 0 and read it.
-  const kiosk = `http://<edge address>:${edge.ports.http}/kiosk/?device=<kiosk device id>`
-  process.stdout.write(`${JSON.stringify({ msg: 'edge listening', site: config.site.id, ports: edge.ports, kiosk })}\n`)
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'stopping')
-    edge.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'unclean stop')
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    if (isMotcuaError(err) && err.code === 'EDGE_OUTBOX_FORMAT') {
-      // An outbox from a newer release: restarting cannot help (the unit's RestartPreventExitStatus), a person must upgrade or move it.
-      console.error(`${err.code} ${err.message}`)
-      process.exit(65)
-    }
-    console.error(err)
-    process.exit(1)
+if (isMain(import.meta.url)) {
+  runMain({
+    name: 'edge',
+    configEnv: 'MOTCUA_EDGE_CONFIG',
+    configCode: 'EDGE_CONFIG_INVALID',
+    load: loadEdgeConfig,
+    start: (config, log) => startEdge(config, { log }),
+    started(edge, config) {
+      // One machine-readable line whatever LOG_LEVEL is: fault tests start the edge on port 0 and read it.
+      const kiosk = `http://<edge address>:${edge.ports.http}/kiosk/?device=<kiosk device id>`
+      process.stdout.write(`${JSON.stringify({ msg: 'edge listening', site: config.site.id, ports: edge.ports, kiosk })}\n`)
+    },
+    // An outbox from a newer release: restarting cannot help, a person must upgrade or move it.
+    exitCodes: { EDGE_OUTBOX_FORMAT: EXIT.DATA },
   })
 }

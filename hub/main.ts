@@ -1,18 +1,21 @@
 /**
- * The hub program's one wiring file: config → writer → metrics → HTTP server.
+ * The hub program's one wiring file: config → writer → rollup → alerts → API,
+ * relay and console → HTTP server; the same shape as edge/main.ts (common/run-main.ts).
  * Run: `tsx hub/main.ts <config.yaml>` (or MOTCUA_HUB_CONFIG). Stateless, so
  * any number of instances can run behind a load balancer on one database.
+ * Tests and scripts/start-site.ts call startHub() in-process instead.
  */
+import type { Server as HubServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { pathToFileURL } from 'node:url'
-import { ConfigError, loadConfigFile } from '../common/config.js'
 import { createLogger, stripCredentials, type Logger } from '../common/log.js'
+import { createParts, isMain, runMain } from '../common/run-main.js'
 import { createAlertStore } from './alerts-store/store.js'
 import { createApi } from './api/router.js'
-import { hubConfigSchema, type HubConfig } from './config/schema.js'
+import { loadHubConfig } from './config/load.js'
+import type { HubConfig } from './config/schema.js'
 import { createAuditLog } from './audit/audit.js'
 import { buildConsoleScript } from './console/bundle.js'
-import { createConsole, type Console } from './console/routes.js'
+import { createConsole } from './console/routes.js'
 import { createSessionCodec } from './console/session.js'
 import { createHubMetrics } from './http/metrics.js'
 import { createHubServer, type Mount, type UpgradeHandler } from './http/server.js'
@@ -56,128 +59,115 @@ export interface RunningHub {
   stop(): Promise<void>
 }
 
-export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<RunningHub> {
+export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {}): Promise<RunningHub> {
   const log = opts.log ?? createLogger('hub')
-  const marking = opts.writer ? null : createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
-  const writer = opts.writer ?? marking!
-  const metrics = createHubMetrics()
   const now = opts.now ?? Date.now
-  // The daily KPI rollup follows this hub's writes and picks up any other instance's stale days.
-  const rollup = marking
-    ? createRollup({ db: createInfluxQuery(config.influx), writer: marking.rollup, dir: createDirectory(config), log: log.child({ module: 'rollup' }), intervalMs: opts.rollupIntervalMs })
-    : null
-  if (rollup && marking) {
-    marking.onChanged((changes) => rollup.changed(changes))
-    rollup.start()
-  }
-  // KPIs are answered once the raw days written before the rollup existed are marked, never as if those were empty.
-  const kpiQuery = () => (rollup ? afterBackfill(createInfluxQuery(config.influx), rollup) : createInfluxQuery(config.influx))
-  // One alert store for the IOC API and the console, evaluated in the background so alerts are raised while nobody looks.
-  const alerts = createAlertStore({ db: createInfluxQuery(config.influx), writer, dir: createDirectory(config) })
-  alerts.start(opts.alertEveryMs ?? 30_000, now, log.child({ module: 'alerts' }))
-  const api = createApi({ config, db: kpiQuery(), writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alerts })
-  // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
-  const relay = createRelay({ log })
-  const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
-  addRelayMetrics(metrics.registry, relay, tunnels)
-  // The KPI API for the IOC (hub/api) owns /api/.
-  const mounts: Mount[] = [api]
-  const upgrades: UpgradeHandler[] = [tunnels.upgrade]
-  let consoleApp: Console | null = null
-  const secret = sessionSecretOf(config)
-  if (secret) {
-    const db = kpiQuery()
-    const accounts = createAccounts(config.users, now)
-    consoleApp = createConsole({
-      accounts,
-      sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now),
-      relay,
-      audit: createAuditLog({ writer, query: db, log, now }),
-      db,
-      alerts,
-      directory: createDirectory(config),
-      script: await buildConsoleScript(),
-      log,
-      now,
-    })
-    mounts.push(consoleApp.mount)
-    upgrades.push(consoleApp.upgrade)
-  }
-  const server = createHubServer({ config, writer, metrics, log: log.child({ module: 'http' }), now, mounts, upgrades })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.http.port, config.http.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
-  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
-  const url = `${config.http.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
-  log.info({ url, influx: stripCredentials(config.influx.url), version: config.influx.version }, 'hub listening')
-
-  let stopping: Promise<void> | null = null
-  return {
-    port,
-    url,
-    relay,
-    tunnels,
-    rollup,
-    stop() {
-      stopping ??= (async () => {
-        // Upgraded sockets are no longer the HTTP server's connections: close them ourselves.
-        consoleApp?.close()
-        tunnels.close()
-        await relay.close()
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-        api.close()
-        alerts.stop()
-        server.closeIdleConnections()
-        const grace = setTimeout(() => server.closeAllConnections(), opts.stopGraceMs ?? 5000)
-        await closed
-        clearTimeout(grace)
-        await rollup?.stop()
-        await writer.close()
-        log.info({}, 'hub stopped')
-      })()
-      return stopping
-    },
-  }
-}
-
-async function main(): Promise<void> {
-  const file = process.argv[2] ?? process.env.MOTCUA_HUB_CONFIG
-  const log = createLogger('hub')
-  if (!file) {
-    log.fatal({ code: 'HUB_CONFIG_INVALID' }, 'usage: tsx hub/main.ts <config.yaml> (or set MOTCUA_HUB_CONFIG)')
-    process.exit(2)
-  }
-  let config: HubConfig
+  // Each step registers how to undo itself, so a failure half-way (port in use) leaves no timer or socket behind.
+  const parts = createParts(log)
   try {
-    config = loadConfigFile(file, hubConfigSchema)
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    log.fatal({ code: 'HUB_CONFIG_INVALID', problems: err.problems, file }, 'hub configuration is invalid')
-    process.exit(2)
-  }
-  const hub = await startHub(config, { log })
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'stopping')
-    hub.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'stop failed')
-        process.exit(1)
+    const metrics = createHubMetrics()
+    // One query client and one site directory for the rollup, the alerts, the API and the console.
+    const db = createInfluxQuery(config.influx)
+    const dir = createDirectory(config)
+    const marking = opts.writer ? null : createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
+    const writer = opts.writer ?? marking!
+    parts.started(() => writer.close())
+    // The daily KPI rollup follows this hub's writes and picks up any other instance's stale days.
+    let rollup: Rollup | null = null
+    if (marking) {
+      const started = createRollup({ db, writer: marking.rollup, dir, log: log.child({ module: 'rollup' }), intervalMs: opts.rollupIntervalMs })
+      marking.onChanged((changes) => started.changed(changes))
+      started.start()
+      parts.started(() => started.stop())
+      rollup = started
+    }
+    // KPIs are answered once the raw days written before the rollup existed are marked, never as if those were empty.
+    const kpiDb = rollup ? afterBackfill(db, rollup) : db
+    // One alert store for the IOC API and the console, evaluated in the background so alerts are raised while nobody looks.
+    const alerts = createAlertStore({ db, writer, dir })
+    alerts.start(opts.alertEveryMs ?? 30_000, now, log.child({ module: 'alerts' }))
+    parts.started(() => alerts.stop())
+
+    // Registered before the parts it serves, so it is undone after them: upgraded sockets and event streams are not
+    // the server's to end, and server.close() would wait for them.
+    let server: HubServer | null = null
+    parts.started(async () => {
+      if (!server?.listening) return
+      const s = server
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+      s.closeIdleConnections()
+      const grace = setTimeout(() => s.closeAllConnections(), opts.stopGraceMs ?? 5000)
+      await closed
+      clearTimeout(grace)
+    })
+    const api = createApi({ config, db: kpiDb, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alerts })
+    parts.started(() => api.close())
+    // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
+    const relay = createRelay({ log })
+    parts.started(() => relay.close())
+    const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
+    parts.started(() => tunnels.close())
+    addRelayMetrics(metrics.registry, relay, tunnels)
+    // The KPI API for the IOC (hub/api) owns /api/.
+    const mounts: Mount[] = [api]
+    const upgrades: UpgradeHandler[] = [tunnels.upgrade]
+    const secret = sessionSecretOf(config)
+    if (secret) {
+      const accounts = createAccounts(config.users, now)
+      const consoleApp = createConsole({
+        accounts,
+        sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now),
+        relay,
+        audit: createAuditLog({ writer, query: kpiDb, log, now }),
+        db: kpiDb,
+        alerts,
+        directory: dir,
+        script: await buildConsoleScript(),
+        log,
+        now,
+      })
+      parts.started(() => consoleApp.close())
+      mounts.push(consoleApp.mount)
+      upgrades.push(consoleApp.upgrade)
+    }
+    server = createHubServer({ config, writer, metrics, log: log.child({ module: 'http' }), now, mounts, upgrades })
+    const listening = server
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject)
+      listening.listen(config.http.port, config.http.host, () => {
+        listening.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = listening.address() as AddressInfo
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
+    const url = `${config.http.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
+    log.info({ url, influx: stripCredentials(config.influx.url), version: config.influx.version }, 'hub listening')
+
+    let stopping: Promise<void> | null = null
+    return {
+      port,
+      url,
+      relay,
+      tunnels,
+      rollup,
+      stop() {
+        stopping ??= parts.stop().then(() => log.info({}, 'hub stopped'))
+        return stopping
       },
-    )
+    }
+  } catch (err) {
+    await parts.stop()
+    throw err
   }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((err: unknown) => {
-    console.error(err)
-    process.exit(1)
+if (isMain(import.meta.url)) {
+  runMain({
+    name: 'hub',
+    configEnv: 'MOTCUA_HUB_CONFIG',
+    configCode: 'HUB_CONFIG_INVALID',
+    load: loadHubConfig,
+    start: (config, log) => startHub(config, { log }),
   })
 }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { dirname, isAbsolute, resolve } from 'node:path'
-import { ConfigError, loadConfigFile, validateConfig } from '../../common/config.js'
+import { loadConfigFile, readSecretFile, relativeTo, validateConfig } from '../../common/config.js'
 import { edgeConfigSchema, type EdgeConfig } from './schema.js'
 
 /**
@@ -11,14 +9,13 @@ import { edgeConfigSchema, type EdgeConfig } from './schema.js'
  */
 export function loadEdgeConfig(file: string): Readonly<EdgeConfig> {
   const parsed = loadConfigFile(file, edgeConfigSchema)
-  const base = dirname(resolve(file))
-  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
+  const at = relativeTo(file)
 
   const hub = { ...parsed.hub }
   if (hub.ca) hub.ca = at(hub.ca)
   if (hub.tokenFile) {
     hub.tokenFile = at(hub.tokenFile)
-    hub.token = readToken(file, hub.tokenFile)
+    hub.token = readSecretFile(file, 'hub.tokenFile', hub.tokenFile, 'a token', 16)
   }
   const tls = parsed.broker.tls ? { cert: at(parsed.broker.tls.cert), key: at(parsed.broker.tls.key) } : undefined
   const resolved = {
@@ -29,15 +26,4 @@ export function loadEdgeConfig(file: string): Readonly<EdgeConfig> {
     officers: parsed.officers.map((o) => (o.photo ? { ...o, photo: at(o.photo) } : o)),
   }
   return validateConfig(file, resolved, edgeConfigSchema)
-}
-
-function readToken(file: string, tokenFile: string): string {
-  let token: string
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim()
-  } catch (err) {
-    throw new ConfigError(file, [`hub.tokenFile: expected a readable file, cannot read "${tokenFile}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`])
-  }
-  if (token.length < 16) throw new ConfigError(file, [`hub.tokenFile: expected a token of at least 16 characters in "${tokenFile}"`])
-  return token
 }

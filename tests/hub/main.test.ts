@@ -59,11 +59,11 @@ describe('tsx hub/main.ts', () => {
     expect(hub.output()).not.toContain('main-test-token-123')
   })
 
-  it('exits 2 naming the file and key when the config is invalid (path from MOTCUA_HUB_CONFIG)', async () => {
+  it('exits 78 (EX_CONFIG, like the edge) naming the file and key when the config is invalid (path from MOTCUA_HUB_CONFIG)', async () => {
     const file = join(dir, 'bad.yaml')
     writeFileSync(file, 'influx: { version: 3, url: nope }\nedges: []\n')
     const hub = run([], { MOTCUA_HUB_CONFIG: file })
-    expect(await hub.exited).toBe(2)
+    expect(await hub.exited).toBe(78)
     expect(hub.output()).toContain('HUB_CONFIG_INVALID')
     expect(hub.output()).toContain('bad.yaml')
     expect(hub.output()).toMatch(/edges/)
