@@ -2,6 +2,9 @@
  * The broker's listeners: MQTT over TCP and over WebSocket (kiosks run in a
  * browser), each with TLS when certificates are configured. One function per
  * transport, both handing a Duplex to aedes and guarding packet sizes.
+ * Not aedes-server-factory: it hands each connection to aedes itself and
+ * builds its WebSocket server without `maxPayload` or a stream error guard,
+ * and it does not close the sockets of devices that never hang up.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
