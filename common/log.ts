@@ -18,7 +18,5 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
   return destination ? pino(options, destination) : pino(options)
 }
 
-/** Removes user:password@ from any URL-looking text before it is logged or shown. */
-export function stripCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1')
-}
+/** Kept here for the callers that log URLs; the one definition is in credentials.ts. */
+export { stripCredentials } from './credentials.js'

@@ -6,7 +6,7 @@
  * broken or hung camera never delays another one.
  */
 import type { Logger } from '../../common/log.js'
-import { stripCredentials } from '../../common/log.js'
+import { stripCredentials } from '../../common/credentials.js'
 import type { CameraState } from '../../protocol/messages.js'
 import type { Clock } from '../clock/types.js'
 import { interpretNotification, type CameraEventKind } from './event-topics.js'
@@ -191,7 +191,7 @@ export class CameraMonitor {
     } catch (err) {
       const e = err instanceof OnvifCallError ? err : new OnvifCallError('fault', (err as Error).message)
       r.onvifFailure = e.failure
-      r.onvifDetail = stripCredentials(e.message)
+      r.onvifDetail = stripCredentials(e.message, [s.password])
       this.dropSession()
     }
     if (r.onvifFailure === null) await this.checkStream(r)
@@ -260,7 +260,7 @@ export class CameraMonitor {
       } catch (err) {
         if (!live()) return
         this.v.events = 'retrying'
-        this.log.warn({ err: stripCredentials((err as Error).message), retryInMs: backoffMs }, 'camera event subscription failed')
+        this.log.warn({ err: stripCredentials((err as Error).message, [this.d.settings.password]), retryInMs: backoffMs }, 'camera event subscription failed')
         await sleep(backoffMs)
         backoffMs = Math.min(30_000, backoffMs * 2)
       }
@@ -274,7 +274,7 @@ export class CameraMonitor {
     let snapshot: string | null = null
     if (state) {
       snapshot = await this.snapshot(event).catch((err) => {
-        this.log.warn({ err: stripCredentials((err as Error).message) }, 'snapshot for event failed')
+        this.log.warn({ err: stripCredentials((err as Error).message, [this.d.settings.password]) }, 'snapshot for event failed')
         return null
       })
     }

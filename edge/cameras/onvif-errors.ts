@@ -2,6 +2,8 @@
  * What went wrong talking to a camera, in the terms the health state machine
  * needs: a wrong password and a refused timestamp are not "offline".
  */
+import { stripCredentials } from '../../common/credentials.js'
+
 export type OnvifFailure = 'auth' | 'timeout' | 'unreachable' | 'malformed' | 'fault' | 'closed'
 
 export class OnvifCallError extends Error {
@@ -18,7 +20,8 @@ export function classifyOnvifError(what: string, err: Error, xml: string | undef
   if (err instanceof OnvifCallError) return err
   const code = (err as NodeJS.ErrnoException).code
   const text = `${err.message} ${xml ?? ''}`.toLowerCase()
-  const msg = `${what}: ${err.message}`.slice(0, 160)
+  // The onvif package quotes the URLs it called; ours may carry credentials.
+  const msg = stripCredentials(`${what}: ${err.message}`).slice(0, 160)
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || /network timeout|timed? ?out/.test(err.message.toLowerCase()))
     return new OnvifCallError('timeout', msg)
   if (code && UNREACHABLE.has(code)) return new OnvifCallError('unreachable', msg)

@@ -4,6 +4,7 @@
  * A process that misses the deadline is SIGKILLed by PID and awaited.
  */
 import { spawn } from 'node:child_process'
+import { secretsOf, stripCredentials } from '../../common/credentials.js'
 import { forgetOnExit, killOnExit } from '../live/reaper.js'
 
 export interface ProbeResult {
@@ -38,11 +39,14 @@ export function probeStream(url: string, timeoutMs: number, ffmpegPath = 'ffmpeg
       const ms = Date.now() - started
       if (timedOut) resolve({ ok: false, detail: `no frame within ${timeoutMs} ms`, ms })
       else if (code === 0) resolve({ ok: true, detail: 'frame received', ms })
-      else resolve({ ok: false, detail: lastLine(err) || `ffmpeg exited with ${code}`, ms })
+      else resolve({ ok: false, detail: lastLine(err, url) || `ffmpeg exited with ${code}`, ms })
     })
   })
 }
 
-/** ffmpeg prefixes errors with the URL it was given; keep the reason only. */
-const lastLine = (s: string) =>
-  (s.trim().split('\n').pop() ?? '').replace(/rtsps?:\/\/\S+?:\s*/g, '').slice(0, 160)
+/**
+ * ffmpeg prefixes its last error with the URL it was given, password and all
+ * (`rtsp://admin:S3cret@127.0.0.1:1/x: Connection refused`): keep that URL
+ * without its credentials, since it says which stream failed.
+ */
+const lastLine = (s: string, url: string) => stripCredentials(s.trim().split('\n').pop() ?? '', secretsOf(url)).slice(0, 160)

@@ -10,7 +10,8 @@
 import { PassThrough } from 'node:stream'
 import type { ChildProcess } from 'node:child_process'
 import ffmpeg from 'fluent-ffmpeg'
-import { stripCredentials, type Logger } from '../../common/log.js'
+import { secretsOf, stripCredentials } from '../../common/credentials.js'
+import type { Logger } from '../../common/log.js'
 import { Fmp4Splitter, type Fmp4Piece } from '../../common/live/fmp4.js'
 import type { Remuxer } from '../../common/live/source.js'
 import { forgetOnExit, killOnExit } from './reaper.js'
@@ -82,7 +83,9 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
   const backoffMax = opts.backoffMaxMs ?? 5000
   /** The last run failed because the short probe did not learn the stream's parameters. */
   let longProbe = false
-  const safeUrl = stripCredentials(opts.url)
+  const secrets = secretsOf(opts.url)
+  const strip = (text: string) => stripCredentials(text, secrets)
+  const safeUrl = strip(opts.url)
 
   let stopped = true
   let proc: ChildProcess | null = null
@@ -121,11 +124,11 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
       markDone()
       if (stopped) return
       st.consecutiveFailures = delivered ? 1 : st.consecutiveFailures + 1
-      st.lastFailure = stripCredentials(killReason ?? reason)
+      st.lastFailure = strip(killReason ?? reason)
       const probedShort = !longProbe
       longProbe = !delivered && stderrTail.some((l) => /codec parameters|Could not write header|unspecified size/i.test(l))
       const delay = Math.min(backoffMax, backoffMin * 2 ** (st.consecutiveFailures - 1))
-      const detail = { url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-6).map(stripCredentials) }
+      const detail = { url: safeUrl, reason: st.lastFailure, restartInMs: delay, tail: stderrTail.slice(-6).map(strip) }
       // A short probe that missed the parameters of a stream that has just
       // started is expected and mended by the next, longer probe: not a warning.
       if (probedShort && longProbe) log.info(detail, 'short probe missed the stream parameters, probing longer')
@@ -160,7 +163,7 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
       try {
         pieces = splitter.push(chunk)
       } catch (err) {
-        log.warn({ url: safeUrl, err: (err as Error).message }, 'unusable ffmpeg output, killing it')
+        log.warn({ url: safeUrl, err: strip((err as Error).message) }, 'unusable ffmpeg output, killing it')
         killReason = `unusable output: ${(err as Error).message}`
         killProc()
         return

@@ -4,8 +4,9 @@
  * (the edge keeps it as a dead letter).
  */
 import { formatIssues } from '../../common/config.js'
+import { stripCredentials } from '../../common/credentials.js'
 import { ERRORS } from '../../common/errors.js'
-import { batchSchema, edgeRecord, type BatchAck } from '../../protocol/records.js'
+import { batchSchema, edgeRecord, type BatchAck, type EdgeRecord } from '../../protocol/records.js'
 import type { Point } from '../influx/line-protocol.js'
 import { MAX_POINT_MS, toPoint } from '../influx/points.js'
 
@@ -33,8 +34,11 @@ export function mapRecords(site: string, records: readonly unknown[]): MappedRec
       // InfluxDB would refuse the whole write for one point past year 2262.
       rejected.push({ index, code: 'HUB_RECORD_INVALID', message: `${ERRORS.HUB_RECORD_INVALID}: t: later than InfluxDB can store` })
     } else {
-      points.push(toPoint(site, r.data))
+      points.push(toPoint(site, withoutCredentials(r.data)))
     }
   })
   return { points, rejected }
 }
+
+/** A camera's detail goes to InfluxDB and every dashboard: an edge from before issue 11 may still send one with a password in it. */
+const withoutCredentials = (r: EdgeRecord): EdgeRecord => (r.kind === 'camera_status' ? { ...r, detail: stripCredentials(r.detail) } : r)
