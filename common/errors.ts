@@ -30,6 +30,7 @@ export const ERRORS = {
   HUB_SITE_FORBIDDEN: 'the token does not belong to this site',
   HUB_BATCH_INVALID: 'batch does not match the batch schema',
   HUB_RECORD_INVALID: 'record does not match the record schema',
+  HUB_RECORD_FUTURE: "record time is later than the hub's clock plus the allowed skew",
   HUB_BODY_TOO_LARGE: 'request body is larger than the limit',
   HUB_DB_UNAVAILABLE: 'the database did not accept the write; retry later',
   HUB_OVERLOADED: 'too many writes in progress; retry later',

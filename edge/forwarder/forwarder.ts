@@ -210,7 +210,11 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       const rejected = new Map(ack.rejected.filter((r) => r.index < entries.length).map((r) => [r.index, r.code]))
       const byCode = new Map<string, OutboxEntry[]>()
       for (const [index, code] of rejected) byCode.set(code, [...(byCode.get(code) ?? []), entries[index]!])
-      for (const [code, dead] of byCode) await deadLetter(dead, code)
+      for (const [code, dead] of byCode) {
+        // Kept and counted (motcua_edge_dead_letters, edge_health.deadLetters), never resent: the hub said why.
+        log.warn({ code, count: dead.length, seqs: dead.slice(0, 5).map((e) => e.seq), kinds: [...new Set(dead.map((e) => e.record.kind))] }, 'hub refused records, keeping them as dead letters')
+        await deadLetter(dead, code)
+      }
       const delivered = entries.filter((_, i) => !rejected.has(i))
       await settleRemoval()
       removal = outbox.remove(delivered).then(

@@ -5,7 +5,8 @@
  * every ~15 s (ids this connection has not sent yet). Any hub instance can
  * serve any stream; a reconnecting client starts from "now" again.
  * A rating whose own time is older than the newest one sent (an edge
- * emptying a backlog) is not streamed; it is in the KPIs and the CSV.
+ * emptying a backlog) is not streamed; it is in the KPIs and the CSV. One
+ * dated after the hub's clock is streamed once that time has come.
  */
 import type { ServerResponse } from 'node:http'
 import { rfc3339ToNs, toRawRating } from '../queries/raw.js'
@@ -60,7 +61,10 @@ export function createStreamHandler(registry: StreamRegistry): ApiHandler {
       if (busy || res.destroyed || empty) return
       busy = true
       try {
-        const where = [`time > ${lastNs}`, ...tagFilters(filter)].join(' AND ')
+        // Bounded by the hub's clock: a point stored with a future time (before the ingest refused them, or
+        // within the allowed skew) must not move the cursor past every rating still to come (issue 11).
+        const nowNs = BigInt(deps.now()) * 1_000_000n
+        const where = [`time > ${lastNs}`, `time <= ${nowNs}`, ...tagFilters(filter)].join(' AND ')
         const [series] = await deps.db.run([`SELECT * FROM "rating" WHERE ${where} ORDER BY time ASC LIMIT ${MAX_PER_POLL}`], { ns: true })
         for (const row of (series ?? []).flatMap(rowsOf)) {
           const rating = toRawRating(row)

@@ -92,6 +92,8 @@ export const hubConfigSchema = z.strictObject({
   /** Writes in flight at once; past it edges get 503 + Retry-After. */
   maxConcurrentWrites: z.number().int().min(1).default(8),
   retryAfterS: z.number().int().min(1).default(5),
+  /** A record later than the hub's clock plus this is refused (HUB_RECORD_FUTURE): one future point would freeze the live stream. */
+  maxFutureSkewS: z.number().int().min(0).default(300),
   edges: z
     .array(z.strictObject({ site: idSchema, tokenHash }))
     .min(1)

@@ -88,7 +88,7 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
       log.warn({ tokenSite, batchSite: envelope.site }, 'batch for another site refused')
       return sendError(res, 403, 'HUB_SITE_FORBIDDEN', `batch site ${envelope.site}`)
     }
-    const { points, rejected } = mapRecords(envelope.site, envelope.records)
+    const { points, rejected } = mapRecords(envelope.site, envelope.records, now() + config.maxFutureSkewS * 1000)
     const started = performance.now()
     try {
       if ((await write(points)) === 'overloaded') return overloaded(res)

@@ -23,7 +23,12 @@ export interface MappedRecords {
   rejected: BatchAck['rejected']
 }
 
-export function mapRecords(site: string, records: readonly unknown[]): MappedRecords {
+/**
+ * `latestMs`: the hub's clock plus the allowed skew. A record later than it is
+ * refused (HUB_RECORD_FUTURE) rather than stored: the live stream follows the
+ * newest point, so one point dated next year would hold it until next year.
+ */
+export function mapRecords(site: string, records: readonly unknown[], latestMs = MAX_POINT_MS): MappedRecords {
   const points: Point[] = []
   const rejected: BatchAck['rejected'] = []
   records.forEach((raw, index) => {
@@ -33,6 +38,8 @@ export function mapRecords(site: string, records: readonly unknown[]): MappedRec
     } else if (r.data.t > MAX_POINT_MS) {
       // InfluxDB would refuse the whole write for one point past year 2262.
       rejected.push({ index, code: 'HUB_RECORD_INVALID', message: `${ERRORS.HUB_RECORD_INVALID}: t: later than InfluxDB can store` })
+    } else if (r.data.t > latestMs) {
+      rejected.push({ index, code: 'HUB_RECORD_FUTURE', message: `${ERRORS.HUB_RECORD_FUTURE}: t ${new Date(r.data.t).toISOString()} is after ${new Date(latestMs).toISOString()}` })
     } else {
       points.push(toPoint(site, withoutCredentials(r.data)))
     }
