@@ -61,9 +61,23 @@ export async function bundleScript(name: string, entry: URL, target: BuildOption
   return webAsset(Buffer.from(out.contents), JS_TYPE)
 }
 
-/** A page's script bundle (supervisor page, console): gzipped when the browser takes it, revalidated by its ETag. */
-export function sendScript(req: IncomingMessage, res: ServerResponse, asset: WebAsset): void {
-  const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-  res.writeHead(200, { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'no-cache', ...(gz ? { 'content-encoding': 'gzip' } : {}) })
-  res.end(gz ? asset.gzip : asset.body)
+/**
+ * One asset (a page's script bundle, the kiosk's page and files): 304 when
+ * the browser holds this ETag, gzipped when it takes gzip, no body to HEAD.
+ */
+export function sendAsset(req: IncomingMessage, res: ServerResponse, asset: WebAsset, cacheControl: string): void {
+  const headers: Record<string, string> = {
+    'content-type': asset.type,
+    'cache-control': cacheControl,
+    etag: asset.etag,
+    'x-content-type-options': 'nosniff',
+    vary: 'accept-encoding',
+  }
+  if (req.headers['if-none-match'] === asset.etag) return void res.writeHead(304, headers).end()
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+  const body = gzip ? asset.gzip : asset.body
+  if (gzip) headers['content-encoding'] = 'gzip'
+  headers['content-length'] = String(body.length)
+  res.writeHead(200, headers)
+  res.end(req.method === 'HEAD' ? undefined : body)
 }

@@ -8,3 +8,12 @@ export function readCookie(header: string | undefined, name: string): string | u
   }
   return undefined
 }
+
+/**
+ * A session cookie: only for its area's path, out of scripts' reach, never
+ * sent by another site's request, Secure behind TLS. An empty value with
+ * maxAgeS 0 clears it.
+ */
+export function sessionCookie(name: string, path: string, value: string, maxAgeS: number, secure: boolean): string {
+  return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=${Math.max(0, maxAgeS)}${secure ? '; Secure' : ''}`
+}

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client'
 import { evaluateHealth, type HealthInputs } from '../health/status.js'
-import { sendJson, type EdgeHttp } from './server.js'
+import { NO_STORE, sendJson } from '../../common/web/answer.js'
+import type { EdgeHttp } from './server.js'
 
 export interface HealthView {
   inputs(): HealthInputs
@@ -23,7 +24,7 @@ export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Regis
       outbox: inputs.outbox,
       forwarder: inputs.forwarder,
       cameras: view.cameras?.() ?? null,
-    })
+    }, NO_STORE)
   })
   http.route('GET', '/metrics', async (_req, res) => {
     const text = await metrics.metrics()

@@ -5,45 +5,33 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '../../common/log.js'
+import { dispatch, NO_STORE, type DispatchOptions } from '../../common/web/answer.js'
+import { Router, type Params } from '../../common/web/router.js'
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params) => void | Promise<void>
 
 export interface EdgeHttp {
   readonly server: Server
-  /** Exact path, e.g. route('GET', '/healthz', ...). */
+  /** A path pattern of common/web/router.ts, e.g. route('GET', '/healthz', ...). */
   route(method: string, path: string, handler: Handler): void
-  /** Every path under a prefix ("/kiosk/"), for pages with assets. */
+  /** The prefix ("/kiosk") and every path under it, any method, for pages with assets. */
   mount(prefix: string, handler: Handler): void
   listen(): Promise<number>
   close(): Promise<void>
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-  res.end(text)
+/** The edge's error answers: never cached, with its codes for a path no route takes. */
+export const EDGE_ANSWERS: Omit<DispatchOptions, 'log'> = {
+  codes: { not_found: 'NOT_FOUND', method_not_allowed: 'METHOD_NOT_ALLOWED', bad_path: 'EDGE_PATH_INVALID', internal: 'INTERNAL' },
+  headers: NO_STORE,
 }
 
 export function createEdgeHttp(opts: { host: string; port: number; log: Logger }): EdgeHttp {
   const log = opts.log.child({ module: 'http' })
-  const routes = new Map<string, Handler>()
-  const mounts: { prefix: string; handler: Handler }[] = []
+  const router = new Router<Handler>()
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://edge.local')
-    const handler =
-      routes.get(`${req.method} ${url.pathname}`) ?? mounts.find((m) => url.pathname.startsWith(m.prefix))?.handler
-    if (!handler) {
-      const otherMethod = [...routes.keys()].some((k) => k.endsWith(` ${url.pathname}`))
-      return sendJson(res, otherMethod ? 405 : 404, { error: { code: otherMethod ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND', message: `${req.method} ${url.pathname}` } })
-    }
-    Promise.resolve()
-      .then(() => handler(req, res, url))
-      .catch((err: unknown) => {
-        log.error({ err, path: url.pathname }, 'request handler failed')
-        if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } })
-        else res.destroy()
-      })
+    dispatch(router, req, res, new URL(req.url ?? '/', 'http://edge.local'), { ...EDGE_ANSWERS, log })
   })
   const sockets = new Set<import('node:net').Socket>()
   server.on('connection', (s) => {
@@ -53,8 +41,8 @@ export function createEdgeHttp(opts: { host: string; port: number; log: Logger }
 
   return {
     server,
-    route: (method, path, handler) => void routes.set(`${method.toUpperCase()} ${path}`, handler),
-    mount: (prefix, handler) => void mounts.push({ prefix, handler }),
+    route: (method, path, handler) => void router.add(method, path, handler),
+    mount: (prefix, handler) => void router.mount(prefix, handler),
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject)

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ID_PATTERN } from '../../protocol/patterns.js'
-import { webAsset } from '../../common/web/assets.js'
+import { sendAsset, webAsset } from '../../common/web/assets.js'
 import { KIOSK_CSS, KIOSK_JS, type KioskAsset, type KioskAssets } from './build.js'
 import type { KioskEnv } from '../../protocol/kiosk-env.js'
 import { kioskHtml } from './page.js'
@@ -42,26 +42,6 @@ const CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ')
-
-function send(req: IncomingMessage, res: ServerResponse, a: KioskAsset, cache: string): void {
-  const headers: Record<string, string> = {
-    'content-type': a.type,
-    'cache-control': cache,
-    etag: a.etag,
-    'x-content-type-options': 'nosniff',
-    vary: 'accept-encoding',
-  }
-  if (req.headers['if-none-match'] === a.etag) {
-    res.writeHead(304, headers).end()
-    return
-  }
-  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-  const body = gzip ? a.gzip : a.body
-  if (gzip) headers['content-encoding'] = 'gzip'
-  headers['content-length'] = String(body.length)
-  res.writeHead(200, headers)
-  res.end(req.method === 'HEAD' ? undefined : body)
-}
 
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra }).end(text)
@@ -118,12 +98,12 @@ export function createKioskHandler(o: KioskHandlerOptions): KioskHandler {
       }
       res.setHeader('content-security-policy', CSP)
       res.setHeader('referrer-policy', 'no-referrer')
-      send(req, res, page(device), 'no-cache')
+      sendAsset(req, res, page(device), 'no-cache')
       return true
     }
     const a = o.assets.get(url.pathname)
     if (!a) plain(res, 404, 'not found')
-    else send(req, res, a, url.searchParams.has('v') ? 'public, max-age=31536000, immutable' : 'no-cache')
+    else sendAsset(req, res, a, url.searchParams.has('v') ? 'public, max-age=31536000, immutable' : 'no-cache')
     return true
   }
 }

@@ -4,17 +4,19 @@
  * files, and the live-video WebSocket /supervisor/live/{camera}. Everything
  * but the login page needs a session, the WebSocket included.
  */
-import { sendScript } from '../../common/web/assets.js'
-import { readForm, sameOrigin, sendHtml } from '../../common/web/page.js'
+import { sendAsset } from '../../common/web/assets.js'
+import { NO_STORE, refuseCrossSite, refuseUpgrade, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
+import { sameOrigin, sendHtml } from '../../common/web/page.js'
+import { Router, type Params } from '../../common/web/router.js'
+import { signIn } from '../../common/web/sign-in.js'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { ERRORS, type ErrorCode } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import type { CameraView } from '../cameras/camera.js'
 import type { UnconfiguredCamera } from '../cameras/subsystem.js'
-import { sendJson, type EdgeHttp } from '../http/server.js'
+import { EDGE_ANSWERS, type EdgeHttp } from '../http/server.js'
 import type { LiveService } from '../live/service.js'
 import { SUPERVISOR_JS, type PageAsset } from './bundle.js'
 import { isLang, type Lang } from './i18n.js'
@@ -51,9 +53,7 @@ const LIVE_PREFIX = '/supervisor/live/'
 /** WebSocket close code (application range) for a session that ran out while watching. */
 export const SESSION_EXPIRED = 4401
 
-function fail(res: ServerResponse, status: number, code: ErrorCode): void {
-  sendJson(res, status, { error: { code, message: ERRORS[code] } })
-}
+type Page = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, session: Session | null) => void | Promise<void>
 
 /** The API view of a camera: no stream or snapshot URI, nothing that could carry a credential. */
 function publicView(v: CameraView) {
@@ -75,76 +75,65 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     const l = url.searchParams.get('lang')
     return isLang(l) ? l : 'vi'
   }
+  const signedIn = (h: (req: IncomingMessage, res: ServerResponse, params: Params) => void | Promise<void>): Page =>
+    (req, res, _url, params, session) => (session ? h(req, res, params) : sendError(res, 'EDGE_SESSION_REQUIRED', undefined, NO_STORE))
 
-  http.mount('/supervisor', async (req, res, url) => {
-    const path = url.pathname
-    const method = req.method ?? 'GET'
-    if (path === '/supervisor') {
-      res.writeHead(308, { location: '/supervisor/' })
-      return void res.end()
-    }
-    if (method === 'POST' && path === '/supervisor/login') {
-      if (!sameOrigin(req)) return fail(res, 403, 'EDGE_SESSION_REQUIRED')
-      const form = await readForm(req)
-      const lang = isLang(form.get('lang')) ? (form.get('lang') as Lang) : 'vi'
-      const result = await sessions.login(form.get('username') ?? '', form.get('password') ?? '', req.socket.remoteAddress ?? '?')
-      if (result === null || result === 'locked') {
-        log.warn({ username: (form.get('username') ?? '').slice(0, 32), client: req.socket.remoteAddress, locked: result === 'locked' }, 'supervisor login refused')
-        return sendHtml(res, CSP, result === 'locked' ? 429 : 401, loginPage(lang, o.siteName, result === 'locked' ? 'locked' : 'failed'))
-      }
-      log.info({ username: result.session.username }, 'supervisor signed in')
-      const secure = 'encrypted' in req.socket
-      res.writeHead(303, { location: `/supervisor/?lang=${lang}`, 'set-cookie': sessionCookie(result.token, Math.floor(ttlMs / 1000), secure) })
-      return void res.end()
-    }
-    if (method === 'POST' && path === '/supervisor/logout') {
+  const routes = new Router<Page>()
+    .add('*', '/supervisor', (_req, res) => void res.writeHead(308, { location: '/supervisor/' }).end())
+    .add('POST', '/supervisor/login', (req, res) => signIn(req, res, {
+      home: '/supervisor/', csp: CSP, sessionCode: 'EDGE_SESSION_REQUIRED',
+      login: (username, password, client) => sessions.login(username, password, client),
+      loginPage: (lang, problem) => loginPage(lang, o.siteName, problem),
+      cookie: (r, secure) => sessionCookie(r.token, Math.floor(ttlMs / 1000), secure),
+      log, said: { refused: 'supervisor login refused', signedIn: 'supervisor signed in' },
+      logged: (r) => ({ username: r.session.username }),
+    }))
+    .add('POST', '/supervisor/logout', (req, res) => {
       sessions.logout(readCookie(req.headers.cookie, SESSION_COOKIE))
-      res.writeHead(303, { location: '/supervisor/', 'set-cookie': clearedCookie })
-      return void res.end()
-    }
-    const session = sessionOf(req)
-    if (method === 'GET' && path === '/supervisor/') {
-      if (!session) return sendHtml(res, CSP, 200, loginPage(langOf(url), o.siteName, null))
-      return sendHtml(res, CSP, 200, appPage(langOf(url), o.siteName, session.name, SUPERVISOR_JS))
-    }
-    if (!session) return fail(res, 401, 'EDGE_SESSION_REQUIRED')
-    if (method === 'GET' && path === SUPERVISOR_JS) {
-      return sendScript(req, res, o.script)
-    }
-    if (method === 'GET' && path === '/supervisor/api/cameras') {
-      return sendJson(res, 200, { cameras: o.cameras.cameras().map(publicView), unconfigured: o.cameras.unconfigured() })
-    }
-    const shot = /^\/supervisor\/api\/cameras\/([a-z0-9-]{1,32})\/snapshot$/.exec(path)
-    if (method === 'POST' && shot) {
-      if (!sameOrigin(req)) return fail(res, 403, 'EDGE_SESSION_REQUIRED')
-      if (!o.cameras.cameras().some((c) => c.id === shot[1])) return fail(res, 404, 'EDGE_CAMERA_UNKNOWN')
+      res.writeHead(303, { location: '/supervisor/', 'set-cookie': clearedCookie }).end()
+    })
+    .add('GET', '/supervisor/', (_req, res, url, _params, session) =>
+      sendHtml(res, CSP, 200, session ? appPage(langOf(url), o.siteName, session.name, SUPERVISOR_JS) : loginPage(langOf(url), o.siteName, null)))
+    .add('GET', SUPERVISOR_JS, signedIn((req, res) => sendAsset(req, res, o.script, 'no-cache')))
+    .add('GET', '/supervisor/api/cameras', signedIn((_req, res) =>
+      sendJson(res, 200, { cameras: o.cameras.cameras().map(publicView), unconfigured: o.cameras.unconfigured() }, NO_STORE)))
+    .add('POST', '/supervisor/api/cameras/:camera/snapshot', signedIn(async (req, res, { camera = '' }) => {
+      if (!sameOrigin(req)) return refuseCrossSite(res, 'EDGE_SESSION_REQUIRED')
+      if (!o.cameras.cameras().some((c) => c.id === camera)) return sendError(res, 'EDGE_CAMERA_UNKNOWN', undefined, NO_STORE)
       try {
-        return sendJson(res, 200, { snapshot: await o.cameras.snapshot(shot[1]!) })
+        return sendJson(res, 200, { snapshot: await o.cameras.snapshot(camera) }, NO_STORE)
       } catch (err) {
-        log.warn({ camera: shot[1], err: (err as Error).message }, 'snapshot on demand failed')
-        return fail(res, 502, 'EDGE_SNAPSHOT_FAILED')
+        log.warn({ camera, err: (err as Error).message }, 'snapshot on demand failed')
+        return sendError(res, 'EDGE_SNAPSHOT_FAILED', undefined, NO_STORE)
       }
-    }
-    if (method === 'GET' && path.startsWith('/supervisor/snapshots/')) {
-      const file = o.cameras.snapshots.pathOf(decodeURIComponent(path.slice('/supervisor/snapshots/'.length)))
+    }))
+    .add('GET', '/supervisor/snapshots/*name', signedIn(async (_req, res, { name = '' }) => {
+      const file = o.cameras.snapshots.pathOf(name)
       const body = file ? await readFile(file).catch(() => null) : null
-      if (!body) return fail(res, 404, 'EDGE_CAMERA_UNKNOWN')
+      if (!body) return sendError(res, 'EDGE_CAMERA_UNKNOWN', undefined, NO_STORE)
       res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600' })
-      return void res.end(body)
-    }
-    return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `${method} ${path}` } })
+      res.end(body)
+    }))
+
+  http.mount('/supervisor', (req, res, url) => {
+    const method = req.method ?? 'GET'
+    const session = sessionOf(req)
+    const m = routes.match(method, url.pathname)
+    if (m.kind === 'found') return m.handler(req, res, url, m.params, session)
+    // Without a session every other path is refused alike, so a visitor learns nothing of the API's shape.
+    if (!session) return sendError(res, 'EDGE_SESSION_REQUIRED', undefined, NO_STORE)
+    sendMiss(res, m, EDGE_ANSWERS.codes, `${method} ${url.pathname}`, NO_STORE)
   })
 
-  const refuse = (socket: Duplex, status: number, text: string) => {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-  }
+  const live = new Router<null>().add('GET', `${LIVE_PREFIX}*camera`, null)
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://edge.local')
-    if (!url.pathname.startsWith(LIVE_PREFIX)) return
-    const camera = decodeURIComponent(url.pathname.slice(LIVE_PREFIX.length))
+    const m = live.match(req.method ?? 'GET', new URL(req.url ?? '/', 'http://edge.local').pathname)
+    if (m.kind === 'not_found' || m.kind === 'method_not_allowed') return
+    if (m.kind === 'bad_path') return refuseUpgrade(socket, 400)
+    const camera = m.params.camera ?? ''
     const session = sessionOf(req)
-    if (!session || !sameOrigin(req)) return refuse(socket, 401, 'Unauthorized')
-    if (!o.cameras.cameras().some((c) => c.id === camera)) return refuse(socket, 404, 'Not Found')
+    if (!session || !sameOrigin(req)) return refuseUpgrade(socket, 401)
+    if (!o.cameras.cameras().some((c) => c.id === camera)) return refuseUpgrade(socket, 404)
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.info({ camera, username: session.username }, 'live view opened')
       // The video stops when the session does; the page then finds itself signed out.

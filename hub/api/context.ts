@@ -1,6 +1,7 @@
 /** What every API handler gets: the parsed request, the key, and the shared query parts. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '../../common/log.js'
+import type { Params } from '../../common/web/router.js'
 import type { HubConfig } from '../config/schema.js'
 import type { AlertStore } from '../alerts-store/store.js'
 import type { PointWriter } from '../influx/writer.js'
@@ -28,8 +29,8 @@ export interface ApiRequest {
   query: URLSearchParams
   /** Set when the path named the site: /api/v1/sites/{site}/… */
   pathSite?: string
-  /** Path parameters after the route's fixed part (alert id). */
-  params: string[]
+  /** Path parameters other than the site, decoded (the alert id). */
+  params: Params
 }
 
 export type ApiHandler = (r: ApiRequest, deps: ApiDeps) => Promise<void>

@@ -1,6 +1,6 @@
 /** Raw ratings: a JSON page with a cursor, and the same rows as CSV for spreadsheets. */
 import { decodeCursor, MAX_PAGE, queryRawRatings, type RawRating } from '../queries/raw.js'
-import { sendJson } from '../http/respond.js'
+import { sendJson } from '../../common/web/answer.js'
 import type { ApiHandler, ApiRequest } from './context.js'
 import { filters, int, invalid, matchesNothing, time } from './params.js'
 

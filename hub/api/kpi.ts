@@ -5,7 +5,7 @@ import { queryQueueKpis } from '../queries/queue.js'
 import { querySiteHealth } from '../queries/health.js'
 import { windowsFor, type PeriodChoice } from '../queries/periods.js'
 import { readBody } from '../http/body.js'
-import { sendJson } from '../http/respond.js'
+import { sendJson } from '../../common/web/answer.js'
 import type { Dimension } from '../kpi/grouping.js'
 import { alertSite } from '../alerts-store/store.js'
 import { scopeSites } from './auth.js'
@@ -83,7 +83,7 @@ export const listAlerts: ApiHandler = async ({ res, key, query, pathSite }, deps
 }
 
 export const ackAlert: ApiHandler = async ({ req, res, key, params }, deps) => {
-  const id = decodeURIComponent(params[0] ?? '')
+  const id = params.id ?? ''
   const where = alertSite(id)
   if (!where) throw new MotcuaError('HUB_ALERT_NOT_FOUND', id.slice(0, 100))
   scopeSites(key, [where.site])

@@ -6,19 +6,20 @@
  * and the role on the server (hub/users/roles.ts); the page only hides what
  * would be refused.
  */
-import { sendScript } from '../../common/web/assets.js'
-import { readForm, sameOrigin, sendHtml } from '../../common/web/page.js'
+import { sendAsset } from '../../common/web/assets.js'
+import { NO_STORE, refuseUpgrade, sendCaught, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
+import { sameOrigin, sendHtml } from '../../common/web/page.js'
+import { Router, type Params } from '../../common/web/router.js'
+import { signIn } from '../../common/web/sign-in.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { ERRORS, isMotcuaError, type ErrorCode } from '../../common/errors.js'
+import type { HttpErrorCode } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import { ID_PATTERN } from '../../protocol/patterns.js'
 import { alertSite, type AlertStore } from '../alerts-store/store.js'
 import type { AuditLog } from '../audit/audit.js'
 import { readBody } from '../http/body.js'
-import { sendJson } from '../http/respond.js'
-import type { Mount, UpgradeHandler } from '../http/server.js'
+import { HUB_ANSWERS, type Mount, type UpgradeHandler } from '../http/server.js'
 import type { PeriodUnit } from '../kpi/time.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
@@ -53,26 +54,18 @@ export interface Console {
   close(): void
 }
 
-const ACK = /^\/console\/api\/alerts\/([^/]{1,200})\/ack$/
 /** A comment of up to 1000 characters (hub/kpi/alerts), 3 bytes each in UTF-8, and the JSON around it. */
 const ACK_BODY_MAX = 8 * 1024
-/** Expected failures of an acknowledgement, answered with their own code. */
-const ACK_STATUS: Partial<Record<ErrorCode, number>> = {
-  HUB_ALERT_NOT_FOUND: 404,
-  HUB_ALERT_ACK_INVALID: 400,
-  HUB_BODY_TOO_LARGE: 413,
-  HUB_DB_QUERY_FAILED: 503,
-  HUB_DB_UNAVAILABLE: 503,
-}
-const LIVE = /^\/console\/live\/([a-z0-9][a-z0-9-]{0,31})\/([a-z0-9][a-z0-9-]{0,31})$/
 /** WebSocket close code (application range) for a session that ran out while watching; the page then signs in again. */
 export const SESSION_ENDED = 4401
 const PERIODS: readonly PeriodUnit[] = ['day', 'week', 'month']
 const LEVELS: readonly Level[] = ['province', 'branch', 'site', 'counter']
 
-function fail(res: ServerResponse, status: number, code: ErrorCode): void {
-  sendJson(res, status, { error: { code, message: ERRORS[code] } }, { 'cache-control': 'no-store' })
-}
+type Page = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, s: ConsoleSession | null) => void | Promise<void>
+type SignedInPage = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, s: ConsoleSession) => void | Promise<void>
+
+const fail = (res: ServerResponse, code: HttpErrorCode) => sendError(res, code, undefined, NO_STORE)
+const signedIn = (h: SignedInPage): Page => (req, res, url, params, s) => (s ? h(req, res, url, params, s) : fail(res, 'HUB_SESSION_REQUIRED'))
 
 /** Pure: the drill-down scope and period from a query string, or null when malformed. */
 export function scopeOf(url: URL): { scope: Scope; unit: PeriodUnit } | null {
@@ -111,155 +104,129 @@ export function createConsole(o: ConsoleOptions): Console {
 
   const named = (a: Alert) => ({ ...a, siteName: o.directory.site(a.site).name })
 
-  async function acknowledge(req: IncomingMessage, res: ServerResponse, rawId: string, p: Principal): Promise<void> {
-    let id = ''
-    try {
-      id = decodeURIComponent(rawId)
-    } catch {
-      return fail(res, 404, 'HUB_ALERT_NOT_FOUND')
-    }
+  async function acknowledge(req: IncomingMessage, res: ServerResponse, id: string, p: Principal): Promise<void> {
     const where = alertSite(id)
-    if (!where) return fail(res, 404, 'HUB_ALERT_NOT_FOUND')
+    if (!where) return fail(res, 'HUB_ALERT_NOT_FOUND')
     if (!canSeeMetrics(p, where.site)) {
       log.warn({ username: p.username, site: where.site }, 'alert acknowledgement refused: role')
-      return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
+      return fail(res, 'HUB_CONSOLE_FORBIDDEN')
     }
     try {
       const comment = await readComment(req)
-      if (comment === null) return fail(res, 400, 'HUB_ALERT_ACK_INVALID')
+      if (comment === null) return fail(res, 'HUB_ALERT_ACK_INVALID')
       const alert = await o.alerts.acknowledge(id, { by: `${p.username}: ${p.name}`, comment }, now())
       log.info({ alert: id, username: p.username }, 'alert acknowledged')
       return sendJson(res, 200, { alert: named(alert) }, { 'cache-control': 'no-store' })
     } catch (err) {
-      const code = isMotcuaError(err) ? err.code : null
-      const status = code ? ACK_STATUS[code] : undefined
-      if (!code || !status) throw err
       // The message carries the store's detail (already acknowledged, comment too long).
-      sendJson(res, status, { error: { code, message: (err as Error).message } }, { 'cache-control': 'no-store' })
+      if (!sendCaught(res, err, NO_STORE)) throw err
     }
   }
 
-  async function api(req: IncomingMessage, res: ServerResponse, url: URL, s: ConsoleSession): Promise<void> {
-    const p = s.principal
-    const path = url.pathname
-    if (path === '/console/api/me') {
-      return sendJson(res, 200, { username: p.username, name: p.name, role: p.role, sites: p.sites ?? null, video: p.role !== 'ioc', audit: canReadAudit(p) })
-    }
-    if (path === '/console/api/tree') {
+  /** The drill-down's KPIs or latest ratings: one scope check, two queries. */
+  const scoped = (latest: boolean): SignedInPage => async (_req, res, url, _params, s) => {
+    const q = scopeOf(url)
+    if (!q) return fail(res, 'HUB_QUERY_INVALID')
+    const body = latest
+      ? await latestRatings(o.db, o.directory, s.principal, q.scope, now())
+      : await levelView(o.db, o.directory, s.principal, q.scope, q.unit, now())
+    if (body === null) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+    return sendJson(res, 200, latest ? { ratings: body } : body)
+  }
+
+  /** What anyone may post: sign-in and sign-out, before any session is read. */
+  const open = new Router<Page>()
+    .add('*', '/console', (_req, res) => void res.writeHead(308, { location: '/console/' }).end())
+    .add('POST', '/console/login', (req, res) => signIn(req, res, {
+      home: '/console/', csp: CSP, sessionCode: 'HUB_SESSION_REQUIRED',
+      login: (username, password, address) => o.accounts.login(username, password, address),
+      loginPage,
+      cookie: (p, secure) => o.sessions.issue(p.username, secure),
+      log, said: { refused: 'console sign-in refused', signedIn: 'console sign-in' },
+      logged: (p) => ({ username: p.username, role: p.role }),
+    }))
+    .add('POST', '/console/logout', (req, res) => void res.writeHead(303, { location: '/console/', 'set-cookie': o.sessions.cleared('encrypted' in req.socket) }).end())
+
+  const routes = new Router<Page>()
+    .add('GET', '/console/', (_req, res, url, _params, s) =>
+      sendHtml(res, CSP, 200, s ? appPage(langOf(url), s.principal) : loginPage(langOf(url), url.searchParams.has('expired') ? 'expired' : null)))
+    .add('POST', '/console/api/alerts/:id/ack', signedIn((req, res, _url, { id = '' }, s) => {
+      if (!sameOrigin(req)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+      return acknowledge(req, res, id, s.principal)
+    }))
+    .add('GET', CONSOLE_JS, signedIn((req, res) => sendAsset(req, res, o.script, 'no-cache')))
+    .add('GET', '/console/export/kpis.csv', signedIn(async (req, res, url, _params, s) => {
+      const q = scopeOf(url)
+      if (!q) return fail(res, 'HUB_QUERY_INVALID')
+      const view = await levelView(o.db, o.directory, s.principal, q.scope, q.unit, now())
+      if (!view) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+      const site = q.scope.level === 'site' || q.scope.level === 'counter' ? q.scope.id.split('/')[0] : undefined
+      await o.audit.record({ action: 'export', who: s.principal, site, detail: `${url.pathname}${url.search}`, client: client(req) })
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store',
+        'content-disposition': `attachment; filename="motcua-${q.scope.level}-${q.unit}.csv"`,
+      })
+      res.end(levelCsv(view))
+    }))
+    .add('GET', '/console/api/me', signedIn((_req, res, _url, _params, { principal: p }) =>
+      sendJson(res, 200, { username: p.username, name: p.name, role: p.role, sites: p.sites ?? null, video: p.role !== 'ioc', audit: canReadAudit(p) })))
+    .add('GET', '/console/api/tree', signedIn((_req, res, _url, _params, { principal: p }) => {
       const sites = o.directory.sites.filter((x) => canSeeMetrics(p, x.id))
       const branches = [...new Set(sites.map((x) => x.branch ?? NO_BRANCH))].map((id) => ({ id, name: id === NO_BRANCH ? null : o.directory.branchName(id) }))
-      return sendJson(res, 200, { province: o.directory.province, branches, sites: sites.map((x) => ({ id: x.id, name: x.name, branch: x.branch ?? NO_BRANCH })) })
-    }
-    if (path === '/console/api/kpis' || path === '/console/api/latest') {
-      const q = scopeOf(url)
-      if (!q) return fail(res, 400, 'HUB_QUERY_INVALID')
-      const body = path === '/console/api/kpis'
-        ? await levelView(o.db, o.directory, p, q.scope, q.unit, now())
-        : await latestRatings(o.db, o.directory, p, q.scope, now())
-      if (body === null) return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
-      return sendJson(res, 200, path === '/console/api/kpis' ? body : { ratings: body })
-    }
-    if (path === '/console/api/alerts') {
+      sendJson(res, 200, { province: o.directory.province, branches, sites: sites.map((x) => ({ id: x.id, name: x.name, branch: x.branch ?? NO_BRANCH })) })
+    }))
+    .add('GET', '/console/api/kpis', signedIn(scoped(false)))
+    .add('GET', '/console/api/latest', signedIn(scoped(true)))
+    .add('GET', '/console/api/alerts', signedIn(async (_req, res, _url, _params, { principal: p }) => {
       const sites = alertSites(p, o.directory)
       const alerts = sites?.length === 0 ? [] : await o.alerts.list(sites, now())
-      return sendJson(res, 200, { alerts: alerts.map(named) }, { 'cache-control': 'no-store' })
-    }
-    if (path === '/console/api/cameras') {
-      if (p.role === 'ioc') return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
+      sendJson(res, 200, { alerts: alerts.map(named) }, NO_STORE)
+    }))
+    .add('GET', '/console/api/cameras', signedIn((_req, res, _url, _params, { principal: p }) => {
+      if (p.role === 'ioc') return fail(res, 'HUB_CONSOLE_FORBIDDEN')
       const cams = o.relay.cameras().filter((c) => canWatch(p, c.site))
-      return sendJson(res, 200, { cameras: cams.map((c) => ({ ...c, siteName: o.directory.site(c.site).name })) })
-    }
-    if (path === '/console/api/audit') {
-      if (!canReadAudit(p)) return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
+      sendJson(res, 200, { cameras: cams.map((c) => ({ ...c, siteName: o.directory.site(c.site).name })) })
+    }))
+    .add('GET', '/console/api/audit', signedIn(async (_req, res, url, _params, { principal: p }) => {
+      if (!canReadAudit(p)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
       const days = Math.min(90, Math.max(1, Number(url.searchParams.get('days') ?? 7) || 7))
-      return sendJson(res, 200, { entries: await o.audit.list(now() - days * 86_400_000, now() + 1, 500) })
-    }
-    return fail(res, 404, 'HUB_NOT_FOUND')
-  }
+      sendJson(res, 200, { entries: await o.audit.list(now() - days * 86_400_000, now() + 1, 500) })
+    }))
 
   const mount: Mount = {
     prefix: '/console',
-    async handle(req, res, url) {
-      const path = url.pathname
+    handle(req, res, url) {
       const method = req.method ?? 'GET'
-      const secure = 'encrypted' in req.socket
-      if (path === '/console') {
-        res.writeHead(308, { location: '/console/' })
-        return void res.end()
-      }
-      if (method === 'POST' && path === '/console/login') {
-        if (!sameOrigin(req)) return fail(res, 403, 'HUB_SESSION_REQUIRED')
-        const form = await readForm(req)
-        const lang = isLang(form.get('lang')) ? (form.get('lang') as Lang) : 'vi'
-        const username = form.get('username') ?? ''
-        const result = await o.accounts.login(username, form.get('password') ?? '', client(req))
-        if (result === null || result === 'locked') {
-          log.warn({ username: username.slice(0, 32), client: client(req), locked: result === 'locked' }, 'console sign-in refused')
-          return sendHtml(res, CSP, result === 'locked' ? 429 : 401, loginPage(lang, result === 'locked' ? 'locked' : 'failed'))
-        }
-        log.info({ username: result.username, role: result.role }, 'console sign-in')
-        res.writeHead(303, { location: `/console/?lang=${lang}`, 'set-cookie': o.sessions.issue(result.username, secure) })
-        return void res.end()
-      }
-      if (method === 'POST' && path === '/console/logout') {
-        res.writeHead(303, { location: '/console/', 'set-cookie': o.sessions.cleared(secure) })
-        return void res.end()
-      }
+      const posted = open.match(method, url.pathname)
+      if (posted.kind === 'found') return posted.handler(req, res, url, posted.params, null)
       const s = o.sessions.read(req)
       if (s?.refresh) res.setHeader('set-cookie', s.refresh)
-      if (method === 'GET' && path === '/console/') {
-        if (!s) return sendHtml(res, CSP, 200, loginPage(langOf(url), url.searchParams.has('expired') ? 'expired' : null))
-        return sendHtml(res, CSP, 200, appPage(langOf(url), s.principal))
-      }
-      if (!s) return fail(res, 401, 'HUB_SESSION_REQUIRED')
-      const ack = method === 'POST' ? ACK.exec(path) : null
-      if (ack) {
-        if (!sameOrigin(req)) return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
-        return acknowledge(req, res, ack[1] ?? '', s.principal)
-      }
-      if (method !== 'GET') return fail(res, 404, 'HUB_NOT_FOUND')
-      if (path === CONSOLE_JS) {
-        return sendScript(req, res, o.script)
-      }
-      if (path === '/console/export/kpis.csv') {
-        const q = scopeOf(url)
-        if (!q) return fail(res, 400, 'HUB_QUERY_INVALID')
-        const view = await levelView(o.db, o.directory, s.principal, q.scope, q.unit, now())
-        if (!view) return fail(res, 403, 'HUB_CONSOLE_FORBIDDEN')
-        const site = q.scope.level === 'site' || q.scope.level === 'counter' ? q.scope.id.split('/')[0] : undefined
-        await o.audit.record({ action: 'export', who: s.principal, site, detail: `${path}${url.search}`, client: client(req) })
-        res.writeHead(200, {
-          'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store',
-          'content-disposition': `attachment; filename="motcua-${q.scope.level}-${q.unit}.csv"`,
-        })
-        return void res.end(levelCsv(view))
-      }
-      if (path.startsWith('/console/api/')) return api(req, res, url, s)
-      return fail(res, 404, 'HUB_NOT_FOUND')
+      const m = routes.match(method, url.pathname)
+      if (m.kind === 'found') return m.handler(req, res, url, m.params, s)
+      // Without a session every other path is refused alike, so a visitor learns nothing of the API's shape.
+      if (!s) return fail(res, 'HUB_SESSION_REQUIRED')
+      sendMiss(res, m, HUB_ANSWERS.codes, `${method} ${url.pathname}`, NO_STORE)
     },
   }
 
-  const refuse = (socket: Duplex, status: number, text: string): true => {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-    return true
-  }
-
+  const live = new Router<null>().add('GET', '/console/live/:site/:camera', null)
   const upgrade: UpgradeHandler = (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? ''
     if (!path.startsWith('/console/')) return false
-    const m = LIVE.exec(path)
-    if (!m) return refuse(socket, 404, 'Not Found')
-    const [, site = '', camera = ''] = m
+    const m = live.match(req.method ?? 'GET', path)
+    if (m.kind === 'bad_path') return refuseUpgrade(socket, 400)
+    const { site = '', camera = '' } = m.kind === 'found' ? m.params : {}
+    if (!ID_PATTERN.test(site) || !ID_PATTERN.test(camera)) return refuseUpgrade(socket, 404)
     const s = o.sessions.read(req)
-    if (!s || !sameOrigin(req)) return refuse(socket, 401, 'Unauthorized')
+    if (!s || !sameOrigin(req)) return refuseUpgrade(socket, 401)
     // Refused before looking the camera up, so a forbidden user learns nothing about another site's cameras.
     if (!canWatch(s.principal, site)) {
       log.warn({ username: s.principal.username, site, camera }, 'live view refused: role')
-      return refuse(socket, 403, 'Forbidden')
+      return refuseUpgrade(socket, 403)
     }
-    if (!o.relay.camera(site, camera)) return refuse(socket, 404, 'Not Found')
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const viewing = o.audit.viewing(s.principal, site, camera, client(req))
+    if (!o.relay.camera(site, camera)) return refuseUpgrade(socket, 404)
+    // Video only once its viewing is on the audit log: a viewing that cannot be recorded does not start.
+    o.audit.viewing(s.principal, site, camera, client(req)).then((viewing) => wss.handleUpgrade(req, socket, head, (ws) => {
       log.info({ username: s.principal.username, site, camera, viewing: viewing.id }, 'remote live view opened')
       const expiry = setTimeout(() => ws.close(SESSION_ENDED, 'session ended'), Math.max(0, s.endsAt - now()))
       ws.once('close', () => {
@@ -268,6 +235,9 @@ export function createConsole(o: ConsoleOptions): Console {
         log.info({ username: s.principal.username, site, camera, viewing: viewing.id }, 'remote live view closed')
       })
       o.relay.attach(ws, site, camera)
+    }), (err: unknown) => {
+      log.error({ err, username: s.principal.username, site, camera }, 'live view refused: its viewing could not be put on the audit log')
+      refuseUpgrade(socket, 503)
     })
     return true
   }

@@ -4,7 +4,7 @@
  * refresh the idle clock at most once a minute, by re-signing the cookie.
  */
 import type { IncomingMessage } from 'node:http'
-import { readCookie } from '../../common/web/cookies.js'
+import { readCookie, sessionCookie } from '../../common/web/cookies.js'
 import type { Accounts } from '../users/accounts.js'
 import type { Principal } from '../users/roles.js'
 import { signSession, verifySession, type SessionClaims, type SessionLimits } from '../users/session-token.js'
@@ -27,8 +27,7 @@ export interface SessionCodec {
 }
 
 export function createSessionCodec(secret: string, limits: SessionLimits, accounts: Accounts, now: () => number): SessionCodec {
-  const cookie = (value: string, maxAgeS: number, secure: boolean) =>
-    `${CONSOLE_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${Math.max(0, maxAgeS)}${secure ? '; Secure' : ''}`
+  const cookie = (value: string, maxAgeS: number, secure: boolean) => sessionCookie(CONSOLE_COOKIE, '/console', value, maxAgeS, secure)
   const nowS = () => Math.floor(now() / 1000)
   return {
     read(req) {

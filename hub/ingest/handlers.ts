@@ -11,7 +11,7 @@ import type { BatchAck } from '../../protocol/records.js'
 import type { HubConfig } from '../config/schema.js'
 import { readBody } from '../http/body.js'
 import type { HubMetrics } from '../http/metrics.js'
-import { sendError, sendJson } from '../http/respond.js'
+import { sendError, sendJson } from '../../common/web/answer.js'
 import type { PointWriter } from '../influx/writer.js'
 import { createEdgeAuth } from './auth.js'
 import { mapRecords, parseEnvelope } from './validate.js'
@@ -31,13 +31,13 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
 
   const unauthorized = (req: IncomingMessage, res: ServerResponse) => {
     log.warn({ remote: req.socket.remoteAddress, path: req.url }, 'edge authentication failed')
-    sendError(res, 401, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer' })
+    sendError(res, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer' })
   }
 
   const overloaded = (res: ServerResponse) => {
     metrics.batches.inc({ outcome: 'overloaded' })
     metrics.unavailable.inc({ reason: 'overloaded' })
-    sendError(res, 503, 'HUB_OVERLOADED', undefined, retryAfter)
+    sendError(res, 'HUB_OVERLOADED', undefined, retryAfter)
   }
 
   async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -72,21 +72,21 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     } catch (err) {
       if (isMotcuaError(err) && err.code === 'HUB_BODY_TOO_LARGE') {
         metrics.batches.inc({ outcome: 'too_large' })
-        return sendError(res, 413, 'HUB_BODY_TOO_LARGE', undefined, { connection: 'close' })
+        return sendError(res, 'HUB_BODY_TOO_LARGE', undefined, { connection: 'close' })
       }
       if (!isMotcuaError(err) && !(err instanceof SyntaxError)) throw err
       metrics.batches.inc({ outcome: 'invalid' })
-      return sendError(res, 400, 'HUB_BATCH_INVALID', isMotcuaError(err) ? err.message : 'body is not JSON')
+      return sendError(res, 'HUB_BATCH_INVALID', isMotcuaError(err) ? err.message : 'body is not JSON')
     }
     const envelope = parseEnvelope(body)
     if (!envelope.ok) {
       metrics.batches.inc({ outcome: 'invalid' })
-      return sendError(res, 400, 'HUB_BATCH_INVALID', envelope.message)
+      return sendError(res, 'HUB_BATCH_INVALID', envelope.message)
     }
     if (envelope.site !== tokenSite) {
       metrics.batches.inc({ outcome: 'forbidden' })
       log.warn({ tokenSite, batchSite: envelope.site }, 'batch for another site refused')
-      return sendError(res, 403, 'HUB_SITE_FORBIDDEN', `batch site ${envelope.site}`)
+      return sendError(res, 'HUB_SITE_FORBIDDEN', `batch site ${envelope.site}`)
     }
     const { points, rejected } = mapRecords(envelope.site, envelope.records, now() + config.maxFutureSkewS * 1000)
     const started = performance.now()
@@ -96,7 +96,7 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
       metrics.batches.inc({ outcome: 'db_unavailable' })
       metrics.unavailable.inc({ reason: 'db' })
       log.warn({ err, site: envelope.site, points: points.length }, 'database write failed')
-      return sendError(res, 503, 'HUB_DB_UNAVAILABLE', undefined, retryAfter)
+      return sendError(res, 'HUB_DB_UNAVAILABLE', undefined, retryAfter)
     }
     const seconds = (performance.now() - started) / 1000
     metrics.writeSeconds.observe(seconds)
