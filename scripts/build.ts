@@ -4,6 +4,7 @@
  *   dist/edge.js       the edge (node dist/edge.js CONFIG)
  *   dist/edge-cli.js   the technician's command (motcua-edge …)
  *   dist/hub.js        the hub (node dist/hub.js CONFIG)
+ *   dist/hub-cli.js    the operator's command (motcua-hub audit-verify …)
  *   dist/assets/       browser bundles, built once here instead of at every start
  *
  * Each program is one ES module with its npm dependencies inside, so it needs
@@ -28,7 +29,7 @@ export async function buildDist(): Promise<void> {
   rmSync(dist, { recursive: true, force: true })
   mkdirSync(dist, { recursive: true })
   await build({
-    entryPoints: { edge: 'edge/main.ts', hub: 'hub/main.ts', 'edge-cli': 'edge/cli/main.ts' },
+    entryPoints: { edge: 'edge/main.ts', hub: 'hub/main.ts', 'edge-cli': 'edge/cli/main.ts', 'hub-cli': 'hub/cli/main.ts' },
     absWorkingDir: root,
     outdir: dist,
     bundle: true,

@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildDist } from './build.js'
+import { COMMANDS as HUB_COMMANDS } from '../hub/cli/run.js'
 
 const root = resolve(import.meta.dirname, '..')
 const NODE_VERSION = '20.20.2'
@@ -135,7 +136,9 @@ exit 0
 const wrapper = (p: Program) =>
   p === 'edge'
     ? '#!/bin/sh\n# The technician\'s command on the box: check, provision-device, set-pin, health, outbox (motcua-edge --help).\nexec /usr/lib/motcua-edge/node /usr/lib/motcua-edge/edge-cli.js "$@"\n'
-    : '#!/bin/sh\n# Runs the hub in the foreground with a config file (the service runs it with /etc/motcua/hub.yaml).\nexec /usr/lib/motcua-hub/node /usr/lib/motcua-hub/hub.js "$@"\n'
+    : '#!/bin/sh\n# motcua-hub CONFIG runs the hub in the foreground (the service runs it with /etc/motcua/hub.yaml);\n# motcua-hub audit-verify | hash-password | --help are the operator\'s tools.\n' +
+      `case "$1" in\n  ${HUB_COMMANDS.join('|')}|-h|--help) exec /usr/lib/motcua-hub/node /usr/lib/motcua-hub/hub-cli.js "$@" ;;\nesac\n` +
+      'exec /usr/lib/motcua-hub/node /usr/lib/motcua-hub/hub.js "$@"\n'
 
 function sizeKb(dir: string): number {
   return Number(execFileSync('du', ['-sk', '--exclude=DEBIAN', dir], { encoding: 'utf8' }).split('\t')[0])
@@ -159,7 +162,7 @@ export function stageDeb(t: DebTarget, version: string, dir: string): void {
       filter: (src) => !/classic-level[/\\]prebuilds[/\\]/.test(src) || src.includes(`linux-${NODE_ARCH[t.arch]}`) || /prebuilds$/.test(src),
     })
   } else {
-    for (const f of ['hub.js', 'openapi.yaml']) cpSync(join(dist, f), join(lib, f))
+    for (const f of ['hub.js', 'hub-cli.js', 'openapi.yaml']) cpSync(join(dist, f), join(lib, f))
     cpSync(join(dist, 'assets'), join(lib, 'assets'), { recursive: true })
   }
   const pack = join(root, 'packaging', p)

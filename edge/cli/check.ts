@@ -5,7 +5,7 @@
 import { loadEdgeConfig } from '../config/load.js'
 import type { EdgeConfig } from '../config/schema.js'
 import { plural, publicUrl, size } from './format.js'
-import type { CliIo } from './io.js'
+import type { CliIo } from '../../common/cli/io.js'
 
 export function runCheck(file: string, io: CliIo): number {
   for (const line of describeConfig(file, loadEdgeConfig(file))) io.out(line)

@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml'
 import type { DeviceEntry } from '../config/provision.js'
-import { CliError, EXIT } from './exit.js'
+import { CliError, EXIT } from '../../common/cli/exit.js'
 
 /** The top-level list `key`, created (block style) when the file has none yet. */
 function topList(doc: Document, key: string): YAMLSeq {

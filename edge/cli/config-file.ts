@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path'
 import { parseDocument, type Document } from 'yaml'
 import { ConfigError, validateConfig } from '../../common/config.js'
 import { edgeConfigSchema } from '../config/schema.js'
-import { CliError, EXIT } from './exit.js'
+import { CliError, EXIT } from '../../common/cli/exit.js'
 
 function readText(file: string): string {
   try {

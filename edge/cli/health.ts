@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { age, plural, size } from './format.js'
-import { CliError, EXIT } from './exit.js'
+import { CliError, EXIT } from '../../common/cli/exit.js'
 
 /**
  * The parts of the edge's /healthz this command shows (edge/http/health-routes.ts).

@@ -5,8 +5,8 @@
  * An entry point only: it runs whenever it is loaded, so it works through a
  * symlink or a bundle, where comparing import.meta.url with argv[1] does not.
  */
-import { EXIT } from './exit.js'
-import { processIo } from './io.js'
+import { EXIT } from '../../common/cli/exit.js'
+import { processIo } from '../../common/cli/io.js'
 import { runCli } from './run.js'
 
 const io = processIo()

@@ -8,8 +8,8 @@ import { DEVICE_KINDS, type DeviceKind } from '../../protocol/messages.js'
 import { provisionDevice } from '../config/provision.js'
 import { addDevice } from './config-edit.js'
 import { editConfigFile } from './config-file.js'
-import { CliError, EXIT } from './exit.js'
-import type { CliIo } from './io.js'
+import { CliError, EXIT } from '../../common/cli/exit.js'
+import type { CliIo } from '../../common/cli/io.js'
 
 export interface ProvisionArgs {
   id: string

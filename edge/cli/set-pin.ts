@@ -7,8 +7,8 @@ import { hashPin } from '../../common/secrets.js'
 import { ID_PATTERN, PIN_PATTERN } from '../../protocol/patterns.js'
 import { findOfficer, setOfficerPinHash } from './config-edit.js'
 import { editConfigFile, inspectConfig } from './config-file.js'
-import { CliError, EXIT } from './exit.js'
-import type { CliIo } from './io.js'
+import { CliError, EXIT } from '../../common/cli/exit.js'
+import type { CliIo } from '../../common/cli/io.js'
 
 /** Pure: the PIN in a line of input (surrounding blanks ignored), or a refusal. */
 export function checkPin(line: string): string {

@@ -3,9 +3,13 @@
  * docs/influx-schema.md): a viewing writes one point when the stream opens
  * and one with its duration when it closes, so a hub that crashes mid-view
  * still leaves the start on record; every export writes one point. Stored in
- * the database, not in the hub, so every instance lists the same log.
+ * the database, not in the hub, so every instance lists the same log. Each
+ * instance chains its entries by hash (chain.ts): writes are made one after
+ * the other, and an entry is linked only once it is stored, so a failed write
+ * leaves no gap. A viewing whose start cannot be stored does not start.
  */
 import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Logger } from '../../common/log.js'
 import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
@@ -13,6 +17,7 @@ import type { InfluxQuery } from '../queries/client.js'
 import { rowsOf } from '../queries/client.js'
 import { timeRange } from '../queries/influxql.js'
 import type { Principal } from '../users/roles.js'
+import { GENESIS, linkHash, type AuditValues, type StoredEntry } from './chain.js'
 
 export type AuditAction = 'view_start' | 'view_end' | 'export'
 const NONE = '-'
@@ -42,56 +47,102 @@ export interface AuditEvent {
   atMs: number
 }
 
-/** Pure: one audit point. A per-call nanosecond suffix keeps two events of one user in the same millisecond apart. */
-export function auditPoint(e: AuditEvent, nanos: number): Point {
-  const fields: Record<string, string | number> = { viewing: e.viewing ?? '', detail: (e.detail ?? '').slice(0, 500), client: e.client.slice(0, 64) }
-  if (e.durationS !== undefined) fields.duration_s = Math.round(e.durationS * 1000) / 1000
+const oneLine = (s: string) => s.replace(/\r\n|[\r\n]/g, ' ')
+
+/** Pure: the values an audit entry stores (and its hash covers). */
+export function auditValues(e: AuditEvent): AuditValues {
+  return {
+    atMs: e.atMs,
+    action: e.action,
+    user: e.who.username,
+    role: e.who.role,
+    site: e.site ?? NONE,
+    camera: e.camera ?? NONE,
+    viewing: e.viewing ?? '',
+    // Stored as line protocol stores them (newlines become spaces), so the hash covers what is read back.
+    detail: oneLine((e.detail ?? '').slice(0, 500)),
+    client: oneLine(e.client.slice(0, 64)),
+    durationS: e.durationS === undefined ? null : Math.round(e.durationS * 1000) / 1000,
+  }
+}
+
+/**
+ * Pure: one audit point, linked into its chain. A per-call nanosecond suffix
+ * keeps two events of one user in the same millisecond apart.
+ */
+export function auditPoint(e: AuditEvent, nanos: number, link: { chain: string; seq: number; prev: string }): Point {
+  const v = auditValues(e)
+  const fields: Record<string, string | number> = {
+    viewing: v.viewing, detail: v.detail, client: v.client,
+    seq: link.seq, prev: link.prev, hash: linkHash(v, link.chain, link.seq, link.prev),
+  }
+  if (v.durationS !== null) fields.duration_s = v.durationS
   return {
     measurement: 'audit',
-    tags: { action: e.action, camera: e.camera ?? NONE, role: e.who.role, site: e.site ?? NONE, user: e.who.username },
+    tags: { action: v.action, camera: v.camera, chain: link.chain, role: v.role, site: v.site, user: v.user },
     fields,
     timestampNs: `${e.atMs}${String(nanos % 1_000_000).padStart(6, '0')}`,
   }
 }
 
 export interface AuditLog {
+  /** Stores one entry; rejects when it could not be stored (the caller decides whether to go on). */
   record(e: Omit<AuditEvent, 'atMs'>): Promise<void>
-  /** Opens a viewing: writes its start now and returns the function that writes its end with the duration. */
-  viewing(who: Principal, site: string, camera: string, client: string): { id: string; end(): Promise<void> }
+  /**
+   * Opens a viewing: stores its start and returns the function that stores
+   * its end with the duration. Rejects, and nothing may be shown, when the
+   * start cannot be stored.
+   */
+  viewing(who: Principal, site: string, camera: string, client: string): Promise<{ id: string; end(): Promise<void> }>
   list(fromMs: number, toMs: number, limit: number): Promise<AuditEntry[]>
+  /** Every stored entry in the span with its chain fields, for verification. */
+  entries(fromMs: number, toMs: number): Promise<StoredEntry[]>
 }
 
-export function createAuditLog(o: { writer: PointWriter; query: InfluxQuery; log: Logger; now?: () => number }): AuditLog {
+const SELECT = `SELECT "viewing", "duration_s", "detail", "client", "seq", "prev", "hash", "action", "user", "role", "site", "camera", "chain" FROM "audit"`
+
+export function createAuditLog(o: { writer: PointWriter; query: InfluxQuery; log: Logger; now?: () => number; chain?: string }): AuditLog {
   const log = o.log.child({ module: 'audit' })
   const now = o.now ?? Date.now
+  // One chain per running instance: the host name says where, the random part tells two runs apart.
+  const chain = o.chain ?? `${hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`
   let seq = 0
-  const record = async (e: Omit<AuditEvent, 'atMs'>) => {
-    const point = auditPoint({ ...e, atMs: now() }, seq++)
-    try {
-      await o.writer.write([point])
-    } catch (err) {
-      // The viewing goes on: refusing video because the database hiccuped would not protect anyone; the log line keeps the trace.
-      log.error({ err, audit: point.tags, fields: point.fields }, 'audit write failed')
-    }
+  let prev = GENESIS
+  let nanos = 0
+  let tail: Promise<unknown> = Promise.resolve()
+  const record = (e: Omit<AuditEvent, 'atMs'>): Promise<void> => {
+    const run = tail.then(async () => {
+      const point = auditPoint({ ...e, atMs: now() }, nanos++, { chain, seq, prev })
+      try {
+        await o.writer.write([point])
+      } catch (err) {
+        log.error({ err, audit: point.tags, fields: point.fields }, 'audit write failed')
+        throw err
+      }
+      prev = String(point.fields.hash)
+      // The journal keeps every hash: the witness of the chain's head should the database lose its last entries.
+      log.info({ chain, seq, hash: prev, action: e.action }, 'audit entry stored')
+      seq++
+    })
+    tail = run.catch(() => undefined)
+    return run
   }
   return {
     record,
-    viewing(who, site, camera, client) {
+    async viewing(who, site, camera, client) {
       const id = randomBytes(9).toString('base64url')
       const started = now()
-      void record({ action: 'view_start', who, site, camera, viewing: id, client })
+      await record({ action: 'view_start', who, site, camera, viewing: id, client })
       let ended: Promise<void> | null = null
       return {
         id,
-        end: () => (ended ??= record({ action: 'view_end', who, site, camera, viewing: id, client, durationS: (now() - started) / 1000 })),
+        // The viewing has happened: a failed end write is logged (its start is on record) and not thrown at the closing socket.
+        end: () => (ended ??= record({ action: 'view_end', who, site, camera, viewing: id, client, durationS: (now() - started) / 1000 }).catch(() => undefined)),
       }
     },
     async list(fromMs, toMs, limit) {
       const n = Math.max(1, Math.min(5000, Math.floor(limit)))
-      const [series] = await o.query.run([
-        `SELECT "viewing", "duration_s", "detail", "client", "action", "user", "role", "site", "camera" FROM "audit" WHERE ${timeRange(fromMs, toMs)} ORDER BY time DESC LIMIT ${n}`,
-      ])
-      return (series ?? []).flatMap(rowsOf).map((r) => ({
+      return (await auditRows(o.query, timeRange(fromMs, toMs), n)).map((r) => ({
         time: Number(r.time),
         action: String(r.action) as AuditAction,
         user: String(r.user),
@@ -100,9 +151,37 @@ export function createAuditLog(o: { writer: PointWriter; query: InfluxQuery; log
         camera: r.camera && r.camera !== NONE ? String(r.camera) : null,
         viewing: r.viewing ? String(r.viewing) : null,
         durationS: typeof r.duration_s === 'number' ? r.duration_s : null,
-        detail: String(r.detail ?? ''),
-        client: String(r.client ?? ''),
+        detail: str(r.detail),
+        client: str(r.client),
       }))
     },
+    entries: (fromMs, toMs) => auditEntries(o.query, fromMs, toMs),
   }
+}
+
+async function auditRows(query: InfluxQuery, where: string, limit?: number): Promise<Record<string, unknown>[]> {
+  const [series] = await query.run([`${SELECT} WHERE ${where} ORDER BY time DESC${limit ? ` LIMIT ${limit}` : ''}`])
+  return (series ?? []).flatMap(rowsOf)
+}
+
+const str = (x: unknown) => (x === null || x === undefined ? '' : String(x))
+
+/** Every stored entry in the span with its chain fields, for verification (chain.ts). */
+export async function auditEntries(query: InfluxQuery, fromMs: number, toMs: number): Promise<StoredEntry[]> {
+  return (await auditRows(query, timeRange(fromMs, toMs))).map((r) => ({
+    atMs: Number(r.time),
+    action: str(r.action),
+    user: str(r.user),
+    role: str(r.role),
+    site: str(r.site),
+    camera: str(r.camera),
+    viewing: str(r.viewing),
+    detail: str(r.detail),
+    client: str(r.client),
+    durationS: typeof r.duration_s === 'number' ? r.duration_s : null,
+    chain: r.chain ? String(r.chain) : null,
+    seq: typeof r.seq === 'number' ? r.seq : null,
+    prev: r.prev === null || r.prev === undefined ? null : String(r.prev),
+    hash: r.hash ? String(r.hash) : null,
+  }))
 }

@@ -89,8 +89,8 @@ export const HUB_MEASUREMENTS = {
   },
   /** Console audit (hub/audit): who watched which camera and for how long, and every export. */
   audit: {
-    tags: ['action', 'user', 'role', 'site', 'camera'],
-    fields: { viewing: 'string', duration_s: 'float', detail: 'string', client: 'string' },
+    tags: ['action', 'user', 'role', 'site', 'camera', 'chain'],
+    fields: { viewing: 'string', duration_s: 'float', detail: 'string', client: 'string', seq: 'integer', prev: 'string', hash: 'string' },
   },
 } as const satisfies Record<string, MeasurementSchema>
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { nextDelay } from '../../edge/tunnel/backoff.js'
 import { auditPoint } from '../../hub/audit/audit.js'
+import { linkHash, verifyChains, type StoredEntry } from '../../hub/audit/chain.js'
 import { hashPassword } from '../../common/secrets.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { donut, gauge, levelColour, trendChart } from '../../hub/console/browser/charts.js'
@@ -154,21 +155,60 @@ describe('roles', () => {
 })
 
 describe('audit points', () => {
-  it('maps a viewing end to one audit point with tags and duration', () => {
-    const p = auditPoint({ action: 'view_end', who: supervisor, site: 'b1', camera: 'cam-1', viewing: 'v1', durationS: 12.3456, client: '127.0.0.1', atMs: 1_800_000_000_000 }, 42)
+  it('maps a viewing end to one audit point with tags, duration and its link in the chain', () => {
+    const p = auditPoint({ action: 'view_end', who: supervisor, site: 'b1', camera: 'cam-1', viewing: 'v1', durationS: 12.3456, client: '127.0.0.1', atMs: 1_800_000_000_000 }, 42, { chain: 'hub1-ab', seq: 3, prev: 'f00d' })
+    const hash = linkHash({ atMs: 1_800_000_000_000, action: 'view_end', user: 'gs', role: 'supervisor', site: 'b1', camera: 'cam-1', viewing: 'v1', detail: '', client: '127.0.0.1', durationS: 12.346 }, 'hub1-ab', 3, 'f00d')
+    expect(hash).toMatch(/^[0-9a-f]{64}$/)
     expect(p).toEqual({
       measurement: 'audit',
-      tags: { action: 'view_end', camera: 'cam-1', role: 'supervisor', site: 'b1', user: 'gs' },
-      fields: { viewing: 'v1', detail: '', client: '127.0.0.1', duration_s: 12.346 },
+      tags: { action: 'view_end', camera: 'cam-1', chain: 'hub1-ab', role: 'supervisor', site: 'b1', user: 'gs' },
+      fields: { viewing: 'v1', detail: '', client: '127.0.0.1', seq: 3, prev: 'f00d', hash, duration_s: 12.346 },
       timestampNs: '1800000000000000042',
     })
-    expect(toLineProtocol([p])).toBe('audit,action=view_end,camera=cam-1,role=supervisor,site=b1,user=gs viewing="v1",detail="",client="127.0.0.1",duration_s=12.346 1800000000000000042')
+    expect(toLineProtocol([p])).toBe(`audit,action=view_end,camera=cam-1,chain=hub1-ab,role=supervisor,site=b1,user=gs viewing="v1",detail="",client="127.0.0.1",seq=3i,prev="f00d",hash="${hash}",duration_s=12.346 1800000000000000042`)
   })
 
   it('an export without a site is tagged "-"', () => {
-    const p = auditPoint({ action: 'export', who: admin, detail: '/console/export/kpis.csv?level=province', client: '::1', atMs: 5 }, 1_000_001)
+    const p = auditPoint({ action: 'export', who: admin, detail: '/console/export/kpis.csv?level=province', client: '::1', atMs: 5 }, 1_000_001, { chain: 'c', seq: 0, prev: '' })
     expect(p.tags).toMatchObject({ site: '-', camera: '-' })
     expect(p.timestampNs).toBe('5000001')
+  })
+})
+
+describe('audit chain', () => {
+  const entry = (seq: number, prev: string, chain = 'c1'): StoredEntry => {
+    const values = { atMs: 1000 + seq, action: 'export', user: 'qt', role: 'admin', site: '-', camera: '-', viewing: '', detail: `/x?${seq}`, client: '::1', durationS: null }
+    return { ...values, chain, seq, prev, hash: linkHash(values, chain, seq, prev) }
+  }
+  const chainOf = (n: number, chain = 'c1') => {
+    const out: StoredEntry[] = []
+    for (let i = 0; i < n; i++) out.push(entry(i, out.at(-1)?.hash ?? '', chain))
+    return out
+  }
+
+  it('holds for untouched chains in any order, and names each head', () => {
+    const a = chainOf(4)
+    const b = chainOf(2, 'c2')
+    const r = verifyChains([...b, ...a].reverse())
+    expect(r.broken).toBeNull()
+    expect(r.entries).toBe(6)
+    expect(r.chains.map((c) => [c.chain, c.head])).toEqual([['c1', a[3]!.hash], ['c2', b[1]!.hash]])
+  })
+
+  it('names the first broken link: a changed value, a removed entry, a repeated one, an entry without chain fields', () => {
+    const changed = chainOf(5)
+    changed[2] = { ...changed[2]!, detail: '/x?other' }
+    expect(verifyChains(changed).broken).toEqual({ chain: 'c1', seq: 2, atMs: 1002, reason: 'changed' })
+    const removed = chainOf(5).filter((e) => e.seq !== 1)
+    expect(verifyChains(removed).broken).toEqual({ chain: 'c1', seq: 2, atMs: 1002, reason: 'missing_before' })
+    const repeated = chainOf(3)
+    repeated.push({ ...repeated[1]! })
+    expect(verifyChains(repeated).broken?.reason).toBe('out_of_order')
+    const unchained = [...chainOf(2), { ...entry(9, ''), chain: null, seq: null, prev: null, hash: null, atMs: 5 }]
+    expect(verifyChains(unchained).broken).toEqual({ chain: null, seq: null, atMs: 5, reason: 'unchained' })
+    // A span that starts inside a chain takes its first entry as given.
+    expect(verifyChains(chainOf(5).slice(2)).broken?.reason).toBe('missing_before')
+    expect(verifyChains(chainOf(5).slice(2), { fromStart: false }).broken).toBeNull()
   })
 })
 

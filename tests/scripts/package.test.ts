@@ -15,6 +15,7 @@ import { promisify } from 'node:util'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
+import { verifyPassword } from '../../common/secrets.js'
 import { topics } from '../../protocol/topics.js'
 import { buildDist } from '../../scripts/build.js'
 import { buildDeb, stageDeb, type DebTarget } from '../../scripts/package.js'
@@ -121,4 +122,33 @@ describe('the built edge, run from its package tree', () => {
       if (edge.exitCode === null) edge.kill('SIGKILL')
     }
   }, 120_000)
+})
+
+describe('the built hub command, run from its package tree', () => {
+  it('hashes a console password read from stdin, refuses a short one, and its wrapper sends commands to it and a config to the hub', async () => {
+    const stage = join(dir, 'hub-tree')
+    stageDeb({ program: 'hub', arch: 'amd64' }, VERSION, stage)
+    const lib = join(stage, 'usr/lib/motcua-hub')
+    const env = { PATH: '/usr/bin:/bin' }
+    const hashOf = (password: string) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(join(lib, 'node'), [join(lib, 'hub-cli.js'), 'hash-password'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+        let out = ''
+        let err = ''
+        p.stdout.on('data', (c: Buffer) => (out += c.toString()))
+        p.stderr.on('data', (c: Buffer) => (err += c.toString()))
+        p.once('exit', (code) => resolve({ code, out, err }))
+        p.stdin.end(`${password}\n`)
+      })
+    const ok = await hashOf('mat-khau-thanh-tra-2026')
+    expect(ok.code).toBe(0)
+    expect(await verifyPassword('mat-khau-thanh-tra-2026', ok.out.trim())).toBe(true)
+    expect(ok.out).not.toContain('mat-khau')
+    const short = await hashOf('short')
+    expect([short.code, short.out]).toEqual([65, ''])
+    expect(short.err).toContain('at least 10 characters')
+    const wrapper = readFileSync(join(stage, 'usr/bin/motcua-hub'), 'utf8')
+    expect(wrapper).toMatch(/audit-verify\|hash-password\|-h\|--help\) exec \/usr\/lib\/motcua-hub\/node \/usr\/lib\/motcua-hub\/hub-cli\.js "\$@"/)
+    expect(wrapper).toMatch(/\nexec \/usr\/lib\/motcua-hub\/node \/usr\/lib\/motcua-hub\/hub\.js "\$@"\n$/)
+  }, 60_000)
 })

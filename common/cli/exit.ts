@@ -1,10 +1,11 @@
 /**
- * Exit codes of `motcua-edge`, from sysexits(3) as the edge itself exits 78
- * on a bad config: a script or a monitoring check can tell the cases apart.
+ * Exit codes of the `motcua-edge` and `motcua-hub` commands, from sysexits(3)
+ * as the programs themselves exit 78 on a bad config: a script or a
+ * monitoring check can tell the cases apart.
  */
 export const EXIT = {
   OK: 0,
-  /** The edge answers but is degraded. */
+  /** The edge answers but is degraded; the audit log has a broken link. */
   DEGRADED: 1,
   USAGE: 64,
   /** Input refused: a PIN that is not 4–8 digits, a device id already in the config, an unknown officer. */

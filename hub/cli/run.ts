@@ -1,0 +1,118 @@
+/**
+ * `motcua-hub <command>`: the operator's tools beside the hub service.
+ * Parses the command line, runs one command, and turns expected failures
+ * into a message and an exit code (common/cli/exit.ts).
+ */
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfigFile } from '../../common/config.js'
+import { CliError, EXIT } from '../../common/cli/exit.js'
+import type { CliIo } from '../../common/cli/io.js'
+import { hashPassword } from '../../common/secrets.js'
+import { auditEntries } from '../audit/audit.js'
+import { verifyChains, type ChainReport } from '../audit/chain.js'
+import { hubConfigSchema, type HubConfig } from '../config/schema.js'
+import { createInfluxQuery } from '../queries/client.js'
+
+export const DEFAULT_CONFIG = '/etc/motcua/hub.yaml'
+
+export const USAGE = `motcua-hub: run the province hub, and its operator's tools
+
+usage: motcua-hub CONFIG                 run the hub (what the service does)
+       motcua-hub <command> [--config FILE] [options]
+
+commands:
+  audit-verify [--from DATE] [--json]
+                  recompute every hash chain of the audit log and name the
+                  first broken link (exit 1 when one is broken)
+  hash-password   read a console user's password from stdin and print the
+                  hash to put in the config's users[].passwordHash
+
+options:
+  --config FILE   the hub config; default $MOTCUA_HUB_CONFIG, else ${DEFAULT_CONFIG}
+  --from DATE     audit-verify: start of the span (ISO date); default: the whole log
+  --json          audit-verify: print the report as JSON
+  -h, --help      this text
+
+exit: 0 ok, 1 audit chain broken, 64 usage, 65 input refused, 69 database
+      not answering, 70 bug, 78 config invalid`
+
+export const COMMANDS = ['audit-verify', 'hash-password'] as const
+
+/** Passwords shorter than this are refused: a console account guards video of citizens. */
+const MIN_PASSWORD = 10
+
+export async function runHubCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { config: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${USAGE}`)
+    return EXIT.USAGE
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    io.out(USAGE)
+    return EXIT.OK
+  }
+  const [command, ...rest] = positionals
+  if (!command || !(COMMANDS as readonly string[]).includes(command) || rest.length > 0) {
+    io.err(`${command ? `unknown command or extra arguments: ${positionals.join(' ')}` : 'no command given'}\n\n${USAGE}`)
+    return EXIT.USAGE
+  }
+  try {
+    if (command === 'hash-password') return await hashCommand(io)
+    const file = values.config ?? io.env.MOTCUA_HUB_CONFIG ?? DEFAULT_CONFIG
+    const fromMs = values.from === undefined ? 0 : Date.parse(values.from)
+    if (!Number.isFinite(fromMs)) throw new CliError(EXIT.USAGE, `--from: not a date: ${values.from}`)
+    return await auditVerify(loadConfig(file), fromMs, values.json === true, io)
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err
+    io.err(err.message)
+    return err.exitCode
+  }
+}
+
+function loadConfig(file: string): HubConfig {
+  try {
+    return loadConfigFile(file, hubConfigSchema)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(EXIT.CONFIG, `${file}: ${err.problems.join('; ')}`)
+    throw err
+  }
+}
+
+async function hashCommand(io: CliIo): Promise<number> {
+  const password = await io.readSecretLine('password: ')
+  if (password.length < MIN_PASSWORD) throw new CliError(EXIT.DATA, `a console password has at least ${MIN_PASSWORD} characters`)
+  io.out(await hashPassword(password))
+  return EXIT.OK
+}
+
+async function auditVerify(config: HubConfig, fromMs: number, json: boolean, io: CliIo): Promise<number> {
+  let report: ChainReport
+  try {
+    report = verifyChains(await auditEntries(createInfluxQuery(config.influx), fromMs, Date.now() + 60_000), { fromStart: fromMs === 0 })
+  } catch (err) {
+    throw new CliError(EXIT.UNAVAILABLE, `cannot read the audit log: ${(err as Error).message}`)
+  }
+  if (json) io.out(JSON.stringify(report, null, 2))
+  else io.out(formatReport(report, fromMs > 0))
+  return report.broken ? EXIT.DEGRADED : EXIT.OK
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export function formatReport(r: ChainReport, partial: boolean): string {
+  const lines = [`${r.entries} audit entries in ${r.chains.length} chains`]
+  for (const c of r.chains) lines.push(`  chain ${c.chain}: ${iso(c.first)} … ${iso(c.last)}, head ${c.head}`)
+  if (!r.broken) {
+    lines.push('every chain holds')
+    lines.push('compare each head with the last "audit entry stored" line of that chain in the hub journal: entries removed from a chain\'s end leave no gap')
+  } else {
+    const b = r.broken
+    const why = { unchained: 'entry without chain fields', changed: 'stored values do not match the hash', missing_before: 'an entry before it is missing', out_of_order: 'sequence number repeated' }[b.reason]
+    lines.push(`BROKEN: chain ${b.chain ?? '-'} at seq ${b.seq ?? '-'} (${iso(b.atMs)}): ${why}`)
+  }
+  if (partial) lines.push('(span starts after the log does: the first entry of each chain is taken as given)')
+  return lines.join('\n')
+}
