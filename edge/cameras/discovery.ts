@@ -2,10 +2,15 @@
  * WS-Discovery client (April 2005 version, ONVIF Core 7): sends a Probe for
  * NetworkVideoTransmitter and collects ProbeMatches for a bounded time. By
  * default to the multicast group; tests (and sites whose switches drop
- * multicast) can probe known addresses by unicast.
+ * multicast) can probe known addresses by unicast. Answers come from anyone
+ * on the LAN, so each is read with a real XML parser (xml2js over sax, the
+ * one the onvif client uses: strict, no DTD entities, so no entity expansion)
+ * by local name inside the right parent, and a bad one is dropped.
  */
 import { randomUUID } from 'node:crypto'
 import { createSocket } from 'node:dgram'
+import { Parser, processors } from 'xml2js'
+import type { Logger } from '../../common/log.js'
 
 export const WSD_MULTICAST = { host: '239.255.255.250', port: 3702 }
 
@@ -21,7 +26,12 @@ export interface DiscoveredCamera {
 export interface ProbeOptions {
   targets?: { host: string; port: number }[]
   timeoutMs?: number
+  /** Answers that are not XML, or too large, are dropped with a debug line here. */
+  log?: Logger
 }
+
+/** A ProbeMatch is 1–3 KB; anything far larger is not one, and is not parsed. */
+export const MAX_ANSWER_BYTES = 32 * 1024
 
 export function probeMessage(messageId: string): string {
   return '<?xml version="1.0" encoding="UTF-8"?>' +
@@ -32,20 +42,41 @@ export function probeMessage(messageId: string): string {
     '<s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>'
 }
 
-const text = (xml: string, local: string): string | undefined =>
-  new RegExp(`<(?:[\\w.-]+:)?${local}(?:\\s[^>]*)?>([^<]*)</(?:[\\w.-]+:)?${local}>`).exec(xml)?.[1]?.trim()
+/** An element as xml2js gives it (prefixes stripped): children by local name, text in `_` when it has attributes. */
+type XmlNode = { [local: string]: XmlNode[] | string | undefined; _?: string } | string
 
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+const child = (node: XmlNode | undefined, local: string): XmlNode | undefined =>
+  typeof node === 'object' ? (node[local] as XmlNode[] | undefined)?.[0] : undefined
+const textOf = (node: XmlNode | undefined): string => (typeof node === 'string' ? node : typeof node?._ === 'string' ? node._ : '').trim()
+const words = (node: XmlNode | undefined) => textOf(node).split(/\s+/).filter(Boolean)
 
-/** Pure: a ProbeMatches answer to our message id, or null for anything else. */
+function parseXml(xml: string): XmlNode | undefined {
+  let out: { Envelope?: XmlNode } | null | undefined
+  let error: Error | null = null
+  // Synchronous with xml2js' default async: false; the callback runs before parseString returns.
+  new Parser({ tagNameProcessors: [processors.stripPrefix], strict: true }).parseString(xml, (err: Error | null, result: { Envelope?: XmlNode } | null) => {
+    error = err
+    out = result
+  })
+  if (error) throw error
+  return out?.Envelope
+}
+
+/**
+ * Pure: a ProbeMatches answer to our message id, or null for any other
+ * well-formed message. Throws for input that is too large or not XML (the
+ * caller logs and drops it).
+ */
 export function parseProbeMatch(xml: string, messageId: string, from: string): DiscoveredCamera | null {
-  if (!/ProbeMatches[\s>]/.test(xml)) return null
-  const relatesTo = text(xml, 'RelatesTo')
-  if (relatesTo !== undefined && relatesTo !== messageId) return null
-  const endpoint = text(xml, 'Address')
-  const xaddrs = (text(xml, 'XAddrs') ?? '').split(/\s+/).filter(Boolean).map(unescape)
+  if (Buffer.byteLength(xml) > MAX_ANSWER_BYTES) throw new Error(`answer of ${Buffer.byteLength(xml)} bytes, more than ${MAX_ANSWER_BYTES}`)
+  const envelope = parseXml(xml)
+  const relatesTo = child(child(envelope, 'Header'), 'RelatesTo')
+  if (relatesTo !== undefined && textOf(relatesTo) !== messageId) return null
+  const match = child(child(child(envelope, 'Body'), 'ProbeMatches'), 'ProbeMatch')
+  const endpoint = textOf(child(child(match, 'EndpointReference'), 'Address'))
+  const xaddrs = words(child(match, 'XAddrs'))
   if (!endpoint || xaddrs.length === 0) return null
-  return { endpoint: unescape(endpoint), xaddrs, scopes: (text(xml, 'Scopes') ?? '').split(/\s+/).filter(Boolean).map(unescape), from }
+  return { endpoint, xaddrs, scopes: words(child(match, 'Scopes')), from }
 }
 
 export function probeCameras(opts: ProbeOptions = {}): Promise<DiscoveredCamera[]> {
@@ -62,8 +93,12 @@ export function probeCameras(opts: ProbeOptions = {}): Promise<DiscoveredCamera[
       resolve([...found.values()])
     }
     socket.on('message', (data, rinfo) => {
-      const cam = parseProbeMatch(data.toString('utf8'), messageId, rinfo.address)
-      if (cam && !found.has(cam.endpoint)) found.set(cam.endpoint, cam)
+      try {
+        const cam = parseProbeMatch(data.toString('utf8'), messageId, rinfo.address)
+        if (cam && !found.has(cam.endpoint)) found.set(cam.endpoint, cam)
+      } catch (err) {
+        opts.log?.debug({ from: rinfo.address, bytes: data.length, error: (err as Error).message }, 'discovery answer dropped')
+      }
     })
     // A network without multicast route is not an error here: nothing is found.
     socket.on('error', () => undefined)

@@ -138,7 +138,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
   const found = new Map<string, UnconfiguredCamera>()
   async function discover(): Promise<UnconfiguredCamera[]> {
     const now = o.clock.now()
-    const answers: DiscoveredCamera[] = await probeCameras({ targets: o.discoveryTargets, timeoutMs: 2000 })
+    const answers: DiscoveredCamera[] = await probeCameras({ targets: o.discoveryTargets, timeoutMs: 2000, log })
     for (const a of answers) {
       if (a.xaddrs.some((x) => configured.has(hostPort(x)))) continue
       const known = found.get(a.endpoint)
