@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
+import { refuseUpgrade } from '../../common/web/answer.js'
 import { decodePiece, edgeMessage, parseControl, TUNNEL_PATH, type EdgeMessage, type HubMessage, type TunnelCamera, type TunnelPiece } from '../../protocol/tunnel.js'
 
 export interface EdgeLink {
@@ -128,8 +129,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
       const site = o.siteOf(req.headers.authorization)
       if (!site) {
         log.warn({ client: req.socket.remoteAddress }, 'tunnel refused: edge token')
-        socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
-        return true
+        return refuseUpgrade(socket, 401)
       }
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, site))
       return true
