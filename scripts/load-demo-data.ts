@@ -10,7 +10,7 @@
  * Running it again rewrites the same points (idempotent for the same end minute).
  */
 import { createLogger } from '../common/log.js'
-import { createWriter } from '../hub/influx/writer.js'
+import { createWriter } from '../hub/rollup/writer.js'
 import { generateDemoData, writeDemoData } from './lib/demo-data.js'
 
 const log = createLogger('load-demo-data')

@@ -1,10 +1,12 @@
-/** What the ingest API needs from a database: write a batch durably, or fail loudly. */
+/**
+ * What the ingest API needs from a database: write a batch durably, or fail
+ * loudly. The writers are in writer-v1.ts and writer-v2.ts, opened by
+ * open.ts; the hub's writer wraps them with the rollup's marks
+ * (hub/rollup/writer.ts), so nothing here knows of the rollup.
+ */
 import type { Logger } from '../../common/log.js'
 import type { HubConfig } from '../config/schema.js'
-import { createMarkingWriter, type MarkingWriter } from '../rollup/writer.js'
 import type { Point } from './line-protocol.js'
-import { createV1Writer } from './writer-v1.js'
-import { createV2Writer } from './writer-v2.js'
 
 export interface PointWriter {
   /** Resolves once the database accepted every point; rejects (MotcuaError HUB_DB_UNAVAILABLE) otherwise, never retries. */
@@ -20,19 +22,6 @@ export interface WriterOptions {
   timeoutMs?: number
   /** 1.x: create the configured retention policy (infinite, this shard duration) along with the database. */
   createRetentionPolicy?: string
-}
-
-/** The hub's writer: raw points, then the rollup's marks (hub/rollup/writer.ts). */
-export function createWriter(config: HubConfig['influx'], opts: WriterOptions): MarkingWriter {
-  if (config.version === 2) {
-    const writer = createV2Writer(config, opts)
-    return createMarkingWriter(writer, writer)
-  }
-  const rollup = createV1Writer(
-    { ...config, retentionPolicy: rollupRetentionPolicy(config) },
-    { ...opts, createRetentionPolicy: ROLLUP_SHARD_DURATION },
-  )
-  return createMarkingWriter(createV1Writer(config, opts), rollup)
 }
 
 export const rollupRetentionPolicy = (config: Extract<HubConfig['influx'], { version: 1 }>) => config.rollupRetentionPolicy ?? 'motcua_rollup'

@@ -6,7 +6,9 @@
  * queries meanwhile). Listeners (this hub's rollup worker) hear of the
  * changes at once; other hub instances find them by scanning the marks.
  */
-import type { PointWriter } from '../influx/writer.js'
+import type { HubConfig } from '../config/schema.js'
+import { openWriters } from '../influx/open.js'
+import type { PointWriter, WriterOptions } from '../influx/writer.js'
 import { changedSiteDays, markPoints, stamper, type SiteDays } from './marks.js'
 
 export interface MarkingWriter extends PointWriter {
@@ -34,4 +36,10 @@ export function createMarkingWriter(raw: PointWriter, rollup: PointWriter, now: 
       if (rollup !== raw) await rollup.close()
     },
   }
+}
+
+/** The hub's writer: raw points into the configured database, then the rollup's marks. */
+export function createWriter(config: HubConfig['influx'], opts: WriterOptions): MarkingWriter {
+  const { raw, rollup } = openWriters(config, opts)
+  return createMarkingWriter(raw, rollup)
 }
