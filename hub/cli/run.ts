@@ -4,13 +4,14 @@
  * into a message and an exit code (common/cli/exit.ts).
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfigFile } from '../../common/config.js'
+import { ConfigError } from '../../common/config.js'
 import { CliError, EXIT } from '../../common/cli/exit.js'
 import type { CliIo } from '../../common/cli/io.js'
 import { hashPassword } from '../../common/secrets.js'
 import { auditEntries } from '../audit/audit.js'
 import { verifyChains, type ChainReport } from '../audit/chain.js'
-import { hubConfigSchema, type HubConfig } from '../config/schema.js'
+import { loadHubConfig } from '../config/load.js'
+import type { HubConfig } from '../config/schema.js'
 import { createInfluxQuery } from '../queries/client.js'
 
 export const DEFAULT_CONFIG = '/etc/motcua/hub.yaml'
@@ -72,9 +73,9 @@ export async function runHubCli(argv: readonly string[], io: CliIo): Promise<num
   }
 }
 
-function loadConfig(file: string): HubConfig {
+function loadConfig(file: string): Readonly<HubConfig> {
   try {
-    return loadConfigFile(file, hubConfigSchema)
+    return loadHubConfig(file)
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(EXIT.CONFIG, `${file}: ${err.problems.join('; ')}`)
     throw err
@@ -88,7 +89,7 @@ async function hashCommand(io: CliIo): Promise<number> {
   return EXIT.OK
 }
 
-async function auditVerify(config: HubConfig, fromMs: number, json: boolean, io: CliIo): Promise<number> {
+async function auditVerify(config: Readonly<HubConfig>, fromMs: number, json: boolean, io: CliIo): Promise<number> {
   let report: ChainReport
   try {
     report = verifyChains(await auditEntries(createInfluxQuery(config.influx), fromMs, Date.now() + 60_000), { fromStart: fromMs === 0 })
