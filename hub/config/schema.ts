@@ -74,7 +74,7 @@ const consoleUser = z
     name: displayName,
     role: z.enum(ROLES),
     sites: z.array(idSchema).min(1).optional(),
-    passwordHash: z.string().regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a scrypt hash "scrypt:<salt>:<hash>"'),
+    passwordHash: z.string().regex(/^scrypt:(\d+:)?[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a scrypt hash "scrypt:<cost>:<salt>:<hash>"'),
   })
   .refine((u) => u.role !== 'supervisor' || u.sites !== undefined, { message: 'a site supervisor needs "sites"', path: ['sites'] })
 
