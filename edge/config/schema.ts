@@ -41,8 +41,8 @@ export const edgeConfigSchema = z
           ...named,
           department: idSchema.optional(),
           photo: z.string().optional(),
-          /** PIN for kiosk sign-in, stored as "scrypt:<salt b64>:<hash b64>" (motcua-edge set-pin). */
-          pinHash: z.string().regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a PIN hash "scrypt:<salt>:<hash>"').optional(),
+          /** PIN for kiosk sign-in, stored as "scrypt:<cost>:<salt b64>:<hash b64>" (motcua-edge set-pin). */
+          pinHash: z.string().regex(/^scrypt:(\d+:)?[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'a PIN hash "scrypt:<cost>:<salt>:<hash>"').optional(),
         }),
       )
       .default([]),
