@@ -23,6 +23,7 @@ const CATALOGUE = {
   EDGE_SCALE_MISMATCH: { message: "rating scale differs from the site's configured scale" },
   EDGE_REASON_UNKNOWN: { message: 'reason code is not configured for this site' },
   EDGE_PIN_WRONG: { message: 'officer id or PIN is wrong' },
+  EDGE_RATE_LIMITED: { message: 'device sends faster than a person can; the message was not acknowledged, send it again later' },
   EDGE_DISK_FULL: { message: 'edge storage is full; the message was not acknowledged' },
   EDGE_STORE_FAILED: { message: 'edge could not store the message; it was not acknowledged' },
   EDGE_CONFIG_INVALID: { message: 'edge configuration is invalid' },

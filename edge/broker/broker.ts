@@ -18,12 +18,13 @@ import { topics } from '../../protocol/topics.js'
 import type { DeviceAlertMessage, ErrorReplyMessage, StatusMessage } from '../../protocol/messages.js'
 import type { Clock } from '../clock/types.js'
 import type { DutyRoster } from '../ingest/duty.js'
-import { ingest, type Rejection } from '../ingest/ingest.js'
+import { ingest, peekEventId, type Rejection } from '../ingest/ingest.js'
 import type { DeviceEntry, SiteIndex } from '../ingest/site.js'
 import { checkSubscribe } from '../ingest/acl.js'
 import type { NewRecord, Outbox } from '../outbox/types.js'
 import { verifySecret } from '../../common/secrets.js'
 import type { MisuseFilter, StuckAlert } from '../misuse/filter.js'
+import { DEFAULT_RATE, DeviceRateLimiter } from '../misuse/rate.js'
 import type { OfficerHandler } from './officer.js'
 import { promptsFor } from './prompts.js'
 import { deviceConfigFor } from './device-config.js'
@@ -62,6 +63,10 @@ interface ClientState {
   online: boolean | null
   /** Counter of the last status topic (a queue system has no configured counter). */
   statusCounter: string | null
+  /** A newer connection with the same device credential took over: this one's will and disconnect say nothing. */
+  replaced: boolean
+  /** Set when a publish was refused for the rate: the reply being sent, after which the connection closes. */
+  rateRefusal: Promise<void> | null
 }
 
 const DUMMY_HASH = `sha256:${'0'.repeat(64)}`
@@ -79,6 +84,12 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
   const states = new WeakMap<Client, ClientState>()
   /** Payloads acknowledged but not routed (refused or duplicate); aedes re-wraps packets but keeps the payload Buffer. */
   const unrouted = new WeakSet<Buffer>()
+  /** One session per device: the newest connection with a device's credential, as MQTT does per client id [MQTT-3.1.4-2]. */
+  const sessions = new Map<string, Client>()
+  const rateSettings = cfg.deviceRate ?? DEFAULT_RATE
+  const rate = new DeviceRateLimiter(rateSettings)
+  /** Publishes held back by the rate limit, each with how to refuse it if the edge stops first. */
+  const held = new Map<NodeJS.Timeout, () => void>()
   let stopping = false
 
   const publish = (topic: string, body: object, retain: boolean) =>
@@ -103,7 +114,7 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       }
       if (!username) {
         if (cfg.allowAnonymous) {
-          states.set(client, { device: null, online: null, statusCounter: null })
+          states.set(client, { device: null, online: null, statusCounter: null, replaced: false, rateRefusal: null })
           return done(null, true)
         }
         bump(stats.authFailures, 'anonymous')
@@ -117,7 +128,8 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
         log.warn({ device: username, clientId: client.id, reason: device ? 'bad_password' : 'unknown_device' }, 'device authentication failed')
         return done(authError(4, 'EDGE_AUTH_FAILED'), false)
       }
-      states.set(client, { device, online: null, statusCounter: null })
+      states.set(client, { device, online: null, statusCounter: null, replaced: false, rateRefusal: null })
+      takeOver(device.id, client)
       done(null, true)
     },
 
@@ -142,9 +154,56 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       // devices are not offline, the edge is (its own status says so). Nothing is
       // acknowledged either, so devices resend to the next edge process.
       if (stopping) return done(new Error('edge is stopping'))
-      onPublish(state, packet, done)
+      // The will of a replaced session: the device is online through its new one.
+      if (state.replaced) return done(new Error('session replaced'))
+      admit(state, packet, done)
     },
   })
+
+  /** A new connection with a device's credential closes the previous one: one credential, one session. */
+  function takeOver(deviceId: string, client: Client): void {
+    const previous = sessions.get(deviceId)
+    sessions.set(deviceId, client)
+    if (!previous || previous === client) return
+    const prev = states.get(previous)
+    if (prev) prev.replaced = true
+    stats.sessionsReplaced++
+    log.info({ device: deviceId, clientId: client.id, previousClientId: previous.id }, 'new session of a device replaces its previous one')
+    previous.close()
+  }
+
+  /**
+   * Every publish of a device costs it a token. Above its rate a publish is held
+   * back (its PUBACK too), which also stops aedes reading the device's socket,
+   * so the device is slowed; with `maxHeld` already waiting it is refused with
+   * EDGE_RATE_LIMITED and not acknowledged: the connection closes and the
+   * device resends it later. Nothing is acknowledged that is not stored.
+   */
+  function admit(state: ClientState, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    const key = state.device?.id ?? '(anonymous)'
+    const a = rate.admit(key, clock.now())
+    if (a.action === 'pass') return onPublish(state, packet, done)
+    if (a.action === 'hold') {
+      stats.rateHeld++
+      const timer = setTimeout(() => {
+        held.delete(timer)
+        rate.release(key)
+        onPublish(state, packet, done)
+      }, a.waitMs)
+      held.set(timer, () => {
+        rate.release(key)
+        done(new Error('edge is stopping'))
+      })
+      return
+    }
+    // One reply and one log line per connection: the rest of what the device already sent goes unacknowledged with it.
+    if (!state.rateRefusal) {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+      const message = `more than ${rateSettings.perSecond} messages/s from this device; not acknowledged: send it again later`
+      state.rateRefusal = refuse(state, packet, payload, { code: 'EDGE_RATE_LIMITED', message, eventId: peekEventId(payload) })
+    }
+    void state.rateRefusal.then(() => done(new Error('device over its message rate')))
+  }
 
   function onPublish(state: ClientState, packet: PublishPacket, done: (err?: Error | null) => void): void {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
@@ -152,7 +211,7 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
     const stamp = clock.stamp()
     const result = ingest({ topic: packet.topic, payload, device: state.device, edgeTs: stamp.wall }, site, duty)
     if (result.outcome === 'rejected') {
-      refuse(state, packet, payload, result.rejection)
+      void refuse(state, packet, payload, result.rejection)
       return done(null)
     }
     if (result.outcome === 'officer') {
@@ -162,7 +221,7 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       const handled = opts.onOfficer ? opts.onOfficer(result.command) : Promise.resolve(OFFICER_DISABLED)
       handled.then(
         (rejection) => {
-          if (rejection) refuse(state, packet, payload, rejection)
+          if (rejection) void refuse(state, packet, payload, rejection)
           done(null)
         },
         (err: unknown) => {
@@ -223,25 +282,27 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
     void publish(topics.alert(site.id, a.counter, a.device), body, true)
   }
 
-  function refuse(state: ClientState, packet: PublishPacket, payload: Buffer, rejection: Rejection): void {
+  /** Resolves once the reply is out, so a caller that closes the connection next does not cut it off. */
+  function refuse(state: ClientState, packet: PublishPacket, payload: Buffer, rejection: Rejection): Promise<void> {
     unrouted.add(payload)
     packet.retain = false
     bump(stats.rejected, rejection.code)
     stats.rejectedTotal++
     const device = state.device
     log.warn({ device: device?.id, topic: packet.topic, code: rejection.code, detail: rejection.message }, 'device message refused')
-    if (!device) return
+    if (!device) return Promise.resolve()
     const counter = downlinkCounter(device, packet.topic, site)
-    if (!counter) return
+    if (!counter) return Promise.resolve()
     const reply: ErrorReplyMessage = { v: 1, code: rejection.code, message: rejection.message, topic: packet.topic }
     if (rejection.eventId !== undefined) reply.id = rejection.eventId
-    void publish(topics.down(site.id, counter, device.id, 'error'), reply, false)
+    return publish(topics.down(site.id, counter, device.id, 'error'), reply, false)
   }
 
   aedes.on('clientDisconnect', (client) => {
     const state = states.get(client)
     const device = state?.device
-    if (stopping || !state || !device || state.online === false) return
+    if (device && sessions.get(device.id) === client) sessions.delete(device.id)
+    if (stopping || !state || !device || state.online === false || state.replaced) return
     const counter = device.counter ?? state.statusCounter
     if (!counter) return
     state.online = false
@@ -303,6 +364,11 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       if (stopping) return
       stopping = true
       stopDutyListener()
+      for (const [timer, refuseHeld] of held) {
+        clearTimeout(timer)
+        refuseHeld()
+      }
+      held.clear()
       await publish(topics.edgeStatus(site.id), { v: 1, online: false } satisfies StatusMessage, true)
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
       await Promise.all(listeners.map((l) => l.close()))

@@ -16,6 +16,10 @@ export interface BrokerStats {
   oversizedPackets: number
   storeFailures: Record<string, number>
   lastStoreFailure: StoreFailure | null
+  /** Connections closed because the same device connected again. */
+  sessionsReplaced: number
+  /** Publishes held back by the per-device rate limit (refused ones are in `rejected.EDGE_RATE_LIMITED`). */
+  rateHeld: number
 }
 
 export function emptyStats(): BrokerStats {
@@ -30,6 +34,8 @@ export function emptyStats(): BrokerStats {
     oversizedPackets: 0,
     storeFailures: {},
     lastStoreFailure: null,
+    sessionsReplaced: 0,
+    rateHeld: 0,
   }
 }
 

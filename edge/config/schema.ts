@@ -64,6 +64,8 @@ export const edgeConfigSchema = z
         wsPort: port.default(8083),
         tls: tlsSchema.optional(),
         allowAnonymous: z.boolean().default(false),
+        /** Per-device message rate (edge/misuse/rate.ts, docs/misuse.md); default 5/s after a burst of 100, 50 held. */
+        deviceRate: z.strictObject({ perSecond: z.number().positive(), burst: z.number().int().min(1), maxHeld: z.number().int().min(0) }).optional(),
       })
       .default({ host: '0.0.0.0', mqttPort: 1883, wsPort: 8083, allowAnonymous: false }),
     http: z

@@ -193,6 +193,6 @@ function readEventId(json: unknown): string | undefined {
 }
 
 /** For refusals decided before parsing: still echo the event id so the device can match the reply. */
-function peekEventId(payload: Buffer): string | undefined {
+export function peekEventId(payload: Buffer): string | undefined {
   return readEventId(parseJson(payload))
 }
