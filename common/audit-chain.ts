@@ -1,6 +1,8 @@
 /**
- * Tamper evidence for the audit log, pure. Every hub instance keeps its own
- * chain (instances write side by side, with no lock between them): entry n
+ * Tamper evidence for the audit log, pure, shared by the hub (its console's
+ * entries) and the edge (its supervisor page's, forwarded as records). Every
+ * hub instance run and every edge run keeps its own chain (they write side
+ * by side, with no lock between them): entry n
  * carries the chain's id, its sequence number and the hash of entry n-1, and
  * its own hash covers all of that and every stored value. Changing, removing
  * or inserting an entry breaks the chain at that entry. Removing a chain's
@@ -12,6 +14,7 @@ import { createHash } from 'node:crypto'
 
 /** The stored values of one audit entry, as written and as read back. */
 export interface AuditValues {
+  /** When it happened, ms: the point's time for the hub's entries, the `at_ms` field for the edge's (whose point time the edge's clock may still correct). */
   atMs: number
   action: string
   user: string
@@ -32,6 +35,12 @@ export interface ChainLink {
 }
 
 export const GENESIS = ''
+
+/** Text as line protocol stores it (newlines become spaces), so a hash covers what is read back. */
+export const oneLine = (s: string) => s.replace(/\r\n|[\r\n]/g, ' ')
+
+/** The role an edge's supervisor-page entry carries on the hub's audit log (accounts of the edge, not of the console). */
+export const EDGE_SUPERVISOR_ROLE = 'edge_supervisor'
 
 export function linkHash(values: AuditValues, chain: string, seq: number, prev: string): string {
   const v = values

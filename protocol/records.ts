@@ -116,6 +116,28 @@ export const cameraEventRecord = z.strictObject({
   snapshot: z.string().max(120).nullable(),
 })
 
+/** What a supervisor did on the edge's own page; the hub writes it to its audit log (docs/console.md). */
+export const EDGE_AUDIT_ACTIONS = ['view_start', 'view_end', 'snapshot_view', 'snapshot_take'] as const
+export const auditRecord = z.strictObject({
+  kind: z.literal('audit'),
+  ...base,
+  action: z.enum(EDGE_AUDIT_ACTIONS),
+  user: idSchema,
+  camera: idSchema,
+  /** Pairs a viewing's start and end. */
+  viewing: z.string().max(24),
+  detail: z.string().max(200),
+  client: z.string().max(64),
+  durationS: z.number().min(0).nullable(),
+  /** Edge wall clock when it happened: `t` may still be corrected, the hash may not change. */
+  at: z.number().int().min(0),
+  /** The edge run's hash chain (common/audit-chain.ts). */
+  chain: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  link: z.number().int().min(0),
+  prev: z.string().regex(/^([0-9a-f]{64})?$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+})
+
 export const edgeRecord = z.discriminatedUnion('kind', [
   ratingRecord,
   ticketRecord,
@@ -124,6 +146,7 @@ export const edgeRecord = z.discriminatedUnion('kind', [
   edgeHealthRecord,
   cameraStatusRecord,
   cameraEventRecord,
+  auditRecord,
 ])
 export type EdgeRecord = z.infer<typeof edgeRecord>
 export type RatingRecord = z.infer<typeof ratingRecord>
@@ -141,6 +164,8 @@ export const RECORD_PRIORITY: Readonly<Record<RecordKind, 'critical' | 'normal' 
   edge_health: 'low',
   camera_status: 'normal',
   camera_event: 'normal',
+  // Who watched what is evidence, kept like a rating.
+  audit: 'critical',
 }
 
 export const MAX_BATCH_RECORDS = 5000

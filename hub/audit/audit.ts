@@ -17,7 +17,7 @@ import type { InfluxQuery } from '../queries/client.js'
 import { rowsOf } from '../queries/client.js'
 import { timeRange } from '../queries/influxql.js'
 import type { Principal } from '../users/roles.js'
-import { GENESIS, linkHash, type AuditValues, type StoredEntry } from './chain.js'
+import { GENESIS, linkHash, oneLine, type AuditValues, type StoredEntry } from '../../common/audit-chain.js'
 
 export type AuditAction = 'view_start' | 'view_end' | 'export'
 const NONE = '-'
@@ -46,8 +46,6 @@ export interface AuditEvent {
   client: string
   atMs: number
 }
-
-const oneLine = (s: string) => s.replace(/\r\n|[\r\n]/g, ' ')
 
 /** Pure: the values an audit entry stores (and its hash covers). */
 export function auditValues(e: AuditEvent): AuditValues {
@@ -99,7 +97,7 @@ export interface AuditLog {
   entries(fromMs: number, toMs: number): Promise<StoredEntry[]>
 }
 
-const SELECT = `SELECT "viewing", "duration_s", "detail", "client", "seq", "prev", "hash", "action", "user", "role", "site", "camera", "chain" FROM "audit"`
+const SELECT = `SELECT "viewing", "duration_s", "detail", "client", "seq", "prev", "hash", "at_ms", "action", "user", "role", "site", "camera", "chain" FROM "audit"`
 
 export function createAuditLog(o: { writer: PointWriter; query: InfluxQuery; log: Logger; now?: () => number; chain?: string }): AuditLog {
   const log = o.log.child({ module: 'audit' })
@@ -169,7 +167,8 @@ const str = (x: unknown) => (x === null || x === undefined ? '' : String(x))
 /** Every stored entry in the span with its chain fields, for verification (chain.ts). */
 export async function auditEntries(query: InfluxQuery, fromMs: number, toMs: number): Promise<StoredEntry[]> {
   return (await auditRows(query, timeRange(fromMs, toMs))).map((r) => ({
-    atMs: Number(r.time),
+    // An edge's entry was hashed with the time it happened, kept apart from its (correctable) point time.
+    atMs: typeof r.at_ms === 'number' ? r.at_ms : Number(r.time),
     action: str(r.action),
     user: str(r.user),
     role: str(r.role),

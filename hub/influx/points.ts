@@ -4,6 +4,7 @@
  * record lands on exactly the point it wrote before, which InfluxDB
  * overwrites instead of adding a duplicate.
  */
+import { EDGE_SUPERVISOR_ROLE } from '../../common/audit-chain.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 import { serializePoint, type FieldValue, type Point } from './line-protocol.js'
 import { HUB_MEASUREMENTS, MEASUREMENTS, NO_OFFICER, ROLLUP_MEASUREMENTS, type MeasurementSchema } from './schema.js'
@@ -117,6 +118,17 @@ export function toPoint(site: string, r: EdgeRecord): Point {
         measurement: 'camera_event',
         tags: { camera: r.camera, event: r.event, site },
         fields: { state: r.state, snapshot: r.snapshot ?? '', ...common },
+        timestampNs,
+      }
+    case 'audit':
+      // The chain's own link number is the `seq` field, as in the hub's entries; the outbox seq only places the point.
+      return {
+        measurement: 'audit',
+        tags: { action: r.action, camera: r.camera, chain: r.chain, role: EDGE_SUPERVISOR_ROLE, site, user: r.user },
+        fields: present({
+          viewing: r.viewing, detail: r.detail, client: r.client, seq: r.link, prev: r.prev, hash: r.hash,
+          duration_s: r.durationS, at_ms: r.at, clock: r.clock,
+        }),
         timestampNs,
       }
   }

@@ -16,6 +16,17 @@ export interface MeasurementSchema {
 /** Fields every measurement carries: how `t` was obtained and the edge's sequence number. */
 const common = { clock: 'string', seq: 'integer' } as const
 
+/**
+ * Audit log (hub/audit, common/audit-chain.ts): the hub's console entries and
+ * the edges' supervisor-page entries alike. `seq`, `prev`, `hash` link each
+ * entry into its writer's chain; `at_ms` is when an edge entry happened (its
+ * point time may be corrected later), `clock` how an edge entry was timed.
+ */
+const AUDIT = {
+  tags: ['action', 'user', 'role', 'site', 'camera', 'chain'],
+  fields: { viewing: 'string', duration_s: 'float', detail: 'string', client: 'string', seq: 'integer', prev: 'string', hash: 'string', at_ms: 'integer', clock: 'string' },
+} as const satisfies MeasurementSchema
+
 export const MEASUREMENTS = {
   rating: {
     tags: ['site', 'department', 'counter', 'device', 'officer', 'scale', 'level'],
@@ -69,6 +80,8 @@ export const MEASUREMENTS = {
     tags: ['site', 'camera', 'event'],
     fields: { state: 'boolean', snapshot: 'string', ...common },
   },
+  /** The edge's supervisor-page entries, in the hub's audit measurement (below). */
+  audit: AUDIT,
 } as const satisfies Record<RecordKind, MeasurementSchema>
 
 export type Measurement = keyof typeof MEASUREMENTS
@@ -88,10 +101,7 @@ export const HUB_MEASUREMENTS = {
     fields: { alert_id: 'string', raised_at: 'integer', seen_at: 'integer', cleared_at: 'integer', acked_at: 'integer', details: 'string' },
   },
   /** Console audit (hub/audit): who watched which camera and for how long, and every export. */
-  audit: {
-    tags: ['action', 'user', 'role', 'site', 'camera', 'chain'],
-    fields: { viewing: 'string', duration_s: 'float', detail: 'string', client: 'string', seq: 'integer', prev: 'string', hash: 'string' },
-  },
+  audit: AUDIT,
 } as const satisfies Record<string, MeasurementSchema>
 
 /** Officer tag when no officer was signed in at the counter. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { nextDelay } from '../../edge/tunnel/backoff.js'
 import { auditPoint } from '../../hub/audit/audit.js'
-import { linkHash, verifyChains, type StoredEntry } from '../../hub/audit/chain.js'
+import { linkHash, verifyChains, type StoredEntry } from '../../common/audit-chain.js'
 import { hashPassword } from '../../common/secrets.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { donut, gauge, levelColour, trendChart } from '../../hub/console/browser/charts.js'

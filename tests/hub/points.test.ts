@@ -15,6 +15,7 @@ const samples: EdgeRecord[] = [
   { kind: 'edge_health', ...base, uptimeS: 10, outboxDepth: 3, outboxOldestAgeS: 1.5, outboxBytes: 900, diskFreeBytes: 1e9, connectedDevices: 4, cpuTempC: null, rssBytes: 5e7, shed: 0, rejected: 1, deadLetters: 0, clockOffsetMs: -12.5 },
   { kind: 'camera_status', ...base, camera: 'cam-sanh', state: 'no_stream', onvif: true, stream: false, cameraOffsetMs: null, detail: 'RTSP timeout' },
   { kind: 'camera_event', ...base, camera: 'cam-sanh', event: 'motion', state: true, snapshot: null },
+  { kind: 'audit', ...base, action: 'view_end', user: 'giamsat', camera: 'cam-sanh', viewing: 'v-1', detail: '', client: '192.168.1.20', durationS: 12.5, at: BASE_MS - 3, chain: 'edge-ttpv-1', link: 4, prev: 'a'.repeat(64), hash: 'b'.repeat(64) },
 ]
 
 describe('record → point', () => {
