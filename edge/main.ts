@@ -15,6 +15,7 @@ import { createSystemClock, type SystemClock } from './clock/system-clock.js'
 import type { Clock } from './clock/types.js'
 import { loadEdgeConfig } from './config/load.js'
 import type { EdgeConfig } from './config/schema.js'
+import { plainListeners, readTlsFiles } from './config/tls.js'
 import { createForwarder, type Forwarder } from './forwarder/forwarder.js'
 import { createHubClient, type HubClient } from './forwarder/hub-client.js'
 import { createEdgeMetrics } from './health/metrics.js'
@@ -139,7 +140,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       outbox: () => outbox.stats(),
       forwarder: () => forwarder?.status() ?? null,
     })
-    const http = createEdgeHttp({ host: config.http.host, port: config.http.port, log })
+    const http = createEdgeHttp({ host: config.http.host, port: config.http.port, log, tls: config.http.tls && readTlsFiles(config.http.tls) })
     addHealthRoutes(http, {
       site: config.site.id,
       connectedClients: () => broker.connectedClients(),
@@ -198,6 +199,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     parts.started(() => http.close())
 
     const ports = { ...broker.ports, http: httpPort }
+    // Loud on purpose (issue 11): on the site LAN these carry passwords and video in clear. motcua-edge make-certs fixes it.
+    for (const plain of plainListeners(config, ports)) log.warn(plain, 'listener on the network without TLS')
     log.info({ site: config.site.id, ports }, 'edge started')
     // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
     return { ports, broker, duty, http, forwarder, misuse, cameras, tunnel, stop: () => parts.stop() }
@@ -216,7 +219,7 @@ if (isMain(import.meta.url)) {
     start: (config, log) => startEdge(config, { log }),
     started(edge, config) {
       // One machine-readable line whatever LOG_LEVEL is: fault tests start the edge on port 0 and read it.
-      const kiosk = `http://<edge address>:${edge.ports.http}/kiosk/?device=<kiosk device id>`
+      const kiosk = `${config.http.tls ? 'https' : 'http'}://<edge address>:${edge.ports.http}/kiosk/?device=<kiosk device id>`
       process.stdout.write(`${JSON.stringify({ msg: 'edge listening', site: config.site.id, ports: edge.ports, kiosk })}\n`)
     },
     // An outbox from a newer release: restarting cannot help, a person must upgrade or move it.

@@ -12,11 +12,9 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream'
 import { createServer as createTlsServer } from 'node:tls'
 import { createWebSocketStream, WebSocketServer } from 'ws'
+import type { TlsFiles } from '../config/tls.js'
 
-export interface TlsFiles {
-  cert: Buffer
-  key: Buffer
-}
+export type { TlsFiles }
 
 export interface ListenOptions {
   host: string

@@ -3,6 +3,8 @@
  * its /healthz. The outbox depth comes from there too: the running edge holds
  * the LevelDB's lock, and a second process must not open it anyway.
  */
+import { get as httpGet } from 'node:http'
+import { get as httpsGet } from 'node:https'
 import { z } from 'zod'
 import { age, plural, size } from './format.js'
 import { CliError, EXIT } from '../../common/cli/exit.js'
@@ -41,24 +43,39 @@ const healthBody = z.object({
 })
 export type HealthBody = z.infer<typeof healthBody>
 
-/** Where the edge on this box answers: a wildcard listen address is reached on loopback. */
-export function healthUrl(http: { host: string; port: number }): string {
+/** Where the edge on this box answers: a wildcard listen address is reached on loopback; https when the edge has TLS. */
+export function healthUrl(http: { host: string; port: number; tls?: unknown }): string {
   if (http.port === 0) throw new CliError(EXIT.CONFIG, 'http.port is 0 in the config (any free port): the edge cannot be found; set a fixed port')
   const host = http.host === '0.0.0.0' || http.host === '' ? '127.0.0.1' : http.host === '::' ? '::1' : http.host
-  return `http://${host.includes(':') ? `[${host}]` : host}:${http.port}/healthz`
+  return `${http.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${http.port}/healthz`
 }
 
-export async function fetchHealth(url: string, timeoutMs: number): Promise<HealthBody> {
-  let res: Response
-  let text: string
+/** node:http(s) rather than fetch: an edge with TLS is checked against the site's CA (`ca`), which fetch cannot be given. */
+function getText(url: string, ca: Buffer | undefined, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet
+    const req = get(url, { signal, ...(ca ? { ca } : {}) }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (text += c))
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      res.once('error', reject)
+    })
+    req.once('error', reject)
+  })
+}
+
+/** `ca`: the site's CA (http.tls.ca) for an edge with TLS; without it the system's trusted CAs. */
+export async function fetchHealth(url: string, timeoutMs: number, ca?: Buffer): Promise<HealthBody> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  let res: { status: number; text: string }
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-    text = await res.text()
+    res = await getText(url, ca, signal)
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code
-    const why = cause ?? ((err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err as Error).message)
+    const why = signal.aborted ? `no answer within ${timeoutMs / 1000} s` : ((err as NodeJS.ErrnoException).code ?? (err as Error).message)
     throw new CliError(EXIT.UNAVAILABLE, `the edge does not answer at ${url} (${why}); is it running?`)
   }
+  const text = res.text
   // 503 is a degraded edge, with its reasons in the body.
   if (res.status !== 200 && res.status !== 503) throw new CliError(EXIT.UNAVAILABLE, `${url} answered HTTP ${res.status}, not an edge's /healthz`)
   let parsed: ReturnType<typeof healthBody.safeParse>

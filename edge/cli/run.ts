@@ -4,10 +4,12 @@
  * and an exit code (exit.ts); the commands live beside this file.
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfigFile } from '../../common/config.js'
+import { readFileSync } from 'node:fs'
+import { ConfigError, loadConfigFile, relativeTo } from '../../common/config.js'
 import { DEVICE_KINDS } from '../../protocol/messages.js'
 import { edgeConfigSchema } from '../config/schema.js'
 import { runCheck } from './check.js'
+import { runMakeCerts } from './make-certs.js'
 import { CliError, EXIT } from '../../common/cli/exit.js'
 import { fetchHealth, formatHealth, formatOutbox, healthUrl } from './health.js'
 import type { CliIo } from '../../common/cli/io.js'
@@ -30,6 +32,10 @@ commands:
                                button box names its counter)
   set-pin <officer-id>         read the officer's kiosk PIN (4 to 8 digits) from
                                stdin and store its hash in the config
+  make-certs --host NAME --ip ADDR …
+                               make the site's CA (kept if there) and the edge's
+                               TLS certificate for these names and addresses, in
+                               tls/ beside the config; prints what to put in it
   health [--json]              ask the running edge how it is (/healthz)
   outbox [--json]              records waiting in the running edge's outbox
 
@@ -48,6 +54,8 @@ const OPTIONS = {
   counter: { type: 'string' },
   write: { type: 'boolean' },
   json: { type: 'boolean' },
+  host: { type: 'string', multiple: true },
+  ip: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 type OptionName = keyof typeof OPTIONS
@@ -57,6 +65,7 @@ const COMMAND_OPTIONS: Record<string, { positionals: number; options: OptionName
   check: { positionals: 0, options: [] },
   'provision-device': { positionals: 1, options: ['kind', 'counter', 'write'] },
   'set-pin': { positionals: 1, options: [] },
+  'make-certs': { positionals: 0, options: ['host', 'ip'] },
   health: { positionals: 0, options: ['json'] },
   outbox: { positionals: 0, options: ['json'] },
 }
@@ -95,6 +104,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return runProvisionDevice({ id: args[0]!, kind: values.kind, counter: values.counter, writeTo: values.write ? file : undefined }, io)
       case 'set-pin':
         return await runSetPin(file, args[0]!, io)
+      case 'make-certs':
+        return runMakeCerts({ config: file, hosts: values.host ?? [], ips: values.ip ?? [] }, io)
       default:
         return await runHealth(file, command === 'outbox', values.json === true, io)
     }
@@ -119,7 +130,8 @@ function parse(argv: readonly string[]) {
 async function runHealth(file: string, outboxOnly: boolean, json: boolean, io: CliIo): Promise<number> {
   // The schema alone: this needs the HTTP port, not the hub token file (often readable by the edge's user only).
   const config = loadConfigFile(file, edgeConfigSchema)
-  const health = await fetchHealth(healthUrl(config.http), HEALTH_TIMEOUT_MS)
+  const caFile = config.http.tls?.ca && relativeTo(file)(config.http.tls.ca)
+  const health = await fetchHealth(healthUrl(config.http), HEALTH_TIMEOUT_MS, caFile ? readFileSync(caFile) : undefined)
   if (json) io.out(JSON.stringify(outboxOnly ? health.outbox : health, null, 2))
   else for (const line of outboxOnly ? formatOutbox(health.outbox) : formatHealth(health, Date.now())) io.out(line)
   if (outboxOnly) return EXIT.OK

@@ -1,5 +1,6 @@
 import { loadConfigFile, readSecretFile, relativeTo, validateConfig } from '../../common/config.js'
 import { edgeConfigSchema, type EdgeConfig } from './schema.js'
+import { resolveTls } from './tls.js'
 
 /**
  * Loads the edge config once at start. Relative paths are resolved against
@@ -17,11 +18,13 @@ export function loadEdgeConfig(file: string): Readonly<EdgeConfig> {
     hub.tokenFile = at(hub.tokenFile)
     hub.token = readSecretFile(file, 'hub.tokenFile', hub.tokenFile, 'a token', 16)
   }
-  const tls = parsed.broker.tls ? { cert: at(parsed.broker.tls.cert), key: at(parsed.broker.tls.key) } : undefined
+  const brokerTls = resolveTls(parsed.broker.tls, at)
+  const httpTls = resolveTls(parsed.http.tls, at)
   const resolved = {
     ...parsed,
     hub,
-    broker: { ...parsed.broker, ...(tls ? { tls } : {}) },
+    broker: { ...parsed.broker, ...(brokerTls ? { tls: brokerTls } : {}) },
+    http: { ...parsed.http, ...(httpTls ? { tls: httpTls } : {}) },
     outbox: { ...parsed.outbox, dir: at(parsed.outbox.dir) },
     officers: parsed.officers.map((o) => (o.photo ? { ...o, photo: at(o.photo) } : o)),
   }

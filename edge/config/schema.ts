@@ -8,13 +8,13 @@ import { idSchema } from '../../protocol/ids.js'
 import { DEFAULT_SCALE, SCALE_SIZES } from '../../protocol/scales.js'
 import { DEVICE_KINDS } from '../../protocol/messages.js'
 import { RESERVED_COUNTER_IDS } from '../../protocol/topics.js'
+import { hubUrlProblem, tlsSchema } from './tls.js'
 
 /** Device secrets are stored only as "sha256:<64 hex>"; devices hold long random secrets (edge/config/provision.ts). */
 export const secretHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a secret hash "sha256:<64 hex digits>" (make one with: motcua-edge provision-device, or npm run provision-device)')
 
 const named = { id: idSchema, name: z.string().min(1).max(120) }
 
-const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })
 const port = z.number().int().min(0).max(65535)
 
 export const edgeConfigSchema = z
@@ -68,10 +68,12 @@ export const edgeConfigSchema = z
         deviceRate: z.strictObject({ perSecond: z.number().positive(), burst: z.number().int().min(1), maxHeld: z.number().int().min(0) }).optional(),
       })
       .default({ host: '0.0.0.0', mqttPort: 1883, wsPort: 8083, allowAnonymous: false }),
+    /** The kiosk page, the supervisor page and its live video, /healthz and /metrics; HTTPS with `tls` (the broker's files: one site CA). */
     http: z
-      .strictObject({ host: z.string().default('0.0.0.0'), port: port.default(8080) })
+      .strictObject({ host: z.string().default('0.0.0.0'), port: port.default(8080), tls: tlsSchema.optional() })
       .default({ host: '0.0.0.0', port: 8080 }),
     hub: z.strictObject({
+      /** https://, or http:// to a loopback host only (hubUrlProblem). */
       url: z.url({ protocol: /^https?$/ }),
       /** Bearer token for this edge; prefer tokenFile so the secret is not in the config. */
       token: z.string().min(16).optional(),
@@ -178,6 +180,11 @@ export const edgeConfigSchema = z
       else if (!counters.has(d.counter))
         ctx.addIssue({ code: 'custom', path: ['devices', i, 'counter'], message: `expected one of the counters' ids, got "${d.counter}"` })
     })
+    const hubUrl = hubUrlProblem(c.hub.url)
+    if (hubUrl) ctx.addIssue({ code: 'custom', path: ['hub', 'url'], message: hubUrl })
+    // A kiosk page loaded over https may only open wss:// (mixed content), so the broker must speak TLS too.
+    if (c.http.tls && !c.broker.tls)
+      ctx.addIssue({ code: 'custom', path: ['broker', 'tls'], message: 'expected TLS here too when http.tls is set: a kiosk page served over https connects to MQTT over wss (use the same cert and key)' })
     if (!c.hub.token && !c.hub.tokenFile) ctx.addIssue({ code: 'custom', path: ['hub'], message: 'expected "token" or "tokenFile"' })
   })
 

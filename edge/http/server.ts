@@ -4,9 +4,11 @@
  * `server` is exposed for WebSocket upgrades.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { Logger } from '../../common/log.js'
 import { dispatch, NO_STORE, type DispatchOptions } from '../../common/web/answer.js'
 import { Router, type Params } from '../../common/web/router.js'
+import type { TlsFiles } from '../config/tls.js'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params) => void | Promise<void>
 
@@ -26,13 +28,13 @@ export const EDGE_ANSWERS: Omit<DispatchOptions, 'log'> = {
   headers: NO_STORE,
 }
 
-export function createEdgeHttp(opts: { host: string; port: number; log: Logger }): EdgeHttp {
+/** With `tls` the server speaks HTTPS only (edge/config/tls.ts: the supervisor's password and video cross the site LAN). */
+export function createEdgeHttp(opts: { host: string; port: number; log: Logger; tls?: TlsFiles | undefined }): EdgeHttp {
   const log = opts.log.child({ module: 'http' })
   const router = new Router<Handler>()
 
-  const server = createServer((req, res) => {
-    dispatch(router, req, res, new URL(req.url ?? '/', 'http://edge.local'), { ...EDGE_ANSWERS, log })
-  })
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, new URL(req.url ?? '/', 'http://edge.local'), { ...EDGE_ANSWERS, log })
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(onRequest)
   const sockets = new Set<import('node:net').Socket>()
   server.on('connection', (s) => {
     sockets.add(s)
@@ -50,7 +52,7 @@ export function createEdgeHttp(opts: { host: string; port: number; log: Logger }
           server.off('error', reject)
           const addr = server.address()
           const port = typeof addr === 'object' && addr ? addr.port : opts.port
-          log.info({ host: opts.host, port }, 'http listening')
+          log.info({ host: opts.host, port, tls: Boolean(opts.tls) }, 'http listening')
           resolve(port)
         })
       }),

@@ -1,11 +1,11 @@
 process.env.LOG_LEVEL ??= 'silent'
-import { spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import mqtt from 'mqtt'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseDocument, stringify } from 'yaml'
+import { parse, parseDocument, stringify } from 'yaml'
 import { createLogger } from '../../common/log.js'
 import { verifyPin } from '../../common/secrets.js'
 import { addDevice, setOfficerPinHash } from '../../edge/cli/config-edit.js'
@@ -20,6 +20,7 @@ import { loadEdgeConfig } from '../../edge/config/load.js'
 import { provisionDevice } from '../../edge/config/provision.js'
 import { startEdge, type RunningEdge } from '../../edge/main.js'
 import { topics } from '../../protocol/topics.js'
+import { request } from '../hub/helpers.js'
 import { testSite } from '../support/edge-site.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -258,6 +259,64 @@ describe('motcua-edge health and outbox (real CLI, real edge with its LevelDB)',
   })
 })
 
+describe('motcua-edge make-certs (real CLI, real openssl, real TLS)', () => {
+  it('makes the site CA and the edge certificate (keys 0600) that openssl verifies and a client trusting only the CA accepts; the printed config runs an edge over TLS', async () => {
+    const { file, site } = siteFile()
+    const made = await cli(['make-certs', '--config', file, '--host', 'edge.local', '--ip', '192.168.1.10'])
+    expect(made.stderr).toBe('')
+    expect(made.code).toBe(0)
+    const tls = join(dirname(file), 'tls')
+    expect(made.stdout).toContain(`# the site's certificates, in ${tls}:`)
+    expect(made.stdout).toContain("every kiosk tablet and the supervisor's browser must trust it")
+    expect(made.stdout).toContain('edge.local, localhost, 192.168.1.10, 127.0.0.1, ::1; valid until')
+    for (const key of ['ca.key', 'edge.key']) expect((statSync(join(tls, key)).mode & 0o777).toString(8), key).toBe('600')
+    const verify = (cert: string) => execFileSync('openssl', ['verify', '-CAfile', join(tls, 'ca.pem'), cert], { encoding: 'utf8' })
+    expect(verify(join(tls, 'edge.pem'))).toBe(`${join(tls, 'edge.pem')}: OK\n`)
+
+    // What it printed to put in the config, pasted as printed.
+    const printed = parse(made.stdout.split('\n').filter((l) => l && !l.startsWith('#')).join('\n')) as { http: { tls: object }; broker: { tls: object } }
+    expect(printed.http.tls).toEqual({ cert: 'tls/edge.pem', key: 'tls/edge.key', ca: 'tls/ca.pem' })
+    const raw = { ...site.config, outbox: { dir: join(dirname(file), 'outbox') }, http: { host: '127.0.0.1', port: 0, tls: printed.http.tls }, broker: { ...site.config.broker, tls: printed.broker.tls } }
+    writeFileSync(file, stringify(raw))
+    const edge = await startEdge(loadEdgeConfig(file), { forward: false, log: silent })
+    try {
+      const url = `https://localhost:${edge.ports.http}/healthz`
+      const caPem = readFileSync(join(tls, 'ca.pem'), 'utf8')
+      expect((await request(url, { ca: caPem })).status).toBe(200)
+      await expect(request(url)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })
+      // motcua-edge health checks the edge against http.tls.ca.
+      writeFileSync(file, stringify({ ...raw, http: { ...raw.http, port: edge.ports.http } }))
+      const health = await inProcess(['health', '--config', file])
+      expect(health.stdout).toContain('edge ct-center: ok')
+    } finally {
+      await edge.stop()
+    }
+
+    // A second run (a new address) keeps the CA the tablets already trust.
+    const caBefore = readFileSync(join(tls, 'ca.pem'), 'utf8')
+    const again = await inProcess(['make-certs', '--config', file, '--host', 'edge.local', '--ip', '192.168.1.11'])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('(kept from before: devices that trust it keep working)')
+    expect(readFileSync(join(tls, 'ca.pem'), 'utf8')).toBe(caBefore)
+    expect(verify(join(tls, 'edge.pem'))).toContain(': OK')
+  })
+
+  it('refuses to run without a name or address, and refuses a bad one', async () => {
+    const { file } = siteFile()
+    for (const [args, text] of [
+      [[], 'make-certs needs the names and addresses'],
+      [['--ip', 'edge.local'], '--ip "edge.local" is not an IPv4 or IPv6 address'],
+      [['--host', '10.0.0.5'], '--host "10.0.0.5" is not a host name (an address goes in --ip)'],
+      [['--host', 'bad name'], '--host "bad name" is not a host name'],
+    ] as const) {
+      const run = await inProcess(['make-certs', '--config', file, ...args])
+      expect(run.code, args.join(' ')).toBe(EXIT.USAGE)
+      expect(run.stderr, args.join(' ')).toContain(text)
+    }
+    expect(existsSync(join(dirname(file), 'tls'))).toBe(false)
+  })
+})
+
 describe('motcua-edge pure parts', () => {
   const io = () => {
     const out: string[] = []
@@ -310,6 +369,7 @@ describe('motcua-edge pure parts', () => {
     expect(healthUrl({ host: '0.0.0.0', port: 8080 })).toBe('http://127.0.0.1:8080/healthz')
     expect(healthUrl({ host: '::', port: 8080 })).toBe('http://[::1]:8080/healthz')
     expect(healthUrl({ host: '10.0.0.5', port: 80 })).toBe('http://10.0.0.5:80/healthz')
+    expect(healthUrl({ host: '0.0.0.0', port: 8443, tls: { cert: 'c', key: 'k' } })).toBe('https://127.0.0.1:8443/healthz')
     expect(() => healthUrl({ host: '0.0.0.0', port: 0 })).toThrow('http.port is 0')
     const now = 1_800_000_000_000
     const body: HealthBody = {

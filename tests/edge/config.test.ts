@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { ConfigError } from '../../common/config.js'
 import { loadEdgeConfig } from '../../edge/config/load.js'
+import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { hashSecret } from '../support/edge-site.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'motcua-edge-config-'))
@@ -64,10 +65,25 @@ describe('loadEdgeConfig', () => {
     ['no hub token at all', (c: ReturnType<typeof base>) => delete (c.hub as { tokenFile?: string }).tokenFile, /hub: expected "token" or "tokenFile"/],
     ['a reserved counter id', (c: ReturnType<typeof base>) => (c.counters[0]!.id = 'edge'), /counters\.0\.id: "edge" is reserved/],
     ['a wrong type', (c: ReturnType<typeof base>) => Object.assign(c, { healthIntervalS: 'often' }), /healthIntervalS: Invalid input: expected number/],
+    ['an http:// hub off this machine', (c: ReturnType<typeof base>) => (c.hub.url = 'http://hub.example.vn:8443/'), /hub\.url: expected an https:\/\/ URL/],
+    ['an http:// hub on a LAN address', (c: ReturnType<typeof base>) => (c.hub.url = 'http://10.0.0.7/'), /hub\.url: expected an https:\/\/ URL/],
+    ['pages over https with a plain broker', (c: ReturnType<typeof base>) => {
+      Object.assign(c, { http: { tls: { cert: 'tls/edge.pem', key: 'tls/edge.key' } } })
+      delete (c.broker as { tls?: unknown }).tls
+    }, /broker\.tls: expected TLS here too when http\.tls is set/],
   ])('names file, key and expectation for %s', (_what, mutate, expected) => {
     const c = base()
     mutate(c)
     expect(problemsOf(write(c))).toMatch(expected)
+  })
+
+  it('accepts http:// to a hub on this machine only, and resolves http.tls like broker.tls', () => {
+    for (const url of ['http://127.0.0.1:8443/', 'http://127.9.0.1/', 'http://[::1]:8443/', 'http://localhost/', 'https://hub.example.vn/'])
+      expect(edgeConfigSchema.safeParse({ ...base(), hub: { url, token: 'test-token-0123456789' } }).success, url).toBe(true)
+    const sub = mkdtempSync(join(dir, 'tls-'))
+    const file = join(sub, 'edge.yaml')
+    writeFileSync(file, stringify({ ...base(), hub: { url: 'https://hub.example.vn/', token: 'test-token-0123456789' }, http: { tls: { cert: 'tls/edge.pem', key: 'tls/edge.key', ca: 'tls/ca.pem' } } }))
+    expect(loadEdgeConfig(file).http.tls).toEqual({ cert: join(sub, 'tls', 'edge.pem'), key: join(sub, 'tls', 'edge.key'), ca: join(sub, 'tls', 'ca.pem') })
   })
 
   it('reports an unreadable or too short hub token file', () => {
