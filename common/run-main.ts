@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log.js'
  * sysexits(3). The systemd units do not restart on CONFIG or DATA
  * (RestartPreventExitStatus): a restart cannot help, a person has to act.
  */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 64, DATA: 65, CONFIG: 78 } as const
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 64, DATA: 65, SOFTWARE: 70, CONFIG: 78 } as const
 
 export interface Parts {
   /** Registers how to undo a part that has just started. */
@@ -93,6 +93,7 @@ async function main<C, R extends { stop(): Promise<void> }>(program: Program<C, 
     process.exit(EXIT.CONFIG)
   }
   const log = createLogger(program.name)
+  lastResort(log)
   const running = await program.start(config, log)
   program.started?.(running, config)
   let stopping = false
@@ -110,4 +111,20 @@ async function main<C, R extends { stop(): Promise<void> }>(program: Program<C, 
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+/**
+ * An error nothing caught is a bug (issue 11: no request, frame or packet
+ * may end the process, so the code that meets them catches what it expects).
+ * Carrying on after one leaves the process in a state nobody reasoned about:
+ * it is logged and the process exits SOFTWARE at once, and the systemd unit
+ * restarts it (Restart=always).
+ */
+function lastResort(log: Logger): void {
+  const fatal = (kind: string) => (err: unknown) => {
+    log.fatal({ err, kind }, 'uncaught error, exiting')
+    process.exit(EXIT.SOFTWARE)
+  }
+  process.on('uncaughtException', fatal('uncaughtException'))
+  process.on('unhandledRejection', fatal('unhandledRejection'))
 }

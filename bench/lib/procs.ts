@@ -8,6 +8,10 @@ export interface Proc {
   pid: number
   /** The first stdout line that parsed as JSON and contained `marker`. */
   ready: Record<string, unknown>
+  /** Last ~4 KB of stderr, to explain a crash. */
+  stderr(): string
+  /** The exit code, or null while it runs (or when a signal ended it). */
+  exitCode(): number | null
   stop(): Promise<void>
 }
 
@@ -49,6 +53,8 @@ export async function startTsProcess(script: string, args: string[], marker: str
   return {
     pid: child.pid!,
     ready,
+    stderr: () => stderr,
+    exitCode: () => child.exitCode,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       const force = setTimeout(() => child.kill('SIGKILL'), 10_000)

@@ -65,9 +65,24 @@ export interface DispatchOptions {
   headers?: Headers
 }
 
-/** Runs the route a request matches; a throw is logged and answered 500, or the connection cut when the answer had begun. */
-export function dispatch(router: Router<RouteHandler>, req: IncomingMessage, res: ServerResponse, url: URL, o: DispatchOptions): void {
+/** The request's URL, or null when its target is not one (`http://[`, on which `new URL` throws). */
+export function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://server.invalid')
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Runs the route a request matches; a target that is not a URL is answered
+ * 400 with the bad-path code; a throw is logged and answered 500, or the
+ * connection cut when the answer had begun.
+ */
+export function dispatch(router: Router<RouteHandler>, req: IncomingMessage, res: ServerResponse, o: DispatchOptions): void {
   const method = req.method ?? 'GET'
+  const url = requestUrl(req)
+  if (!url) return sendError(res, o.codes.bad_path, `${method} ${(req.url ?? '').slice(0, 100)}`, o.headers)
   const m = router.match(method, url.pathname)
   if (m.kind !== 'found') return sendMiss(res, m, o.codes, `${method} ${url.pathname}`, o.headers)
   Promise.resolve()
@@ -79,8 +94,14 @@ export function dispatch(router: Router<RouteHandler>, req: IncomingMessage, res
     })
 }
 
-/** Refuses a WebSocket upgrade with a bare answer; true, for upgrade handlers that say they took the request. */
+/**
+ * Refuses a WebSocket upgrade with a bare answer; true, for upgrade handlers
+ * that say they took the request. The socket is destroyed once the answer is
+ * written: nobody reads an upgraded socket, so its peer's end would never be
+ * seen and a half-open socket (HTTP servers allow them) would keep its
+ * descriptor for good (the fuzz of issue 11 found them over TLS).
+ */
 export function refuseUpgrade(socket: Duplex, status: number): true {
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy())
   return true
 }

@@ -1,13 +1,15 @@
 /**
  * The edge's HTTP server. Parts register their routes (health and metrics
- * here; kiosk and camera pages later) instead of editing a dispatcher, and
- * `server` is exposed for WebSocket upgrades.
+ * here; kiosk and camera pages later) and their WebSocket endpoints instead
+ * of editing a dispatcher; the server owns the one upgrade listener, so an
+ * upgrade no endpoint takes is refused, not left holding its socket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Logger } from '../../common/log.js'
 import { dispatch, NO_STORE, type DispatchOptions } from '../../common/web/answer.js'
 import { Router, type Params } from '../../common/web/router.js'
+import { handleUpgrades, serverOptions, type UpgradeHandler } from '../../common/web/server.js'
 import type { TlsFiles } from '../config/tls.js'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params) => void | Promise<void>
@@ -18,6 +20,8 @@ export interface EdgeHttp {
   route(method: string, path: string, handler: Handler): void
   /** The prefix ("/kiosk") and every path under it, any method, for pages with assets. */
   mount(prefix: string, handler: Handler): void
+  /** A WebSocket endpoint; the returned function removes it. */
+  upgrade(handler: UpgradeHandler): () => void
   listen(): Promise<number>
   close(): Promise<void>
 }
@@ -33,8 +37,10 @@ export function createEdgeHttp(opts: { host: string; port: number; log: Logger; 
   const log = opts.log.child({ module: 'http' })
   const router = new Router<Handler>()
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, new URL(req.url ?? '/', 'http://edge.local'), { ...EDGE_ANSWERS, log })
-  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(onRequest)
+  const upgrades: UpgradeHandler[] = []
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, { ...EDGE_ANSWERS, log })
+  const server: Server = opts.tls ? createHttpsServer({ ...serverOptions(), cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(serverOptions(), onRequest)
+  handleUpgrades(server, () => upgrades, log)
   const sockets = new Set<import('node:net').Socket>()
   server.on('connection', (s) => {
     sockets.add(s)
@@ -45,6 +51,13 @@ export function createEdgeHttp(opts: { host: string; port: number; log: Logger; 
     server,
     route: (method, path, handler) => void router.add(method, path, handler),
     mount: (prefix, handler) => void router.mount(prefix, handler),
+    upgrade(handler) {
+      upgrades.push(handler)
+      return () => {
+        const at = upgrades.indexOf(handler)
+        if (at >= 0) upgrades.splice(at, 1)
+      }
+    },
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject)

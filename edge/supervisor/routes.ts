@@ -5,7 +5,7 @@
  * but the login page needs a session, the WebSocket included.
  */
 import { sendAsset } from '../../common/web/assets.js'
-import { NO_STORE, refuseCrossSite, refuseUpgrade, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
+import { NO_STORE, refuseCrossSite, refuseUpgrade, requestUrl, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
 import { sameOrigin, sendHtml } from '../../common/web/page.js'
 import { Router, type Params } from '../../common/web/router.js'
 import { signIn } from '../../common/web/sign-in.js'
@@ -126,9 +126,9 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
   })
 
   const live = new Router<null>().add('GET', `${LIVE_PREFIX}*camera`, null)
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const m = live.match(req.method ?? 'GET', new URL(req.url ?? '/', 'http://edge.local').pathname)
-    if (m.kind === 'not_found' || m.kind === 'method_not_allowed') return
+  const removeUpgrade = http.upgrade((req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const m = live.match(req.method ?? 'GET', requestUrl(req)?.pathname ?? '')
+    if (m.kind === 'not_found' || m.kind === 'method_not_allowed') return false
     if (m.kind === 'bad_path') return refuseUpgrade(socket, 400)
     const camera = m.params.camera ?? ''
     const session = sessionOf(req)
@@ -141,13 +141,13 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
       ws.once('close', () => clearTimeout(expiry))
       o.live.attach(ws, camera)
     })
-  }
-  http.server.on('upgrade', onUpgrade)
+    return true
+  })
 
   return {
     sessions,
     close() {
-      http.server.off('upgrade', onUpgrade)
+      removeUpgrade()
       for (const ws of wss.clients) ws.terminate()
       wss.close()
     },

@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
-import type { Duplex } from 'node:stream'
 import type { Logger } from '../../common/log.js'
-import { dispatch, refuseUpgrade, sendError, sendJson, type DispatchOptions, type RouteHandler } from '../../common/web/answer.js'
+import { dispatch, sendError, sendJson, type DispatchOptions, type RouteHandler } from '../../common/web/answer.js'
 import { Router } from '../../common/web/router.js'
+import { handleUpgrades, serverOptions, type UpgradeHandler } from '../../common/web/server.js'
 import type { HubConfig } from '../config/schema.js'
 import { createIngest } from '../ingest/handlers.js'
 import type { PointWriter } from '../influx/writer.js'
@@ -17,8 +17,7 @@ export interface Mount {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>
 }
 
-/** WebSocket endpoints: each returns true when it took the upgrade (accepted or refused). */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+export type { UpgradeHandler }
 
 /** The hub's codes for a request no route takes, or whose handler failed. */
 export const HUB_ANSWERS: Omit<DispatchOptions, 'log'> = {
@@ -53,16 +52,12 @@ export function createHubServer(deps: ServerDeps): http.Server {
     })
   for (const m of deps.mounts ?? []) router.mount(m.prefix, (req, res, url) => m.handle(req, res, url))
 
-  const handler = (req: IncomingMessage, res: ServerResponse) =>
-    dispatch(router, req, res, new URL(req.url ?? '/', 'http://hub.local'), { ...HUB_ANSWERS, log })
+  const handler = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, { ...HUB_ANSWERS, log })
 
   const tls = config.http.tls
   const server = tls
-    ? https.createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
-    : http.createServer(handler)
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy())
-    if (!deps.upgrades?.some((u) => u(req, socket, head))) refuseUpgrade(socket, 404)
-  })
+    ? https.createServer({ ...serverOptions(), cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
+    : http.createServer(serverOptions(), handler)
+  handleUpgrades(server, () => deps.upgrades ?? [], log)
   return server
 }
