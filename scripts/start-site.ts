@@ -1,7 +1,8 @@
 /**
  * `npm start`: a complete local site on this machine — an InfluxDB (a child
  * influxd with its data under data/demo/, unless MOTCUA_INFLUX_URL names one),
- * the hub over HTTPS with a local CA, one edge, and simulated button boxes
+ * the hub over HTTPS with a local CA, one edge whose pages and MQTT use TLS
+ * with the same CA (as a real site's do: motcua-edge make-certs), and simulated button boxes
  * pressing like a real hall, faster. It owns its children
  * (lib/own-children.ts): Ctrl-C, SIGTERM (to it or to npm), SIGHUP, npm going
  * away or a crash stop every one of them. One instance per data folder
@@ -28,7 +29,7 @@ import { hubConfigSchema } from '../hub/config/schema.js'
 import { startHub, type RunningHub } from '../hub/main.js'
 import { startCameraSim, type CameraSim } from '../devices/camera-sim/index.js'
 import { startCounterSim, type CounterSim } from '../devices/simulator/sim.js'
-import { makeTestPki } from '../testkit/certs.js'
+import { makeTestPki, type TestPki } from '../testkit/certs.js'
 import { INFLUXD_BIN, startInfluxd, type Influxd } from '../testkit/influxd.js'
 import { DEMO_PRESSING, makeDemoSite, type DemoSite } from './lib/demo-site.js'
 import { ownChildren } from './lib/own-children.js'
@@ -66,7 +67,7 @@ async function portOr(preferred: number): Promise<number> {
 
 type Camera = { id: string; name: string; onvif: string; username: string; password: string; counter?: string }
 
-async function loadOrCreateSite(hubUrl: string, caFile: string, cameras: Camera[]): Promise<{ site: DemoSite; edgeFile: string }> {
+async function loadOrCreateSite(hubUrl: string, pki: TestPki, cameras: Camera[]): Promise<{ site: DemoSite; edgeFile: string }> {
   const siteFile = join(dataDir, 'site.json')
   const edgeFile = join(dataDir, 'edge.yaml')
   const ports = { mqtt: await portOr(1883), ws: await portOr(8083), http: await portOr(8080) }
@@ -77,12 +78,14 @@ async function loadOrCreateSite(hubUrl: string, caFile: string, cameras: Camera[
     site = await makeDemoSite({ counters, hubUrl, outboxDir: 'outbox' })
     writeFileSync(siteFile, JSON.stringify(site, null, 2), { mode: 0o600 })
   }
-  // Ports and the hub address can change between runs; secrets and the outbox stay.
+  // Ports, the hub address and the CA can change between runs; secrets and the outbox stay.
+  // The edge serves its pages and MQTT over TLS with the demo's CA, as a site does with its own.
+  const tls = { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert }
   const edge = {
     ...site.edge,
-    broker: { host: '127.0.0.1', mqttPort: ports.mqtt, wsPort: ports.ws },
-    http: { host: '127.0.0.1', port: ports.http },
-    hub: { url: hubUrl, tokenFile: 'edge-token', ca: caFile },
+    broker: { host: '127.0.0.1', mqttPort: ports.mqtt, wsPort: ports.ws, tls },
+    http: { host: '127.0.0.1', port: ports.http, tls },
+    hub: { url: hubUrl, tokenFile: 'edge-token', ca: pki.caCert },
     cameras,
     cameraOptions: { discovery: false, snapshotDir: 'snapshots' },
   }
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
       password: c.password,
       ...(i === 0 ? {} : { counter: `q${String(i).padStart(2, '0')}` }),
     }))
-    const { site, edgeFile } = await loadOrCreateSite(hubUrl, pki.caCert, cameras)
+    const { site, edgeFile } = await loadOrCreateSite(hubUrl, pki, cameras)
 
     const consolePassword = newSecret().slice(0, 16)
     const hubConfig = hubConfigSchema.parse({
@@ -182,7 +185,8 @@ async function main(): Promise<void> {
 
     const boxes = site.devices.filter((d) => d.kind === 'button')
     const sim: CounterSim = startCounterSim({
-      url: `mqtt://127.0.0.1:${edge.ports.mqtt}`,
+      url: `mqtts://127.0.0.1:${edge.ports.mqtt}`,
+      ca: pki.caPem,
       site: site.siteId,
       devices: boxes.map((d) => ({ id: d.id, counter: d.counter!, secret: d.secret, kind: 'button' as const })),
       ratePerMinute: rate,
@@ -192,17 +196,18 @@ async function main(): Promise<void> {
     stops.push(async () => void (await sim.stop({ drainMs: 3000 })))
 
     const kiosk = site.devices.find((d) => d.kind === 'kiosk')!
-    const edgeHttp = `http://127.0.0.1:${edge.ports.http}`
+    const edgeHttp = `https://127.0.0.1:${edge.ports.http}`
     console.log(`
 motcua — trạm demo đang chạy / demo site running (${site.siteId}, ${boxes.length} quầy/counters)
 
   InfluxDB        ${influxUrl}  (database "${DATABASE}")
                   curl -G '${influxUrl}/query' --data-urlencode 'db=${DATABASE}' \\
                     --data-urlencode 'q=SELECT counter, officer, level, score FROM rating ORDER BY time DESC LIMIT 10'
-  Hub (HTTPS)     ${hub.url}/healthz   ${hub.url}/metrics   (CA: ${pki.caCert})
+  Hub (HTTPS)     ${hub.url}/healthz   ${hub.url}/metrics
   Console         ${hub.url}/console/   user quantri, password ${consolePassword} (new every run)
-  Edge            ${edgeHttp}/healthz   ${edgeHttp}/metrics
-  MQTT            mqtt://127.0.0.1:${edge.ports.mqtt}   ws://127.0.0.1:${edge.ports.ws}
+  CA to trust     ${pki.caCert}  (the hub's and the edge's; new every run: import it into the browser as an authority)
+  Edge (HTTPS)    ${edgeHttp}/healthz   ${edgeHttp}/metrics
+  MQTT (TLS)      mqtts://127.0.0.1:${edge.ports.mqtt}   wss://127.0.0.1:${edge.ports.ws}
   Kiosk           ${edgeHttp}/kiosk/?device=${kiosk.id}#secret=${kiosk.secret}
   Supervisor      ${edgeHttp}/supervisor/   user ${site.supervisor.username}, password ${site.supervisor.password} (${cams.length} simulated cameras)
   Officer PINs    ${site.officers.slice(0, 3).map((o) => `${o.name} ${o.pin}`).join(', ')} … (all in ${join(dataDir, 'site.json')})

@@ -6,7 +6,7 @@
  * be gone after it. Only processes this file started are ever signalled.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +14,7 @@ import { commandLine, descendants, findProcesses, isRunning } from '../../script
 import { LOCK_FILE } from '../../scripts/lib/site-lock.js'
 import { INFLUXD_BIN } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
+import { request } from '../hub/helpers.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const UP_MS = 90_000
@@ -111,6 +112,14 @@ describe('npm start', () => {
     // The first status line: the hub's rollup, the edge and the boxes have all had their first round.
     await waitFor('the first status line', () => /\[\d+s\] pressed/.test(first.out()), { timeoutMs: 30_000, everyMs: 200 })
     expect(first.out().split('\n').filter((l) => /"level":[4-6]\d|backfill failed|warn|error/i.test(l))).toEqual([])
+    // The edge's pages and MQTT use TLS with the demo's CA; the button boxes connect over mqtts trusting it.
+    const edgeUrl = /Edge \(HTTPS\)\s+(https:\/\/127\.0\.0\.1:\d+)\/healthz/.exec(first.out())?.[1]
+    const caFile = /CA to trust\s+(\S+)/.exec(first.out())?.[1]
+    expect(first.out()).toMatch(/MQTT \(TLS\)\s+mqtts:\/\/127\.0\.0\.1:\d+\s+wss:\/\/127\.0\.0\.1:\d+/)
+    expect(first.out()).toMatch(/Kiosk\s+https:\/\/127\.0\.0\.1:\d+\/kiosk\//)
+    const ca = readFileSync(caFile!, 'utf8')
+    await waitFor('both button boxes connected over mqtts', async () => ((await request(`${edgeUrl}/healthz`, { ca })).body as { connectedDevices: number }).connectedDevices === 2)
+    await expect(request(`${edgeUrl}/healthz`)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })
     const script = nodeScript(running)
     expect(script).toBeDefined()
     expect([...running.values()].some((c) => c.includes('rtsp_server.py'))).toBe(true)
