@@ -4,6 +4,7 @@
  */
 import { loadEdgeConfig } from '../config/load.js'
 import type { EdgeConfig } from '../config/schema.js'
+import { plainListeners } from '../config/tls.js'
 import { plural, publicUrl, size } from './format.js'
 import type { CliIo } from '../../common/cli/io.js'
 
@@ -32,10 +33,13 @@ export function describeConfig(file: string, c: Readonly<EdgeConfig>): string[] 
     `devices   ${c.devices.length}${c.devices.length ? `: ${count(c.devices.map((d) => d.kind))}` : ''}`,
     `cameras   ${c.cameras.length ? `${c.cameras.length}: ${c.cameras.map((cam) => cam.id + (cam.counter ? ` (${cam.counter})` : '')).join(', ')}` : 'none'}`,
     `hub       ${publicUrl(c.hub.url)} (${token}${c.hub.ca ? `, CA ${c.hub.ca}` : ''})`,
-    `listens   mqtt ${b.host}:${b.mqttPort}${b.tls ? ' (TLS)' : ''}, websocket ${b.host}:${b.wsPort}, http ${c.http.host}:${c.http.port}`,
+    `listens   mqtt ${b.host}:${b.mqttPort}${b.tls ? ' (TLS)' : ''}, websocket ${b.host}:${b.wsPort}${b.tls ? ' (TLS)' : ''}, http ${c.http.host}:${c.http.port}${c.http.tls ? ' (TLS)' : ''}`,
     `outbox    ${c.outbox.dir} (budget ${size(c.outbox.maxBytes)})`,
   ]
   if (bare.length) lines.push(`note      ${plural(bare.length, 'counter')} without a kiosk or button box: ${bare.join(', ')}`)
+  // The edge warns about the same listeners at every start (edge/main.ts).
+  for (const p of plainListeners(c, { http: c.http.port, mqtt: b.mqttPort, ws: b.wsPort }))
+    lines.push(`note      ${p.listener} on ${p.host}:${p.port} has no TLS: ${p.inClear} cross the network in clear (set ${p.fix}: motcua-edge make-certs)`)
   if (b.allowAnonymous) lines.push('note      broker.allowAnonymous is on: any client on the network may connect')
   return lines
 }

@@ -1,6 +1,6 @@
-import { loadConfigFile, readSecretFile, relativeTo, validateConfig } from '../../common/config.js'
+import { ConfigError, loadConfigFile, readSecretFile, relativeTo, validateConfig } from '../../common/config.js'
 import { edgeConfigSchema, type EdgeConfig } from './schema.js'
-import { resolveTls } from './tls.js'
+import { resolveTls, tlsFileProblems } from './tls.js'
 
 /**
  * Loads the edge config once at start. Relative paths are resolved against
@@ -20,6 +20,9 @@ export function loadEdgeConfig(file: string): Readonly<EdgeConfig> {
   }
   const brokerTls = resolveTls(parsed.broker.tls, at)
   const httpTls = resolveTls(parsed.http.tls, at)
+  // Checked here so a missing certificate is a config error (exit 78, no restart loop), not a crash at listen.
+  const tlsProblems = [...tlsFileProblems('http.tls', httpTls), ...tlsFileProblems('broker.tls', brokerTls)]
+  if (tlsProblems.length) throw new ConfigError(file, tlsProblems)
   const resolved = {
     ...parsed,
     hub,

@@ -33,6 +33,23 @@ export function resolveTls(tls: TlsPaths | undefined, at: (path: string) => stri
   return { cert: at(tls.cert), key: at(tls.key), ...(tls.ca ? { ca: at(tls.ca) } : {}) }
 }
 
+/** The TLS files a config names that cannot be read or are not PEM, as config problems naming the key (`http.tls.key: …`). */
+export function tlsFileProblems(key: string, tls: TlsPaths | undefined): string[] {
+  if (!tls) return []
+  const problems: string[] = []
+  for (const [name, path] of Object.entries(tls)) {
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (err) {
+      problems.push(`${key}.${name}: expected a readable PEM file, cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (make the site's certificates with: motcua-edge make-certs)`)
+      continue
+    }
+    if (!text.includes('-----BEGIN ')) problems.push(`${key}.${name}: expected a PEM file ("-----BEGIN …"), "${path}" is not one`)
+  }
+  return problems
+}
+
 /** Pure: a host only this machine reaches: 127.0.0.0/8, ::1 or localhost (a URL's "[::1]" too). */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase()
@@ -58,7 +75,7 @@ export interface PlainListener {
 }
 
 const CARRIES: Record<PlainListener['listener'], string> = {
-  http: 'supervisor passwords and session cookies, live camera video, the kiosk page and its device secret',
+  http: 'supervisor passwords and session cookies, live camera video, and the kiosk page (open to tampering)',
   mqtt: 'device passwords, ratings and officer PINs',
   websocket: 'kiosk device passwords, ratings and officer PINs',
 }

@@ -398,5 +398,11 @@ describe('motcua-edge pure parts', () => {
     const lines = describeConfig('/etc/motcua/edge.yaml', config)
     expect(lines).toContain('note      1 counter without a kiosk or button box: q3')
     expect(lines.join('\n')).not.toContain(config.hub.token!)
+    // testSite listens on loopback only; on the network a plain listener is named, as the edge's warning at start does.
+    expect(lines.filter((l) => l.includes('has no TLS'))).toEqual([])
+    const open = describeConfig('/etc/motcua/edge.yaml', { ...config, http: { host: '0.0.0.0', port: 8080 } })
+    expect(open.filter((l) => l.includes('has no TLS'))).toEqual([
+      'note      http on 0.0.0.0:8080 has no TLS: supervisor passwords and session cookies, live camera video, and the kiosk page (open to tampering) cross the network in clear (set http.tls: motcua-edge make-certs)',
+    ])
   })
 })

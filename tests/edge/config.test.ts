@@ -11,13 +11,25 @@ import { hashSecret } from '../support/edge-site.js'
 const dir = mkdtempSync(join(tmpdir(), 'motcua-edge-config-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+/** An absolute key path, kept absolute by the loader. */
+const absoluteKey = join(dir, 'edge.key')
+writeFileSync(absoluteKey, PEM)
+/** PEM files at these paths under `sub`. */
+function pems(sub: string, ...files: string[]): void {
+  for (const f of files) {
+    mkdirSync(join(sub, f, '..'), { recursive: true })
+    writeFileSync(join(sub, f), PEM)
+  }
+}
+
 const base = () => ({
   site: { id: 'ct-center', name: 'Trung tâm Cần Thơ' },
   departments: [{ id: 'justice', name: 'Sở Tư pháp' }],
   counters: [{ id: 'q1', name: 'Quầy 1', department: 'justice' }],
   devices: [{ id: 'kiosk-1', kind: 'kiosk', counter: 'q1', secretHash: hashSecret('s3cret-s3cret-s3cret') }],
   hub: { url: 'https://hub.example.vn/', tokenFile: 'secrets/hub-token' },
-  broker: { tls: { cert: 'tls/edge.crt', key: '/etc/motcua/edge.key' } },
+  broker: { tls: { cert: 'tls/edge.crt', key: absoluteKey } },
   outbox: { dir: 'data/outbox' },
 })
 
@@ -46,10 +58,11 @@ describe('loadEdgeConfig', () => {
     writeFileSync(file, stringify(base()))
     mkdirSync(join(sub, 'secrets'))
     writeFileSync(join(sub, 'secrets', 'hub-token'), 'edge-token-0123456789abcdef\n')
+    pems(sub, 'tls/edge.crt')
     const config = loadEdgeConfig(file)
     expect(config.hub.token).toBe('edge-token-0123456789abcdef')
     expect(config.hub.tokenFile).toBe(join(sub, 'secrets', 'hub-token'))
-    expect(config.broker.tls).toEqual({ cert: join(sub, 'tls', 'edge.crt'), key: '/etc/motcua/edge.key' })
+    expect(config.broker.tls).toEqual({ cert: join(sub, 'tls', 'edge.crt'), key: absoluteKey })
     expect(config.outbox.dir).toBe(join(sub, 'data', 'outbox'))
     expect(config.scale).toBe(4)
     expect(Object.isFrozen(config.counters[0])).toBe(true)
@@ -83,6 +96,13 @@ describe('loadEdgeConfig', () => {
     const sub = mkdtempSync(join(dir, 'tls-'))
     const file = join(sub, 'edge.yaml')
     writeFileSync(file, stringify({ ...base(), hub: { url: 'https://hub.example.vn/', token: 'test-token-0123456789' }, http: { tls: { cert: 'tls/edge.pem', key: 'tls/edge.key', ca: 'tls/ca.pem' } } }))
+    // A certificate not made yet, or not PEM, is a config error naming the key, not a crash when the edge listens.
+    pems(sub, 'tls/edge.crt', 'tls/edge.pem')
+    writeFileSync(join(sub, 'tls', 'edge.key'), 'not a key')
+    const problems = problemsOf(file)
+    expect(problems).toContain(`http.tls.key: expected a PEM file ("-----BEGIN …"), "${join(sub, 'tls', 'edge.key')}" is not one`)
+    expect(problems).toContain(`http.tls.ca: expected a readable PEM file, cannot read "${join(sub, 'tls', 'ca.pem')}": ENOENT (make the site's certificates with: motcua-edge make-certs)`)
+    pems(sub, 'tls/edge.key', 'tls/ca.pem')
     expect(loadEdgeConfig(file).http.tls).toEqual({ cert: join(sub, 'tls', 'edge.pem'), key: join(sub, 'tls', 'edge.key'), ca: join(sub, 'tls', 'ca.pem') })
   })
 
