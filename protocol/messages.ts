@@ -60,7 +60,7 @@ export const ticketMessage = z.strictObject({
 })
 export type TicketMessage = z.infer<typeof ticketMessage>
 
-/** Kiosk → edge: an officer signs in at the counter (staff gesture + PIN) or signs out. */
+/** Kiosk → edge: an officer signs in at the counter (staff gesture + PIN) or signs out (the PIN of the officer on duty). */
 export const officerMessage = z.discriminatedUnion('action', [
   z.strictObject({
     v: z.literal(1),
@@ -70,7 +70,7 @@ export const officerMessage = z.discriminatedUnion('action', [
     officer: idSchema,
     pin: z.string().regex(PIN_PATTERN, '4–8 digits'),
   }),
-  z.strictObject({ v: z.literal(1), id: eventIdSchema, ts: deviceTime, action: z.literal('sign-out') }),
+  z.strictObject({ v: z.literal(1), id: eventIdSchema, ts: deviceTime, action: z.literal('sign-out'), pin: z.string().regex(PIN_PATTERN, '4–8 digits') }),
 ])
 export type OfficerMessage = z.infer<typeof officerMessage>
 

@@ -53,7 +53,7 @@ describe('edge broker roles', () => {
     expect(h.broker.stats.rejected).toEqual({ EDGE_TOPIC_FORBIDDEN: 1 })
   })
 
-  it('signs an officer in with the right PIN (new config published, ratings carry them), refuses a wrong PIN, signs out', async () => {
+  it('signs an officer in with the right PIN (new config published, ratings carry them), refuses a wrong PIN, signs out with the PIN', async () => {
     const { config, devices } = testSite()
     const officers = await Promise.all(config.officers.map(async (o) => (o.id === 'le-van-c' ? { ...o, department: 'justice', pinHash: await hashPin('4321') } : o)))
     h = await startTestBroker(edgeConfigSchema.parse({ ...config, officers }), { onOfficer: 'default' })
@@ -75,7 +75,7 @@ describe('edge broker roles', () => {
     expect(h.outbox.ofKind('rating')[0]?.officer).toBe('le-van-c')
 
     const cleared = nextMessage(k1, down('config'))
-    await k1.publishAsync(topics.officer(SITE, 'q1'), JSON.stringify({ v: 1, id: 'pin-0000003', ts: 1, action: 'sign-out' }), { qos: 1 })
+    await k1.publishAsync(topics.officer(SITE, 'q1'), JSON.stringify({ v: 1, id: 'pin-0000003', ts: 1, action: 'sign-out', pin: '4321' }), { qos: 1 })
     expect((await cleared).payload).toMatchObject({ officer: null })
     expect(h.outbox.records.filter((r) => r.record.kind !== 'rating')).toEqual([])
   })

@@ -31,6 +31,7 @@ export const STAFF = {
   officerId: 'Mã cán bộ / Officer id',
   pin: 'Mã PIN / PIN',
   pinWrong: 'Mã PIN không đúng / Wrong PIN',
+  pinToSignOut: 'Nhập mã PIN của cán bộ đang trực rồi bấm Kết thúc ca / Enter the on-duty officer’s PIN, then Sign out',
   noLink: 'Chưa kết nối được máy chủ / Not connected to the edge',
   noReply: 'Máy chủ chưa phản hồi / No reply from the edge',
   signedIn: 'Đã nhận ca / Signed in',

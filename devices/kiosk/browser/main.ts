@@ -47,7 +47,7 @@ const dot = h('div', { class: 'dot', id: 'link-dot', 'aria-hidden': 'true' })
 const panel = new StaffPanel(document.body, {
   config: () => config,
   signIn: (officer, pin) => publishOfficer((id) => signInPayload(id, now(), officer, pin)),
-  signOut: () => publishOfficer((id) => signOutPayload(id, now())),
+  signOut: (pin) => publishOfficer((id) => signOutPayload(id, now(), pin)),
   diagnostics: () => [
     ['device', env.device],
     ['site / counter', `${env.site} / ${env.counter ?? '?'}`],

@@ -36,8 +36,8 @@ export function signInPayload(id: string, ts: number, officer: string, pin: stri
   return { v: 1, id, ts, action: 'sign-in', officer, pin }
 }
 
-export function signOutPayload(id: string, ts: number): OfficerMessage {
-  return { v: 1, id, ts, action: 'sign-out' }
+export function signOutPayload(id: string, ts: number, pin: string): OfficerMessage {
+  return { v: 1, id, ts, action: 'sign-out', pin }
 }
 
 export function statusPayload(online: boolean, fw: string): StatusMessage {

@@ -1,6 +1,6 @@
 /**
  * The staff panel behind the long-press gesture: officer sign-in with a PIN,
- * sign-out, diagnostics and the device secret. Citizens never see it; errors
+ * sign-out with the on-duty officer's PIN, diagnostics and the device secret. Citizens never see it; errors
  * such as a wrong PIN appear only here.
  */
 import { h } from './dom.js'
@@ -11,7 +11,8 @@ export interface StaffDeps {
   config(): KioskConfig | null
   /** Publishes the officer message; returns its event id, or null when the link is down. */
   signIn(officer: string, pin: string): string | null
-  signOut(): string | null
+  /** `pin`: the PIN of the officer on duty (issue 11: anyone at the kiosk could end a shift). */
+  signOut(pin: string): string | null
   diagnostics(): [string, string][]
   saveSecret(secret: string): void
   now(): number
@@ -182,7 +183,13 @@ export class StaffPanel {
             id: 'sign-out',
             class: 'secondary',
             onclick: () => {
-              this.wait(this.deps.signOut(), null)
+              if (this.pin.length < 4) {
+                this.message = STAFF.pinToSignOut
+                this.messageOk = false
+              } else {
+                this.wait(this.deps.signOut(this.pin), null)
+                this.pin = ''
+              }
               redraw()
             },
           }, STAFF.signOut)

@@ -24,7 +24,7 @@ describe('kiosk payloads match the protocol schemas', () => {
     // Empty reasons and a null ticket are left out rather than sent empty.
     expect(ratingPayload(id, ts, { scale: 3, level: 3, reasons: [], ticket: null })).toEqual({ v: 1, id, ts, scale: 3, level: 3 })
     expect(officerMessage.safeParse(signInPayload(id, ts, 'tran-thi-binh', '2468')).success).toBe(true)
-    expect(officerMessage.safeParse(signOutPayload(id, ts)).success).toBe(true)
+    expect(officerMessage.safeParse(signOutPayload(id, ts, '2468')).success).toBe(true)
     expect(statusMessage.parse(statusPayload(true, 'kiosk-1'))).toEqual({ v: 1, online: true, kind: 'kiosk', fw: 'kiosk-1' })
     expect(heartbeatMessage.parse(heartbeatPayload(ts, 12.7))).toEqual({ v: 1, ts, uptime: 12 })
   })

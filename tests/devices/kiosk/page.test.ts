@@ -235,9 +235,14 @@ describe('kiosk page, staff and queue', () => {
     await page.waitForSelector('#staff', { state: 'detached' })
 
     await holdCounterName(page, 3300)
+    // Sign-out takes the on-duty officer's PIN: without one the panel asks for it and sends nothing.
+    await page.click('#sign-out')
+    await page.waitForSelector('#staff-msg:has-text("Nhập mã PIN của cán bộ đang trực")')
+    expect(site.edge.officerMessages()).toHaveLength(2)
+    for (const d of '2468') await page.click(`#staff .pinpad button.key:text-is("${d}")`)
     await page.click('#sign-out')
     await page.waitForSelector('.officer-label:text-is("Chưa có cán bộ trực")')
-    expect(site.edge.officerMessages().at(-1)).toMatchObject({ action: 'sign-out' })
+    expect(site.edge.officerMessages().at(-1)).toMatchObject({ action: 'sign-out', pin: '2468' })
   })
 
   it('invites the called ticket to rate and carries it in exactly one rating', async () => {
