@@ -22,7 +22,8 @@ const USAGE = `usage: tsx devices/simulator/cli.ts --url <mqtt|ws url> --config 
   --duration <s>         stop after s seconds
   --drain <s>            on stop, wait up to s seconds for PUBACKs (default 10)
   --heartbeat <s>        heartbeat period (default 30)
-  --ca <file>            CA certificate (PEM) for mqtts:// or wss://
+  --ca <file>            CA certificate (PEM) for mqtts:// or wss://; default the
+                         edge config's broker.tls.ca (the site's CA)
   --seed <n>             repeatable levels and timings`
 
 function num(name: string, value: string | undefined): number | undefined {
@@ -55,7 +56,8 @@ async function main(): Promise<number> {
   }
   const mode = (values.mode ?? 'normal') as SimMode
   if (!SIM_MODES.includes(mode)) throw new RangeError(`--mode expects one of ${SIM_MODES.join(', ')}, got "${mode}"`)
-  const setup = loadSimSetup(values.config, values.secrets)
+  const { caFile, ...setup } = loadSimSetup(values.config, values.secrets)
+  const ca = values.ca ?? caFile
   const duration = num('duration', values.duration)
   const heartbeat = num('heartbeat', values.heartbeat)
   const maxPresses = num('max-presses', values['max-presses'])
@@ -68,7 +70,7 @@ async function main(): Promise<number> {
     mode,
     log,
     drainMs: (num('drain', values.drain) ?? 10) * 1000,
-    ...(values.ca ? { ca: readFileSync(values.ca) } : {}),
+    ...(ca ? { ca: readFileSync(ca) } : {}),
     ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
     ...(heartbeat !== undefined ? { heartbeatMs: heartbeat * 1000 } : {}),
     ...(maxPresses !== undefined ? { maxPresses } : {}),

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { ConfigError, validateConfig } from '../../common/config.js'
+import { ConfigError, relativeTo, validateConfig } from '../../common/config.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { idSchema } from '../../protocol/ids.js'
 import { SCALE_SIZES, type ScaleSize } from '../../protocol/scales.js'
@@ -36,6 +36,8 @@ export interface SimSetup {
   scale?: ScaleSize
   reasons?: string[]
   devices: SimDevice[]
+  /** From an edge config: its broker's CA (broker.tls.ca, resolved against the config), which mqtts:// and wss:// must trust. */
+  caFile?: string
 }
 
 function readYaml(file: string): unknown {
@@ -78,5 +80,6 @@ export function loadSimSetup(file: string, secretsFile?: string): SimSetup {
   }
   if (missing.length > 0) throw new ConfigError(secretsFile, missing.map((id) => `${id}: no secret for this device`))
   if (devices.length === 0) throw new ConfigError(file, ['devices: no kiosk or button device to simulate'])
-  return { site: edge.site.id, scale: edge.scale, reasons: edge.reasons.map((r) => r.id), devices }
+  const ca = edge.broker.tls?.ca
+  return { site: edge.site.id, scale: edge.scale, reasons: edge.reasons.map((r) => r.id), devices, ...(ca ? { caFile: relativeTo(file)(ca) } : {}) }
 }

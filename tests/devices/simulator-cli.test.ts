@@ -63,6 +63,11 @@ hub: { url: "https://hub.example", token: "0123456789abcdef" }
 
     const setup = loadSimSetup(edgeFile, secrets)
     expect(setup.devices.map((d) => d.id)).toEqual(['btn-q01', 'kiosk-q02'])
+    expect(setup.caFile).toBeUndefined()
+    // An edge with TLS: the simulator trusts its site CA (broker.tls.ca, relative to the edge config) unless --ca says otherwise.
+    const tlsFile = join(dir, 'edge-tls.yaml')
+    writeFileSync(tlsFile, `${edgeYaml}broker: { tls: { cert: tls/edge.pem, key: tls/edge.key, ca: tls/ca.pem } }\n`)
+    expect(loadSimSetup(tlsFile, secrets).caFile).toBe(join(dir, 'tls', 'ca.pem'))
 
     const { stdout } = await tsx([
       'devices/simulator/cli.ts', '--url', broker.mqttUrl, '--config', edgeFile, '--secrets', secrets,
