@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { afterAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { stringify } from 'yaml'
 import { createLogger } from '../../common/log.js'
 import { hashPassword } from '../../common/secrets.js'
@@ -54,6 +55,22 @@ describe('edge pages over TLS (http.tls, the site CA)', () => {
       const cameras = await request(`${base}/supervisor/api/cameras`, { ca: pki.caPem, headers: { cookie: cookie.split(';')[0]! } })
       expect(cameras.status).toBe(200)
       expect((await request(`${base}/healthz`, { ca: pki.caPem })).status).toBe(200)
+      // The live video's WebSocket is on the same TLS server: signed in it reaches the camera check (no camera here: 404).
+      const live = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const ws = new WebSocket(`wss://127.0.0.1:${edge.ports.http}/supervisor/live/cam-1`, { ca: pki.caPem, headers })
+          ws.once('unexpected-response', (_req, res) => {
+            resolve(res.statusCode ?? 0)
+            ws.terminate()
+          })
+          ws.once('open', () => {
+            resolve(101)
+            ws.close()
+          })
+          ws.once('error', reject)
+        })
+      expect(await live({ cookie: cookie.split(';')[0]! })).toBe(404)
+      expect(await live({})).toBe(401)
 
       // Without the site's CA (Node's bundled CAs only) the certificate is refused before the password is sent.
       await expect(request(`${base}/supervisor/login`, { method: 'POST', rawBody: form })).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })
