@@ -33,6 +33,7 @@ const CATALOGUE = {
   METHOD_NOT_ALLOWED: { message: 'this endpoint does not take this method', status: 405 },
   INTERNAL: { message: 'internal error', status: 500 },
   EDGE_PATH_INVALID: { message: 'the path is not validly percent-encoded', status: 400 },
+  EDGE_METRICS_REFUSED: { message: 'metrics need the metrics token (without one configured, a client on the edge itself)', status: 401 },
   // Edge supervisor page (HTTP/WebSocket API on the edge).
   EDGE_SESSION_REQUIRED: { message: 'sign in as a supervisor first', status: 401 },
   EDGE_CAMERA_UNKNOWN: { message: 'no camera with this id on this site', status: 404 },
@@ -51,6 +52,7 @@ const CATALOGUE = {
   HUB_NOT_FOUND: { message: 'no such endpoint', status: 404 },
   HUB_METHOD_NOT_ALLOWED: { message: 'this endpoint does not take this method', status: 405 },
   HUB_PATH_INVALID: { message: 'the path is not validly percent-encoded', status: 400 },
+  HUB_METRICS_REFUSED: { message: 'metrics need the metrics token (without one configured, a client on the hub itself)', status: 401 },
   HUB_INTERNAL: { message: 'the hub failed unexpectedly; retry later', status: 500 },
   HUB_CONFIG_INVALID: { message: 'hub configuration is invalid' },
   HUB_ALERT_NOT_FOUND: { message: 'no alert with this id', status: 404 },

@@ -153,7 +153,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       }),
       // Read per request, once the camera features below exist.
       cameras: () => cameras?.cameras.cameras().map((c) => ({ id: c.id, state: c.state, detail: c.detail })) ?? null,
-    }, metrics)
+    }, metrics, config.metricsToken)
     addMisuseMetrics(metrics, misuse.stats)
     const kiosk = createKioskHandler({
       assets: kioskAssets,

@@ -145,6 +145,11 @@ export const edgeConfigSchema = z
     supervisors: z
       .array(z.strictObject({ username: idSchema, name: z.string().min(1), passwordHash: z.string().regex(/^scrypt:/, 'a scrypt hash "scrypt:<salt>:<hash>"') }))
       .default([]),
+    /**
+     * Bearer token Prometheus sends for /metrics, which counts flagged ratings per officer (issue 11,
+     * finding 10); it also opens the detailed /healthz. Without one, both answer only clients on the Pi.
+     */
+    metricsToken: z.string().min(16).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = (xs: { id: string }[]) => new Set(xs.map((x) => x.id))

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client'
 import { evaluateHealth, type HealthInputs } from '../health/status.js'
 import { NO_STORE, sendJson } from '../../common/web/answer.js'
+import { mayReadHealthDetail, sendMetrics } from '../../common/web/access.js'
 import type { EdgeHttp } from './server.js'
 
 export interface HealthView {
@@ -11,12 +12,20 @@ export interface HealthView {
   cameras?(): { id: string; state: string; detail: string }[] | null
 }
 
-/** GET /healthz (200 ok / 503 degraded, with reasons) and GET /metrics (Prometheus text). */
-export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Registry): void {
-  http.route('GET', '/healthz', (_req, res) => {
+/**
+ * GET /healthz (200 ok / 503 degraded) and GET /metrics (Prometheus text).
+ * Anyone may learn the status; the reasons, counts and cameras are for a
+ * client on the box (`motcua-edge health`) or one with the metrics token, and
+ * /metrics, with its per-officer counts, is for the token alone when one is
+ * configured (common/web/access.ts).
+ */
+export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Registry, metricsToken?: string): void {
+  http.route('GET', '/healthz', (req, res) => {
     const inputs = view.inputs()
     const verdict = evaluateHealth(inputs)
-    sendJson(res, verdict.status === 'ok' ? 200 : 503, {
+    const status = verdict.status === 'ok' ? 200 : 503
+    if (!mayReadHealthDetail(req, metricsToken)) return sendJson(res, status, { status: verdict.status }, NO_STORE)
+    sendJson(res, status, {
       ...verdict,
       site: view.site,
       uptimeS: Math.floor((inputs.now - inputs.startedAt) / 1000),
@@ -26,9 +35,5 @@ export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Regis
       cameras: view.cameras?.() ?? null,
     }, NO_STORE)
   })
-  http.route('GET', '/metrics', async (_req, res) => {
-    const text = await metrics.metrics()
-    res.writeHead(200, { 'content-type': metrics.contentType })
-    res.end(text)
-  })
+  http.route('GET', '/metrics', (req, res) => sendMetrics(req, res, metrics, metricsToken, 'EDGE_METRICS_REFUSED'))
 }

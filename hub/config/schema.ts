@@ -125,3 +125,8 @@ export const hubConfigSchema = z.strictObject({
 })
 
 export type HubConfig = z.output<typeof hubConfigSchema>
+  /**
+   * Bearer token Prometheus sends for /metrics (issue 11, finding 10: it counts who watches cameras).
+   * Without one, /metrics answers only clients on this machine.
+   */
+  metricsToken: z.string().min(16).optional(),

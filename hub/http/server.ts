@@ -4,6 +4,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { Logger } from '../../common/log.js'
 import { dispatch, sendError, sendJson, type DispatchOptions, type RouteHandler } from '../../common/web/answer.js'
+import { sendMetrics } from '../../common/web/access.js'
 import { Router } from '../../common/web/router.js'
 import { handleUpgrades, serverOptions, type UpgradeHandler } from '../../common/web/server.js'
 import type { HubConfig } from '../config/schema.js'
@@ -41,15 +42,12 @@ export function createHubServer(deps: ServerDeps): http.Server {
   const router = new Router<RouteHandler>()
     .add('POST', '/v1/batches', ingest.batch)
     .add('GET', '/v1/clock', ingest.clock)
+    // Status only, for anyone; the relay's viewers and the rest are on /metrics, behind its token (finding 10).
     .add('GET', '/healthz', async (_req, res) => {
       if (await writer.ping()) sendJson(res, 200, { status: 'ok' })
       else sendError(res, 'HUB_DB_UNAVAILABLE', 'database does not answer', { 'retry-after': String(config.retryAfterS) })
     })
-    .add('GET', '/metrics', async (_req, res) => {
-      const text = await metrics.registry.metrics()
-      res.writeHead(200, { 'content-type': metrics.registry.contentType })
-      res.end(text)
-    })
+    .add('GET', '/metrics', (req, res) => sendMetrics(req, res, metrics.registry, config.metricsToken, 'HUB_METRICS_REFUSED'))
   for (const m of deps.mounts ?? []) router.mount(m.prefix, (req, res, url) => m.handle(req, res, url))
 
   const handler = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, { ...HUB_ANSWERS, log })

@@ -59,6 +59,29 @@ describe('edge /healthz and /metrics (in-process edge)', () => {
   })
 })
 
+describe('edge /metrics with a metrics token (issue 11, finding 10)', () => {
+  it('answers /metrics only with the bearer token, even on loopback, and the detailed /healthz to the box or the token', async () => {
+    const token = 'metrics-token-0123456789'
+    const { config } = testSite()
+    const edge = await startEdge({ ...config, metricsToken: token }, { outbox: new MemoryOutbox(), clock: new ManualClock(Date.now()), log: createLogger('test', 'silent') })
+    const base = `http://127.0.0.1:${edge.ports.http}`
+    try {
+      const refused = await fetch(`${base}/metrics`)
+      expect(refused.status).toBe(401)
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer')
+      expect(await refused.json()).toMatchObject({ error: { code: 'EDGE_METRICS_REFUSED' } })
+      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401)
+      const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      expect(metrics.status).toBe(200)
+      expect(await metrics.text()).toContain('motcua_edge_connected_clients')
+      // Loopback is the box itself: the technician's `motcua-edge health` reads the details without the token.
+      expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ status: 'ok', site: SITE })
+    } finally {
+      await edge.stop()
+    }
+  })
+})
+
 describe('edge CLI (tsx edge/main.ts <config>)', () => {
   it('prints where it listens, serves, and stops cleanly on SIGTERM with the outbox on disk', async () => {
     const { config } = testSite()
