@@ -62,6 +62,8 @@ const CATALOGUE = {
   HUB_API_FORBIDDEN: { message: 'this API key may not read this site', status: 403 },
   HUB_QUERY_INVALID: { message: 'query parameters are invalid', status: 400 },
   HUB_DB_QUERY_FAILED: { message: 'the database could not answer the query; retry later', status: 503 },
+  HUB_STREAM_LIMIT: { message: 'too many event streams open; retry later', status: 429 },
+  HUB_AUDIT_UNAVAILABLE: { message: 'the export could not be put on the audit log, so it was refused; retry later', status: 503 },
   // Province console (hub/console) and camera relay (hub/relay).
   HUB_SESSION_REQUIRED: { message: 'sign in to the console first, or the session has ended', status: 401 },
   HUB_CONSOLE_FORBIDDEN: { message: 'your role may not see this', status: 403 },

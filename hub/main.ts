@@ -39,9 +39,8 @@ export interface HubOptions {
   writeTimeoutMs?: number
   /** How long stop() lets in-flight requests finish before cutting connections. */
   stopGraceMs?: number
-  /** KPI API event streams: poll and alert intervals (tests shorten them). */
+  /** KPI API event streams: the ratings poll interval (tests shorten it); their alerts come from the background evaluation. */
   streamPollMs?: number
-  streamAlertMs?: number
   /** Edge tunnel ping interval (default 10 s); tests shorten it. */
   tunnelHeartbeatMs?: number
   /** Background alert evaluation interval (default 30 s). */
@@ -101,7 +100,9 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
       await closed
       clearTimeout(grace)
     })
-    const api = createApi({ config, db: kpiDb, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, streamAlertMs: opts.streamAlertMs, alerts })
+    // One audit log per instance (one hash chain): the API's raw exports and the console's viewings and exports.
+    const audit = createAuditLog({ writer, query: kpiDb, log, now })
+    const api = createApi({ config, db: kpiDb, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, alerts, audit })
     parts.started(() => api.close())
     // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
     const relay = createRelay({ log })
@@ -119,7 +120,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         accounts,
         sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now),
         relay,
-        audit: createAuditLog({ writer, query: kpiDb, log, now }),
+        audit,
         db: kpiDb,
         alerts,
         directory: dir,

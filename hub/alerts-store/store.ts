@@ -1,12 +1,15 @@
 /**
  * Alerts, stored so every hub instance sees the same list and an alert that
  * cleared before anyone looked stays listed until it is acknowledged. Each
- * evaluation (every `evaluateEveryMs` in the background, and on every list)
- * reads the stored alerts of the sites in question, runs hub/kpi's detectors
- * and state machine over recent data, and writes back every alert it keeps
- * (one point per alert, so instances evaluating the same data write the same
- * point). Acknowledgements are points of their own; the earliest for an id
- * wins if two instances race.
+ * evaluation reads the stored alerts of the sites in question, runs hub/kpi's
+ * detectors and state machine over recent data. The background evaluation
+ * (every `everyMs`, every site) and an acknowledgement write back every alert
+ * they keep (one point per alert, so instances evaluating the same data write
+ * the same point); a list only reads (issue 11, finding 5: a GET wrote to
+ * InfluxDB on every call). The background result is kept and handed to its
+ * listeners, so event streams share one evaluation per instance instead of
+ * running the statements each. Acknowledgements are points of their own; the
+ * earliest for an id wins if two instances race.
  */
 import { MotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
@@ -24,12 +27,20 @@ import { tagFilters, timeRange } from '../queries/influxql.js'
 const RATING_LOOKBACK_MS = 4 * 3_600_000
 
 export interface AlertStore {
-  /** Evaluates the sites' alerts now and returns what is listed: open alerts, and cleared ones not yet acknowledged or within retention. */
+  /**
+   * Evaluates the sites' alerts now, without writing, and returns what is listed: open alerts, and cleared ones
+   * not yet acknowledged or within retention. An alert not yet stored shows this evaluation's `raisedAt` until the
+   * background evaluation stores it.
+   */
   list(sites: readonly string[] | undefined, now: number): Promise<Alert[]>
   acknowledge(id: string, ack: { by: string; comment: string }, now: number): Promise<Alert>
-  /** Evaluates every site every `everyMs`, so alerts are raised while nobody is looking. */
+  /** Evaluates every site every `everyMs` and stores the changes, so alerts are raised while nobody is looking. */
   start(everyMs: number, now: () => number, log: Logger): void
   stop(): void
+  /** Every site's alerts as the last background evaluation left them; null before the first one. */
+  latest(): readonly Alert[] | null
+  /** Called with every site's alerts after each background evaluation; returns how to stop listening. */
+  onEvaluated(listener: (alerts: readonly Alert[]) => void): () => void
 }
 
 /** The site an alert id names: ids are `kind:subject:since`, subject `site/…` or `site`. */
@@ -64,6 +75,8 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
   const { db, writer, dir } = deps
   const thresholds = deps.thresholds ?? DEFAULT_ALERT_THRESHOLDS
   let timer: NodeJS.Timeout | null = null
+  let latest: readonly Alert[] | null = null
+  const listeners = new Set<(alerts: readonly Alert[]) => void>()
 
   /** Stored alerts still listed: open, or cleared but unacknowledged, or either within retention. */
   async function stored(sites: readonly string[] | undefined, now: number): Promise<Alert[]> {
@@ -104,7 +117,7 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
     return alerts.map((a) => ({ ...a, ack: ackById.get(a.id) ?? null }))
   }
 
-  async function evaluate(sites: readonly string[] | undefined, now: number): Promise<Alert[]> {
+  async function evaluate(sites: readonly string[] | undefined, now: number, store: boolean): Promise<Alert[]> {
     const filter = sites ? { site: sites } : {}
     const [before, facts, health] = await Promise.all([
       stored(sites, now),
@@ -114,18 +127,18 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
     // Only the sites evaluated: alerts of other sites are neither seen nor cleared here.
     const { state, raised } = evaluateAlerts({ alerts: before }, { ratings: facts.ratings, cameras: health.cameras, edges: health.edges }, now, thresholds)
     const fresh = new Set(raised.map((a) => a.id))
-    await writer.write(state.alerts.map((a) => alertPoint(a, fresh.has(a.id))))
+    if (store) await writer.write(state.alerts.map((a) => alertPoint(a, fresh.has(a.id))))
     return state.alerts
       .filter((a) => sites === undefined || sites.includes(a.site))
       .sort((a, b) => b.since - a.since || (a.id < b.id ? -1 : 1))
   }
 
   return {
-    list: evaluate,
+    list: (sites, now) => evaluate(sites, now, false),
     async acknowledge(id, ack, now) {
       const where = alertSite(id)
       if (!where) throw new MotcuaError('HUB_ALERT_NOT_FOUND', id)
-      const alerts = await evaluate([where.site], now)
+      const alerts = await evaluate([where.site], now, true)
       // acknowledgeAlert checks existence, the comment and "only once" against what every instance sees.
       const next = acknowledgeAlert({ alerts }, id, ack, now)
       const acked = next.alerts.find((a) => a.id === id)!
@@ -141,7 +154,18 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
       timer = setInterval(() => {
         if (busy) return
         busy = true
-        evaluate(undefined, now())
+        evaluate(undefined, now(), true)
+          .then((alerts) => {
+            latest = alerts
+            for (const listener of listeners) {
+              // One listener failing (a stream gone bad) must not keep the others from the result.
+              try {
+                listener(alerts)
+              } catch (err) {
+                log.warn({ err: (err as Error).message }, 'alert listener failed')
+              }
+            }
+          })
           .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'alert evaluation failed'))
           .finally(() => (busy = false))
       }, everyMs)
@@ -150,6 +174,11 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
     stop() {
       if (timer) clearInterval(timer)
       timer = null
+    },
+    latest: () => latest,
+    onEvaluated(listener) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
     },
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../../common/log.js'
 import type { Params } from '../../common/web/router.js'
 import type { HubConfig } from '../config/schema.js'
 import type { AlertStore } from '../alerts-store/store.js'
+import type { AuditLog } from '../audit/audit.js'
 import type { PointWriter } from '../influx/writer.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
@@ -15,11 +16,12 @@ export interface ApiDeps {
   writer: PointWriter
   dir: Directory
   alerts: AlertStore
+  /** Raw exports (officer ids, ticket numbers) go on it before they are sent. */
+  audit: AuditLog
   log: Logger
   now: () => number
-  /** SSE poll interval (default 2 s) and how often alerts are re-evaluated on a stream (default 15 s). */
+  /** SSE poll interval for new ratings (default 2 s), one poll for every stream of the instance. */
   streamPollMs?: number
-  streamAlertMs?: number
 }
 
 export interface ApiRequest {

@@ -1,7 +1,14 @@
-/** Raw ratings: a JSON page with a cursor, and the same rows as CSV for spreadsheets. */
+/**
+ * Raw ratings: a JSON page with a cursor, and the same rows as CSV for
+ * spreadsheets. Raw rows name officers and tickets, so each export (and each
+ * event stream, stream.ts) is on the audit log before a row is sent, and is
+ * refused when it cannot be recorded (issue 11, finding 9).
+ */
+import { MotcuaError } from '../../common/errors.js'
 import { decodeCursor, MAX_PAGE, queryRawRatings, type RawRating } from '../queries/raw.js'
+import type { TagFilter } from '../queries/influxql.js'
 import { sendJson } from '../../common/web/answer.js'
-import type { ApiHandler, ApiRequest } from './context.js'
+import type { ApiDeps, ApiHandler, ApiRequest } from './context.js'
 import { filters, int, invalid, matchesNothing, time } from './params.js'
 
 /** A CSV export stops here; the IOC pages through longer spans by date. */
@@ -15,6 +22,16 @@ function range({ query }: ApiRequest, now: number) {
   return { from, to }
 }
 
+/** Puts an export of raw rows on the audit log, the key as the user; throws HUB_AUDIT_UNAVAILABLE (503) when it cannot. */
+export async function recordExport({ req, key }: ApiRequest, deps: ApiDeps, filter: TagFilter): Promise<void> {
+  const site = filter.site?.length === 1 ? filter.site[0] : undefined
+  try {
+    await deps.audit.record({ action: 'export', who: { username: key.id, role: 'api' }, site, detail: req.url ?? '', client: req.socket.remoteAddress ?? '?' })
+  } catch (err) {
+    throw new MotcuaError('HUB_AUDIT_UNAVAILABLE', undefined, { cause: err })
+  }
+}
+
 export const ratingsPage: ApiHandler = async (r, deps) => {
   const { from, to } = range(r, deps.now())
   const filter = filters(r.query, r.key, deps.dir, r.pathSite)
@@ -22,6 +39,7 @@ export const ratingsPage: ApiHandler = async (r, deps) => {
   const rawCursor = r.query.get('cursor')
   const cursor = rawCursor ? decodeCursor(rawCursor) : null
   if (rawCursor && !cursor) throw invalid('cursor: not a cursor this API gave out')
+  await recordExport(r, deps, filter)
   const page = matchesNothing(filter) ? { items: [], next: null } : await queryRawRatings(deps.db, { fromMs: from, toMs: to, filter, limit, cursor })
   sendJson(r.res, 200, { data: page.items, next: page.next, meta: { from, to, limit } })
 }
@@ -40,6 +58,7 @@ export const csvRow = (r: RawRating): string => CSV_COLUMNS.map((c) => csvField(
 export const ratingsCsv: ApiHandler = async (r, deps) => {
   const { from, to } = range(r, deps.now())
   const filter = filters(r.query, r.key, deps.dir, r.pathSite)
+  await recordExport(r, deps, filter)
   // The first page is read before the header goes out, so a database failure is still a proper error answer.
   let page = matchesNothing(filter) ? { items: [], next: null } : await queryRawRatings(deps.db, { fromMs: from, toMs: to, filter, limit: CSV_PAGE, cursor: null })
   r.res.writeHead(200, {

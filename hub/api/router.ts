@@ -13,6 +13,7 @@ import { sendCaught, sendError, sendJson, sendMiss, type RouteHandler } from '..
 import { Router } from '../../common/web/router.js'
 import { ID_PATTERN } from '../../protocol/patterns.js'
 import type { AlertStore } from '../alerts-store/store.js'
+import type { AuditLog } from '../audit/audit.js'
 import type { HubConfig } from '../config/schema.js'
 import { HUB_ANSWERS } from '../http/server.js'
 import type { PointWriter } from '../influx/writer.js'
@@ -23,7 +24,7 @@ import type { ApiDeps, ApiHandler } from './context.js'
 import { ratingsCsv, ratingsPage } from './export.js'
 import { ackAlert, decision766, listAlerts, queueKpi, ratingsKpi, siteHealth } from './kpi.js'
 import { monthlyReport } from './report.js'
-import { createStreamHandler, createStreamRegistry } from './stream.js'
+import { createStreams } from './stream.js'
 
 export const OPENAPI: unknown = parseYaml(readFileSync(new URL('./openapi.yaml', import.meta.url), 'utf8'))
 
@@ -42,9 +43,10 @@ export interface ApiOptions {
   now: () => number
   db?: InfluxQuery
   streamPollMs?: number
-  streamAlertMs?: number
-  /** The hub's one alert store (hub/main.ts starts and stops it). */
+  /** The hub's one alert store (hub/main.ts starts and stops it); streams send its background evaluations. */
   alerts: AlertStore
+  /** The hub's one audit log: raw exports and streams are recorded on it. */
+  audit: AuditLog
 }
 
 export function createApi(opts: ApiOptions): Api {
@@ -59,10 +61,10 @@ export function createApi(opts: ApiOptions): Api {
     log,
     now,
     alerts: opts.alerts,
+    audit: opts.audit,
     streamPollMs: opts.streamPollMs,
-    streamAlertMs: opts.streamAlertMs,
   }
-  const streams = createStreamRegistry()
+  const streams = createStreams(deps, config.streams)
   const directory: ApiHandler = async ({ res, key }) => {
     const visible = dir.sites.filter((s) => key.scope === 'ioc' || key.sites?.includes(s.id))
     sendJson(res, 200, { data: { province: dir.province, sites: visible, branches: config.branches } })
@@ -87,7 +89,7 @@ export function createApi(opts: ApiOptions): Api {
   endpoint('GET', 'ratings', ratingsPage)
   endpoint('GET', 'export/ratings.csv', ratingsCsv)
   endpoint('GET', 'reports/monthly', monthlyReport)
-  endpoint('GET', 'stream', createStreamHandler(streams))
+  endpoint('GET', 'stream', streams.handler)
   endpoint('GET', 'sites', directory)
 
   return {

@@ -35,9 +35,18 @@ export interface AuditEntry {
   client: string
 }
 
+/**
+ * Who did it: a console user, or an API key of the KPI API (its id as the user, role `api`): the API
+ * authenticates consumers, not people (issue 11, finding 9).
+ */
+export interface Actor {
+  username: string
+  role: Principal['role'] | 'api'
+}
+
 export interface AuditEvent {
   action: AuditAction
-  who: Principal
+  who: Actor
   site?: string
   camera?: string
   viewing?: string

@@ -104,6 +104,20 @@ export const hubConfigSchema = z.strictObject({
         seen.add(e.site)
       })
     }),
+  /**
+   * KPI API event streams (hub/api/stream.ts, docs/api.md "Live stream"): how many one key and the whole
+   * instance may hold open (past it 429 HUB_STREAM_LIMIT with retry-after), and when a client that does not
+   * read is dropped: its unsent bytes past `maxBufferedBytes`, or no drain for `stallS` (issue 11, finding 5).
+   */
+  streams: z
+    .strictObject({
+      maxPerKey: z.number().int().min(1).default(5),
+      maxTotal: z.number().int().min(1).default(200),
+      maxBufferedBytes: z.number().int().min(256 * 1024).default(1024 * 1024),
+      stallS: z.number().int().min(1).default(30),
+      retryAfterS: z.number().int().min(1).default(30),
+    })
+    .default({ maxPerKey: 5, maxTotal: 200, maxBufferedBytes: 1024 * 1024, stallS: 30, retryAfterS: 30 }),
   /** The province this hub serves; sites without their own `province` belong to it. */
   province: idSchema.default('province'),
   sites: z.array(siteEntry).default([]).superRefine(uniqueIds('site')),
@@ -119,14 +133,14 @@ export const hubConfigSchema = z.strictObject({
   /** A console session ends this long after sign-in, or after this long without a request. */
   sessionTtlS: z.number().int().min(1).default(8 * 3600),
   sessionIdleS: z.number().int().min(1).default(30 * 60),
+  /**
+   * Bearer token Prometheus sends for /metrics (issue 11, finding 10: it counts who watches cameras).
+   * Without one, /metrics answers only clients on this machine.
+   */
+  metricsToken: z.string().min(16).optional(),
 }).refine((c) => c.users.length === 0 || c.sessionSecret !== undefined || c.sessionSecretFile !== undefined, {
   message: 'console users need "sessionSecret" or "sessionSecretFile" (the same on every hub instance)',
   path: ['sessionSecretFile'],
 })
 
 export type HubConfig = z.output<typeof hubConfigSchema>
-  /**
-   * Bearer token Prometheus sends for /metrics (issue 11, finding 10: it counts who watches cameras).
-   * Without one, /metrics answers only clients on this machine.
-   */
-  metricsToken: z.string().min(16).optional(),

@@ -60,6 +60,12 @@ describe('stored alerts', () => {
     const [cleared] = await runs(1, later)
     expect(cleared).toMatchObject({ subject: `${SITE}/q1`, since: T0, clearedAt: later, ack: null })
     expect(cleared!.raisedAt).toBeLessThan(later)
+    // Listing only reads (issue 11, finding 5); instance 1's background evaluation stores the clearing.
+    expect(await storedRuns()).toMatchObject([[expect.anything(), cleared!.id, 0]])
+    stores[1]!.start(50, () => later, log)
+    await waitFor('the clearing stored', async () => (await storedRuns())[0]?.[2] === later)
+    stores[1]!.stop()
+    expect(stores[1]!.latest()).toMatchObject([{ id: cleared!.id, clearedAt: later }])
     expect(await runs(0, later + MIN)).toMatchObject([{ id: cleared!.id, clearedAt: later, ack: null }])
 
     const acked = await stores[0]!.acknowledge(cleared!.id, { by: 'ioc-1', comment: 'Đã nhắc cán bộ quầy 1' }, later + 2 * MIN)

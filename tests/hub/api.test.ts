@@ -53,7 +53,7 @@ beforeAll(async () => {
   const writer = createWriter(cfg.influx, { log })
   await writeDemoData(writer, data)
   await writer.close()
-  for (let i = 0; i < 2; i++) hubs.push(await startHub(cfg, { log, streamPollMs: 200, streamAlertMs: 500 }))
+  for (let i = 0; i < 2; i++) hubs.push(await startHub(cfg, { log, streamPollMs: 200, alertEveryMs: 500 }))
   doc = (await request(`${hubs[0]!.url}/api/openapi.json`)).body as Record<string, unknown>
 }, 120_000)
 

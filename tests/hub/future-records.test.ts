@@ -45,7 +45,7 @@ const config = (url: string) =>
 
 beforeAll(async () => {
   influxd = await startInfluxd()
-  hub = await startHub(config(influxd.url), { log, streamPollMs: 100, streamAlertMs: 60_000 })
+  hub = await startHub(config(influxd.url), { log, streamPollMs: 100, alertEveryMs: 60_000 })
 }, 120_000)
 
 afterAll(async () => {
