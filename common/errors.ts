@@ -61,6 +61,7 @@ const CATALOGUE = {
   HUB_API_KEY_INVALID: { message: 'missing or wrong API key', status: 401 },
   HUB_API_FORBIDDEN: { message: 'this API key may not read this site', status: 403 },
   HUB_QUERY_INVALID: { message: 'query parameters are invalid', status: 400 },
+  HUB_SPAN_TOO_LONG: { message: 'the time span asked for is too long', status: 400 },
   HUB_DB_QUERY_FAILED: { message: 'the database could not answer the query; retry later', status: 503 },
   HUB_STREAM_LIMIT: { message: 'too many event streams open; retry later', status: 429 },
   HUB_AUDIT_UNAVAILABLE: { message: 'the export could not be put on the audit log, so it was refused; retry later', status: 503 },

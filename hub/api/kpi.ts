@@ -10,7 +10,7 @@ import type { Dimension } from '../kpi/grouping.js'
 import { alertSite } from '../alerts-store/store.js'
 import { scopeSites } from './auth.js'
 import type { ApiHandler } from './context.js'
-import { bool, filters, groupBy, idList, invalid, matchesNothing, period, time } from './params.js'
+import { bool, filters, groupBy, idList, invalid, matchesNothing, period, range } from './params.js'
 
 /** Queue KPIs read single ticket events: over this many days they need a site or branch filter. */
 export const QUEUE_UNFILTERED_MAX_DAYS = 7
@@ -68,9 +68,7 @@ export const queueKpi: ApiHandler = async ({ res, key, query, pathSite }, deps) 
 
 export const siteHealth: ApiHandler = async ({ res, key, query, pathSite }, deps) => {
   const now = deps.now()
-  const to = time(query, 'to') ?? now + 1
-  const from = time(query, 'from') ?? to - 86_400_000
-  if (!(to > from)) throw invalid('"to" must be after "from"')
+  const { from, to } = range(query, now + 1, (to) => to - 86_400_000)
   const filter = filters(query, key, deps.dir, pathSite)
   const health = matchesNothing(filter) ? { sites: [] } : await querySiteHealth(deps.db, deps.dir, filter.site, from, to)
   sendJson(res, 200, { data: health.sites, meta: { from, to } })

@@ -74,10 +74,20 @@ export function period(q: URLSearchParams, now: number): PeriodChoice {
   if (unit === 'live') return { unit: 'live', nowMs: now, windowMs: int(q, 'minutes', 1, MAX_LIVE_MINUTES, 60) * 60_000 }
   if (!(PERIOD_UNITS as readonly string[]).includes(unit)) throw invalid(`period: expected one of ${PERIOD_UNITS.join(', ')}, live`)
   const u = unit as PeriodUnit
-  const to = time(q, 'to') ?? now
-  const from = time(q, 'from') ?? bucketOf(now, u).start
-  if (!(to > from)) throw invalid('"to" must be after "from"')
+  const { from, to } = range(q, now, () => bucketOf(now, u).start)
   return { unit: u, fromMs: from, toMs: to }
+}
+
+/** The longest from..to a query may ask for: `from=0` must not read all history into memory (issue 11). */
+export const MAX_SPAN_DAYS = 400
+
+/** from/to, `to` after `from` and at most MAX_SPAN_DAYS apart (else HUB_SPAN_TOO_LONG); defaults from the caller. */
+export function range(q: URLSearchParams, defaultTo: number, defaultFrom: (to: number) => number): { from: number; to: number } {
+  const to = time(q, 'to') ?? defaultTo
+  const from = time(q, 'from') ?? defaultFrom(to)
+  if (!(to > from)) throw invalid('"to" must be after "from"')
+  if (to - from > MAX_SPAN_DAYS * 86_400_000) throw new MotcuaError('HUB_SPAN_TOO_LONG', `from..to spans ${Math.ceil((to - from) / 86_400_000)} days; ask for at most ${MAX_SPAN_DAYS} at a time`)
+  return { from, to }
 }
 
 /** Tag filters from site/department/counter/officer plus branch/province, narrowed to what the key may read. */

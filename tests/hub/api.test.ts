@@ -134,7 +134,6 @@ describe('KPIs', () => {
       ['/api/v1/kpi/ratings?site=ct-center/&groupBy=site', 'site'],
       ['/api/v1/kpi/ratings?groupBy=time', 'groupBy'],
       ['/api/v1/kpi/ratings?from=2026-11-20&to=2026-11-01&period=day', 'to'],
-      ['/api/v1/kpi/ratings?period=day&from=2020-01-01', 'more than 400'],
       ['/api/v1/kpi/ratings?at=2026-02-30', 'at'],
       ['/api/v1/kpi/ratings?from=yesterday', 'from'],
       ['/api/v1/ratings?limit=0', 'limit'],
@@ -147,6 +146,14 @@ describe('KPIs', () => {
       const body = conforms(reply, '/api/v1/kpi/ratings', 400) as { error: { code: string; message: string } }
       expect(body.error.code, path).toBe('HUB_QUERY_INVALID')
       expect(body.error.message, path).toContain(word)
+    }
+  })
+
+  it('refuses a span over 400 days with HUB_SPAN_TOO_LONG, so from=0 cannot read all history into memory (issue 11)', async () => {
+    for (const path of ['/api/v1/kpi/ratings?period=year&from=0', '/api/v1/kpi/ratings?period=day&from=2020-01-01', '/api/v1/health/sites?from=0']) {
+      const body = conforms(await get(path), '/api/v1/kpi/ratings', 400) as { error: { code: string; message: string } }
+      expect(body.error.code, path).toBe('HUB_SPAN_TOO_LONG')
+      expect(body.error.message, path).toContain('at most 400')
     }
   })
 })
