@@ -8,6 +8,7 @@ import { benchCameras } from './cameras.js'
 import { benchFirstFrame } from './first-frame.js'
 import { untilIdle } from './lib/sampler.js'
 import { benchIngest, benchSpine } from './spine.js'
+import { benchStreams } from './streams.js'
 import { benchTunnelDeadPath } from './tunnel.js'
 import { runLiveSoak, soakStack } from './lib/live-soak.js'
 import { startConsoleStack } from '../testkit/console-stack.js'
@@ -165,6 +166,28 @@ export const SECTIONS: Record<string, Section> = {
     const rows: Row[] = [
       { what: `camera relay through the hub, ${r.viewers} viewers of one camera: added delay over the edge's own live view`, target: '≤ 2 s', measured: `median ${r.addedDelay.medianMs.toFixed(1)} ms, p95 ${r.addedDelay.p95Ms.toFixed(1)} ms (${r.viewersReceiving}/${r.viewers} viewers receiving)`, met: r.viewersReceiving === r.viewers && r.addedDelay.p95Ms <= 2000 },
       { what: `hub CPU and memory relaying to ${r.viewers} viewers (${Math.round(r.bytesPerSecondPerViewer / 1000)} KB/s each)`, target: 'measured', measured: `${r.hub.cpuPercent.toFixed(1)}% of a core, ${Math.round(r.hub.rssMb)} MB RSS`, met: null },
+    ]
+    return { raw: r, rows }
+  },
+
+  /** Issue 11, finding 5: SSE streams share one poll and the background alert evaluation. */
+  async streams({ quick, log }) {
+    const r = await benchStreams({ windowS: quick ? 15 : 60, ratingsPerS: 4, log })
+    const { one, many } = r
+    const rows: Row[] = [
+      {
+        what: `hub CPU with ${one.streams} and ${many.streams} open SSE streams (own process, ${r.ratingsPerS} ratings/s arriving, ${r.windowS} s each, same run)`,
+        target: 'flat: ≤ +5 points of a core',
+        measured: `${one.cpuPercent.toFixed(1)}% → ${many.cpuPercent.toFixed(1)}% of a core (×${r.ratios.cpu}), ${many.receiving}/${many.streams} streams receiving`,
+        met: many.cpuPercent - one.cpuPercent <= 5 && many.receiving === many.streams,
+      },
+      { what: `hub RSS with ${one.streams} and ${many.streams} open SSE streams`, target: 'flat: ≤ +50 MB', measured: `${one.rssMb.toFixed(0)} → ${many.rssMb.toFixed(0)} MB (×${r.ratios.rss})`, met: many.rssMb - one.rssMb <= 50 },
+      {
+        what: `InfluxDB statements per minute with ${one.streams} and ${many.streams} open SSE streams (influxd queryExecutor.queriesExecuted)`,
+        target: 'independent of the streams: ≤ ×1.2',
+        measured: `${one.statementsPerMin.toFixed(0)} → ${many.statementsPerMin.toFixed(0)} /min (×${r.ratios.statements})`,
+        met: r.ratios.statements <= 1.2,
+      },
     ]
     return { raw: r, rows }
   },
