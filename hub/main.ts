@@ -17,6 +17,7 @@ import { createAuditLog } from './audit/audit.js'
 import { buildConsoleScript } from './console/bundle.js'
 import { createConsole } from './console/routes.js'
 import { createSessionCodec } from './console/session.js'
+import { createSignOuts } from './users/sign-outs.js'
 import { createHubMetrics } from './http/metrics.js'
 import { createHubServer, type Mount, type UpgradeHandler } from './http/server.js'
 import type { PointWriter } from './influx/writer.js'
@@ -118,7 +119,8 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
       const accounts = createAccounts(config.users, now)
       const consoleApp = createConsole({
         accounts,
-        sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now),
+        sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now,
+          createSignOuts({ writer, db, now, lookBackS: config.sessionTtlS, log: log.child({ module: 'console' }) })),
         relay,
         audit,
         db: kpiDb,

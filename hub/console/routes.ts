@@ -7,7 +7,7 @@
  * would be refused.
  */
 import { sendAsset } from '../../common/web/assets.js'
-import { NO_STORE, refuseUpgrade, sendCaught, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
+import { NO_STORE, refuseCrossSite, refuseUpgrade, sendCaught, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
 import { sameOrigin, sendHtml } from '../../common/web/page.js'
 import { Router, type Params } from '../../common/web/router.js'
 import { signIn } from '../../common/web/sign-in.js'
@@ -58,6 +58,8 @@ export interface Console {
 const ACK_BODY_MAX = 8 * 1024
 /** WebSocket close code (application range) for a session that ran out while watching; the page then signs in again. */
 export const SESSION_ENDED = 4401
+/** How often a live view checks that its session still holds: the video outlives its session by at most this. */
+export const LIVE_SESSION_CHECK_MS = 5000
 const PERIODS: readonly PeriodUnit[] = ['day', 'week', 'month']
 const LEVELS: readonly Level[] = ['province', 'branch', 'site', 'counter']
 
@@ -145,7 +147,13 @@ export function createConsole(o: ConsoleOptions): Console {
       log, said: { refused: 'console sign-in refused', signedIn: 'console sign-in' },
       logged: (p) => ({ username: p.username, role: p.role }),
     }))
-    .add('POST', '/console/logout', (req, res) => void res.writeHead(303, { location: '/console/', 'set-cookie': o.sessions.cleared('encrypted' in req.socket) }).end())
+    // Same origin as the sign-in: another site must not sign a user out (issue 11). The cookie is cleared even
+    // when the sign-out could not be stored; the session then lives on elsewhere only until its idle end.
+    .add('POST', '/console/logout', async (req, res) => {
+      if (!sameOrigin(req)) return refuseCrossSite(res, 'HUB_SESSION_REQUIRED')
+      await o.sessions.revoke(req).catch((err: unknown) => log.error({ err }, 'console sign-out not stored; other instances keep the session until it ends'))
+      res.writeHead(303, { location: '/console/', 'set-cookie': o.sessions.cleared('encrypted' in req.socket) }).end()
+    })
 
   const routes = new Router<Page>()
     .add('GET', '/console/', (_req, res, url, _params, s) =>
@@ -228,9 +236,12 @@ export function createConsole(o: ConsoleOptions): Console {
     // Video only once its viewing is on the audit log: a viewing that cannot be recorded does not start.
     o.audit.viewing(s.principal, site, camera, client(req)).then((viewing) => wss.handleUpgrade(req, socket, head, (ws) => {
       log.info({ username: s.principal.username, site, camera, viewing: viewing.id }, 'remote live view opened')
-      const expiry = setTimeout(() => ws.close(SESSION_ENDED, 'session ended'), Math.max(0, s.endsAt - now()))
+      // The video ends with the session: its absolute end, its idle limit (issue 11), or a sign-out on any instance.
+      const check = setInterval(() => {
+        if (!o.sessions.holds(s)) ws.close(SESSION_ENDED, 'session ended')
+      }, LIVE_SESSION_CHECK_MS)
       ws.once('close', () => {
-        clearTimeout(expiry)
+        clearInterval(check)
         void viewing.end()
         log.info({ username: s.principal.username, site, camera, viewing: viewing.id }, 'remote live view closed')
       })

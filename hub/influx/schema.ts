@@ -102,6 +102,11 @@ export const HUB_MEASUREMENTS = {
   },
   /** Console audit (hub/audit): who watched which camera and for how long, and every export. */
   audit: AUDIT,
+  /** Console sign-outs (hub/users/sign-outs.ts): every instance refuses the user's sessions issued before. */
+  console_signout: {
+    tags: [],
+    fields: { username: 'string' },
+  },
 } as const satisfies Record<string, MeasurementSchema>
 
 /** Officer tag when no officer was signed in at the counter. */

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { TUNNEL_PATH } from '../../protocol/tunnel.js'
 import { waitFor } from '../../testkit/wait.js'
+import { createLogger } from '../../common/log.js'
+import { startHub } from '../../hub/main.js'
+import { request } from './helpers.js'
+import { SESSION_ENDED } from '../../hub/console/routes.js'
 import { PASSWORDS, startConsoleStack, type ConsoleStack } from '../../testkit/console-stack.js'
 
 let s: ConsoleStack
@@ -110,6 +114,43 @@ describe('camera relay through the edge tunnel', () => {
     expect(wrong.headers['set-cookie']).toBeUndefined()
     const out = await s.request('/console/logout', { method: 'POST', cookie: cookie.split(';')[0] })
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0')
+  })
+
+  it('signs out only from its own origin, and a sign-out ends the session on this hub instance and another (issue 11)', async () => {
+    const other = await startHub({ ...s.hubConfig, http: { ...s.hubConfig.http, port: 0 } }, { log: createLogger('test', 'silent') })
+    try {
+      const cookie = await s.login('thanhtra')
+      // The test CA's certificate names localhost.
+      const otherUrl = `https://localhost:${new URL(other.url).port}`
+      const me = (base: string) => request(`${base}/console/api/me`, { ca: s.pki.caPem, headers: { cookie } }).then((r) => r.status)
+      expect(await me(otherUrl)).toBe(200)
+      const crossSite = await s.request('/console/logout', { method: 'POST', cookie, headers: { origin: 'https://evil.example' } })
+      expect(crossSite.status).toBe(403)
+      expect(crossSite.headers['set-cookie']).toBeUndefined()
+      expect((await s.request('/console/api/me', { cookie })).status).toBe(200)
+
+      expect((await s.request('/console/logout', { method: 'POST', cookie })).status).toBe(303)
+      expect((await s.request('/console/api/me', { cookie })).status).toBe(401)
+      await waitFor('the other instance to refuse the signed-out session', async () => (await me(otherUrl)) === 401, { timeoutMs: 20_000, everyMs: 250 })
+      // Signing in again at once works, on both.
+      const again = await s.login('thanhtra')
+      expect((await s.request('/console/api/me', { cookie: again })).status).toBe(200)
+    } finally {
+      await other.stop()
+    }
+  })
+
+  it('ends a live view when its session goes idle, as the rest of the session does (issue 11)', async () => {
+    const w = watch(await s.login('thanhtra'))
+    await w.opened
+    const closed = new Promise<number>((resolve) => w.ws.once('close', (code) => resolve(code)))
+    // Nothing else uses the session: past the idle limit (30 min) the video ends within one check.
+    s.skew(s.hubConfig.sessionIdleS * 1000 + 1000)
+    try {
+      expect(await closed).toBe(SESSION_ENDED)
+    } finally {
+      s.skew(-(s.hubConfig.sessionIdleS * 1000 + 1000))
+    }
   })
 
   it('refuses video to a supervisor of another site, to the IOC and without a session', async () => {
