@@ -2,7 +2,7 @@
 import { queryQueueKpis } from '../queries/queue.js'
 import { queryRatingKpis } from '../queries/ratings.js'
 import { parsePeriodLabel } from '../kpi/time.js'
-import { renderMonthlyReport, type ReportRow } from '../reports/monthly.js'
+import { renderMonthlyReport, REPORT_CSP, type ReportRow } from '../reports/monthly.js'
 import { scopeSites } from './auth.js'
 import type { ApiHandler } from './context.js'
 import { filters, idList, invalid } from './params.js'
@@ -51,6 +51,9 @@ export const monthlyReport: ApiHandler = async ({ res, key, query, pathSite }, d
       generatedAt: deps.now(),
     })
   }
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) })
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html),
+    'content-security-policy': REPORT_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
+  })
   res.end(html)
 }

@@ -60,6 +60,13 @@ const KPI_HEAD = [
   ['Điểm (tối đa 6)', 'Points (max 6)'],
 ]
 
+/**
+ * The report's own policy: its one inline style sheet and nothing else, no
+ * script, no framing, no form (issue 11): a site or officer name the report
+ * quotes cannot bring anything in even if escaping ever failed.
+ */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 export function renderMonthlyReport(r: MonthlyReport): string {
   const [year, month] = r.month.split('-')
   const hasQueue = r.rows.some((x) => x.queue)

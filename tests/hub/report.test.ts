@@ -14,6 +14,7 @@ import { hubConfigSchema } from '../../hub/config/schema.js'
 import { createWriter } from '../../hub/rollup/writer.js'
 import { ratingFact } from '../../hub/kpi/facts.js'
 import { aggregateRatings } from '../../hub/kpi/ratings.js'
+import { REPORT_CSP } from '../../hub/reports/monthly.js'
 import { bucketOf } from '../../hub/kpi/time.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
@@ -77,6 +78,9 @@ describe('monthly report', () => {
       const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 }, extraHTTPHeaders: { 'x-api-key': KEY } })
       const res = await page.goto(`${hub!.url}/api/v1/reports/monthly?month=${month.label}&${query}`)
       expect(res?.status()).toBe(200)
+      // Issue 11: the report runs nothing and is never sniffed; its inline style sheet still applies under the policy.
+      expect(res?.headers()).toMatchObject({ 'content-security-policy': REPORT_CSP, 'x-content-type-options': 'nosniff' })
+      expect(await page.locator('.card').first().evaluate((e) => getComputedStyle(e).borderTopStyle)).toBe('solid')
       expect(await page.getAttribute('html', 'lang')).toBe('vi')
       const text = await page.innerText('body')
       const [y, m] = month.label.split('-')
