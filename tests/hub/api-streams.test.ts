@@ -32,6 +32,7 @@ let influxd: Influxd
 let writer: PointWriter
 const hubs: RunningHub[] = []
 const warnings: Record<string, unknown>[] = []
+const stallWarnings: Record<string, unknown>[] = []
 
 function config(url: string, streams: Partial<HubConfig['streams']>): HubConfig {
   return hubConfigSchema.parse({
@@ -142,6 +143,9 @@ beforeAll(async () => {
     write: (points) => (points.some((p) => p.measurement === 'audit') ? Promise.reject(new Error('disk full')) : writer.write(points)),
   }
   hubs.push(await startHub(config(influxd.url, {}), { ...quiet, log, writer: failing }))
+  // 3: a byte bound no test reaches, so only the drain timeout drops.
+  const stalls = createLogger('streams', 'warn', { write: (line: string) => void stallWarnings.push(JSON.parse(line) as Record<string, unknown>) })
+  hubs.push(await startHub(config(influxd.url, { maxBufferedBytes: 256 * 1024 * 1024, stallS: 1 }), { ...quiet, log: stalls }))
 }, 120_000)
 
 afterAll(async () => {
@@ -151,6 +155,26 @@ afterAll(async () => {
 })
 
 describe('event streams are bounded (issue 11, finding 5)', () => {
+  // First, while no other hub of this file has a stream (and so a poller) open.
+  it('polls InfluxDB once per tick for every stream together, and evaluates no alerts per stream', async () => {
+    const streams = await Promise.all(Array.from({ length: 20 }, (_, i) => openStream(hubs[1]!, KEYS.ioc, i % 2 ? '?site=ct-center' : '')))
+    try {
+      expect(streams.every((s) => s.status === 200)).toBe(true)
+      const started = Date.now()
+      const before = await influxCounter('queryReq')
+      // One shared poller makes at most one query per interval (timers never fire early); twenty per-stream pollers
+      // (and twenty alert evaluations at opening) make many more in the same time.
+      const after = await waitFor('30 queries made', async () => {
+        const n = await influxCounter('queryReq')
+        return n - before >= 30 ? n : 0
+      })
+      const elapsed = Date.now() - started
+      expect(after - before).toBeLessThanOrEqual(Math.floor(elapsed / POLL_MS) + 2)
+    } finally {
+      for (const s of streams) s.close()
+    }
+  })
+
   it('caps streams per key and in total with 429 HUB_STREAM_LIMIT and a retry-after', async () => {
     const open: OpenStream[] = []
     try {
@@ -201,24 +225,20 @@ describe('event streams are bounded (issue 11, finding 5)', () => {
     }
   }, 90_000)
 
-  it('polls InfluxDB once per tick for every stream together, and evaluates no alerts per stream', async () => {
-    const streams = await Promise.all(Array.from({ length: 20 }, (_, i) => openStream(hubs[1]!, KEYS.ioc, i % 2 ? '?site=ct-center' : '')))
+  it('drops a client whose socket has not drained for stallS, below the byte bound', async () => {
+    const stuck = await openStuck(hubs[3]!, KEYS.slow, '?site=ct-slow')
     try {
-      expect(streams.every((s) => s.status === 200)).toBe(true)
-      const started = Date.now()
-      const before = await influxCounter('queryReq')
-      // One shared poller makes at most one query per interval (timers never fire early); twenty per-stream pollers
-      // (and twenty alert evaluations at opening) make many more in the same time.
-      const after = await waitFor('30 queries made', async () => {
-        const n = await influxCounter('queryReq')
-        return n - before >= 30 ? n : 0
-      })
-      const elapsed = Date.now() - started
-      expect(after - before).toBeLessThanOrEqual(Math.floor(elapsed / POLL_MS) + 2)
+      const t = Date.now()
+      for (let from = 0; from < 30_000; from += 5000) {
+        await writer.write(Array.from({ length: 5000 }, (_, i) => ratingPoint('ct-slow', 100_000 + from + i, t, { level: 1, dissatisfied: false, score: 100 })))
+      }
+      const dropped = await waitFor('the stalled stream dropped and logged', () => stallWarnings.find((w) => w.msg === 'stream dropped: the client does not read'), { timeoutMs: 60_000 })
+      expect(dropped).toMatchObject({ key: 'slow-wall', reason: 'stalled' })
+      expect(dropped.stalledS).toBeGreaterThan(1)
     } finally {
-      for (const s of streams) s.close()
+      stuck.destroy()
     }
-  })
+  }, 90_000)
 
   it('GET /api/v1/alerts writes nothing to InfluxDB', async () => {
     const now = Date.now()
