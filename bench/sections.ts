@@ -6,6 +6,7 @@ import { runRelayBench } from './relay.js'
 import { startInfluxd } from '../testkit/influxd.js'
 import { benchCameras } from './cameras.js'
 import { benchFirstFrame } from './first-frame.js'
+import { benchFuzz } from './fuzz.js'
 import { untilIdle } from './lib/sampler.js'
 import { benchIngest, benchSpine } from './spine.js'
 import { benchStreams } from './streams.js'
@@ -202,5 +203,17 @@ export const SECTIONS: Record<string, Section> = {
       { what: `edge noticing the same dead path (heartbeat ${r.heartbeatMs} ms)`, target: '≤ 2 heartbeats', measured: `median ${r.edgeNoticedMs.medianMs} ms, p95 ${r.edgeNoticedMs.p95Ms} ms`, met: r.edgeNoticedMs.p95Ms <= bound },
     ]
     return { raw: r, rows }
+  },
+
+  /** Issue 11: hostile HTTP against each surface's real process (testkit/http-fuzz.ts). */
+  async fuzz({ quick, log }) {
+    const surfaces = await benchFuzz({ requests: quick ? 1000 : 10_000, log })
+    const rows: Row[] = surfaces.map((s) => ({
+      what: `HTTP fuzz of the ${s.surface} (${s.result.requests.toLocaleString('en')} random, malformed, lying, slow and aborted requests, 16 at a time${s.surface === 'hub' ? ', TLS' : ''})`,
+      target: '0 hung, 0 5xx, process up, footprint back',
+      measured: `${s.result.outcomes.hung} hung, ${s.fiveXx} 5xx, ${s.requestsPerS.toLocaleString('en')} req/s; fds ${s.before.fds} → ${s.after.fds}, RSS ${s.before.rssMb} → ${s.after.rssMb} MB${s.survived ? '' : ', PROCESS DOWN'}`,
+      met: s.survived && s.result.outcomes.hung === 0 && s.fiveXx === 0 && s.fdsBack && s.rssBack,
+    }))
+    return { raw: surfaces, rows }
   },
 }
