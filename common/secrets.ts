@@ -8,17 +8,35 @@ import { promisify } from 'node:util'
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>
 /**
- * scrypt cost as a power of two, stored in each hash ("scrypt:15:salt:hash")
+ * scrypt work as a power of two, stored in each hash ("scrypt:15:salt:hash")
  * so it can rise without invalidating the hashes already in configs; the old
- * three-part form is 2^14. 2^15 with r=8 takes 32 MiB and about 0.1 s here,
- * some 0.4 s on a Raspberry Pi 4: bearable once per sign-in. No cost makes a
+ * three-part form is 2^14. Memory stays at N = 2^14, r = 8 (16 MiB): more
+ * work comes as more passes (p = 2^(cost-14)), because on a Pi with an
+ * 80 MB budget each 2^15 hash held 32 MiB that the allocator then kept. Cost
+ * 15 takes about 0.1 s here, some 0.4 s on a Raspberry Pi 4. No cost makes a
  * 4-6 digit PIN safe from someone holding the config file (10^6 guesses is
  * about a day of one core); what protects PINs is the file's permissions
  * (docs/pi.md) and the online lockouts.
  */
-const LOG_N = 15
-const LEGACY_LOG_N = 14
-const scryptOpts = (logN: number) => ({ N: 2 ** logN, r: 8, p: 1, maxmem: 2 * 128 * 8 * 2 ** logN })
+const COST = 15
+const LEGACY_COST = 14
+const LOG_N = 14
+const scryptOpts = (cost: number) => {
+  const p = 2 ** (cost - LOG_N)
+  return { N: 2 ** LOG_N, r: 8, p, maxmem: 128 * 8 * (2 ** LOG_N + p + 2) + (1 << 20) }
+}
+
+/**
+ * Verifications run one at a time: each holds 16 MiB while it runs, and a
+ * burst of sign-ins on four libuv threads would hold four (and the allocator
+ * would keep them). A queue of sign-ins waits instead; lockouts bound it.
+ */
+let verifying: Promise<unknown> = Promise.resolve()
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const run = verifying.then(work)
+  verifying = run.catch(() => undefined)
+  return run
+}
 
 export function newSecret(): string {
   return randomBytes(32).toString('base64url')
@@ -38,19 +56,19 @@ export function verifySecret(presented: string | Buffer | undefined, stored: str
 
 export async function hashPin(pin: string): Promise<string> {
   const salt = randomBytes(16)
-  const hash = await scryptAsync(pin, salt, 32, scryptOpts(LOG_N))
-  return `scrypt:${LOG_N}:${salt.toString('base64')}:${hash.toString('base64')}`
+  const hash = await scryptAsync(pin, salt, 32, scryptOpts(COST))
+  return `scrypt:${COST}:${salt.toString('base64')}:${hash.toString('base64')}`
 }
 
 export async function verifyPin(pin: string, stored: string): Promise<boolean> {
   const parts = stored.split(':')
   if (parts[0] !== 'scrypt') return false
-  const [logN, salt, hash] = parts.length === 4 ? [Number(parts[1]), parts[2], parts[3]] : [LEGACY_LOG_N, parts[1], parts[2]]
+  const [cost, salt, hash] = parts.length === 4 ? [Number(parts[1]), parts[2], parts[3]] : [LEGACY_COST, parts[1], parts[2]]
   // A stored cost outside this range is a damaged or hostile config, not a hash to spend minutes on.
-  if (!salt || !hash || !Number.isInteger(logN) || logN < LEGACY_LOG_N || logN > 20) return false
+  if (!salt || !hash || !Number.isInteger(cost) || cost < LEGACY_COST || cost > 20) return false
   const expected = Buffer.from(hash, 'base64')
   if (expected.length === 0) return false
-  const actual = await scryptAsync(pin, Buffer.from(salt, 'base64'), expected.length, scryptOpts(logN))
+  const actual = await oneAtATime(() => scryptAsync(pin, Buffer.from(salt, 'base64'), expected.length, scryptOpts(cost)))
   return timingSafeEqual(actual, expected)
 }
 
