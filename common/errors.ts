@@ -38,6 +38,7 @@ const CATALOGUE = {
   EDGE_SESSION_REQUIRED: { message: 'sign in as a supervisor first', status: 401 },
   EDGE_CAMERA_UNKNOWN: { message: 'no camera with this id on this site', status: 404 },
   EDGE_SNAPSHOT_FAILED: { message: 'the camera did not give a snapshot', status: 502 },
+  EDGE_AUDIT_UNAVAILABLE: { message: 'the viewing could not be recorded for the audit log, so it is not shown; retry later', status: 503 },
   EDGE_HUB_UNREACHABLE: { message: 'the hub could not be reached or did not answer in time; records stay queued' },
   EDGE_HUB_UNEXPECTED: { message: 'the hub gave an answer outside its contract; records stay queued' },
   // Edge → hub (HTTP API).

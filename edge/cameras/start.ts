@@ -11,6 +11,7 @@ import type { EdgeHttp } from '../http/server.js'
 import { createLiveService, type LiveService, type LiveTuning } from '../live/service.js'
 import type { Outbox } from '../outbox/types.js'
 import { buildSupervisorScript } from '../supervisor/bundle.js'
+import { createEdgeAudit } from '../supervisor/audit.js'
 import { mountSupervisor, type SupervisorRoutes } from '../supervisor/routes.js'
 import { startCameraSubsystem, type CameraSubsystem, type CameraSubsystemOptions } from './subsystem.js'
 
@@ -55,6 +56,7 @@ export async function startCameraFeatures(o: CameraFeaturesOptions): Promise<Cam
     const script = await buildSupervisorScript()
     const supervisor = mountSupervisor(o.http, {
       siteName: o.config.site.name, accounts: o.config.supervisors, cameras: subsystem, live, script, log: o.log, sessionTtlMs: o.sessionTtlMs,
+      audit: createEdgeAudit({ outbox: o.outbox, clock: o.clock, site: o.config.site.id, log: o.log }),
     })
     return {
       cameras: subsystem,

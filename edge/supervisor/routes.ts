@@ -18,9 +18,11 @@ import type { CameraView } from '../cameras/camera.js'
 import type { UnconfiguredCamera } from '../cameras/subsystem.js'
 import { EDGE_ANSWERS, type EdgeHttp } from '../http/server.js'
 import type { LiveService } from '../live/service.js'
+import type { EdgeAudit } from './audit.js'
 import { SUPERVISOR_JS, type PageAsset } from './bundle.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CSP, loginPage } from './page.js'
+import { parseSnapshotName } from '../cameras/snapshot-store.js'
 import { readCookie } from '../../common/web/cookies.js'
 import { clearedCookie, SESSION_COOKIE, sessionCookie, SessionStore, type Session, type SupervisorAccount } from './sessions.js'
 
@@ -37,6 +39,8 @@ export interface SupervisorOptions {
   accounts: readonly SupervisorAccount[]
   cameras: CameraSource
   live: LiveService
+  /** Where views and snapshots are recorded; nothing is shown whose entry was not stored. */
+  audit: EdgeAudit
   script: PageAsset
   log: Logger
   sessionTtlMs?: number
@@ -75,8 +79,19 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     const l = url.searchParams.get('lang')
     return isLang(l) ? l : 'vi'
   }
-  const signedIn = (h: (req: IncomingMessage, res: ServerResponse, params: Params) => void | Promise<void>): Page =>
-    (req, res, _url, params, session) => (session ? h(req, res, params) : sendError(res, 'EDGE_SESSION_REQUIRED', undefined, NO_STORE))
+  const signedIn = (h: (req: IncomingMessage, res: ServerResponse, params: Params, session: Session) => void | Promise<void>): Page =>
+    (req, res, _url, params, session) => (session ? h(req, res, params, session) : sendError(res, 'EDGE_SESSION_REQUIRED', undefined, NO_STORE))
+  const clientOf = (req: IncomingMessage) => req.socket.remoteAddress ?? ''
+  /** Stores the audit entry first; false (and the request answered 503) when it could not be. */
+  const recorded = async (res: ServerResponse, e: Parameters<EdgeAudit['record']>[0]): Promise<boolean> => {
+    try {
+      await o.audit.record(e)
+      return true
+    } catch {
+      sendError(res, 'EDGE_AUDIT_UNAVAILABLE', undefined, NO_STORE)
+      return false
+    }
+  }
 
   const routes = new Router<Page>()
     .add('*', '/supervisor', (_req, res) => void res.writeHead(308, { location: '/supervisor/' }).end())
@@ -97,20 +112,25 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     .add('GET', SUPERVISOR_JS, signedIn((req, res) => sendAsset(req, res, o.script, 'no-cache')))
     .add('GET', '/supervisor/api/cameras', signedIn((_req, res) =>
       sendJson(res, 200, { cameras: o.cameras.cameras().map(publicView), unconfigured: o.cameras.unconfigured() }, NO_STORE)))
-    .add('POST', '/supervisor/api/cameras/:camera/snapshot', signedIn(async (req, res, { camera = '' }) => {
+    .add('POST', '/supervisor/api/cameras/:camera/snapshot', signedIn(async (req, res, { camera = '' }, session) => {
       if (!sameOrigin(req)) return refuseCrossSite(res, 'EDGE_SESSION_REQUIRED')
       if (!o.cameras.cameras().some((c) => c.id === camera)) return sendError(res, 'EDGE_CAMERA_UNKNOWN', undefined, NO_STORE)
+      let snapshot: string
       try {
-        return sendJson(res, 200, { snapshot: await o.cameras.snapshot(camera) }, NO_STORE)
+        snapshot = await o.cameras.snapshot(camera)
       } catch (err) {
         log.warn({ camera, err: (err as Error).message }, 'snapshot on demand failed')
         return sendError(res, 'EDGE_SNAPSHOT_FAILED', undefined, NO_STORE)
       }
+      if (!(await recorded(res, { action: 'snapshot_take', user: session.username, camera, client: clientOf(req), detail: snapshot }))) return
+      return sendJson(res, 200, { snapshot }, NO_STORE)
     }))
-    .add('GET', '/supervisor/snapshots/*name', signedIn(async (_req, res, { name = '' }) => {
+    .add('GET', '/supervisor/snapshots/*name', signedIn(async (req, res, { name = '' }, session) => {
       const file = o.cameras.snapshots.pathOf(name)
       const body = file ? await readFile(file).catch(() => null) : null
       if (!body) return sendError(res, 'EDGE_CAMERA_UNKNOWN', undefined, NO_STORE)
+      const camera = parseSnapshotName(name)?.camera ?? ''
+      if (!(await recorded(res, { action: 'snapshot_view', user: session.username, camera, client: clientOf(req), detail: name }))) return
       res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600' })
       res.end(body)
     }))
@@ -134,13 +154,17 @@ export function mountSupervisor(http: EdgeHttp, o: SupervisorOptions): Superviso
     const session = sessionOf(req)
     if (!session || !sameOrigin(req)) return refuseUpgrade(socket, 401)
     if (!o.cameras.cameras().some((c) => c.id === camera)) return refuseUpgrade(socket, 404)
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      log.info({ camera, username: session.username }, 'live view opened')
+    // Video only once its viewing is stored for the audit log: a viewing that cannot be recorded does not start.
+    o.audit.viewing(session.username, camera, clientOf(req)).then((viewing) => wss.handleUpgrade(req, socket, head, (ws) => {
+      log.info({ camera, username: session.username, viewing: viewing.id }, 'live view opened')
       // The video stops when the session does; the page then finds itself signed out.
       const expiry = setTimeout(() => ws.close(SESSION_EXPIRED, 'session expired'), Math.max(0, session.expiresAt - (o.now ?? Date.now)()))
-      ws.once('close', () => clearTimeout(expiry))
+      ws.once('close', () => {
+        clearTimeout(expiry)
+        void viewing.end()
+      })
       o.live.attach(ws, camera)
-    })
+    }), () => refuseUpgrade(socket, 503))
     return true
   })
 

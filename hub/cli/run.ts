@@ -12,6 +12,7 @@ import { auditEntries } from '../audit/audit.js'
 import { verifyChains, type ChainReport } from '../../common/audit-chain.js'
 import { loadHubConfig } from '../config/load.js'
 import type { HubConfig } from '../config/schema.js'
+import { MAX_POINT_MS } from '../influx/points.js'
 import { createInfluxQuery } from '../queries/client.js'
 
 export const DEFAULT_CONFIG = '/etc/motcua/hub.yaml'
@@ -92,7 +93,7 @@ async function hashCommand(io: CliIo): Promise<number> {
 async function auditVerify(config: Readonly<HubConfig>, fromMs: number, json: boolean, io: CliIo): Promise<number> {
   let report: ChainReport
   try {
-    report = verifyChains(await auditEntries(createInfluxQuery(config.influx), fromMs, Date.now() + 60_000), { fromStart: fromMs === 0 })
+    report = verifyChains(await auditEntries(createInfluxQuery(config.influx), fromMs, MAX_POINT_MS), { fromStart: fromMs === 0 })
   } catch (err) {
     throw new CliError(EXIT.UNAVAILABLE, `cannot read the audit log: ${(err as Error).message}`)
   }

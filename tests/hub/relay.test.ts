@@ -6,6 +6,10 @@ import { waitFor } from '../../testkit/wait.js'
 import { createLogger } from '../../common/log.js'
 import { startHub } from '../../hub/main.js'
 import { request } from './helpers.js'
+import { verifyChains } from '../../common/audit-chain.js'
+import { auditEntries } from '../../hub/audit/audit.js'
+import { MAX_POINT_MS } from '../../hub/influx/points.js'
+import { createInfluxQuery } from '../../hub/queries/client.js'
 import { SESSION_ENDED } from '../../hub/console/routes.js'
 import { PASSWORDS, startConsoleStack, type ConsoleStack } from '../../testkit/console-stack.js'
 
@@ -194,5 +198,36 @@ describe('camera relay through the edge tunnel', () => {
     const ends = entries.filter((e) => e.action === 'view_end' && e.user === 'thanhtra')
     expect(ends.every((e) => e.camera === 'cam-hall' && e.durationS !== null && e.durationS > 0)).toBe(true)
     for (const e of ends) expect(entries.some((x) => x.action === 'view_start' && x.viewing === e.viewing)).toBe(true)
+  })
+})
+
+describe('the edge page on the audit log (issue 11)', () => {
+  it('a live view and a snapshot taken on the edge\'s own page reach the hub\'s audit log, and every chain verifies', async () => {
+    const cookie = await s.edgeLogin()
+    const base = `127.0.0.1:${s.edge.ports.http}`
+    const ws = new WebSocket(`ws://${base}/supervisor/live/cam-hall`, { headers: { cookie, origin: `http://${base}` } })
+    await new Promise<void>((resolve, reject) => {
+      ws.once('message', () => resolve())
+      ws.once('error', reject)
+    })
+    ws.close()
+    const snap = await fetch(`http://${base}/supervisor/api/cameras/cam-hall/snapshot`, { method: 'POST', headers: { cookie, origin: `http://${base}` } })
+    expect(snap.status).toBe(200)
+    const admin = await s.login('quantri')
+    type Entry = { action: string; user: string; role: string; camera: string | null; site: string | null; viewing: string; detail: string }
+    let entries: Entry[] = []
+    await waitFor('the edge page\'s view_end and snapshot_take on the hub\'s audit log', async () => {
+      const res = await s.request('/console/api/audit', { cookie: admin })
+      entries = (JSON.parse(res.text) as { entries: Entry[] }).entries.filter((e) => e.role === 'edge_supervisor')
+      return entries.some((e) => e.action === 'view_end') && entries.some((e) => e.action === 'snapshot_take')
+    })
+    const end = entries.find((e) => e.action === 'view_end')!
+    expect(end).toMatchObject({ user: s.edgeSupervisor.username, camera: 'cam-hall', site: 'ct-center' })
+    expect(entries.some((e) => e.action === 'view_start' && e.viewing === end.viewing)).toBe(true)
+    const taken = entries.find((e) => e.action === 'snapshot_take')!
+    expect(taken.detail).toMatch(/^cam-hall_\d{8}T\d{9}Z_manual\.jpg$/)
+    const report = verifyChains(await auditEntries(createInfluxQuery(s.hubConfig.influx), 0, MAX_POINT_MS))
+    expect(report.broken).toBeNull()
+    expect(report.chains.some((c) => c.chain.startsWith('edge-ct-center-'))).toBe(true)
   })
 })
