@@ -19,6 +19,7 @@ import { makeDemoSite } from '../scripts/lib/demo-site.js'
 import { buildDist } from '../scripts/build.js'
 import { freePort } from '../testkit/ports.js'
 import { rssMb } from './lib/sampler.js'
+import { MALLOC_TUNABLES } from './lib/procs.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 /** The flags the packaged service starts node with (packaging/edge/motcua-edge.service). */
@@ -52,7 +53,7 @@ export async function runEdge(mode: 'tsx' | 'dist', dir: string, nodeFlags = DIS
   }))
   const args = mode === 'tsx' ? ['--import', 'tsx', join(ROOT, 'edge/main.ts'), file] : [...nodeFlags, join(ROOT, 'dist/edge.js'), file]
   const started = performance.now()
-  const child = spawn(process.execPath, args, { cwd: mode === 'tsx' ? ROOT : dir, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(process.execPath, args, { cwd: mode === 'tsx' ? ROOT : dir, env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: MALLOC_TUNABLES }, stdio: ['ignore', 'pipe', 'ignore'] })
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
   const buttons = site.devices.filter((d) => d.kind === 'button')
   const url = `mqtt://127.0.0.1:${ports.mqtt}`

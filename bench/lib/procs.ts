@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '../..')
+/** The malloc setting of the packaged units (packaging/edge, packaging/hub). */
+export const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=4194304'
 
 export interface Proc {
   pid: number
@@ -19,7 +21,8 @@ export interface Proc {
 export async function startTsProcess(script: string, args: string[], marker: string, env: Record<string, string> = {}): Promise<Proc> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // As the packaged units run them: glibc returns large freed blocks.
+    env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: MALLOC_TUNABLES, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
