@@ -130,13 +130,13 @@ export class OnvifClient {
       this.cam.getStreamUri({ protocol: 'RTSP', profileToken }, cb),
     )
     if (!r?.uri) throw new OnvifCallError('malformed', 'GetStreamUri: no uri')
-    return String(r.uri)
+    return mediaUri('GetStreamUri', String(r.uri), this.opts.url, ['rtsp:'])
   }
 
   async snapshotUri(profileToken: string): Promise<string> {
     const r = await this.call<{ uri?: string }>('GetSnapshotUri', (cb) => this.cam.getSnapshotUri({ profileToken }, cb))
     if (!r?.uri) throw new OnvifCallError('malformed', 'GetSnapshotUri: no uri')
-    return String(r.uri)
+    return mediaUri('GetSnapshotUri', String(r.uri), this.opts.url, ['http:', 'https:'])
   }
 
   async createPullPoint(): Promise<void> {
@@ -184,4 +184,23 @@ function toNotification(m: unknown): Notification {
     if (it?.$?.Name !== undefined) data[it.$.Name] = String(it.$.Value ?? '')
   }
   return { topic: String(topic), data, operation: inner?.$?.PropertyOperation ?? null }
+}
+
+/**
+ * Pure: a media URI the camera answered, checked before the edge attaches the
+ * camera's credentials to it. It must use an expected scheme and name the
+ * host the camera's ONVIF address names: a camera (or whoever answers in its
+ * place) must not send the edge, password in hand, to another machine.
+ */
+export function mediaUri(call: string, uri: string, onvifUrl: string, schemes: readonly string[]): string {
+  let u: URL
+  try {
+    u = new URL(uri)
+  } catch {
+    throw new OnvifCallError('malformed', `${call}: not a URL`)
+  }
+  if (!schemes.includes(u.protocol)) throw new OnvifCallError('malformed', `${call}: scheme ${u.protocol} is not ${schemes.join(' or ')}`)
+  const camera = new URL(onvifUrl).hostname
+  if (u.hostname !== camera) throw new OnvifCallError('malformed', `${call}: host ${u.hostname} is not the camera's (${camera})`)
+  return uri
 }

@@ -8,6 +8,7 @@ import { interpretNotification } from '../../edge/cameras/event-topics.js'
 import { DEFAULT_HEALTH_POLICY, judge, nextState, type CheckResult } from '../../edge/cameras/health.js'
 import { digestAuthorization } from '../../edge/cameras/http-digest.js'
 import { classifyOnvifError } from '../../edge/cameras/onvif-errors.js'
+import { mediaUri } from '../../edge/cameras/onvif-client.js'
 import { parseSnapshotName, snapshotName, SnapshotStore } from '../../edge/cameras/snapshot-store.js'
 
 const ok: CheckResult = { onvifFailure: null, onvifDetail: '', stream: true, streamDetail: '', offsetMs: 200 }
@@ -131,5 +132,20 @@ describe('snapshot store', () => {
     expect(reopened.latest('a')).toBe(snapshotName('a', t0 + 5000, 'manual'))
     expect(reopened.latest('b')).toBe(snapshotName('b', t0 + 4000, 'manual'))
     expect(reopened.pathOf('../x.jpg')).toBeNull()
+  })
+})
+
+describe('media URIs a camera answers (issue 11)', () => {
+  const onvif = 'http://192.168.1.64/onvif/device_service'
+  it('keeps a URI on the camera\'s own host with the expected scheme', () => {
+    expect(mediaUri('GetStreamUri', 'rtsp://192.168.1.64:554/Streaming/101', onvif, ['rtsp:'])).toBe('rtsp://192.168.1.64:554/Streaming/101')
+    expect(mediaUri('GetSnapshotUri', 'http://192.168.1.64/snap.jpg', onvif, ['http:', 'https:'])).toBe('http://192.168.1.64/snap.jpg')
+  })
+  it('refuses another host, another scheme or no URL before any credential is attached', () => {
+    expect(() => mediaUri('GetStreamUri', 'rtsp://203.0.113.9/live', onvif, ['rtsp:'])).toThrow(/host 203\.0\.113\.9 is not the camera's \(192\.168\.1\.64\)/)
+    expect(() => mediaUri('GetStreamUri', 'rtsp://192.168.1.64.evil.example/live', onvif, ['rtsp:'])).toThrow(/is not the camera's/)
+    expect(() => mediaUri('GetStreamUri', 'http://192.168.1.64/live', onvif, ['rtsp:'])).toThrow(/scheme http: is not rtsp:/)
+    expect(() => mediaUri('GetSnapshotUri', 'file:///etc/passwd', onvif, ['http:', 'https:'])).toThrow(/scheme file:/)
+    expect(() => mediaUri('GetStreamUri', 'not a url', onvif, ['rtsp:'])).toThrow(/not a URL/)
   })
 })
