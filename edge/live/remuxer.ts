@@ -54,6 +54,8 @@ export interface RemuxerOptions {
 export function remuxArgs(fragmentMs: number, ioTimeoutMs: number, longProbe = false): { input: string[]; output: string[] } {
   return {
     input: [
+      // No progress lines: stderr keeps only what explains a failure.
+      '-nostats',
       '-rtsp_transport', 'tcp',
       // ffmpeg 5.1's RTSP demuxer: socket I/O timeout in microseconds (`-stimeout` is gone).
       '-timeout', String(ioTimeoutMs * 1000),
@@ -154,7 +156,8 @@ export function createRemuxer(opts: RemuxerOptions): Remuxer {
     })
     // fluent-ffmpeg says `end` when a stalled or closed source made ffmpeg exit 0: for a live stream that is a failure too.
     cmd.on('end', () => finish('stream ended'))
-    cmd.on('error', (err: Error) => finish(err.message))
+    // fluent-ffmpeg appends ffmpeg's whole stderr to the message; the tail is logged apart.
+    cmd.on('error', (err: Error) => finish(err.message.split('\n')[0] ?? err.message))
 
     out.on('data', (chunk: Buffer) => {
       st.lastProgressAt = now()

@@ -34,6 +34,13 @@ import { filters } from './params.js'
  * reads is never dropped for a burst it could not have read yet.
  */
 const MAX_PER_POLL = 500
+/**
+ * A point can become visible to queries after a later one (a new series is
+ * indexed before its points land, several edges write at once): each poll
+ * also re-reads this much before the cursor and sends what it had not sent.
+ */
+const LATE_NS = 5_000n * 1_000_000n
+const MAX_LATE = 20_000
 const KEEPALIVE_MS = 15_000
 const KEEPALIVE = Buffer.from(': keepalive\n\n')
 
@@ -74,6 +81,8 @@ export function createStreams(deps: ApiDeps, limits: HubConfig['streams']): Stre
   const held = new Map<string, number>()
   let total = 0
   let cursorNs: bigint | null = null
+  /** Ratings sent within LATE_NS of the cursor, by site and event id, so a re-read sends none twice. */
+  const recent = new Map<string, bigint>()
   let timer: NodeJS.Timeout | null = null
   let busy = false
   let unsubscribe: (() => void) | null = null
@@ -117,18 +126,28 @@ export function createStreams(deps: ApiDeps, limits: HubConfig['streams']): Stre
       const nowNs = BigInt(deps.now()) * 1_000_000n
       const from = cursorNs
       if (from === null || !open.size) return
-      const [series] = await deps.db.run([`SELECT * FROM "rating" WHERE time > ${from} AND time <= ${nowNs} ORDER BY time ASC LIMIT ${MAX_PER_POLL}`], { ns: true })
-      for (const row of (series ?? []).flatMap(rowsOf)) {
+      const [late, fresh] = await deps.db.run([
+        `SELECT * FROM "rating" WHERE time > ${from - LATE_NS} AND time <= ${from} ORDER BY time ASC LIMIT ${MAX_LATE}`,
+        `SELECT * FROM "rating" WHERE time > ${from} AND time <= ${nowNs} ORDER BY time ASC LIMIT ${MAX_PER_POLL}`,
+      ], { ns: true })
+      const send = (row: Record<string, unknown>, moveCursor: boolean) => {
         const rating = toRawRating(row)
         const ns = rfc3339ToNs(rating.time)
+        const key = `${rating.site}/${rating.eventId}`
+        if (moveCursor) cursorNs = ns
+        if (recent.has(key)) return
+        recent.set(key, ns)
         let chunk: Buffer | null = null
         for (const s of open) {
           if (ns <= s.fromNs || !passes(s.filter, rating)) continue
           chunk ??= frame('rating', rating)
           write(s, chunk)
         }
-        cursorNs = ns
       }
+      for (const row of (late ?? []).flatMap(rowsOf)) send(row, false)
+      for (const row of (fresh ?? []).flatMap(rowsOf)) send(row, true)
+      const keepFrom = (cursorNs ?? from) - LATE_NS
+      for (const [key, ns] of recent) if (ns <= keepFrom) recent.delete(key)
     } catch (err) {
       log.warn({ err }, 'stream poll failed')
       const chunk = frame('error', { code: 'HUB_DB_QUERY_FAILED' })

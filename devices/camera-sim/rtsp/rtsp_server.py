@@ -191,13 +191,7 @@ class Factory(GstRtspServer.RTSPMediaFactory):
             now_ms = int(time.time() * 1000)
             buf = Gst.Buffer.new_wrapped(self.frames.render(now_ms, state['n']))
             state['n'] += 1
-            ret = src.emit('push-buffer', buf)
-            # FLUSHING is passing (the media flushes while a client's PLAY
-            # sets it up); giving up on it would freeze the shared stream for
-            # every client until the last one leaves. The media's
-            # 'unprepared' signal is what ends the pushing.
-            if ret not in (Gst.FlowReturn.OK, Gst.FlowReturn.FLUSHING):
-                print('stream push failed: %s' % ret.value_nick, file=sys.stderr, flush=True)
+            if src.emit('push-buffer', buf) != Gst.FlowReturn.OK:
                 state['alive'] = False
                 return False
             # Schedule against absolute due times so the rate holds at fps (a plain periodic timer drifts
