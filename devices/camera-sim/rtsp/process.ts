@@ -73,7 +73,10 @@ export class RtspProcess {
     let stderrTail = ''
     child.stderr.on('data', (c: Buffer) => {
       stderrTail = (stderrTail + c.toString()).slice(-600)
-      this.opts.log.debug({ stderr: c.toString().slice(0, 300) }, 'rtsp server stderr')
+      const text = c.toString().slice(0, 300)
+      // A stream that stopped pushing is frozen for every client still on it: worth a warning.
+      if (text.includes('stream push stopped')) this.opts.log.warn({ stderr: text }, 'simulated camera stream stopped')
+      else this.opts.log.debug({ stderr: text }, 'rtsp server stderr')
     })
     const bound = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('rtsp server did not start in time')), this.opts.startTimeoutMs ?? 15_000)

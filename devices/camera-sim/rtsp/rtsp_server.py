@@ -191,7 +191,10 @@ class Factory(GstRtspServer.RTSPMediaFactory):
             now_ms = int(time.time() * 1000)
             buf = Gst.Buffer.new_wrapped(self.frames.render(now_ms, state['n']))
             state['n'] += 1
-            if src.emit('push-buffer', buf) != Gst.FlowReturn.OK:
+            ret = src.emit('push-buffer', buf)
+            if ret != Gst.FlowReturn.OK:
+                # Said on stderr (the parent logs it): a stream that stops here freezes for its clients.
+                print('stream push stopped at frame %d: %s' % (state['n'], ret.value_nick), file=sys.stderr, flush=True)
                 state['alive'] = False
                 return False
             # Schedule against absolute due times so the rate holds at fps (a plain periodic timer drifts
