@@ -3,8 +3,8 @@
  * command line, runs one command, and turns expected failures into a message
  * and an exit code (exit.ts); the commands live beside this file.
  */
-import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
+import { parseCommand, type CommandSpec } from '../../common/cli/args.js'
 import { ConfigError, loadConfigFile, relativeTo } from '../../common/config.js'
 import { DEVICE_KINDS } from '../../protocol/messages.js'
 import { edgeConfigSchema } from '../config/schema.js'
@@ -58,10 +58,9 @@ const OPTIONS = {
   ip: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
-type OptionName = keyof typeof OPTIONS
 
 /** Options each command takes besides --config and --help; anything else is a usage error, not silently ignored. */
-const COMMAND_OPTIONS: Record<string, { positionals: number; options: OptionName[] }> = {
+const COMMANDS: Record<string, CommandSpec<keyof typeof OPTIONS>> = {
   check: { positionals: 0, options: [] },
   'provision-device': { positionals: 1, options: ['kind', 'counter', 'write'] },
   'set-pin': { positionals: 1, options: [] },
@@ -71,30 +70,9 @@ const COMMAND_OPTIONS: Record<string, { positionals: number; options: OptionName
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>
-  try {
-    parsed = parse(argv)
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${USAGE}`)
-    return EXIT.USAGE
-  }
-  const { values, positionals } = parsed
-  if (values.help) {
-    io.out(USAGE)
-    return EXIT.OK
-  }
-  const [command, ...args] = positionals
-  const spec = command === undefined ? undefined : COMMAND_OPTIONS[command]
-  if (command === undefined || spec === undefined) {
-    io.err(`${command === undefined ? 'no command given' : `unknown command "${command}"`}\n\n${USAGE}`)
-    return EXIT.USAGE
-  }
-  const extra = (Object.keys(values) as OptionName[]).filter((k) => k !== 'config' && !spec.options.includes(k))
-  if (args.length !== spec.positionals || extra.length > 0) {
-    const what = extra.length > 0 ? `${command} does not take --${extra[0]}` : `${command} takes ${spec.positionals === 0 ? 'no argument' : 'one argument'}`
-    io.err(`${what}\n\n${USAGE}`)
-    return EXIT.USAGE
-  }
+  const parsed = parseCommand(argv, OPTIONS, COMMANDS, USAGE, io)
+  if (parsed.kind === 'exit') return parsed.code
+  const { command, args, values } = parsed
   const file = values.config ?? io.env.MOTCUA_EDGE_CONFIG ?? DEFAULT_CONFIG
   try {
     switch (command) {
@@ -121,10 +99,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     throw err
   }
-}
-
-function parse(argv: readonly string[]) {
-  return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true })
 }
 
 async function runHealth(file: string, outboxOnly: boolean, json: boolean, io: CliIo): Promise<number> {

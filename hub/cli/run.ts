@@ -3,7 +3,7 @@
  * Parses the command line, runs one command, and turns expected failures
  * into a message and an exit code (common/cli/exit.ts).
  */
-import { parseArgs } from 'node:util'
+import { parseCommand, type CommandSpec } from '../../common/cli/args.js'
 import { ConfigError } from '../../common/config.js'
 import { CliError, EXIT } from '../../common/cli/exit.js'
 import type { CliIo } from '../../common/cli/io.js'
@@ -38,29 +38,28 @@ options:
 exit: 0 ok, 1 audit chain broken, 64 usage, 65 input refused, 69 database
       not answering, 70 bug, 78 config invalid`
 
-export const COMMANDS = ['audit-verify', 'hash-password'] as const
+const OPTIONS = {
+  config: { type: 'string' },
+  from: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const SPECS: Record<string, CommandSpec<keyof typeof OPTIONS>> = {
+  'audit-verify': { positionals: 0, options: ['from', 'json'] },
+  'hash-password': { positionals: 0, options: [] },
+}
+
+/** The words the package's `motcua-hub` wrapper hands to this command instead of the hub. */
+export const COMMANDS = Object.keys(SPECS)
 
 /** Passwords shorter than this are refused: a console account guards video of citizens. */
 const MIN_PASSWORD = 10
 
 export async function runHubCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { config: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${USAGE}`)
-    return EXIT.USAGE
-  }
-  const { values, positionals } = parsed
-  if (values.help) {
-    io.out(USAGE)
-    return EXIT.OK
-  }
-  const [command, ...rest] = positionals
-  if (!command || !(COMMANDS as readonly string[]).includes(command) || rest.length > 0) {
-    io.err(`${command ? `unknown command or extra arguments: ${positionals.join(' ')}` : 'no command given'}\n\n${USAGE}`)
-    return EXIT.USAGE
-  }
+  const parsed = parseCommand(argv, OPTIONS, SPECS, USAGE, io)
+  if (parsed.kind === 'exit') return parsed.code
+  const { command, values } = parsed
   try {
     if (command === 'hash-password') return await hashCommand(io)
     const file = values.config ?? io.env.MOTCUA_HUB_CONFIG ?? DEFAULT_CONFIG

@@ -111,3 +111,17 @@ describe('audit log chain', () => {
     expect(rows.map((r) => [r.seq, r.action])).toEqual([[0, 'view_start'], [1, 'view_end']])
   })
 })
+
+describe('motcua-hub command line', () => {
+  it('refuses an unknown command, an option the command does not take, and an argument, with the usage', async () => {
+    const run = async (...argv: string[]) => {
+      const err: string[] = []
+      const io: CliIo = { out: () => undefined, err: (l) => err.push(l), env: {}, interactive: false, readSecretLine: async () => '' }
+      return { code: await runHubCli(argv, io), err: err.join('\n') }
+    }
+    expect(await run('audit-check')).toMatchObject({ code: 64, err: expect.stringContaining('unknown command "audit-check"') })
+    expect(await run('hash-password', '--json')).toMatchObject({ code: 64, err: expect.stringContaining('hash-password does not take --json') })
+    expect(await run('audit-verify', 'extra')).toMatchObject({ code: 64, err: expect.stringContaining('audit-verify takes no argument') })
+    expect((await run('audit-verify', '--from', 'yesterday')).code).toBe(64)
+  })
+})
