@@ -10,7 +10,8 @@
  * hash (`audit entry stored`), so the journal is the outside witness of each
  * chain's head.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import type { Logger } from './log.js'
 
 /** The stored values of one audit entry, as written and as read back. */
 export interface AuditValues {
@@ -111,4 +112,54 @@ export function verifyChains(entries: readonly StoredEntry[], opts: { fromStart:
   problems.sort((a, b) => a.atMs - b.atMs)
   chains.sort((a, b) => a.first - b.first)
   return { entries: entries.length, chains, broken: problems[0] ?? null }
+}
+
+export interface ChainLinkTo {
+  chain: string
+  seq: number
+  prev: string
+}
+
+/**
+ * Appends entries to one chain, one after another. `store` durably keeps the
+ * entry linked at `link` and returns its hash; only then does the chain move
+ * on, so a refused entry leaves no gap. Every stored hash goes to the log:
+ * the journal is the witness of the chain's head. The returned function
+ * rejects when the entry could not be stored.
+ */
+export function chainWriter<E>(o: { chain: string; log: Logger; store(e: E, link: ChainLinkTo): Promise<string>; describe(e: E): Record<string, unknown> }): (e: E) => Promise<void> {
+  let seq = 0
+  let prev = GENESIS
+  let tail: Promise<unknown> = Promise.resolve()
+  return (e) => {
+    const run = tail.then(async () => {
+      let hash: string
+      try {
+        hash = await o.store(e, { chain: o.chain, seq, prev })
+      } catch (err) {
+        o.log.error({ err, ...o.describe(e) }, 'audit entry not stored')
+        throw err
+      }
+      o.log.info({ chain: o.chain, seq, hash, ...o.describe(e) }, 'audit entry stored')
+      prev = hash
+      seq++
+    })
+    tail = run.catch(() => undefined)
+    return run
+  }
+}
+
+export interface Viewing {
+  id: string
+  /** Stores the viewing's end with its duration, once; a failure is logged by the writer, not thrown at a closing socket (the start is on record). */
+  end(): Promise<void>
+}
+
+/** Stores a viewing's start (rejecting when it cannot: then nothing may be shown) and returns its end. */
+export async function openViewing(now: () => number, write: (viewing: string, durationS?: number) => Promise<void>): Promise<Viewing> {
+  const id = randomBytes(9).toString('base64url')
+  const started = now()
+  await write(id)
+  let ended: Promise<void> | null = null
+  return { id, end: () => (ended ??= write(id, (now() - started) / 1000).catch(() => undefined)) }
 }

@@ -8,7 +8,7 @@
  * stored.
  */
 import { randomBytes } from 'node:crypto'
-import { EDGE_SUPERVISOR_ROLE, GENESIS, linkHash, oneLine } from '../../common/audit-chain.js'
+import { chainWriter, EDGE_SUPERVISOR_ROLE, linkHash, oneLine, openViewing, type Viewing } from '../../common/audit-chain.js'
 import type { Logger } from '../../common/log.js'
 import type { EDGE_AUDIT_ACTIONS } from '../../protocol/records.js'
 import type { Clock } from '../clock/types.js'
@@ -30,52 +30,33 @@ export interface EdgeAudit {
   /** Resolves once the entry is durably in the outbox; rejects when it could not be stored. */
   record(e: EdgeAuditEvent): Promise<void>
   /** Stores a viewing's start (rejects if it cannot) and returns the function that stores its end. */
-  viewing(user: string, camera: string, client: string): Promise<{ id: string; end(): Promise<void> }>
+  viewing(user: string, camera: string, client: string): Promise<Viewing>
 }
 
 export function createEdgeAudit(o: { outbox: Outbox; clock: Clock; site: string; log: Logger; chain?: string }): EdgeAudit {
   const log = o.log.child({ module: 'audit' })
   const chain = o.chain ?? `edge-${o.site}-${randomBytes(4).toString('hex')}`
-  let link = 0
-  let prev = GENESIS
-  let tail: Promise<unknown> = Promise.resolve()
-  const record = (e: EdgeAuditEvent): Promise<void> => {
-    const run = tail.then(async () => {
+  const record = chainWriter<EdgeAuditEvent>({
+    chain, log,
+    describe: (e) => ({ action: e.action, camera: e.camera, user: e.user }),
+    async store(e, link) {
       const stamp = o.clock.stamp()
       const values = {
         atMs: stamp.wall, action: e.action, user: e.user, role: EDGE_SUPERVISOR_ROLE, site: o.site, camera: e.camera,
         viewing: e.viewing ?? '', detail: oneLine((e.detail ?? '').slice(0, 200)), client: oneLine(e.client.slice(0, 64)),
         durationS: e.durationS === undefined ? null : Math.round(e.durationS * 1000) / 1000,
       }
-      const hash = linkHash(values, chain, link, prev)
-      try {
-        await o.outbox.append({
-          kind: 'audit', action: e.action, user: e.user, camera: e.camera, viewing: values.viewing, detail: values.detail,
-          client: values.client, durationS: values.durationS, at: values.atMs, chain, link, prev, hash,
-        }, stamp)
-      } catch (err) {
-        log.error({ err, action: e.action, camera: e.camera, user: e.user }, 'audit entry not stored')
-        throw err
-      }
-      log.info({ chain, seq: link, hash, action: e.action, camera: e.camera, user: e.user }, 'audit entry stored')
-      prev = hash
-      link++
-    })
-    tail = run.catch(() => undefined)
-    return run
-  }
+      const hash = linkHash(values, chain, link.seq, link.prev)
+      await o.outbox.append({
+        kind: 'audit', action: e.action, user: e.user, camera: e.camera, viewing: values.viewing, detail: values.detail,
+        client: values.client, durationS: values.durationS, at: values.atMs, chain, link: link.seq, prev: link.prev, hash,
+      }, stamp)
+      return hash
+    },
+  })
   return {
     record,
-    async viewing(user, camera, client) {
-      const id = randomBytes(9).toString('base64url')
-      const started = o.clock.now()
-      await record({ action: 'view_start', user, camera, client, viewing: id })
-      let ended: Promise<void> | null = null
-      return {
-        id,
-        // The viewing happened: a failed end is logged (its start is on record), not thrown at a closing socket.
-        end: () => (ended ??= record({ action: 'view_end', user, camera, client, viewing: id, durationS: (o.clock.now() - started) / 1000 }).catch(() => undefined)),
-      }
-    },
+    viewing: (user, camera, client) =>
+      openViewing(() => o.clock.now(), (viewing, durationS) => record({ action: durationS === undefined ? 'view_start' : 'view_end', user, camera, client, viewing, durationS })),
   }
 }

@@ -17,7 +17,7 @@ import type { InfluxQuery } from '../queries/client.js'
 import { rowsOf } from '../queries/client.js'
 import { timeRange } from '../queries/influxql.js'
 import type { Principal } from '../users/roles.js'
-import { GENESIS, linkHash, oneLine, type AuditValues, type StoredEntry } from '../../common/audit-chain.js'
+import { chainWriter, linkHash, oneLine, openViewing, type AuditValues, type ChainLinkTo, type StoredEntry, type Viewing } from '../../common/audit-chain.js'
 
 export type AuditAction = 'view_start' | 'view_end' | 'export'
 const NONE = '-'
@@ -77,7 +77,7 @@ export function auditValues(e: AuditEvent): AuditValues {
  * Pure: one audit point, linked into its chain. A per-call nanosecond suffix
  * keeps two events of one user in the same millisecond apart.
  */
-export function auditPoint(e: AuditEvent, nanos: number, link: { chain: string; seq: number; prev: string }): Point {
+export function auditPoint(e: AuditEvent, nanos: number, link: ChainLinkTo): Point {
   const v = auditValues(e)
   const fields: Record<string, string | number> = {
     viewing: v.viewing, detail: v.detail, client: v.client,
@@ -100,7 +100,7 @@ export interface AuditLog {
    * its end with the duration. Rejects, and nothing may be shown, when the
    * start cannot be stored.
    */
-  viewing(who: Principal, site: string, camera: string, client: string): Promise<{ id: string; end(): Promise<void> }>
+  viewing(who: Principal, site: string, camera: string, client: string): Promise<Viewing>
   list(fromMs: number, toMs: number, limit: number): Promise<AuditEntry[]>
   /** Every stored entry in the span with its chain fields, for verification. */
   entries(fromMs: number, toMs: number): Promise<StoredEntry[]>
@@ -113,40 +113,20 @@ export function createAuditLog(o: { writer: PointWriter; query: InfluxQuery; log
   const now = o.now ?? Date.now
   // One chain per running instance: the host name says where, the random part tells two runs apart.
   const chain = o.chain ?? `${hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`
-  let seq = 0
-  let prev = GENESIS
   let nanos = 0
-  let tail: Promise<unknown> = Promise.resolve()
-  const record = (e: Omit<AuditEvent, 'atMs'>): Promise<void> => {
-    const run = tail.then(async () => {
-      const point = auditPoint({ ...e, atMs: now() }, nanos++, { chain, seq, prev })
-      try {
-        await o.writer.write([point])
-      } catch (err) {
-        log.error({ err, audit: point.tags, fields: point.fields }, 'audit write failed')
-        throw err
-      }
-      prev = String(point.fields.hash)
-      // The journal keeps every hash: the witness of the chain's head should the database lose its last entries.
-      log.info({ chain, seq, hash: prev, action: e.action }, 'audit entry stored')
-      seq++
-    })
-    tail = run.catch(() => undefined)
-    return run
-  }
+  const record = chainWriter<Omit<AuditEvent, 'atMs'>>({
+    chain, log,
+    describe: (e) => ({ action: e.action, user: e.who.username }),
+    async store(e, link) {
+      const point = auditPoint({ ...e, atMs: now() }, nanos++, link)
+      await o.writer.write([point])
+      return String(point.fields.hash)
+    },
+  })
   return {
     record,
-    async viewing(who, site, camera, client) {
-      const id = randomBytes(9).toString('base64url')
-      const started = now()
-      await record({ action: 'view_start', who, site, camera, viewing: id, client })
-      let ended: Promise<void> | null = null
-      return {
-        id,
-        // The viewing has happened: a failed end write is logged (its start is on record) and not thrown at the closing socket.
-        end: () => (ended ??= record({ action: 'view_end', who, site, camera, viewing: id, client, durationS: (now() - started) / 1000 }).catch(() => undefined)),
-      }
-    },
+    viewing: (who, site, camera, client) =>
+      openViewing(now, (viewing, durationS) => record({ action: durationS === undefined ? 'view_start' : 'view_end', who, site, camera, viewing, client, durationS })),
     async list(fromMs, toMs, limit) {
       const n = Math.max(1, Math.min(5000, Math.floor(limit)))
       return (await auditRows(o.query, timeRange(fromMs, toMs), n)).map((r) => ({
