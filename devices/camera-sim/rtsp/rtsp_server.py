@@ -188,6 +188,13 @@ class Factory(GstRtspServer.RTSPMediaFactory):
         def push():
             if not state['alive']:
                 return False
+            if src.get_state(0)[1] != Gst.State.PLAYING:
+                # do-timestamp stamps a frame with the pipeline's running time, which before PLAYING (no base
+                # time yet) is the bare clock time: hours ahead of the frames after it. The sinks would wait
+                # for that frame, so the stream would freeze for every client. Wait for PLAYING instead.
+                state['due'] = time.monotonic()
+                GLib.timeout_add(5, push)
+                return False
             now_ms = int(time.time() * 1000)
             buf = Gst.Buffer.new_wrapped(self.frames.render(now_ms, state['n']))
             state['n'] += 1
