@@ -11,7 +11,8 @@ PACKAGES=(
   influxdb                      # hub tests and dev: InfluxDB 1.x (/usr/bin/influxd)
   victoria-metrics              # hub tests: InfluxDB line-protocol compatible store
   ffmpeg                        # camera probing and snapshots
-  chromium                      # kiosk and dashboard UI tests (playwright-core)
+  chromium                      # kiosk and dashboard UI tests (playwright-core); the hub prints PDF reports with it
+  poppler-utils                 # report tests: pdftotext reads the PDF reports back
   onvif-tools                   # camera discovery checks (onvif-util)
   openssl                       # test certificates
   python3-gi                    # camera simulator (GStreamer RTSP server from Python)
