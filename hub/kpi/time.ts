@@ -7,7 +7,7 @@ import { DAY_MS } from '../../common/time.js'
 
 export const VN_OFFSET_MS = 7 * 3_600_000
 
-export const PERIOD_UNITS = ['day', 'week', 'month', 'quarter', 'year'] as const
+export const PERIOD_UNITS = ['day', 'week', 'month', 'quarter', 'half', 'year'] as const
 export type PeriodUnit = (typeof PERIOD_UNITS)[number]
 
 /** "live": one rolling window ending now, for wall displays. */
@@ -21,7 +21,7 @@ export type PeriodSpec = PeriodUnit | LivePeriod
 /** A half-open interval [start, end) in ms since epoch, with a stable label. */
 export interface PeriodBucket {
   unit: PeriodUnit | 'live'
-  /** "2026-11-21", "2026-W47" (ISO week-year), "2026-11", "2026-Q4", "2026" or "live". */
+  /** "2026-11-21", "2026-W47" (ISO week-year), "2026-11", "2026-Q4", "2026-H2", "2026" or "live". */
   label: string
   start: number
   end: number
@@ -71,9 +71,26 @@ export function bucketOf(t: number, unit: PeriodUnit): PeriodBucket {
       const q = Math.floor((m - 1) / 3)
       return { unit, label: `${y}-Q${q + 1}`, start: localMidnight(y, q * 3 + 1, 1), end: localMidnight(y, q * 3 + 4, 1) }
     }
+    case 'half': {
+      // Half-year reports (seed 001: "định kỳ 6 tháng"): January–June and July–December.
+      const h = m <= 6 ? 0 : 1
+      return { unit, label: `${y}-H${h + 1}`, start: localMidnight(y, h * 6 + 1, 1), end: localMidnight(y, h * 6 + 7, 1) }
+    }
     case 'year':
       return { unit, label: String(y), start: localMidnight(y, 1, 1), end: localMidnight(y + 1, 1, 1) }
   }
+}
+
+/** The period of the same unit just before b: what a report compares with (the previous month, quarter...). */
+export function previousBucket(b: PeriodBucket): PeriodBucket {
+  if (b.unit === 'live') return { ...b, label: 'live', start: b.start - (b.end - b.start), end: b.start }
+  return bucketOf(b.start - 1, b.unit)
+}
+
+/** The period of the same unit just after b. */
+export function nextBucket(b: PeriodBucket): PeriodBucket {
+  if (b.unit === 'live') return { ...b, start: b.end, end: b.end + (b.end - b.start) }
+  return bucketOf(b.end, b.unit)
 }
 
 export function liveBucket(p: LivePeriod): PeriodBucket {
@@ -115,6 +132,7 @@ const LABEL_PATTERNS: readonly [PeriodUnit, RegExp][] = [
   ['week', /^(\d{4})-W(\d{2})$/],
   ['month', /^(\d{4})-(\d{2})$/],
   ['quarter', /^(\d{4})-Q([1-4])$/],
+  ['half', /^(\d{4})-H([12])$/],
   ['year', /^(\d{4})$/],
 ]
 
@@ -133,6 +151,9 @@ export function parsePeriodLabel(label: string): PeriodBucket | null {
         break
       case 'quarter':
         probe = localMidnight(a, (b - 1) * 3 + 1, 1)
+        break
+      case 'half':
+        probe = localMidnight(a, (b - 1) * 6 + 1, 1)
         break
       case 'week':
         // 4 January is always in ISO week 1.

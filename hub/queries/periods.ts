@@ -5,7 +5,7 @@
  * Days and weeks are one statement with GROUP BY time; months, quarters and
  * years have no fixed length, so each is its own statement.
  */
-import { bucketOf, liveBucket, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
+import { bucketOf, liveBucket, previousBucket, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
 import { localTimeGroup } from './influxql.js'
 
 export type PeriodChoice = { unit: PeriodUnit; fromMs: number; toMs: number } | { unit: 'live'; nowMs: number; windowMs: number }
@@ -39,4 +39,32 @@ export function windowsFor(p: PeriodChoice): { windows: Window[]; bucketAt: (t: 
     return { windows: [{ fromMs: buckets[0]!.start, toMs: buckets.at(-1)!.end, timeGroup: localTimeGroup(unit) }], bucketAt, buckets }
   }
   return { windows: buckets.map((b) => ({ fromMs: b.start, toMs: b.end, bucket: b })), bucketAt, buckets }
+}
+
+/** The whole calendar period as a query's period choice. */
+export function choiceOf(b: PeriodBucket): PeriodChoice {
+  if (b.unit === 'live') throw new RangeError('a live window is not a calendar period')
+  return { unit: b.unit, fromMs: b.start, toMs: b.end }
+}
+
+/** A period and the one before it, as reports and the console compare them (this month with last month...). */
+export interface Comparison {
+  current: PeriodBucket
+  previous: PeriodBucket
+}
+
+export function comparisonOf(b: PeriodBucket): Comparison {
+  return { current: b, previous: previousBucket(b) }
+}
+
+/** The latest period of the unit that has ended by nowMs: what a report sent on the 1st covers (last month). */
+export function lastWholePeriod(unit: PeriodUnit, nowMs: number): PeriodBucket {
+  return previousBucket(bucketOf(nowMs, unit))
+}
+
+/** The n latest periods of the unit up to the one holding nowMs, newest first, for a period picker. */
+export function recentPeriods(unit: PeriodUnit, nowMs: number, n: number): PeriodBucket[] {
+  const out = [bucketOf(nowMs, unit)]
+  while (out.length < n) out.push(previousBucket(out.at(-1)!))
+  return out
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bucketer, bucketFor, bucketOf, localDayIndex, parsePeriodLabel, PERIOD_UNITS } from '../../../hub/kpi/time.js'
+import { bucketer, bucketFor, bucketOf, localDayIndex, nextBucket, parsePeriodLabel, PERIOD_UNITS, previousBucket } from '../../../hub/kpi/time.js'
 import { vn } from './fixtures.js'
 
 describe('periods in Asia/Ho_Chi_Minh (UTC+7)', () => {
@@ -69,8 +69,33 @@ describe('periods in Asia/Ho_Chi_Minh (UTC+7)', () => {
       expect(parsePeriodLabel(b.label)).toEqual(b)
     }
     expect(parsePeriodLabel('2026-W53')?.start).toBe(vn('2026-12-28T00:00'))
-    for (const bad of ['2026-02-30', '2026-13', '2025-W53', '2026-W00', '2026-Q5', 'live', '26-11']) {
+    for (const bad of ['2026-02-30', '2026-13', '2025-W53', '2026-W00', '2026-Q5', '2026-H3', '2026-H0', 'live', '26-11']) {
       expect(parsePeriodLabel(bad), bad).toBeNull()
     }
+  })
+
+  it('half-years are January–June and July–December, local time', () => {
+    expect(bucketOf(vn('2026-06-30T23:59:59.999'), 'half')).toEqual({ unit: 'half', label: '2026-H1', start: vn('2026-01-01T00:00'), end: vn('2026-07-01T00:00') })
+    expect(bucketOf(Date.parse('2026-06-30T17:00:00Z'), 'half')).toMatchObject({ label: '2026-H2', end: vn('2027-01-01T00:00') })
+    expect(parsePeriodLabel('2026-H2')?.start).toBe(vn('2026-07-01T00:00'))
+  })
+
+  it('each period has one before and one after it that touch it, across year ends and leap days', () => {
+    const times = [vn('2024-02-29T12:00'), vn('2026-01-01T00:00'), vn('2026-07-01T00:00'), vn('2026-12-31T23:59:59.999'), vn('2027-01-03T12:00')]
+    for (const unit of PERIOD_UNITS) {
+      for (const t of times) {
+        const b = bucketOf(t, unit)
+        const prev = previousBucket(b)
+        expect(prev.end, `${unit} ${b.label}`).toBe(b.start)
+        expect(prev.unit).toBe(unit)
+        expect(nextBucket(prev)).toEqual(b)
+        expect(nextBucket(b).start).toBe(b.end)
+      }
+    }
+    expect(previousBucket(bucketOf(vn('2026-01-15T08:00'), 'month')).label).toBe('2025-12')
+    expect(previousBucket(bucketOf(vn('2026-01-15T08:00'), 'quarter')).label).toBe('2025-Q4')
+    expect(previousBucket(bucketOf(vn('2026-03-15T08:00'), 'half')).label).toBe('2025-H2')
+    expect(previousBucket(bucketOf(vn('2027-01-04T08:00'), 'week')).label).toBe('2026-W53')
+    expect(previousBucket(bucketOf(vn('2024-03-01T08:00'), 'day')).label).toBe('2024-02-29')
   })
 })
