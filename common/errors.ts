@@ -70,6 +70,9 @@ const CATALOGUE = {
   HUB_SESSION_REQUIRED: { message: 'sign in to the console first, or the session has ended', status: 401 },
   HUB_CONSOLE_FORBIDDEN: { message: 'your role may not see this', status: 403 },
   HUB_CAMERA_UNKNOWN: { message: 'no such camera known to this hub' },
+  // Reports and their delivery (hub/reports, hub/delivery).
+  HUB_REPORT_PDF_UNAVAILABLE: { message: 'the PDF could not be printed (Chromium is missing or failed); the Excel and web reports still work', status: 503 },
+  HUB_MAIL_FAILED: { message: 'a scheduled report could not be delivered by email; it is tried again later' },
 } as const satisfies Record<string, Entry>
 
 export type ErrorCode = keyof typeof CATALOGUE
