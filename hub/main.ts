@@ -25,6 +25,7 @@ import { createWriter } from './rollup/writer.js'
 import { createEdgeAuth } from './ingest/auth.js'
 import { createInfluxQuery } from './queries/client.js'
 import { createDirectory } from './queries/directory.js'
+import { createSiteNames, learningWriter } from './queries/names.js'
 import { addRelayMetrics } from './relay/metrics.js'
 import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
@@ -69,9 +70,13 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     const metrics = createHubMetrics()
     // One query client and one site directory for the rollup, the alerts, the API and the console.
     const db = createInfluxQuery(config.influx)
-    const dir = createDirectory(config)
+    // Names of departments, counters and officers from the edges' directory records (issue 15): read once here,
+    // learnt from this instance's writes, re-read every minute for other instances' (hub/queries/names.ts).
+    const names = createSiteNames({ db: createInfluxQuery(config.influx, { timeoutMs: 5000 }), now, log: log.child({ module: 'names' }) })
+    await names.load().catch((err: unknown) => log.warn({ err }, 'site directories not read at start; ids are shown until they are'))
+    const dir = createDirectory(config, names)
     const marking = opts.writer ? null : createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
-    const writer = opts.writer ?? marking!
+    const writer = learningWriter(opts.writer ?? marking!, names)
     parts.started(() => writer.close())
     // The daily KPI rollup follows this hub's writes and picks up any other instance's stale days.
     let rollup: Rollup | null = null
@@ -103,7 +108,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     })
     // One audit log per instance (one hash chain): the API's raw exports and the console's viewings and exports.
     const audit = createAuditLog({ writer, query: kpiDb, log, now })
-    const api = createApi({ config, db: kpiDb, writer, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, alerts, audit })
+    const api = createApi({ config, db: kpiDb, writer, dir, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, alerts, audit })
     parts.started(() => api.close())
     // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
     const relay = createRelay({ log })

@@ -138,6 +138,89 @@ export const auditRecord = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 })
 
+/** Names are what people read on every screen; the config allows 120 characters. */
+const displayName = z.string().min(1).max(120)
+/**
+ * InfluxDB 1.x keeps a string field up to 64 KiB: the directory's JSON, stored
+ * as one field (hub/influx/points.ts), must fit with room to spare.
+ */
+export const MAX_DIRECTORY_BYTES = 60_000
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
+
+/**
+ * The site's departments, counters and officers with their names, as the
+ * edge config lists them (issue 15). The edge sends it at start when its
+ * content changed (`hash`), so the hub shows names while ids stay the keys:
+ * a renamed counter keeps its history. `officer` of a counter is the officer
+ * the config posts there, the schedule duty is checked against; `kiosk` and
+ * `signIn` say whether sign-in can happen at all (no kiosk at the counter,
+ * no PIN for the officer: no duty records can be expected).
+ */
+const directoryEntries = {
+  siteName: displayName,
+  departments: z.array(z.strictObject({ id: idSchema, name: displayName })).max(200),
+  counters: z
+    .array(z.strictObject({ id: idSchema, name: displayName, department: idSchema, officer: idSchema.nullable(), kiosk: z.boolean() }))
+    .max(200),
+  officers: z.array(z.strictObject({ id: idSchema, name: displayName, department: idSchema.nullable(), signIn: z.boolean() })).max(500),
+}
+/** The part of a directory record that is hashed and stored: everything but the record's envelope and hash. */
+export const directoryContent = z.strictObject(directoryEntries)
+export type DirectoryContent = z.infer<typeof directoryContent>
+
+/** The content alone, in the order it is hashed and stored. */
+export function contentOf(r: DirectoryContent): DirectoryContent {
+  return { siteName: r.siteName, departments: r.departments, counters: r.counters, officers: r.officers }
+}
+
+export const directoryRecord = z
+  .strictObject({
+    kind: z.literal('directory'),
+    ...base,
+    /** SHA-256 (hex) of the content's JSON (contentOf) as the edge serialised it: the edge sends a directory once per content. */
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
+    ...directoryEntries,
+  })
+  .refine((r) => utf8Bytes(JSON.stringify(contentOf(r))) <= MAX_DIRECTORY_BYTES, {
+    message: `the directory is larger than ${MAX_DIRECTORY_BYTES} bytes of JSON`,
+    path: ['officers'],
+  })
+export type DirectoryRecord = z.infer<typeof directoryRecord>
+
+/**
+ * Officer duty at a counter (issue 15): `in` when an officer signs in at a
+ * kiosk, `out` when the interval ends, with why. `replaced`: another officer
+ * signed in at the counter; `end-of-day`: the edge's midnight reset;
+ * `restart`: the edge started, so whoever was on duty before is no longer
+ * known to be; a `restart` names no counter and no officer and closes every
+ * interval of the site.
+ */
+export const DUTY_EVENTS = ['in', 'out'] as const
+export const DUTY_REASONS = ['sign-in', 'sign-out', 'replaced', 'end-of-day', 'restart'] as const
+export type DutyEventKind = (typeof DUTY_EVENTS)[number]
+export type DutyReason = (typeof DUTY_REASONS)[number]
+export const dutyRecord = z
+  .strictObject({
+    kind: z.literal('duty'),
+    ...base,
+    event: z.enum(DUTY_EVENTS),
+    reason: z.enum(DUTY_REASONS),
+    counter: idSchema.nullable(),
+    officer: idSchema.nullable(),
+    /** The kiosk and its officer message's event id, for a sign-in or sign-out; null otherwise. */
+    device: idSchema.nullable(),
+    eventId: eventIdSchema.nullable(),
+  })
+  .refine((r) => (r.reason === 'restart') === (r.counter === null && r.officer === null), {
+    message: 'a restart names no counter and no officer; every other duty record names both',
+    path: ['reason'],
+  })
+  .refine((r) => r.event === 'in' ? r.reason === 'sign-in' : r.reason !== 'sign-in', {
+    message: 'an "in" is a sign-in; an "out" is a sign-out, replaced, end-of-day or restart',
+    path: ['reason'],
+  })
+export type DutyRecord = z.infer<typeof dutyRecord>
+
 export const edgeRecord = z.discriminatedUnion('kind', [
   ratingRecord,
   ticketRecord,
@@ -147,6 +230,8 @@ export const edgeRecord = z.discriminatedUnion('kind', [
   cameraStatusRecord,
   cameraEventRecord,
   auditRecord,
+  directoryRecord,
+  dutyRecord,
 ])
 export type EdgeRecord = z.infer<typeof edgeRecord>
 export type RatingRecord = z.infer<typeof ratingRecord>
@@ -166,6 +251,9 @@ export const RECORD_PRIORITY: Readonly<Record<RecordKind, 'critical' | 'normal' 
   camera_event: 'normal',
   // Who watched what is evidence, kept like a rating.
   audit: 'critical',
+  // A few a day and never resent: a lost one would leave ids on screens, or an officer's hours wrong.
+  directory: 'critical',
+  duty: 'critical',
 }
 
 export const MAX_BATCH_RECORDS = 5000

@@ -18,7 +18,7 @@ import type { HubConfig } from '../config/schema.js'
 import { HUB_ANSWERS } from '../http/server.js'
 import type { PointWriter } from '../influx/writer.js'
 import { createInfluxQuery, type InfluxQuery } from '../queries/client.js'
-import { createDirectory } from '../queries/directory.js'
+import { createDirectory, type Directory } from '../queries/directory.js'
 import { authenticate } from './auth.js'
 import type { ApiDeps, ApiHandler } from './context.js'
 import { ratingsCsv, ratingsPage } from './export.js'
@@ -47,12 +47,14 @@ export interface ApiOptions {
   alerts: AlertStore
   /** The hub's one audit log: raw exports and streams are recorded on it. */
   audit: AuditLog
+  /** The hub's one site directory (names from the edges); default one from the config alone, naming every id by itself. */
+  dir?: Directory
 }
 
 export function createApi(opts: ApiOptions): Api {
   const { config, writer, log, now } = opts
   const db = opts.db ?? createInfluxQuery(config.influx)
-  const dir = createDirectory(config)
+  const dir = opts.dir ?? createDirectory(config)
   const deps: ApiDeps = {
     config,
     db,

@@ -5,7 +5,7 @@
  * overwrites instead of adding a duplicate.
  */
 import { EDGE_SUPERVISOR_ROLE } from '../../common/audit-chain.js'
-import type { EdgeRecord } from '../../protocol/records.js'
+import { contentOf, type EdgeRecord } from '../../protocol/records.js'
 import { serializePoint, type FieldValue, type Point } from './line-protocol.js'
 import { HUB_MEASUREMENTS, MEASUREMENTS, NO_OFFICER, ROLLUP_MEASUREMENTS, type MeasurementSchema } from './schema.js'
 
@@ -129,6 +129,16 @@ export function toPoint(site: string, r: EdgeRecord): Point {
           viewing: r.viewing, detail: r.detail, client: r.client, seq: r.link, prev: r.prev, hash: r.hash,
           duration_s: r.durationS, at_ms: r.at, clock: r.clock,
         }),
+        timestampNs,
+      }
+    case 'directory':
+      return { measurement: 'directory', tags: { site }, fields: { hash: r.hash, body: JSON.stringify(contentOf(r)), ...common }, timestampNs }
+    case 'duty':
+      // Empty tags are left out (serializePoint): a restart names no counter and no officer.
+      return {
+        measurement: 'duty',
+        tags: { counter: r.counter ?? '', event: r.event, officer: r.officer ?? '', site },
+        fields: present({ reason: r.reason, device: r.device, event_id: r.eventId, ...common }),
         timestampNs,
       }
   }

@@ -82,6 +82,16 @@ export const MEASUREMENTS = {
   },
   /** The edge's supervisor-page entries, in the hub's audit measurement (below). */
   audit: AUDIT,
+  /** A site's departments, counters and officers with names (issue 15): `body` is the record's content as JSON (protocol contentOf). */
+  directory: {
+    tags: ['site'],
+    fields: { hash: 'string', body: 'string', ...common },
+  },
+  /** Officer sign-in and sign-out at a counter; a `restart` has no counter and no officer tag (hub/kpi/duty.ts). */
+  duty: {
+    tags: ['site', 'counter', 'officer', 'event'],
+    fields: { reason: 'string', device: 'string', event_id: 'string', ...common },
+  },
 } as const satisfies Record<RecordKind, MeasurementSchema>
 
 export type Measurement = keyof typeof MEASUREMENTS

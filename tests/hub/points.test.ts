@@ -16,6 +16,13 @@ const samples: EdgeRecord[] = [
   { kind: 'camera_status', ...base, camera: 'cam-sanh', state: 'no_stream', onvif: true, stream: false, cameraOffsetMs: null, detail: 'RTSP timeout' },
   { kind: 'camera_event', ...base, camera: 'cam-sanh', event: 'motion', state: true, snapshot: null },
   { kind: 'audit', ...base, action: 'view_end', user: 'giamsat', camera: 'cam-sanh', viewing: 'v-1', detail: '', client: '192.168.1.20', durationS: 12.5, at: BASE_MS - 3, chain: 'edge-ttpv-1', link: 4, prev: 'a'.repeat(64), hash: 'b'.repeat(64) },
+  {
+    kind: 'directory', ...base, hash: 'c'.repeat(64), siteName: 'Trung tâm Cần Thơ',
+    departments: [{ id: 'tu-phap', name: 'Sở Tư pháp' }],
+    counters: [{ id: 'q1', name: 'Quầy 1, "Hộ tịch"', department: 'tu-phap', officer: 'nv-a', kiosk: true }],
+    officers: [{ id: 'nv-a', name: 'Nguyễn Văn A', department: null, signIn: true }],
+  },
+  { kind: 'duty', ...base, event: 'in', reason: 'sign-in', counter: 'q1', officer: 'nv-a', device: 'kiosk-1', eventId: 'off-00000001' },
 ]
 
 describe('record → point', () => {
@@ -50,6 +57,18 @@ describe('record → point', () => {
         if (v) expect(tags, `${s.kind} tag holds ${v}`).not.toContain(v)
       }
     }
+  })
+
+  it('maps a directory to one point whose body is the content as JSON, and a restart to a duty point without counter or officer', () => {
+    const dirPoint = toPoint('ttpv-can-tho', samples.find((s) => s.kind === 'directory')!)
+    expect(dirPoint.tags).toEqual({ site: 'ttpv-can-tho' })
+    expect(JSON.parse(String(dirPoint.fields.body))).toMatchObject({ siteName: 'Trung tâm Cần Thơ', counters: [{ id: 'q1', name: 'Quầy 1, "Hộ tịch"' }] })
+    const restart: EdgeRecord = { kind: 'duty', ...base, event: 'out', reason: 'restart', counter: null, officer: null, device: null, eventId: null }
+    expect(edgeRecord.safeParse(restart).success).toBe(true)
+    expect(toLineProtocol([toPoint('s1', restart)])).toBe(`duty,event=out,site=s1 reason="restart",clock="corrected",seq=1000042i ${pointTimeNs(BASE_MS, 1_000_042)}`)
+    // A restart that names a counter, or an "in" that is not a sign-in, is refused.
+    expect(edgeRecord.safeParse({ ...restart, counter: 'q1' }).success).toBe(false)
+    expect(edgeRecord.safeParse({ ...restart, event: 'in' }).success).toBe(false)
   })
 
   it('maps a rating to its tags and fields', () => {
