@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
+import mqttPacket from 'mqtt-packet'
 import { isMotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import { topics } from '../../protocol/topics.js'
@@ -100,6 +101,10 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       })
     })
 
+  // mqtt-packet fills a cache of 65,536 two-byte Buffers (one per packet id) at the first packet it writes:
+  // ~7 MB of heap for the life of the process, a tenth of the Pi's 80 MB budget (bench/pi.ts). Writing the
+  // id's two bytes on demand costs one pooled allocation per PUBACK instead.
+  mqttPacket.writeToStream.cacheNumbers = false
   const aedes = await Aedes.createBroker({
     // A socket that never sends CONNECT only holds memory; on a site LAN 10 s is plenty.
     connectTimeout: 10_000,
