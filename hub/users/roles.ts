@@ -25,6 +25,12 @@ export function canWatch(p: Principal, site: string): boolean {
 
 export const canReadAudit = (p: Principal) => p.role === 'admin'
 
+/**
+ * Officers' own figures (ratings per officer: an evaluation of a person, seed 004 IV.3.e) are for Home Affairs
+ * inspectors, the site's own supervisors and admins; the IOC gets the figures of counters, departments and sites.
+ */
+export const canSeeOfficers = (p: Principal, site: string): boolean => p.role !== 'ioc' && canSeeMetrics(p, site)
+
 /** Sites the principal may see, out of a list; undefined means "no restriction" for query filters. */
 export function siteScope(p: Principal): readonly string[] | undefined {
   return seesAllSites(p) ? undefined : (p.sites ?? [])
