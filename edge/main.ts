@@ -23,7 +23,8 @@ import { startHealthSampler } from './health/sampler.js'
 import { readCpuTempC } from './health/system.js'
 import { addHealthRoutes } from './http/health-routes.js'
 import { createEdgeHttp, type EdgeHttp } from './http/server.js'
-import { DutyRoster } from './ingest/duty.js'
+import { sendDirectory, directoryMarkerFile } from './ingest/directory.js'
+import { DutyRoster, journalDuty } from './ingest/duty.js'
 import { scheduleEndOfDay, type EndOfDayTimers } from './ingest/end-of-day.js'
 import { MisuseFilter } from './misuse/filter.js'
 import { addMisuseMetrics } from './misuse/metrics.js'
@@ -81,6 +82,11 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
 
     const site = buildSiteIndex(config)
     const duty = new DutyRoster(site)
+    // Before the broker listens (issue 15): the restart record precedes this run's sign-ins, and a changed
+    // directory of names goes to the hub once.
+    await journalDuty({ duty, outbox, clock, log })
+    await sendDirectory({ config, outbox, clock, markerFile: opts.outbox ? null : directoryMarkerFile(config.outbox.dir), log })
+      .catch((err: unknown) => log.error({ err }, 'site directory not stored for the hub'))
     const misuse = new MisuseFilter(config.misuse)
     // Built before the broker listens, so a kiosk never finds the page missing while devices already connect.
     const kioskAssets = await buildKioskAssets()
@@ -91,7 +97,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         now: () => clock.now(),
         setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
         clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-      }),
+      }, (err) => log.error({ err }, 'end-of-day sign-out not stored; the counter keeps its officer')),
     )
 
     let forwarder: Forwarder | null = null

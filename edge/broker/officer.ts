@@ -109,7 +109,8 @@ export function officerSignIn(site: SiteIndex, duty: DutyRoster, limits: SignInL
     }
     lockouts.clear(deviceKey(device))
     lockouts.clear(officerKey(officer.id))
-    duty.setOfficer(counter, signingOut ? null : officer.id)
+    // Stored as a duty record before the kiosk is acknowledged (issue 15); a refused write leaves the counter as it was.
+    await duty.change(counter, signingOut ? null : officer.id, { reason: signingOut ? 'sign-out' : 'sign-in', device, eventId: message.id })
     return null
   }
 }

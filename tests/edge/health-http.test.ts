@@ -37,7 +37,8 @@ describe('edge /healthz and /metrics (in-process edge)', () => {
       expect(text).toContain('motcua_edge_messages_stored_total{kind="rating"} 1')
       expect(text).toContain('motcua_edge_rejected_total{code="EDGE_TOPIC_FORBIDDEN"} 1')
       expect(text).toContain('motcua_edge_connected_clients 1')
-      expect(text).toContain('motcua_edge_outbox_depth 1')
+      // The rating, and the start's duty restart and site directory records (issue 15).
+      expect(text).toContain('motcua_edge_outbox_depth 3')
       expect(text).toMatch(/motcua_edge_process_resident_memory_bytes \d+/)
 
       outbox.failWith('EDGE_DISK_FULL')

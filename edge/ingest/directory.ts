@@ -1,0 +1,79 @@
+/**
+ * The site's directory for the hub (issue 15): departments, counters and
+ * officers with their names, from the config. Sent at start when its content
+ * changed since the last one stored, so a restart sends nothing and a rename
+ * is sent once. The hash of the last one stored is kept in a small file
+ * beside the outbox (a hash in the outbox's dedup index would refuse a
+ * directory that goes back to an earlier content, and the hub would keep the
+ * later one).
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Logger } from '../../common/log.js'
+import { contentOf, directoryRecord, type DirectoryContent } from '../../protocol/records.js'
+import type { Clock } from '../clock/types.js'
+import type { EdgeConfig } from '../config/schema.js'
+import type { Outbox } from '../outbox/types.js'
+
+type SiteConfig = Pick<EdgeConfig, 'site' | 'departments' | 'counters' | 'officers' | 'devices'>
+
+/** The directory's content (pure), in the config's order. */
+export function directoryOf(config: SiteConfig): DirectoryContent {
+  const kiosks = new Set(config.devices.filter((d) => d.kind === 'kiosk' && d.counter).map((d) => d.counter))
+  return contentOf({
+    siteName: config.site.name,
+    departments: config.departments.map((d) => ({ id: d.id, name: d.name })),
+    counters: config.counters.map((c) => ({ id: c.id, name: c.name, department: c.department, officer: c.officer ?? null, kiosk: kiosks.has(c.id) })),
+    officers: config.officers.map((o) => ({ id: o.id, name: o.name, department: o.department ?? null, signIn: o.pinHash !== undefined })),
+  })
+}
+
+export const directoryHash = (content: DirectoryContent): string => createHash('sha256').update(JSON.stringify(contentOf(content))).digest('hex')
+
+/** The file that remembers the hash of the last directory stored in the outbox at `outboxDir`. */
+export const directoryMarkerFile = (outboxDir: string) => `${outboxDir.replace(/[/\\]+$/, '')}.directory`
+
+function readMarker(file: string): string | null {
+  if (!existsSync(file)) return null
+  return readFileSync(file, 'utf8').trim() || null
+}
+
+/** Written to a temporary file and renamed: a power cut leaves the old hash or the new one, never half of one. */
+function writeMarker(file: string, hash: string): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const tmp = `${file}.tmp`
+  writeFileSync(tmp, `${hash}\n`, { flush: true })
+  renameSync(tmp, file)
+}
+
+/**
+ * Stores the directory in the outbox unless the last one stored had the same
+ * content. Resolves 'sent', 'unchanged', or 'invalid' (too large for the hub:
+ * logged, nothing sent, the hub keeps showing ids). The marker is written
+ * only after the outbox stored the record: a crash in between sends the same
+ * directory again, which the hub takes as the same names.
+ */
+export async function sendDirectory(o: {
+  config: SiteConfig
+  outbox: Outbox
+  clock: Clock
+  /** Null: no memory of the last one (an outbox double in tests), so it is sent at every start. */
+  markerFile: string | null
+  log: Logger
+}): Promise<'sent' | 'unchanged' | 'invalid'> {
+  const content = directoryOf(o.config)
+  const hash = directoryHash(content)
+  if (o.markerFile && readMarker(o.markerFile) === hash) return 'unchanged'
+  const stamp = o.clock.stamp()
+  const record = { kind: 'directory' as const, hash, ...content }
+  const checked = directoryRecord.safeParse({ ...record, seq: 0, t: stamp.wall, clock: 'synced' })
+  if (!checked.success) {
+    o.log.error({ problems: checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'site directory not sent to the hub')
+    return 'invalid'
+  }
+  await o.outbox.append(record, stamp)
+  if (o.markerFile) writeMarker(o.markerFile, hash)
+  o.log.info({ hash: hash.slice(0, 12), counters: content.counters.length, officers: content.officers.length }, 'site directory stored for the hub')
+  return 'sent'
+}
