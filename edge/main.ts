@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../common/log.js'
 import { createParts, EXIT, isMain, runMain } from '../common/run-main.js'
 import { startBroker, type EdgeBroker } from './broker/broker.js'
 import { startCameraFeatures, type CameraFeatures } from './cameras/start.js'
+import { addCameraMetrics } from './cameras/metrics.js'
 import { addLiveMetrics } from './live/metrics.js'
 import { officerSignIn } from './broker/officer.js'
 import { createSystemClock, type SystemClock } from './clock/system-clock.js'
@@ -19,6 +20,7 @@ import { plainListeners, readTlsFiles } from './config/tls.js'
 import { createForwarder, type Forwarder } from './forwarder/forwarder.js'
 import { createHubClient, type HubClient } from './forwarder/hub-client.js'
 import { createEdgeMetrics } from './health/metrics.js'
+import { DEFAULT_THRESHOLDS } from './health/status.js'
 import { startHealthSampler } from './health/sampler.js'
 import { readCpuTempC } from './health/system.js'
 import { addHealthRoutes } from './http/health-routes.js'
@@ -156,9 +158,10 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         outbox: outbox.stats(),
         lastStoreFailure: broker.stats.lastStoreFailure,
         forwarder: forwarder?.status() ?? null,
+        // Read per request, once the camera features below exist.
+        cameras: cameras?.cameras.health() ?? null,
       }),
-      // Read per request, once the camera features below exist.
-      cameras: () => cameras?.cameras.cameras().map((c) => ({ id: c.id, state: c.state, detail: c.detail })) ?? null,
+      thresholds: { ...DEFAULT_THRESHOLDS, cameraDownMs: config.health.cameraDownS * 1000 },
     }, metrics, config.metricsToken)
     addMisuseMetrics(metrics, misuse.stats)
     const kiosk = createKioskHandler({
@@ -199,7 +202,11 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       t.start()
     }
 
-    if (cameras) addLiveMetrics(metrics, cameras.live, () => tunnel?.status() ?? null)
+    if (cameras) {
+      const features = cameras
+      addLiveMetrics(metrics, features.live, () => tunnel?.status() ?? null)
+      addCameraMetrics(metrics, () => features.cameras.health())
+    }
 
     const httpPort = await http.listen()
     parts.started(() => http.close())

@@ -3,17 +3,20 @@ import { createLogger, type Logger } from '../../common/log.js'
 import { DigestAuth } from './auth/digest.js'
 import { CREATED_WINDOW_MS, NonceCache } from './auth/wsse.js'
 import { DiscoveryResponder, WSD_PORT } from './discovery/responder.js'
-import { PullPoints } from './events/pull-points.js'
+import { PullPoints, type SubscriptionStats } from './events/pull-points.js'
 import { CameraHttpServer, SNAPSHOT_PATH } from './http/server.js'
 import type { SoapContext } from './http/soap-handler.js'
 import { RtspProcess } from './rtsp/process.js'
 import { SnapshotSource } from './snapshot.js'
 import { discoveryScopes } from './soap/device.js'
+import { DEFAULT_QUIRKS, type CameraQuirks } from './quirks.js'
 import { notificationsFor } from './soap/events.js'
 import type { CameraEvent, CameraIdentity, CameraState, FaultMode, StreamSettings } from './types.js'
 
 export type { CameraEvent, CameraIdentity, FaultMode, StreamSettings } from './types.js'
+export type { SubscriptionStats } from './events/pull-points.js'
 export { FAULT_MODES } from './types.js'
+export { CGI_FIRMWARE, DEFAULT_QUIRKS, parseQuirks, type CameraQuirks, type TamperShape } from './quirks.js'
 
 export interface DiscoverySettings {
   /** Default 3702; 0 picks a free port (probe it by unicast). */
@@ -46,6 +49,8 @@ export interface CameraSimOptions {
   log?: Logger
   /** Interpreter with python3-gi; default /usr/bin/python3. */
   python?: string
+  /** How this camera differs from the spec's examples (quirks.ts); each off by default. */
+  quirks?: Partial<CameraQuirks>
 }
 
 export interface FaultOptions {
@@ -67,7 +72,10 @@ export interface CameraSim {
   user: string
   /** The configured password (what a correctly set-up client uses). */
   password: string
+  quirks: CameraQuirks
   readonly fault: FaultMode
+  /** Event subscriptions: alive now, and what clients did with them (created, refused, renewed, unsubscribed...). */
+  subscriptions(): SubscriptionStats
   /** PID of the GStreamer child, for tests that check it is gone after stop(). */
   readonly rtspPid: number | undefined
   /** Sets the motion or tamper property; every live subscription gets a Changed notification. */
@@ -92,6 +100,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
   const stream: StreamSettings = { width: 640, height: 360, fps: 15, gop: 15, bitrateKbps: 1200, ...opts.stream }
   const log = (opts.log ?? createLogger('camera-sim')).child({ module: 'camera-sim', camera: identity.name })
   const state: CameraState = { fault: 'none', password, clockOffsetMs: 0, slowDelayMs: opts.slowDelayMs ?? 8000, soapLatencyMs: opts.soapLatencyMs ?? 5 }
+  const quirks: CameraQuirks = { ...DEFAULT_QUIRKS, ...opts.quirks }
   const props: Record<CameraEvent, boolean> = { motion: false, tamper: false }
   const cameraNow = () => now() + state.clockOffsetMs
 
@@ -101,7 +110,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
   const snapshots = new SnapshotSource({ take: (ms) => rtsp.snapshot(ms), timeoutMs: 2000 })
 
   const digest = new DigestAuth(`SimCam ${identity.serialNumber}`)
-  const pullPoints = new PullPoints({ now: cameraNow })
+  const pullPoints = new PullPoints({ now: cameraNow, maxPullPoints: quirks.maxPullPoints })
   let base = ''
   const soap: SoapContext = {
     identity, stream,
@@ -115,9 +124,10 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
     nonces: new NonceCache(2 * CREATED_WINDOW_MS),
     digest, pullPoints,
     initialNotifications: () => [
-      ...notificationsFor('motion', props.motion, cameraNow(), 'Initialized'),
-      ...notificationsFor('tamper', props.tamper, cameraNow(), 'Initialized'),
+      ...notificationsFor('motion', props.motion, cameraNow(), 'Initialized', quirks),
+      ...notificationsFor('tamper', props.tamper, cameraNow(), 'Initialized', quirks),
     ],
+    quirks,
   }
   const http = new CameraHttpServer({ host, soap, state: () => state, digest, snapshots, log })
   let httpPort: number
@@ -145,6 +155,7 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
       xaddrs: () => [soap.addrs.device],
       scopes: discoveryScopes(identity),
       answering: () => state.fault !== 'offline',
+      replyToHeader: quirks.replyToHeader,
       log,
     })
     try {
@@ -194,13 +205,14 @@ export async function startCameraSim(opts: CameraSimOptions = {}): Promise<Camer
   let transition: Promise<void> = Promise.resolve()
   return {
     onvifUrl: soap.addrs.device, rtspUrl, snapshotUrl: soap.snapshotUrl, httpPort, rtspPort,
-    discoveryPort: discovery?.port ?? 0, identity, user, password,
+    discoveryPort: discovery?.port ?? 0, identity, user, password, quirks,
     get fault() { return state.fault },
+    subscriptions: () => pullPoints.stats(),
     get rtspPid() { return rtsp.pid },
     trigger(event, value = true) {
       if (props[event] === value) return
       props[event] = value
-      if (state.fault !== 'offline') pullPoints.publish(notificationsFor(event, value, cameraNow(), 'Changed'))
+      if (state.fault !== 'offline') pullPoints.publish(notificationsFor(event, value, cameraNow(), 'Changed', quirks))
     },
     setFault(mode, fo = {}) {
       // Serialised so overlapping calls cannot interleave a close with a listen; one failed

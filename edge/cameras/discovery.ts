@@ -3,14 +3,14 @@
  * NetworkVideoTransmitter and collects ProbeMatches for a bounded time. By
  * default to the multicast group; tests (and sites whose switches drop
  * multicast) can probe known addresses by unicast. Answers come from anyone
- * on the LAN, so each is read with a real XML parser (xml2js over sax, the
- * one the onvif client uses: strict, no DTD entities, so no entity expansion)
- * by local name inside the right parent, and a bad one is dropped.
+ * on the LAN, so each is read with a real XML parser (./xml.ts) by local name
+ * inside the right parent, and a bad one is dropped. A camera is known by its
+ * endpoint reference (urn:uuid:...), one per device.
  */
 import { randomUUID } from 'node:crypto'
 import { createSocket } from 'node:dgram'
-import { Parser, processors } from 'xml2js'
 import type { Logger } from '../../common/log.js'
+import { child, children, parseEnvelope, path, textOf, words } from './xml.js'
 
 export const WSD_MULTICAST = { host: '239.255.255.250', port: 3702 }
 
@@ -19,6 +19,8 @@ export interface DiscoveredCamera {
   endpoint: string
   xaddrs: string[]
   scopes: string[]
+  /** Types the device says it is, as QNames (dn:NetworkVideoTransmitter, tds:Device...). */
+  types: string[]
   /** Source address of the answer. */
   from: string
 }
@@ -42,41 +44,32 @@ export function probeMessage(messageId: string): string {
     '<s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>'
 }
 
-/** An element as xml2js gives it (prefixes stripped): children by local name, text in `_` when it has attributes. */
-type XmlNode = { [local: string]: XmlNode[] | string | undefined; _?: string } | string
-
-const child = (node: XmlNode | undefined, local: string): XmlNode | undefined =>
-  typeof node === 'object' ? (node[local] as XmlNode[] | undefined)?.[0] : undefined
-const textOf = (node: XmlNode | undefined): string => (typeof node === 'string' ? node : typeof node?._ === 'string' ? node._ : '').trim()
-const words = (node: XmlNode | undefined) => textOf(node).split(/\s+/).filter(Boolean)
-
-function parseXml(xml: string): XmlNode | undefined {
-  let out: { Envelope?: XmlNode } | null | undefined
-  let error: Error | null = null
-  // Synchronous with xml2js' default async: false; the callback runs before parseString returns.
-  new Parser({ tagNameProcessors: [processors.stripPrefix], strict: true }).parseString(xml, (err: Error | null, result: { Envelope?: XmlNode } | null) => {
-    error = err
-    out = result
-  })
-  if (error) throw error
-  return out?.Envelope
-}
-
 /**
- * Pure: a ProbeMatches answer to our message id, or null for any other
- * well-formed message. Throws for input that is too large or not XML (the
- * caller logs and drops it).
+ * Pure: the cameras a ProbeMatches answer to our message id describes, one
+ * per ProbeMatch (a reply may hold several, an NVR's for instance); empty
+ * for any other well-formed message. Each is read inside its own ProbeMatch:
+ * the identity is ProbeMatch/EndpointReference/Address, never another
+ * Address in the message, such as the wsa:ReplyTo/Address header (the
+ * anonymous role URI) that many cameras send before the body, which would
+ * give every camera of that kind one identity. A ProbeMatch without an
+ * endpoint or XAddrs is skipped, not the others. Throws for input that is
+ * too large or not XML (the caller logs and drops it).
  */
-export function parseProbeMatch(xml: string, messageId: string, from: string): DiscoveredCamera | null {
+export function parseProbeMatches(xml: string, messageId: string, from: string): DiscoveredCamera[] {
   if (Buffer.byteLength(xml) > MAX_ANSWER_BYTES) throw new Error(`answer of ${Buffer.byteLength(xml)} bytes, more than ${MAX_ANSWER_BYTES}`)
-  const envelope = parseXml(xml)
-  const relatesTo = child(child(envelope, 'Header'), 'RelatesTo')
-  if (relatesTo !== undefined && textOf(relatesTo) !== messageId) return null
-  const match = child(child(child(envelope, 'Body'), 'ProbeMatches'), 'ProbeMatch')
-  const endpoint = textOf(child(child(match, 'EndpointReference'), 'Address'))
-  const xaddrs = words(child(match, 'XAddrs'))
-  if (!endpoint || xaddrs.length === 0) return null
-  return { endpoint, xaddrs, scopes: words(child(match, 'Scopes')), from }
+  const envelope = parseEnvelope(xml)
+  const relatesTo = path(envelope, 'Header', 'RelatesTo')
+  if (relatesTo !== undefined && textOf(relatesTo) !== messageId) return []
+  const found: DiscoveredCamera[] = []
+  for (const matches of children(child(envelope, 'Body'), 'ProbeMatches')) {
+    for (const match of children(matches, 'ProbeMatch')) {
+      const endpoint = textOf(path(match, 'EndpointReference', 'Address'))
+      const xaddrs = words(child(match, 'XAddrs'))
+      if (!endpoint || xaddrs.length === 0) continue
+      found.push({ endpoint, xaddrs, scopes: words(child(match, 'Scopes')), types: words(child(match, 'Types')), from })
+    }
+  }
+  return found
 }
 
 export function probeCameras(opts: ProbeOptions = {}): Promise<DiscoveredCamera[]> {
@@ -94,8 +87,7 @@ export function probeCameras(opts: ProbeOptions = {}): Promise<DiscoveredCamera[
     }
     socket.on('message', (data, rinfo) => {
       try {
-        const cam = parseProbeMatch(data.toString('utf8'), messageId, rinfo.address)
-        if (cam && !found.has(cam.endpoint)) found.set(cam.endpoint, cam)
+        for (const cam of parseProbeMatches(data.toString('utf8'), messageId, rinfo.address)) if (!found.has(cam.endpoint)) found.set(cam.endpoint, cam)
       } catch (err) {
         opts.log?.debug({ from: rinfo.address, bytes: data.length, error: (err as Error).message }, 'discovery answer dropped')
       }

@@ -3,6 +3,11 @@
  * Motion arrives as both tns1:VideoSource/MotionAlarm and
  * tns1:RuleEngine/CellMotionDetector/Motion on many cameras; the caller
  * records only changes of state, so the pair becomes one event.
+ *
+ * Field cameras differ in the data item they fill: the Core spec's
+ * TamperDetector/Tamper carries `IsTamper`, while some firmware sends `State`
+ * there (as on the scene-change topic). Every item a rule names is accepted,
+ * in that rule's order. Values are xs:boolean, so `true`/`false` and `1`/`0`.
  */
 import type { Notification } from './onvif-client.js'
 
@@ -20,8 +25,17 @@ const RULES: { match: (t: string) => boolean; event: CameraEventKind; keys: stri
   { match: (t) => t === 'VideoSource/MotionAlarm', event: 'motion', keys: ['State'] },
   { match: (t) => t === 'RuleEngine/CellMotionDetector/Motion', event: 'motion', keys: ['IsMotion'] },
   { match: (t) => t.startsWith('VideoSource/GlobalSceneChange/'), event: 'tamper', keys: ['State'] },
-  { match: (t) => t === 'RuleEngine/TamperDetector/Tamper', event: 'tamper', keys: ['IsTamper'] },
+  { match: (t) => t === 'RuleEngine/TamperDetector/Tamper', event: 'tamper', keys: ['IsTamper', 'State'] },
 ]
+
+/** xs:boolean's lexical forms (XML Schema 1.0 §3.2.2), spaces around them allowed; null for anything else. */
+export function xsBoolean(value: string | undefined): boolean | null {
+  switch (value?.trim().toLowerCase()) {
+    case 'true': case '1': return true
+    case 'false': case '0': return false
+    default: return null
+  }
+}
 
 export function interpretNotification(n: Notification): { event: CameraEventKind; state: boolean } | null {
   const t = bareTopic(n.topic)
@@ -29,9 +43,8 @@ export function interpretNotification(n: Notification): { event: CameraEventKind
     if (!rule.match(t)) continue
     const key = rule.keys.find((k) => k in n.data)
     if (!key) return null
-    const v = n.data[key]?.toLowerCase()
-    if (v !== 'true' && v !== 'false') return null
-    return { event: rule.event, state: v === 'true' }
+    const state = xsBoolean(n.data[key])
+    return state === null ? null : { event: rule.event, state }
   }
   return null
 }

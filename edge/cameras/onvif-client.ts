@@ -1,12 +1,22 @@
 /**
  * Promise wrapper around the `onvif` package's Cam for one camera. Every call
  * has its own deadline (the package's own default is two minutes), and each
- * camera has its own HTTP agent so close() can cut its sockets, including a
- * PullMessages long poll, without touching any other camera.
+ * camera has its own HTTP agents so close() can cut its sockets without
+ * touching any other camera: one for its calls, one for the PullMessages
+ * long poll of its subscription (the package sends that to the address the
+ * camera gave, outside the agent it was given, so it is set here).
+ *
+ * Renew and Unsubscribe are the edge's own small SOAP calls
+ * (subscription-soap.ts) sent through the package's request path, so
+ * WS-Security, digest and the address the camera is configured at stay the
+ * package's: the package's own Renew has no wsa:MessageID, which cameras that
+ * answer with wsa:RelatesTo refuse.
  */
+import { randomUUID } from 'node:crypto'
 import { Agent } from 'node:http'
 import { Cam } from 'onvif'
 import { classifyOnvifError, OnvifCallError } from './onvif-errors.js'
+import { grantedLifetimeMs, renewResponseLifetimeMs, subscriptionRequest, type SubscriptionOperation } from './subscription-soap.js'
 
 export interface DeviceInfo {
   manufacturer: string
@@ -42,10 +52,31 @@ export interface OnvifClientOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the package's callbacks are untyped XML-to-object data
 type Cb<_T> = (err: Error | null, value?: any, xml?: string) => void
 
+/** The subscription address as the package keeps it (url.parse, host rewritten to the configured one by preserveAddress). */
+type PackageUrl = { href: string; agent?: Agent; [key: string]: unknown }
+
+/** The package's request path, which its typings leave out. */
+interface CamRequests {
+  _envelopeHeader(openHeader?: boolean): string
+  _request(options: { url: PackageUrl; body: string; action: string }, cb: (err: Error | null, res: unknown, xml?: string) => void): void
+}
+
+/** A live PullPoint subscription of this client. */
+interface Subscription {
+  url: PackageUrl
+  subscriptionId: string | null
+}
+
+const text = (v: unknown): string | null =>
+  typeof v === 'string' || typeof v === 'number' ? String(v) : typeof (v as { _?: unknown } | null)?._ === 'string' ? (v as { _: string })._ : null
+
 export class OnvifClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 })
   private readonly cam: Cam
   private closed = false
+  private subscription: Subscription | null = null
+  /** Carries only this subscription's PullMessages long poll, so it can be cut alone. */
+  private pullAgent: Agent | null = null
 
   constructor(private readonly opts: OnvifClientOptions) {
     const u = new URL(opts.url)
@@ -139,8 +170,27 @@ export class OnvifClient {
     return mediaUri('GetSnapshotUri', String(r.uri), this.opts.url, ['http:', 'https:'])
   }
 
-  async createPullPoint(): Promise<void> {
-    await this.call<unknown>('CreatePullPointSubscription', (cb) => this.cam.createPullPointSubscription(cb))
+  /** True while this client holds a subscription it has not given back. */
+  get subscribed(): boolean {
+    return this.subscription !== null
+  }
+
+  /**
+   * CreatePullPointSubscription (the package asks for 2 minutes); resolves to
+   * the lifetime the camera granted, or null when its answer does not say.
+   */
+  async createPullPoint(): Promise<{ lifetimeMs: number | null }> {
+    const sub = await this.call<{ currentTime?: unknown; terminationTime?: unknown; subscriptionReference?: { address?: PackageUrl; referenceParameters?: { subscriptionId?: unknown } } }>(
+      'CreatePullPointSubscription',
+      (cb) => this.cam.createPullPointSubscription(cb),
+    )
+    const url = sub?.subscriptionReference?.address
+    if (!url?.href) throw new OnvifCallError('malformed', 'CreatePullPointSubscription: no subscription address')
+    this.pullAgent?.destroy()
+    this.pullAgent = new Agent({ keepAlive: true, maxSockets: 1 })
+    url.agent = this.pullAgent
+    this.subscription = { url, subscriptionId: text(sub.subscriptionReference?.referenceParameters?.subscriptionId) }
+    return { lifetimeMs: grantedLifetimeMs(sub.currentTime, sub.terminationTime) }
   }
 
   /** PullMessages; the package asks the camera to hold the request up to one minute when nothing happens. */
@@ -155,18 +205,53 @@ export class OnvifClient {
     return list.map(toNotification)
   }
 
-  async renew(): Promise<void> {
-    await this.call<unknown>('Renew', (cb) => this.cam.renew({}, cb))
+  /** Renew with wsa:MessageID, To and Action; resolves to the lifetime the camera granted (null: it did not say). */
+  async renew(): Promise<{ lifetimeMs: number | null }> {
+    return { lifetimeMs: renewResponseLifetimeMs(await this.subscriptionCall('Renew')) }
   }
 
-  async unsubscribe(): Promise<void> {
-    await this.call<unknown>('Unsubscribe', (cb) => this.cam.unsubscribe(cb, true))
+  /**
+   * Gives the subscription back (a camera has few: ONVIF lets it cap them),
+   * then cuts its PullMessages long poll if one is still waiting. The
+   * subscription counts as given back whatever the camera answers: one it no
+   * longer knows is gone anyway, and one it would not release expires.
+   */
+  async unsubscribe(timeoutMs = this.opts.timeoutMs): Promise<void> {
+    if (!this.subscription) return
+    try {
+      await this.subscriptionCall('Unsubscribe', timeoutMs)
+    } finally {
+      this.subscription = null
+      delete (this.cam.events as { subscription?: unknown }).subscription
+      this.cutPull()
+    }
+  }
+
+  /** Ends a waiting PullMessages now (it fails); the subscription itself stays. */
+  cutPull(): void {
+    this.pullAgent?.destroy()
+    this.pullAgent = null
+    if (this.subscription) this.subscription.url.agent = this.pullAgent = new Agent({ keepAlive: true, maxSockets: 1 })
+  }
+
+  private subscriptionCall(op: SubscriptionOperation, timeoutMs = this.opts.timeoutMs): Promise<string> {
+    const sub = this.subscription
+    if (!sub) return Promise.reject(new OnvifCallError('fault', `${op}: no subscription`))
+    const cam = this.cam as unknown as CamRequests
+    return this.call<string>(op, (cb) => {
+      const req = subscriptionRequest(op, { address: sub.url.href, subscriptionId: sub.subscriptionId }, `urn:uuid:${randomUUID()}`)
+      const body = `${cam._envelopeHeader(true)}${req.headers}</s:Header>${req.body}</s:Envelope>`
+      // A copy of the address on the main agent: the pull agent carries the long poll only.
+      cam._request({ url: { ...sub.url, agent: this.agent }, body, action: req.action }, (err, _res, xml) => cb(err, xml ?? '', xml))
+    }, timeoutMs)
   }
 
   /** Cuts every socket of this camera; pending calls fail, later calls reject at once. */
   close(): void {
     this.closed = true
     this.agent.destroy()
+    this.pullAgent?.destroy()
+    this.pullAgent = null
   }
 }
 

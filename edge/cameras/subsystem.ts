@@ -11,6 +11,7 @@ import type { CameraStateMessage } from '../../protocol/messages.js'
 import { topics } from '../../protocol/topics.js'
 import type { Clock } from '../clock/types.js'
 import type { EdgeConfig } from '../config/schema.js'
+import type { CameraHealth } from '../health/status.js'
 import type { NewRecord, Outbox } from '../outbox/types.js'
 import { CameraMonitor, type CameraView, type MonitorTiming } from './camera.js'
 import { probeCameras, type DiscoveredCamera } from './discovery.js'
@@ -42,6 +43,7 @@ export interface UnconfiguredCamera {
   /** Device service addresses, without credentials. */
   xaddrs: string[]
   scopes: string[]
+  types: string[]
   from: string
   firstSeenAt: number
   lastSeenAt: number
@@ -50,6 +52,8 @@ export interface UnconfiguredCamera {
 export interface CameraSubsystem {
   cameras(): CameraView[]
   camera(id: string): CameraView | null
+  /** Each camera's state and since when, for /healthz and /metrics: no credentials, no names, no addresses. */
+  health(): CameraHealth[]
   /** Cameras that answered WS-Discovery but are not in the config. */
   unconfigured(): UnconfiguredCamera[]
   /** Runs one discovery probe now (also run on a timer when discovery is on). */
@@ -106,6 +110,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
       .catch((err: Error) => log.warn({ err: err.message, camera: v.id }, 'camera state not published'))
   }
 
+  const startedAt = o.clock.now()
   const monitors = new Map<string, CameraMonitor>()
   for (const cam of o.config.cameras) {
     const m = new CameraMonitor({
@@ -143,7 +148,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
       if (a.xaddrs.some((x) => configured.has(hostPort(x)))) continue
       const known = found.get(a.endpoint)
       if (!known) log.info({ endpoint: a.endpoint, xaddrs: a.xaddrs, from: a.from }, 'unconfigured camera found on the network')
-      found.set(a.endpoint, { endpoint: a.endpoint, xaddrs: a.xaddrs, scopes: a.scopes, from: a.from, firstSeenAt: known?.firstSeenAt ?? now, lastSeenAt: now })
+      found.set(a.endpoint, { endpoint: a.endpoint, xaddrs: a.xaddrs, scopes: a.scopes, types: a.types, from: a.from, firstSeenAt: known?.firstSeenAt ?? now, lastSeenAt: now })
     }
     return [...found.values()]
   }
@@ -158,6 +163,14 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
   return {
     cameras: () => [...monitors.values()].map((m) => m.view()),
     camera: (id) => monitors.get(id)?.view() ?? null,
+    health: () =>
+      [...monitors.values()].map((m) => {
+        const v = m.view()
+        return {
+          id: v.id, state: v.state, since: v.lastChangeAt ?? startedAt, forS: Math.floor(m.stateForMs() / 1000),
+          detail: v.detail, events: v.events, eventFailures: v.eventFailures, tamper: v.tamper, motion: v.motion,
+        }
+      }),
     unconfigured: () => [...found.values()],
     discover,
     streamUrl: (id) => monitors.get(id)?.streamUrlWithCredentials() ?? null,

@@ -8,6 +8,7 @@ import { idSchema } from '../../protocol/ids.js'
 import { DEFAULT_SCALE, SCALE_SIZES } from '../../protocol/scales.js'
 import { DEVICE_KINDS } from '../../protocol/messages.js'
 import { RESERVED_COUNTER_IDS } from '../../protocol/topics.js'
+import { DEFAULT_CAMERA_DOWN_S } from '../health/status.js'
 import { hubUrlProblem, tlsSchema } from './tls.js'
 
 /** Device secrets are stored only as "sha256:<64 hex>"; devices hold long random secrets (edge/config/provision.ts). */
@@ -98,6 +99,13 @@ export const edgeConfigSchema = z
       })
       .default({ dir: 'data/edge/outbox', commitWindowMs: 2, maxBytes: 2e9, minFreeBytes: 50e6, dedupDays: 30 }),
     healthIntervalS: z.number().min(1).default(60),
+    /** What turns /healthz "degraded" beyond the edge's own parts (edge/health/status.ts, docs/cameras.md "Health on /healthz"). */
+    health: z
+      .strictObject({
+        /** A camera not online (offline, no_stream, auth_failed, clock_skew) for this long degrades /healthz, named in the reason; 0: never. */
+        cameraDownS: z.number().int().min(0).default(DEFAULT_CAMERA_DOWN_S),
+      })
+      .default({ cameraDownS: DEFAULT_CAMERA_DOWN_S }),
     /** Misuse filter (docs/misuse.md): presses flagged but kept, and left out of scores. */
     misuse: z
       .strictObject({

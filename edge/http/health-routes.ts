@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client'
-import { evaluateHealth, type HealthInputs } from '../health/status.js'
+import { evaluateHealth, type HealthInputs, type HealthThresholds } from '../health/status.js'
 import { NO_STORE, sendJson } from '../../common/web/answer.js'
 import { mayReadHealthDetail, sendMetrics } from '../../common/web/access.js'
 import type { EdgeHttp } from './server.js'
@@ -8,8 +8,8 @@ export interface HealthView {
   inputs(): HealthInputs
   connectedClients(): number
   site: string
-  /** Each camera's state, for the technician's `motcua-edge health`; null on a site without cameras. */
-  cameras?(): { id: string; state: string; detail: string }[] | null
+  /** Default DEFAULT_THRESHOLDS; the edge passes its config's (`health.cameraDownS`). */
+  thresholds?: HealthThresholds
 }
 
 /**
@@ -22,7 +22,7 @@ export interface HealthView {
 export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Registry, metricsToken?: string): void {
   http.route('GET', '/healthz', (req, res) => {
     const inputs = view.inputs()
-    const verdict = evaluateHealth(inputs)
+    const verdict = evaluateHealth(inputs, view.thresholds)
     const status = verdict.status === 'ok' ? 200 : 503
     if (!mayReadHealthDetail(req, metricsToken)) return sendJson(res, status, { status: verdict.status }, NO_STORE)
     sendJson(res, status, {
@@ -32,7 +32,8 @@ export function addHealthRoutes(http: EdgeHttp, view: HealthView, metrics: Regis
       connectedDevices: view.connectedClients(),
       outbox: inputs.outbox,
       forwarder: inputs.forwarder,
-      cameras: view.cameras?.() ?? null,
+      // Each camera's state and since when (`motcua-edge health`); null on a site without cameras.
+      cameras: inputs.cameras ?? null,
     }, NO_STORE)
   })
   http.route('GET', '/metrics', (req, res) => sendMetrics(req, res, metrics, metricsToken, 'EDGE_METRICS_REFUSED'))

@@ -1,40 +1,76 @@
 /** edge/cameras/discovery.ts against hostile and malformed WS-Discovery answers: anyone on the LAN can send them. */
 import { createSocket } from 'node:dgram'
 import { describe, expect, it } from 'vitest'
-import { MAX_ANSWER_BYTES, parseProbeMatch, probeCameras } from '../../edge/cameras/discovery.js'
+import { MAX_ANSWER_BYTES, parseProbeMatches, probeCameras } from '../../edge/cameras/discovery.js'
 import type { Logger } from '../../common/log.js'
 
 const ID = 'urn:uuid:11111111-2222-3333-4444-555555555555'
 
-const answer = (o: { relatesTo?: string; address?: string; xaddrs?: string; scopes?: string; prolog?: string } = {}) =>
-  (o.prolog ?? '') +
-  '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery">' +
-  `<s:Header><a:RelatesTo>${o.relatesTo ?? ID}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch>` +
+const ANONYMOUS = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
+
+type MatchParts = { address?: string; xaddrs?: string; scopes?: string; types?: string }
+const probeMatch = (o: MatchParts = {}) =>
+  '<d:ProbeMatch>' +
   (o.address === undefined ? '<a:EndpointReference><a:Address>urn:uuid:cam-1</a:Address></a:EndpointReference>' : o.address) +
+  (o.types ?? '') +
   (o.scopes ?? '<d:Scopes>onvif://www.onvif.org/name/Cam</d:Scopes>') +
   (o.xaddrs === undefined ? '<d:XAddrs>http://10.0.0.21/onvif/device_service</d:XAddrs>' : o.xaddrs) +
-  '</d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>'
+  '</d:ProbeMatch>'
 
-describe('parseProbeMatch', () => {
+const answer = (o: MatchParts & { relatesTo?: string; prolog?: string; header?: string; matches?: string } = {}) =>
+  (o.prolog ?? '') +
+  '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery">' +
+  `<s:Header><a:RelatesTo>${o.relatesTo ?? ID}</a:RelatesTo>${o.header ?? ''}</s:Header><s:Body><d:ProbeMatches>` +
+  (o.matches ?? probeMatch(o)) +
+  '</d:ProbeMatches></s:Body></s:Envelope>'
+
+const cam1 = { endpoint: 'urn:uuid:cam-1', xaddrs: ['http://10.0.0.21/onvif/device_service'], scopes: ['onvif://www.onvif.org/name/Cam'], types: [], from: 'x' }
+
+describe('parseProbeMatches', () => {
   it('decodes every XML escape, numeric references included, and reads fields only inside their parents', () => {
-    const cam = parseProbeMatch(
+    const [cam] = parseProbeMatches(
       answer({ xaddrs: '<d:XAddrs>http://10.0.0.21/onvif?a=1&amp;b=&#50; http://10.0.0.22/&#x6F;nvif</d:XAddrs>', scopes: '<d:Scopes>onvif://www.onvif.org/name/C&apos;am&quot;&lt;&gt;</d:Scopes>' }),
       ID,
       '10.0.0.21',
     )
-    expect(cam).toEqual({ endpoint: 'urn:uuid:cam-1', xaddrs: ['http://10.0.0.21/onvif?a=1&b=2', 'http://10.0.0.22/onvif'], scopes: [`onvif://www.onvif.org/name/C'am"<>`], from: '10.0.0.21' })
+    expect(cam).toEqual({ endpoint: 'urn:uuid:cam-1', xaddrs: ['http://10.0.0.21/onvif?a=1&b=2', 'http://10.0.0.22/onvif'], scopes: [`onvif://www.onvif.org/name/C'am"<>`], types: [], from: '10.0.0.21' })
     // An Address outside EndpointReference (or XAddrs outside ProbeMatch) is not the camera's.
-    expect(parseProbeMatch(answer({ address: '<a:Address>urn:uuid:stray</a:Address>' }), ID, 'x')).toBeNull()
+    expect(parseProbeMatches(answer({ address: '<a:Address>urn:uuid:stray</a:Address>' }), ID, 'x')).toEqual([])
   })
 
-  it('answers null for well-formed messages that are not a usable match to our probe', () => {
-    expect(parseProbeMatch(answer({ relatesTo: 'urn:uuid:someone-else' }), ID, 'x')).toBeNull()
-    expect(parseProbeMatch(answer({ address: '' }), ID, 'x')).toBeNull()
-    expect(parseProbeMatch(answer({ xaddrs: '' }), ID, 'x')).toBeNull()
-    expect(parseProbeMatch(answer({ xaddrs: '<d:XAddrs>  </d:XAddrs>' }), ID, 'x')).toBeNull()
-    expect(parseProbeMatch(answer({ address: '<a:EndpointReference><a:Address><a:x/></a:Address></a:EndpointReference>' }), ID, 'x')).toBeNull()
-    expect(parseProbeMatch('<Probe/>', ID, 'x')).toBeNull()
-    expect(parseProbeMatch('', ID, 'x')).toBeNull()
+  it('takes the identity from ProbeMatch/EndpointReference/Address, never from a wsa:ReplyTo/Address header before it', () => {
+    // As a camera's WS-Discovery daemon sends it: every camera of its kind carries the same anonymous ReplyTo first.
+    const replyTo = `<a:ReplyTo s:mustUnderstand="true"><a:Address>${ANONYMOUS}</a:Address></a:ReplyTo><a:To>${ANONYMOUS}</a:To>`
+    expect(parseProbeMatches(answer({ header: replyTo }), ID, 'x')).toEqual([cam1])
+    // Nor from an Address that is a sibling of EndpointReference, or from a second, stray EndpointReference outside the match.
+    const stray = answer({ address: `<a:Address>${ANONYMOUS}</a:Address><a:EndpointReference><a:Address>urn:uuid:cam-1</a:Address></a:EndpointReference>` })
+    expect(parseProbeMatches(stray, ID, 'x')).toEqual([cam1])
+  })
+
+  it('gives one camera per ProbeMatch, with its Types, skipping an unusable match and not the others', () => {
+    const two = answer({
+      matches:
+        probeMatch({ types: '<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>' }) +
+        probeMatch({ address: '' }) +
+        probeMatch({
+          address: '<a:EndpointReference><a:Address>urn:uuid:cam-2</a:Address></a:EndpointReference>',
+          xaddrs: '<d:XAddrs>http://10.0.0.22/onvif/device_service</d:XAddrs>',
+        }),
+    })
+    expect(parseProbeMatches(two, ID, 'x')).toEqual([
+      { ...cam1, types: ['dn:NetworkVideoTransmitter', 'tds:Device'] },
+      { ...cam1, endpoint: 'urn:uuid:cam-2', xaddrs: ['http://10.0.0.22/onvif/device_service'] },
+    ])
+  })
+
+  it('answers nothing for well-formed messages that are not a usable match to our probe', () => {
+    expect(parseProbeMatches(answer({ relatesTo: 'urn:uuid:someone-else' }), ID, 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ address: '' }), ID, 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ xaddrs: '' }), ID, 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ xaddrs: '<d:XAddrs>  </d:XAddrs>' }), ID, 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ address: '<a:EndpointReference><a:Address><a:x/></a:Address></a:EndpointReference>' }), ID, 'x')).toEqual([])
+    expect(parseProbeMatches('<Probe/>', ID, 'x')).toEqual([])
+    expect(parseProbeMatches('', ID, 'x')).toEqual([])
   })
 
   it.each([
@@ -45,7 +81,7 @@ describe('parseProbeMatch', () => {
     ['an external entity', answer({ prolog: '<!DOCTYPE s:Envelope [<!ENTITY x SYSTEM "file:///etc/passwd">]>', xaddrs: '<d:XAddrs>&x;</d:XAddrs>' })],
     ['more than the size limit', answer({ scopes: `<d:Scopes>${'onvif://x '.repeat(MAX_ANSWER_BYTES / 10)}</d:Scopes>` })],
   ])('throws for %s (the socket handler drops it)', (_, xml) => {
-    expect(() => parseProbeMatch(xml, ID, 'x')).toThrow()
+    expect(() => parseProbeMatches(xml, ID, 'x')).toThrow()
   })
 })
 
@@ -69,7 +105,7 @@ describe('probeCameras', () => {
     const log = { debug: (o: unknown) => dropped.push(o) } as unknown as Logger
     try {
       const found = await probeCameras({ targets: [{ host: '127.0.0.1', port: (responder.address()).port }], timeoutMs: 500, log })
-      expect(found).toEqual([{ endpoint: 'urn:uuid:cam-1', xaddrs: ['http://10.0.0.21/onvif/device_service'], scopes: ['onvif://www.onvif.org/name/Cam'], from: '127.0.0.1' }])
+      expect(found).toEqual([{ ...cam1, from: '127.0.0.1' }])
       expect(dropped).toHaveLength(3)
     } finally {
       responder.close()

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stripCredentials } from '../../common/log.js'
-import { parseProbeMatch, probeMessage } from '../../edge/cameras/discovery.js'
-import { interpretNotification } from '../../edge/cameras/event-topics.js'
+import { parseProbeMatches, probeMessage } from '../../edge/cameras/discovery.js'
+import { interpretNotification, xsBoolean } from '../../edge/cameras/event-topics.js'
 import { DEFAULT_HEALTH_POLICY, judge, nextState, type CheckResult } from '../../edge/cameras/health.js'
 import { digestAuthorization } from '../../edge/cameras/http-digest.js'
 import { classifyOnvifError } from '../../edge/cameras/onvif-errors.js'
 import { mediaUri } from '../../edge/cameras/onvif-client.js'
 import { parseSnapshotName, snapshotName, SnapshotStore } from '../../edge/cameras/snapshot-store.js'
+import { grantedLifetimeMs, renewEveryMs, renewResponseLifetimeMs, subscriptionRequest } from '../../edge/cameras/subscription-soap.js'
+import { parseEnvelope, path, textOf } from '../../edge/cameras/xml.js'
 
 const ok: CheckResult = { onvifFailure: null, onvifDetail: '', stream: true, streamDetail: '', offsetMs: 200 }
 
@@ -51,6 +53,70 @@ describe('ONVIF event topics', () => {
     expect(interpretNotification({ topic: 'tns1:Device/Trigger/DigitalInput', data: { LogicalState: 'true' }, operation: null })).toBeNull()
     expect(interpretNotification({ topic: 'tns1:VideoSource/MotionAlarm', data: { State: 'maybe' }, operation: null })).toBeNull()
   })
+
+  const tamper = (data: Record<string, string>) => interpretNotification({ topic: 'tns1:RuleEngine/TamperDetector/Tamper', data, operation: 'Changed' })
+  it.each([
+    ['IsTamper true', { IsTamper: 'true' }, true],
+    ['IsTamper false', { IsTamper: 'false' }, false],
+    ['IsTamper 1', { IsTamper: '1' }, true],
+    ['IsTamper 0', { IsTamper: '0' }, false],
+    ['State true (field firmware)', { State: 'true' }, true],
+    ['State false', { State: 'false' }, false],
+    ['State 1', { State: '1' }, true],
+    ['State 0', { State: '0' }, false],
+    ['IsTamper before State when both come', { IsTamper: 'false', State: 'true' }, false],
+  ])('TamperDetector/Tamper with %s', (_, data, state) => {
+    expect(tamper(data)).toEqual({ event: 'tamper', state })
+  })
+
+  it('reads every xs:boolean form on every topic, and nothing else', () => {
+    expect(interpretNotification({ topic: 'tns1:VideoSource/MotionAlarm', data: { State: '1' }, operation: null })).toEqual({ event: 'motion', state: true })
+    expect(interpretNotification({ topic: 'tns1:RuleEngine/CellMotionDetector/Motion', data: { IsMotion: '0' }, operation: null })).toEqual({ event: 'motion', state: false })
+    expect(interpretNotification({ topic: 'tns1:VideoSource/GlobalSceneChange/ImagingService', data: { State: ' 1 ' }, operation: null })).toEqual({ event: 'tamper', state: true })
+    expect([' true', 'TRUE', '1', 'false', '0'].map(xsBoolean)).toEqual([true, true, true, false, false])
+    expect(['', 'yes', '2', 'on', undefined].map(xsBoolean)).toEqual([null, null, null, null, null])
+    expect(tamper({ Level: '1' })).toBeNull()
+    expect(tamper({ State: 'yes' })).toBeNull()
+  })
+})
+
+describe('PullPoint subscription manager SOAP (Renew, Unsubscribe)', () => {
+  const ref = { address: 'http://10.0.0.21/onvif/events_service?sub=3&x=<y>', subscriptionId: null }
+  // The onvif package's envelope around our header entries and body, as OnvifClient sends it.
+  const wrap = (r: { headers: string; body: string }) =>
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header>' +
+    `${r.headers}</s:Header>${r.body}</s:Envelope>`
+
+  it('carries wsa:MessageID, To and Action, as the spec examples do, in a well-formed envelope', () => {
+    const r = subscriptionRequest('Renew', ref, 'urn:uuid:0f4e1c2a-0000-4000-8000-000000000001')
+    expect(r.action).toBe('http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/RenewRequest')
+    const env = parseEnvelope(wrap(r))
+    expect(textOf(path(env, 'Header', 'MessageID'))).toBe('urn:uuid:0f4e1c2a-0000-4000-8000-000000000001')
+    expect(textOf(path(env, 'Header', 'To'))).toBe(ref.address)
+    expect(textOf(path(env, 'Header', 'Action'))).toBe(r.action)
+    expect(textOf(path(env, 'Body', 'Renew', 'TerminationTime'))).toBe('PT2M')
+    expect(r.headers).not.toContain('SubscriptionId')
+    const u = subscriptionRequest('Unsubscribe', { ...ref, subscriptionId: '42' }, 'urn:uuid:x')
+    expect(u.action).toBe('http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeRequest')
+    const uenv = parseEnvelope(wrap(u))
+    expect(path(uenv, 'Body', 'Unsubscribe')).toBeDefined()
+    // Axis cameras name the subscription by a reference parameter as well as by its address.
+    expect(textOf(path(uenv, 'Header', 'SubscriptionId'))).toBe('42')
+  })
+
+  it('reads the lifetime a camera grants and renews at half of it, every 30 s at most', () => {
+    expect(grantedLifetimeMs(new Date('2026-11-21T08:00:00Z'), new Date('2026-11-21T08:02:00Z'))).toBe(120_000)
+    expect(grantedLifetimeMs('2026-11-21T08:00:00Z', '2026-11-21T08:00:10+00:00')).toBe(10_000)
+    expect(grantedLifetimeMs(undefined, '2026-11-21T08:00:10Z')).toBeNull()
+    const renewed = '<e:Envelope xmlns:e="x" xmlns:w="y"><e:Body><w:RenewResponse><w:TerminationTime>2026-11-21T08:01:00Z</w:TerminationTime>' +
+      '<w:CurrentTime>2026-11-21T08:00:00Z</w:CurrentTime></w:RenewResponse></e:Body></e:Envelope>'
+    expect(renewResponseLifetimeMs(renewed)).toBe(60_000)
+    expect(renewResponseLifetimeMs('<e:Envelope xmlns:e="x"><e:Body><RenewResponse/></e:Body></e:Envelope>')).toBeNull()
+    // Not a fault, so renewed: the edge renews again on its default period.
+    expect(renewResponseLifetimeMs('<e:Envelope xmlns:e="x"><e:Body><Other/></e:Body></e:Envelope>')).toBeNull()
+    expect(renewResponseLifetimeMs('<e:Envelope><e:Body>')).toBeNull()
+    expect([renewEveryMs(120_000), renewEveryMs(10_000), renewEveryMs(500), renewEveryMs(null)]).toEqual([30_000, 5000, 1000, 30_000])
+  })
 })
 
 describe('ONVIF error classification', () => {
@@ -73,14 +139,15 @@ describe('WS-Discovery messages', () => {
     const answer = `<e:Envelope xmlns:e="x" xmlns:w="y" xmlns:d="z"><e:Header><w:RelatesTo>${id}</w:RelatesTo></e:Header><e:Body><d:ProbeMatches><d:ProbeMatch>` +
       '<w:EndpointReference><w:Address>urn:uuid:cam-1</w:Address></w:EndpointReference><d:Scopes>onvif://www.onvif.org/name/Cam onvif://www.onvif.org/type/video_encoder</d:Scopes>' +
       '<d:XAddrs>http://10.0.0.21/onvif/device_service http://[fe80::1]/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></e:Body></e:Envelope>'
-    expect(parseProbeMatch(answer, id, '10.0.0.21')).toEqual({
+    expect(parseProbeMatches(answer, id, '10.0.0.21')).toEqual([{
       endpoint: 'urn:uuid:cam-1',
       xaddrs: ['http://10.0.0.21/onvif/device_service', 'http://[fe80::1]/onvif/device_service'],
       scopes: ['onvif://www.onvif.org/name/Cam', 'onvif://www.onvif.org/type/video_encoder'],
+      types: [],
       from: '10.0.0.21',
-    })
-    expect(parseProbeMatch(answer, 'urn:uuid:other', '10.0.0.21')).toBeNull()
-    expect(parseProbeMatch('<Probe/>', id, '10.0.0.21')).toBeNull()
+    }])
+    expect(parseProbeMatches(answer, 'urn:uuid:other', '10.0.0.21')).toEqual([])
+    expect(parseProbeMatches('<Probe/>', id, '10.0.0.21')).toEqual([])
   })
 })
 

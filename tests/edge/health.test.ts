@@ -1,12 +1,13 @@
 process.env.LOG_LEVEL ??= 'silent'
 import { describe, expect, it } from 'vitest'
 import { emptyStats } from '../../edge/broker/stats.js'
-import { evaluateHealth, type HealthInputs } from '../../edge/health/status.js'
+import { DEFAULT_THRESHOLDS, evaluateHealth, type CameraHealth, type HealthInputs } from '../../edge/health/status.js'
 import { sampleHealth, startHealthSampler } from '../../edge/health/sampler.js'
 import { readCpuTempC } from '../../edge/health/system.js'
 import { edgeRecord } from '../../protocol/records.js'
 import { createLogger } from '../../common/log.js'
 import type { ForwarderStatus } from '../../edge/forwarder/forwarder.js'
+import { testSite } from '../support/edge-site.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
 import { ManualClock } from '../support/manual-clock.js'
 import { waitFor } from '../../testkit/wait.js'
@@ -49,6 +50,45 @@ describe('health verdict', () => {
       forwarder: { ...okForwarder, lastSuccessAt: NOW - 60_000, consecutiveFailures: 3 },
     })).status).toBe('ok')
     expect(evaluateHealth(inputs({ forwarder: { ...okForwarder, running: false } })).reasons[0]?.code).toBe('FORWARDER_STOPPED')
+  })
+})
+
+describe('health verdict with cameras', () => {
+  const cam = (over: Partial<CameraHealth>): CameraHealth => ({
+    id: 'cam-1', state: 'online', since: NOW - 3_600_000, forS: 3600, detail: 'ok', events: 'subscribed', eventFailures: 0, tamper: false, motion: false, ...over,
+  })
+  const t = { ...DEFAULT_THRESHOLDS, cameraDownMs: 600_000 }
+
+  it('degrades for a camera down past the threshold, naming it, state and why; not before, and not for online ones', () => {
+    const cameras = [
+      cam({ id: 'cam-1' }),
+      cam({ id: 'cam-2', state: 'offline', forS: 47 * 60, detail: 'GetSystemDateAndTime: no answer within 2500 ms' }),
+      cam({ id: 'cam-3', state: 'no_stream', forS: 599, detail: 'RTSP: no frame' }),
+      cam({ id: 'cam-4', state: 'auth_failed', forS: 3 * 3600 + 5 * 60, detail: 'Sender not Authorized' }),
+    ]
+    const v = evaluateHealth(inputs({ cameras }), t)
+    expect(v.status).toBe('degraded')
+    expect(v.reasons).toEqual([
+      { code: 'CAMERA_DOWN', message: 'camera cam-2 offline for 47 min: GetSystemDateAndTime: no answer within 2500 ms' },
+      { code: 'CAMERA_DOWN', message: 'camera cam-4 auth_failed for 3 h 05 min: Sender not Authorized' },
+    ])
+    // Ten minutes is the default, as for the hub being unreachable.
+    expect(DEFAULT_THRESHOLDS.cameraDownMs).toBe(600_000)
+    expect(evaluateHealth(inputs({ cameras: [cam({ state: 'clock_skew', forS: 600 })] })).reasons[0]?.message).toBe('camera cam-1 clock_skew for 10 min: ok')
+  })
+
+  it('takes its threshold from the config key health.cameraDownS: 600 s by default, a whole number of seconds, 0 for never', () => {
+    expect(testSite().config.health).toEqual({ cameraDownS: 600 })
+    expect(testSite({ health: { cameraDownS: 0 } }).config.health.cameraDownS).toBe(0)
+    expect(() => testSite({ health: { cameraDownS: -1 } })).toThrow(/cameraDownS/)
+    expect(() => testSite({ health: { cameraDownS: 1.5 } })).toThrow(/cameraDownS/)
+    expect(() => testSite({ health: { cameraDownSeconds: 60 } })).toThrow(/cameraDownSeconds/)
+  })
+
+  it('stays ok with every camera online, on a site without cameras, and when the threshold is 0 (never)', () => {
+    expect(evaluateHealth(inputs({ cameras: [cam({}), cam({ id: 'cam-2' })] }), t)).toEqual({ status: 'ok', reasons: [] })
+    expect(evaluateHealth(inputs({ cameras: null }), t).status).toBe('ok')
+    expect(evaluateHealth(inputs({ cameras: [cam({ state: 'offline', forS: 86_400 })] }), { ...t, cameraDownMs: 0 }).status).toBe('ok')
   })
 })
 

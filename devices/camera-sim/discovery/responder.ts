@@ -17,6 +17,8 @@ export interface DiscoveryOptions {
   scopes: string[]
   /** Checked per datagram: an offline camera stays silent. */
   answering: () => boolean
+  /** ProbeMatches with a wsa:ReplyTo header before the endpoint (quirks.ts). */
+  replyToHeader?: boolean
   log: Logger
 }
 
@@ -89,7 +91,7 @@ export class DiscoveryResponder {
     if (!this.opts.answering()) return
     const probe = parseProbe(msg.toString('utf8'))
     if (!probe || !probeMatches(probe, this.opts.scopes)) return
-    const reply = probeMatchXml({ ...this.announcement(), relatesTo: probe.messageId })
+    const reply = probeMatchXml({ ...this.announcement(), relatesTo: probe.messageId, replyTo: this.opts.replyToHeader })
     this.socket?.send(reply, port, address, (err) => {
       if (err) this.opts.log.warn({ err, address, port }, 'discovery reply not sent')
     })

@@ -22,11 +22,26 @@ export interface PullPointOptions {
   maxQueue?: number
 }
 
+/** What clients did with this camera's subscriptions, for tests that check a client gives its subscriptions back. */
+export interface SubscriptionStats {
+  /** Subscriptions alive now. */
+  live: number
+  created: number
+  /** CreatePullPointSubscription refused because every slot was taken. */
+  refusedFull: number
+  renewed: number
+  /** Renew answered with a fault although the subscription exists (the renew-message-id quirk). */
+  renewRefused: number
+  unsubscribed: number
+  expired: number
+}
+
 /** Pull-point subscriptions (ONVIF Events 5.12): queues, long-poll waits and termination times. */
 export class PullPoints {
   private readonly points = new Map<string, PullPoint>()
   private readonly maxPullPoints: number
   private readonly maxQueue: number
+  private readonly counts = { created: 0, refusedFull: 0, renewed: 0, renewRefused: 0, unsubscribed: 0, expired: 0 }
 
   constructor(private readonly opts: PullPointOptions) {
     this.maxPullPoints = opts.maxPullPoints ?? 10
@@ -36,10 +51,24 @@ export class PullPoints {
   /** Creates a subscription primed with `initial` (PropertyOperation=Initialized); undefined when full. */
   create(terminationMs: number, initial: Notification[]): { id: string; terminationMs: number } | undefined {
     this.expire()
-    if (this.points.size >= this.maxPullPoints) return undefined
+    if (this.points.size >= this.maxPullPoints) {
+      this.counts.refusedFull++
+      return undefined
+    }
     const p: PullPoint = { id: randomUUID(), terminationMs, queue: [...initial], waiters: new Set() }
     this.points.set(p.id, p)
+    this.counts.created++
     return { id: p.id, terminationMs }
+  }
+
+  stats(): SubscriptionStats {
+    return { live: this.size, ...this.counts }
+  }
+
+  /** Counts a Renew a client sent for a live subscription: answered, or extended but answered with a fault. */
+  noteRenew(answered: boolean): void {
+    if (answered) this.counts.renewed++
+    else this.counts.renewRefused++
   }
 
   /** The subscription's termination time, or undefined if it does not exist or has expired. */
@@ -53,6 +82,13 @@ export class PullPoints {
     if (!p) return false
     p.terminationMs = terminationMs
     return true
+  }
+
+  /** Unsubscribe by a client: removed and counted. */
+  unsubscribe(id: string): boolean {
+    const removed = this.remove(id)
+    if (removed) this.counts.unsubscribed++
+    return removed
   }
 
   remove(id: string): boolean {
@@ -121,6 +157,10 @@ export class PullPoints {
 
   private expire(): void {
     const now = this.opts.now()
-    for (const p of [...this.points.values()]) if (now > p.terminationMs) this.remove(p.id)
+    for (const p of [...this.points.values()]) {
+      if (now <= p.terminationMs) continue
+      this.remove(p.id)
+      this.counts.expired++
+    }
   }
 }

@@ -9,7 +9,8 @@ import {
 import * as events from '../soap/events.js'
 import type { Notification } from '../soap/events.js'
 import * as media from '../soap/media.js'
-import { childText, durationOrTimeMs, firstBodyElement, isSoapEnvelope } from '../soap/xml.js'
+import { childText, durationOrTimeMs, firstBodyElement, isSoapEnvelope, section } from '../soap/xml.js'
+import type { CameraQuirks } from '../quirks.js'
 import type { CameraIdentity, StreamSettings } from '../types.js'
 
 export interface SoapContext {
@@ -30,6 +31,7 @@ export interface SoapContext {
   pullPoints: PullPoints
   /** Current property states, reported as Initialized to each new subscription. */
   initialNotifications: () => Notification[]
+  quirks: CameraQuirks
 }
 
 export interface SoapRequest {
@@ -61,12 +63,17 @@ const PREFIX_BY_NS: Record<string, string> = {
 /** Longest wait a PullMessages may ask for; ONVIF clients use PT1M. */
 const MAX_PULL_TIMEOUT_MS = 60_000
 const DEFAULT_TERMINATION_MS = 60_000
-const MAX_TERMINATION_MS = 3600_000
+
+/** What a small CGI ONVIF server answers when it cannot build its answer (here: a Renew without the MessageID its RelatesTo needs). */
+const ACTION_FAILED: SoapFault = { code: 'env:Receiver', subcodes: ['ter:Action', 'ter:ActionFailed'], reason: 'Action failed', httpStatus: 500 }
 
 type Outcome = string | SoapFault
 
-const ok = (body: string, action: string): SoapResponse => ({
-  status: 200, body: envelope(body, actionHeader(action)), headers: {},
+/** The request's wsa:MessageID, read in the Header only. */
+const messageIdOf = (xml: string): string | undefined => childText(section(xml, 'Header') ?? '', 'MessageID')
+
+const ok = (body: string, action: string, relatesTo: string | undefined): SoapResponse => ({
+  status: 200, body: envelope(body, actionHeader(action, relatesTo)), headers: {},
 })
 
 export function faultResponse(f: SoapFault, extraHeaders: Record<string, string> = {}): SoapResponse {
@@ -143,10 +150,10 @@ async function operate(ctx: SoapContext, op: string, req: SoapRequest): Promise<
       if (token !== media.PROFILE_TOKEN) return noProfile(token)
       return op === 'trt:GetStreamUri' ? media.streamUri(ctx.rtspUrl()) : media.snapshotUri(ctx.snapshotUrl)
     }
-    case 'tev:GetEventProperties': return events.eventProperties()
+    case 'tev:GetEventProperties': return events.eventProperties(ctx.quirks)
     case 'tev:CreatePullPointSubscription': {
       const asked = durationOrTimeMs(childText(xml, 'InitialTerminationTime') ?? '', now)
-      const ttl = Math.min(Math.max(asked ?? DEFAULT_TERMINATION_MS, 1000), MAX_TERMINATION_MS)
+      const ttl = Math.min(Math.max(asked ?? DEFAULT_TERMINATION_MS, 1000), ctx.quirks.maxLifetimeMs)
       const sub = ctx.pullPoints.create(now + ttl, ctx.initialNotifications())
       if (!sub) return { code: 'env:Receiver', subcodes: ['ter:Action', 'ter:MaxPullPoints'], reason: 'Too many pull points', httpStatus: 500 }
       return events.createPullPointResponse(ctx.pullPointUrl(sub.id), now, sub.terminationMs)
@@ -169,11 +176,15 @@ async function operate(ctx: SoapContext, op: string, req: SoapRequest): Promise<
       const id = subscriptionId(req)
       const ttl = durationOrTimeMs(childText(xml, 'TerminationTime') ?? '', now)
       if (ttl === undefined) return { code: 'env:Sender', subcodes: ['ter:InvalidArgVal'], reason: 'TerminationTime is not a duration or time', httpStatus: 400 }
-      const term = now + Math.min(Math.max(ttl, 1000), MAX_TERMINATION_MS)
-      return ctx.pullPoints.renew(id, term) ? events.renewResponse(now, term) : RESOURCE_UNKNOWN
+      const term = now + Math.min(Math.max(ttl, 1000), ctx.quirks.maxLifetimeMs)
+      if (!ctx.pullPoints.renew(id, term)) return RESOURCE_UNKNOWN
+      // As that server does it: the subscription is extended first, then the answer fails for want of a MessageID.
+      const answered = !ctx.quirks.renewNeedsMessageId || messageIdOf(xml) !== undefined
+      ctx.pullPoints.noteRenew(answered)
+      return answered ? events.renewResponse(now, term) : ACTION_FAILED
     }
     case 'wsnt:Unsubscribe':
-      return ctx.pullPoints.remove(subscriptionId(req)) ? events.unsubscribeResponse() : RESOURCE_UNKNOWN
+      return ctx.pullPoints.unsubscribe(subscriptionId(req)) ? events.unsubscribeResponse() : RESOURCE_UNKNOWN
     default:
       return ACTION_NOT_SUPPORTED
   }
@@ -192,5 +203,6 @@ export async function handleSoap(ctx: SoapContext, req: SoapRequest): Promise<So
   }
   const outcome = await operate(ctx, op, req)
   if (typeof outcome !== 'string') return faultResponse(outcome)
-  return ok(outcome, `${el.ns}/${el.local}Response`)
+  // gSOAP devices answer a request's wsa:MessageID with wsa:RelatesTo.
+  return ok(outcome, `${el.ns}/${el.local}Response`, messageIdOf(req.xml))
 }

@@ -49,18 +49,24 @@ export interface Announcement {
 
 export interface ProbeMatchArgs extends Announcement {
   relatesTo: string | undefined
+  /** The reply-to quirk: a wsa:ReplyTo/wsa:Address header (the anonymous role) before the body's endpoint reference. */
+  replyTo?: boolean
 }
 
-function wsdEnvelope(action: string, to: string, a: Announcement, body: string, relatesTo?: string): string {
+function wsdEnvelope(action: string, to: string, a: Announcement, body: string, relatesTo?: string, replyTo = false): string {
   return '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="${WSA}" xmlns:d="${WSD}" xmlns:dn="${DN}" xmlns:tds="${TDS}">` +
     `<SOAP-ENV:Header><wsa:MessageID>${x(a.messageId)}</wsa:MessageID>` +
     (relatesTo ? `<wsa:RelatesTo>${x(relatesTo)}</wsa:RelatesTo>` : '') +
+    (replyTo ? `<wsa:ReplyTo SOAP-ENV:mustUnderstand="true"><wsa:Address>${ANONYMOUS}</wsa:Address></wsa:ReplyTo>` : '') +
     `<wsa:To SOAP-ENV:mustUnderstand="1">${to}</wsa:To>` +
     `<wsa:Action SOAP-ENV:mustUnderstand="1">${WSD}/${action}</wsa:Action>` +
     `<d:AppSequence SOAP-ENV:mustUnderstand="1" MessageNumber="${a.messageNumber}" InstanceId="${a.instanceId}"/>` +
     `</SOAP-ENV:Header><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`
 }
+
+export const ANONYMOUS = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
+const DISCOVERY_URN = 'urn:schemas-xmlsoap-org:ws:2005:04:discovery'
 
 const endpointRef = (a: Announcement) => `<wsa:EndpointReference><wsa:Address>${x(a.endpoint)}</wsa:Address></wsa:EndpointReference>`
 
@@ -70,11 +76,8 @@ function description(a: Announcement): string {
     `<d:XAddrs>${a.xaddrs.map(x).join(' ')}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>`
 }
 
-const ANONYMOUS = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
-const DISCOVERY_URN = 'urn:schemas-xmlsoap-org:ws:2005:04:discovery'
-
 export function probeMatchXml(a: ProbeMatchArgs): string {
-  return wsdEnvelope('ProbeMatches', ANONYMOUS, a, `<d:ProbeMatches><d:ProbeMatch>${description(a)}</d:ProbeMatch></d:ProbeMatches>`, a.relatesTo)
+  return wsdEnvelope('ProbeMatches', ANONYMOUS, a, `<d:ProbeMatches><d:ProbeMatch>${description(a)}</d:ProbeMatch></d:ProbeMatches>`, a.relatesTo, a.replyTo)
 }
 
 /** WS-Discovery 4.1: multicast when the device joins the network (start, or power back on). */

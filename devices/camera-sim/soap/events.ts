@@ -1,3 +1,4 @@
+import type { TamperShape } from '../quirks.js'
 import type { CameraEvent } from '../types.js'
 import { isoSeconds } from './envelope.js'
 import { ANALYTICS_CONFIG_TOKEN, VIDEO_SOURCE_CONFIG_TOKEN, VIDEO_SOURCE_TOKEN } from './media.js'
@@ -6,6 +7,7 @@ import { escapeXml as x } from './xml.js'
 export const TOPIC_MOTION_ALARM = 'tns1:VideoSource/MotionAlarm'
 export const TOPIC_CELL_MOTION = 'tns1:RuleEngine/CellMotionDetector/Motion'
 export const TOPIC_TAMPER = 'tns1:VideoSource/GlobalSceneChange/ImagingService'
+export const TOPIC_TAMPER_DETECTOR = 'tns1:RuleEngine/TamperDetector/Tamper'
 
 const CONCRETE_SET = 'http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet'
 
@@ -19,17 +21,38 @@ export interface Notification {
   data: Array<[string, string]>
 }
 
+/** How this camera shapes its events (quirks.ts). */
+export interface EventShape {
+  tamper: TamperShape
+  /** xs:boolean as 1/0 rather than true/false. */
+  booleanDigits: boolean
+}
+
+export const DEFAULT_EVENT_SHAPE: EventShape = { tamper: 'scene-change', booleanDigits: false }
+
+const ANALYTICS_SOURCE: Array<[string, string]> = [
+  ['VideoSourceConfigurationToken', VIDEO_SOURCE_CONFIG_TOKEN], ['VideoAnalyticsConfigurationToken', ANALYTICS_CONFIG_TOKEN],
+]
+
 /** The property events behind one trigger, with their Source items as real cameras fill them. */
-export function notificationsFor(event: CameraEvent, state: boolean, utcMs: number, operation: Notification['operation']): Notification[] {
-  const value = String(state)
+export function notificationsFor(
+  event: CameraEvent, state: boolean, utcMs: number, operation: Notification['operation'], shape: EventShape = DEFAULT_EVENT_SHAPE,
+): Notification[] {
+  const value = shape.booleanDigits ? (state ? '1' : '0') : String(state)
   if (event === 'tamper') {
-    return [{ topic: TOPIC_TAMPER, utcMs, operation, source: [['Source', VIDEO_SOURCE_TOKEN]], data: [['State', value]] }]
+    if (shape.tamper === 'scene-change') {
+      return [{ topic: TOPIC_TAMPER, utcMs, operation, source: [['Source', VIDEO_SOURCE_TOKEN]], data: [['State', value]] }]
+    }
+    return [{
+      topic: TOPIC_TAMPER_DETECTOR, utcMs, operation, source: [...ANALYTICS_SOURCE, ['Rule', 'MyTamperDetectorRule']],
+      data: [[shape.tamper === 'tamper-detector' ? 'IsTamper' : 'State', value]],
+    }]
   }
   return [
     { topic: TOPIC_MOTION_ALARM, utcMs, operation, source: [['Source', VIDEO_SOURCE_TOKEN]], data: [['State', value]] },
     {
       topic: TOPIC_CELL_MOTION, utcMs, operation,
-      source: [['VideoSourceConfigurationToken', VIDEO_SOURCE_CONFIG_TOKEN], ['VideoAnalyticsConfigurationToken', ANALYTICS_CONFIG_TOKEN], ['Rule', 'MyMotionDetectorRule']],
+      source: [...ANALYTICS_SOURCE, ['Rule', 'MyMotionDetectorRule']],
       data: [['IsMotion', value]],
     },
   ]
@@ -49,18 +72,21 @@ function description(source: Array<[string, string]>, data: Array<[string, strin
 }
 
 /** ONVIF Events 5.5 GetEventProperties: the fixed topic set this camera can raise. */
-export function eventProperties(): string {
+export function eventProperties(shape: EventShape = DEFAULT_EVENT_SHAPE): string {
   const src = description([['Source', 'tt:ReferenceToken']], [['State', 'xs:boolean']])
-  const cell = description(
-    [['VideoSourceConfigurationToken', 'tt:ReferenceToken'], ['VideoAnalyticsConfigurationToken', 'tt:ReferenceToken'], ['Rule', 'xs:string']],
-    [['IsMotion', 'xs:boolean']],
-  )
+  const analytics: Array<[string, string]> = [['VideoSourceConfigurationToken', 'tt:ReferenceToken'], ['VideoAnalyticsConfigurationToken', 'tt:ReferenceToken'], ['Rule', 'xs:string']]
+  const cell = description(analytics, [['IsMotion', 'xs:boolean']])
+  const sceneChange = shape.tamper === 'scene-change'
+    ? `<tns1:GlobalSceneChange><tns1:ImagingService wstop:topic="true">${src}</tns1:ImagingService></tns1:GlobalSceneChange>`
+    : ''
+  const tamperDetector = shape.tamper === 'scene-change'
+    ? ''
+    : `<tns1:TamperDetector><tns1:Tamper wstop:topic="true">${description(analytics, [[shape.tamper === 'tamper-detector' ? 'IsTamper' : 'State', 'xs:boolean']])}</tns1:Tamper></tns1:TamperDetector>`
   return '<tev:GetEventPropertiesResponse>' +
     '<tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>' +
     '<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet><wstop:TopicSet>' +
-    `<tns1:VideoSource><tns1:MotionAlarm wstop:topic="true">${src}</tns1:MotionAlarm>` +
-    `<tns1:GlobalSceneChange><tns1:ImagingService wstop:topic="true">${src}</tns1:ImagingService></tns1:GlobalSceneChange></tns1:VideoSource>` +
-    `<tns1:RuleEngine><tns1:CellMotionDetector><tns1:Motion wstop:topic="true">${cell}</tns1:Motion></tns1:CellMotionDetector></tns1:RuleEngine>` +
+    `<tns1:VideoSource><tns1:MotionAlarm wstop:topic="true">${src}</tns1:MotionAlarm>${sceneChange}</tns1:VideoSource>` +
+    `<tns1:RuleEngine><tns1:CellMotionDetector><tns1:Motion wstop:topic="true">${cell}</tns1:Motion></tns1:CellMotionDetector>${tamperDetector}</tns1:RuleEngine>` +
     '</wstop:TopicSet>' +
     `<wsnt:TopicExpressionDialect>${CONCRETE_SET}</wsnt:TopicExpressionDialect>` +
     '<wsnt:TopicExpressionDialect>http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete</wsnt:TopicExpressionDialect>' +
