@@ -45,9 +45,13 @@ export function probeMessage(messageId: string): string {
 }
 
 /**
- * Pure: the cameras a ProbeMatches answer to our message id describes, one
- * per ProbeMatch (a reply may hold several, an NVR's for instance); empty
- * for any other well-formed message. Each is read inside its own ProbeMatch:
+ * Pure: the cameras a ProbeMatches answer describes, one per ProbeMatch (a
+ * reply may hold several, an NVR's for instance); empty for any other
+ * well-formed message. Its RelatesTo is not checked: only answers to our
+ * probe reach its one-shot unicast socket, some firmware sends a fixed
+ * RelatesTo (`uuid:NetworkVideoTransmitter`), and the probe's MessageID goes
+ * out by multicast, so checking it would keep out real cameras, not a host
+ * that wants to lie. Each is read inside its own ProbeMatch:
  * the identity is ProbeMatch/EndpointReference/Address, never another
  * Address in the message, such as the wsa:ReplyTo/Address header (the
  * anonymous role URI) that many cameras send before the body, which would
@@ -55,11 +59,9 @@ export function probeMessage(messageId: string): string {
  * endpoint or XAddrs is skipped, not the others. Throws for input that is
  * too large or not XML (the caller logs and drops it).
  */
-export function parseProbeMatches(xml: string, messageId: string, from: string): DiscoveredCamera[] {
+export function parseProbeMatches(xml: string, from: string): DiscoveredCamera[] {
   if (Buffer.byteLength(xml) > MAX_ANSWER_BYTES) throw new Error(`answer of ${Buffer.byteLength(xml)} bytes, more than ${MAX_ANSWER_BYTES}`)
   const envelope = parseEnvelope(xml)
-  const relatesTo = path(envelope, 'Header', 'RelatesTo')
-  if (relatesTo !== undefined && textOf(relatesTo) !== messageId) return []
   const found: DiscoveredCamera[] = []
   for (const matches of children(child(envelope, 'Body'), 'ProbeMatches')) {
     for (const match of children(matches, 'ProbeMatch')) {
@@ -87,7 +89,7 @@ export function probeCameras(opts: ProbeOptions = {}): Promise<DiscoveredCamera[
     }
     socket.on('message', (data, rinfo) => {
       try {
-        for (const cam of parseProbeMatches(data.toString('utf8'), messageId, rinfo.address)) if (!found.has(cam.endpoint)) found.set(cam.endpoint, cam)
+        for (const cam of parseProbeMatches(data.toString('utf8'), rinfo.address)) if (!found.has(cam.endpoint)) found.set(cam.endpoint, cam)
       } catch (err) {
         opts.log?.debug({ from: rinfo.address, bytes: data.length, error: (err as Error).message }, 'discovery answer dropped')
       }

@@ -77,7 +77,7 @@ describe('a camera with the CGI firmware\'s quirks', () => {
     const replyTo = xml.indexOf(`<wsa:ReplyTo SOAP-ENV:mustUnderstand="true"><wsa:Address>${ANONYMOUS}</wsa:Address></wsa:ReplyTo>`)
     expect(replyTo).toBeGreaterThan(0)
     expect(replyTo).toBeLessThan(xml.indexOf(`<wsa:Address>${sim.identity.endpointUuid}</wsa:Address>`))
-    expect(parseProbeMatches(xml, 'uuid:probe-q', '127.0.0.1').map((c) => c.endpoint)).toEqual([sim.identity.endpointUuid])
+    expect(parseProbeMatches(xml, '127.0.0.1').map((c) => c.endpoint)).toEqual([sim.identity.endpointUuid])
   })
 
   it('refuses a Renew without wsa:MessageID with ter:ActionFailed (extending the subscription all the same), and answers one with it, RelatesTo naming it', async () => {

@@ -30,21 +30,20 @@ describe('parseProbeMatches', () => {
   it('decodes every XML escape, numeric references included, and reads fields only inside their parents', () => {
     const [cam] = parseProbeMatches(
       answer({ xaddrs: '<d:XAddrs>http://10.0.0.21/onvif?a=1&amp;b=&#50; http://10.0.0.22/&#x6F;nvif</d:XAddrs>', scopes: '<d:Scopes>onvif://www.onvif.org/name/C&apos;am&quot;&lt;&gt;</d:Scopes>' }),
-      ID,
       '10.0.0.21',
     )
     expect(cam).toEqual({ endpoint: 'urn:uuid:cam-1', xaddrs: ['http://10.0.0.21/onvif?a=1&b=2', 'http://10.0.0.22/onvif'], scopes: [`onvif://www.onvif.org/name/C'am"<>`], types: [], from: '10.0.0.21' })
     // An Address outside EndpointReference (or XAddrs outside ProbeMatch) is not the camera's.
-    expect(parseProbeMatches(answer({ address: '<a:Address>urn:uuid:stray</a:Address>' }), ID, 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ address: '<a:Address>urn:uuid:stray</a:Address>' }), 'x')).toEqual([])
   })
 
   it('takes the identity from ProbeMatch/EndpointReference/Address, never from a wsa:ReplyTo/Address header before it', () => {
     // As a camera's WS-Discovery daemon sends it: every camera of its kind carries the same anonymous ReplyTo first.
     const replyTo = `<a:ReplyTo s:mustUnderstand="true"><a:Address>${ANONYMOUS}</a:Address></a:ReplyTo><a:To>${ANONYMOUS}</a:To>`
-    expect(parseProbeMatches(answer({ header: replyTo }), ID, 'x')).toEqual([cam1])
+    expect(parseProbeMatches(answer({ header: replyTo }), 'x')).toEqual([cam1])
     // Nor from an Address that is a sibling of EndpointReference, or from a second, stray EndpointReference outside the match.
     const stray = answer({ address: `<a:Address>${ANONYMOUS}</a:Address><a:EndpointReference><a:Address>urn:uuid:cam-1</a:Address></a:EndpointReference>` })
-    expect(parseProbeMatches(stray, ID, 'x')).toEqual([cam1])
+    expect(parseProbeMatches(stray, 'x')).toEqual([cam1])
   })
 
   it('gives one camera per ProbeMatch, with its Types, skipping an unusable match and not the others', () => {
@@ -57,20 +56,23 @@ describe('parseProbeMatches', () => {
           xaddrs: '<d:XAddrs>http://10.0.0.22/onvif/device_service</d:XAddrs>',
         }),
     })
-    expect(parseProbeMatches(two, ID, 'x')).toEqual([
+    expect(parseProbeMatches(two, 'x')).toEqual([
       { ...cam1, types: ['dn:NetworkVideoTransmitter', 'tds:Device'] },
       { ...cam1, endpoint: 'urn:uuid:cam-2', xaddrs: ['http://10.0.0.22/onvif/device_service'] },
     ])
   })
 
-  it('answers nothing for well-formed messages that are not a usable match to our probe', () => {
-    expect(parseProbeMatches(answer({ relatesTo: 'urn:uuid:someone-else' }), ID, 'x')).toEqual([])
-    expect(parseProbeMatches(answer({ address: '' }), ID, 'x')).toEqual([])
-    expect(parseProbeMatches(answer({ xaddrs: '' }), ID, 'x')).toEqual([])
-    expect(parseProbeMatches(answer({ xaddrs: '<d:XAddrs>  </d:XAddrs>' }), ID, 'x')).toEqual([])
-    expect(parseProbeMatches(answer({ address: '<a:EndpointReference><a:Address><a:x/></a:Address></a:EndpointReference>' }), ID, 'x')).toEqual([])
-    expect(parseProbeMatches('<Probe/>', ID, 'x')).toEqual([])
-    expect(parseProbeMatches('', ID, 'x')).toEqual([])
+  it('takes a match whatever its RelatesTo: some firmware sends a fixed one, and only answers reach the probe socket', () => {
+    expect(parseProbeMatches(answer({ relatesTo: 'uuid:NetworkVideoTransmitter' }), 'x')).toEqual([cam1])
+  })
+
+  it('answers nothing for well-formed messages that are not a usable match', () => {
+    expect(parseProbeMatches(answer({ address: '' }), 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ xaddrs: '' }), 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ xaddrs: '<d:XAddrs>  </d:XAddrs>' }), 'x')).toEqual([])
+    expect(parseProbeMatches(answer({ address: '<a:EndpointReference><a:Address><a:x/></a:Address></a:EndpointReference>' }), 'x')).toEqual([])
+    expect(parseProbeMatches('<Probe/>', 'x')).toEqual([])
+    expect(parseProbeMatches('', 'x')).toEqual([])
   })
 
   it.each([
@@ -81,7 +83,7 @@ describe('parseProbeMatches', () => {
     ['an external entity', answer({ prolog: '<!DOCTYPE s:Envelope [<!ENTITY x SYSTEM "file:///etc/passwd">]>', xaddrs: '<d:XAddrs>&x;</d:XAddrs>' })],
     ['more than the size limit', answer({ scopes: `<d:Scopes>${'onvif://x '.repeat(MAX_ANSWER_BYTES / 10)}</d:Scopes>` })],
   ])('throws for %s (the socket handler drops it)', (_, xml) => {
-    expect(() => parseProbeMatches(xml, ID, 'x')).toThrow()
+    expect(() => parseProbeMatches(xml, 'x')).toThrow()
   })
 })
 

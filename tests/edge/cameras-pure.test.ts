@@ -133,21 +133,20 @@ describe('ONVIF error classification', () => {
 })
 
 describe('WS-Discovery messages', () => {
-  it('reads a ProbeMatch that answers our probe and ignores others', () => {
+  it('reads a ProbeMatch and ignores other messages', () => {
     const id = 'urn:uuid:11111111-2222-3333-4444-555555555555'
     expect(probeMessage(id)).toContain(`<a:MessageID>${id}</a:MessageID>`)
     const answer = `<e:Envelope xmlns:e="x" xmlns:w="y" xmlns:d="z"><e:Header><w:RelatesTo>${id}</w:RelatesTo></e:Header><e:Body><d:ProbeMatches><d:ProbeMatch>` +
       '<w:EndpointReference><w:Address>urn:uuid:cam-1</w:Address></w:EndpointReference><d:Scopes>onvif://www.onvif.org/name/Cam onvif://www.onvif.org/type/video_encoder</d:Scopes>' +
       '<d:XAddrs>http://10.0.0.21/onvif/device_service http://[fe80::1]/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></e:Body></e:Envelope>'
-    expect(parseProbeMatches(answer, id, '10.0.0.21')).toEqual([{
+    expect(parseProbeMatches(answer, '10.0.0.21')).toEqual([{
       endpoint: 'urn:uuid:cam-1',
       xaddrs: ['http://10.0.0.21/onvif/device_service', 'http://[fe80::1]/onvif/device_service'],
       scopes: ['onvif://www.onvif.org/name/Cam', 'onvif://www.onvif.org/type/video_encoder'],
       types: [],
       from: '10.0.0.21',
     }])
-    expect(parseProbeMatches(answer, 'urn:uuid:other', '10.0.0.21')).toEqual([])
-    expect(parseProbeMatches('<Probe/>', id, '10.0.0.21')).toEqual([])
+    expect(parseProbeMatches('<Probe/>', '10.0.0.21')).toEqual([])
   })
 })
 
