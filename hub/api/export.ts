@@ -6,6 +6,7 @@
  */
 import { MotcuaError } from '../../common/errors.js'
 import { decodeCursor, MAX_PAGE, queryRawRatings, type RawRating } from '../queries/raw.js'
+import type { Directory } from '../queries/directory.js'
 import type { TagFilter } from '../queries/influxql.js'
 import { sendJson } from '../../common/web/answer.js'
 import type { ApiDeps, ApiHandler, ApiRequest } from './context.js'
@@ -41,11 +42,27 @@ export const ratingsPage: ApiHandler = async (r, deps) => {
   if (rawCursor && !cursor) throw invalid('cursor: not a cursor this API gave out')
   await recordExport(r, deps, filter)
   const page = matchesNothing(filter) ? { items: [], next: null } : await queryRawRatings(deps.db, { fromMs: from, toMs: to, filter, limit, cursor })
-  sendJson(r.res, 200, { data: page.items, next: page.next, meta: { from, to, limit } })
+  sendJson(r.res, 200, { data: page.items.map((row) => withNames(row, deps.dir)), next: page.next, meta: { from, to, limit } })
+}
+
+export type NamedRawRating = RawRating & { siteName: string; departmentName: string; counterName: string; officerName: string | null }
+
+/** A raw row with the names people read next to its ids (issue 15): as of now, from the hub config and the site's directory. */
+export function withNames(r: RawRating, dir: Directory): NamedRawRating {
+  return {
+    ...r,
+    siteName: dir.site(r.site).name,
+    departmentName: dir.departmentName(r.site, r.department),
+    counterName: dir.counterName(r.site, r.counter),
+    officerName: r.officer === null ? null : dir.officerName(r.site, r.officer),
+  }
 }
 
 
-export const CSV_COLUMNS = ['time', 'site', 'department', 'counter', 'officer', 'device', 'scale', 'level', 'score', 'dissatisfied', 'misuse', 'ticket', 'reasons', 'eventId'] as const
+export const CSV_COLUMNS = [
+  'time', 'site', 'siteName', 'department', 'departmentName', 'counter', 'counterName', 'officer', 'officerName',
+  'device', 'scale', 'level', 'score', 'dissatisfied', 'misuse', 'ticket', 'reasons', 'eventId',
+] as const
 
 /** RFC 4180: quote a field holding a comma, quote or line break; ids and enums never do. */
 export function csvField(v: unknown): string {
@@ -53,7 +70,7 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export const csvRow = (r: RawRating): string => CSV_COLUMNS.map((c) => csvField(r[c])).join(',') + '\r\n'
+export const csvRow = (r: NamedRawRating): string => CSV_COLUMNS.map((c) => csvField(r[c])).join(',') + '\r\n'
 
 export const ratingsCsv: ApiHandler = async (r, deps) => {
   const { from, to } = range(r, deps.now())
@@ -69,7 +86,7 @@ export const ratingsCsv: ApiHandler = async (r, deps) => {
   r.res.write(`\uFEFF${CSV_COLUMNS.join(',')}\r\n`)
   let rows = 0
   for (;;) {
-    r.res.write(page.items.map(csvRow).join(''))
+    r.res.write(page.items.map((row) => csvRow(withNames(row, deps.dir))).join(''))
     rows += page.items.length
     if (!page.next || rows >= MAX_CSV_ROWS || r.res.destroyed) break
     const cursor = decodeCursor(page.next)

@@ -6,7 +6,8 @@ import { querySiteHealth } from '../queries/health.js'
 import { windowsFor, type PeriodChoice } from '../queries/periods.js'
 import { readBody } from '../http/body.js'
 import { sendJson } from '../../common/web/answer.js'
-import type { Dimension } from '../kpi/grouping.js'
+import type { Dimension, GroupKey } from '../kpi/grouping.js'
+import type { Directory } from '../queries/directory.js'
 import { alertSite } from '../alerts-store/store.js'
 import { scopeSites } from './auth.js'
 import type { ApiHandler } from './context.js'
@@ -14,6 +15,44 @@ import { bool, filters, groupBy, idList, invalid, matchesNothing, period, range 
 
 /** Queue KPIs read single ticket events: over this many days they need a site or branch filter. */
 export const QUEUE_UNFILTERED_MAX_DAYS = 7
+
+/**
+ * The names of a group's key, next to its ids (issue 15): branch and site
+ * from the hub config, department, counter and officer from the site's
+ * directory. A department or officer grouped across sites takes the name
+ * the first site that knows it gives; an unknown id is its own name.
+ */
+export function namesOf(dir: Directory, sites: readonly string[]) {
+  const across = new Map<string, string>()
+  const acrossSites = (kind: 'department' | 'officer', id: string) => {
+    const k = `${kind}\u0000${id}`
+    let name = across.get(k)
+    if (name === undefined) {
+      const lookup = (s: string) => (kind === 'department' ? dir.departmentName(s, id) : dir.officerName(s, id))
+      name = sites.map(lookup).find((n) => n !== id) ?? id
+      across.set(k, name)
+    }
+    return name
+  }
+  return (key: GroupKey): GroupKey => {
+    const names: GroupKey = {}
+    const site = key.site ?? null
+    for (const [d, id] of Object.entries(key) as [Dimension, string | null][]) {
+      if (id === null) names[d] = null
+      else if (d === 'province') names[d] = id
+      else if (d === 'branch') names[d] = dir.branchName(id)
+      else if (d === 'site') names[d] = dir.site(id).name
+      else if (d === 'counter') names[d] = site ? dir.counterName(site, id) : id
+      else names[d] = site ? (d === 'department' ? dir.departmentName(site, id) : dir.officerName(site, id)) : acrossSites(d, id)
+    }
+    return names
+  }
+}
+
+const named = <G extends { key: GroupKey }>(groups: readonly G[], dir: Directory, sites: readonly string[] | undefined) => {
+  const nameOf = namesOf(dir, sites ?? dir.sites.map((s) => s.id))
+  return groups.map((g) => ({ ...g, names: nameOf(g.key) }))
+}
 
 function describePeriod(p: PeriodChoice) {
   const { windows } = windowsFor(p)
@@ -36,7 +75,7 @@ export const ratingsKpi: ApiHandler = async ({ res, key, query, pathSite }, deps
   const filter = filters(query, key, deps.dir, pathSite)
   const includeMisuse = bool(query, 'includeMisuse')
   const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter, includeMisuse })
-  sendJson(res, 200, { data: groups, meta: { period: describePeriod(p), groupBy: dims, includeMisuse } })
+  sendJson(res, 200, { data: named(groups, deps.dir, filter.site), meta: { period: describePeriod(p), groupBy: dims, includeMisuse } })
 }
 
 export const decision766: ApiHandler = async ({ res, key, query, pathSite }, deps) => {
@@ -44,8 +83,9 @@ export const decision766: ApiHandler = async ({ res, key, query, pathSite }, dep
   const dims = groupBy(query, ['province'])
   const filter = filters(query, key, deps.dir, pathSite)
   const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter })
+  const nameOf = namesOf(deps.dir, filter.site ?? deps.dir.sites.map((s) => s.id))
   sendJson(res, 200, {
-    data: groups.map((g) => ({ key: g.key, period: g.period, decision766: g.kpis.decision766 })),
+    data: groups.map((g) => ({ key: g.key, names: nameOf(g.key), period: g.period, decision766: g.kpis.decision766 })),
     meta: { period: describePeriod(p), groupBy: dims },
   })
 }
@@ -63,7 +103,7 @@ export const queueKpi: ApiHandler = async ({ res, key, query, pathSite }, deps) 
   const groups = matchesNothing(filter)
     ? []
     : await queryQueueKpis(deps.db, deps.dir, { groupBy: dims as Exclude<Dimension, 'officer'>[], period: p, filter, includeMisuse: bool(query, 'includeMisuse') })
-  sendJson(res, 200, { data: groups, meta: { period: span, groupBy: dims } })
+  sendJson(res, 200, { data: named(groups, deps.dir, filter.site), meta: { period: span, groupBy: dims } })
 }
 
 export const siteHealth: ApiHandler = async ({ res, key, query, pathSite }, deps) => {

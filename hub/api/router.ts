@@ -21,6 +21,7 @@ import { createInfluxQuery, type InfluxQuery } from '../queries/client.js'
 import { createDirectory, type Directory } from '../queries/directory.js'
 import { authenticate } from './auth.js'
 import type { ApiDeps, ApiHandler } from './context.js'
+import { dutyApi } from './duty.js'
 import { ratingsCsv, ratingsPage } from './export.js'
 import { ackAlert, decision766, listAlerts, queueKpi, ratingsKpi, siteHealth } from './kpi.js'
 import { monthlyReport } from './report.js'
@@ -92,6 +93,7 @@ export function createApi(opts: ApiOptions): Api {
   endpoint('GET', 'export/ratings.csv', ratingsCsv)
   endpoint('GET', 'reports/monthly', monthlyReport)
   endpoint('GET', 'stream', streams.handler)
+  endpoint('GET', 'duty', dutyApi)
   endpoint('GET', 'sites', directory)
 
   return {

@@ -1,6 +1,7 @@
 /** The hub's config file: where it listens, which InfluxDB it writes to, and which edges may write. */
 import { z } from 'zod'
 import { idSchema } from '../../protocol/ids.js'
+import { openingHoursSchema } from './opening-hours.js'
 
 const tokenHash = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a token hash "sha256:<64 hex digits>"')
 
@@ -34,6 +35,8 @@ const siteEntry = z.strictObject({
   branch: idSchema.optional(),
   /** Defaults to the hub's `province`. */
   province: idSchema.optional(),
+  /** When this site receives citizens, if not the hub's `openingHours` (hub/config/opening-hours.ts). */
+  openingHours: openingHoursSchema.optional(),
 })
 
 const branchEntry = z.strictObject({ id: idSchema, name: displayName, province: idSchema.optional() })
@@ -48,6 +51,8 @@ const apiKey = z
     keyHash: tokenHash,
     scope: z.enum(['ioc', 'site']),
     sites: z.array(idSchema).min(1).optional(),
+    /** May read officers' own duty figures (hours, lateness, absence; GET /api/v1/duty): an HR tool, not the IOC's wall. */
+    officers: z.boolean().default(false),
   })
   .refine((k) => k.scope === 'ioc' || k.sites !== undefined, { message: 'a site-scoped key needs "sites"', path: ['sites'] })
 
@@ -121,6 +126,8 @@ export const hubConfigSchema = z.strictObject({
   /** The province this hub serves; sites without their own `province` belong to it. */
   province: idSchema.default('province'),
   sites: z.array(siteEntry).default([]).superRefine(uniqueIds('site')),
+  /** When sites receive citizens, for officer duty (issue 15): Mon–Fri 07:30–11:30, 13:30–17:00 unless set; a site may set its own. */
+  openingHours: openingHoursSchema,
   branches: z.array(branchEntry).default([]).superRefine(uniqueIds('branch')),
   apiKeys: z.array(apiKey).default([]).superRefine(uniqueIds('API key')),
   users: z

@@ -7,6 +7,7 @@
  * id when the name is unknown. A site that sends data but is not listed
  * belongs to the hub's province and to no branch, named by its edge (or its id).
  */
+import { openingHoursSchema, type OpeningHours } from '../config/opening-hours.js'
 import type { HubConfig } from '../config/schema.js'
 import type { SitePlacement } from '../kpi/facts.js'
 import { createSiteNames, type SiteNames } from './names.js'
@@ -42,10 +43,22 @@ export interface Directory {
   counters(site: string): CounterInfo[]
   departments(site: string): NamedId[]
   officers(site: string): NamedId[]
+  /** When the site receives citizens: its own `openingHours` in the hub config, else the hub's (hub/config/opening-hours.ts). */
+  openingHours(site: string): OpeningHours
+  /**
+   * What officer duty is checked against, from the site's latest directory: officers its config posts at a
+   * counter who can sign in (a kiosk PIN), and the counters with a kiosk, where sign-in is possible at all.
+   */
+  dutySetup(site: string): { scheduled: string[]; kioskCounters: string[] }
 }
 
 /** `names` defaults to an empty store: every name is then its id (tests, tools without a database). */
-export function createDirectory(config: Pick<HubConfig, 'province' | 'sites' | 'branches' | 'edges'>, names: SiteNames = createSiteNames()): Directory {
+export function createDirectory(
+  config: Pick<HubConfig, 'province' | 'sites' | 'branches' | 'edges'> & Partial<Pick<HubConfig, 'openingHours'>>,
+  names: SiteNames = createSiteNames(),
+): Directory {
+  const defaultHours = config.openingHours ?? openingHoursSchema.parse(undefined)
+  const ownHours = new Map(config.sites.flatMap((s) => (s.openingHours ? [[s.id, s.openingHours] as const] : [])))
   const branches = new Map(config.branches.map((b) => [b.id, b]))
   const byId = new Map<string, SiteInfo>()
   const configured = new Set(config.sites.map((s) => s.id))
@@ -78,5 +91,14 @@ export function createDirectory(config: Pick<HubConfig, 'province' | 'sites' | '
     counters: (s) => (names.latest(s)?.counters ?? []).map((c) => ({ id: c.id, name: c.name, department: c.department })),
     departments: (s) => (names.latest(s)?.departments ?? []).map((d) => ({ id: d.id, name: d.name })),
     officers: (s) => (names.latest(s)?.officers ?? []).map((o) => ({ id: o.id, name: o.name })),
+    openingHours: (s) => ownHours.get(s) ?? defaultHours,
+    dutySetup(s) {
+      const latest = names.latest(s)
+      if (!latest) return { scheduled: [], kioskCounters: [] }
+      const canSignIn = new Set(latest.officers.filter((o) => o.signIn).map((o) => o.id))
+      const kioskCounters = latest.counters.filter((c) => c.kiosk)
+      const scheduled = kioskCounters.flatMap((c) => (c.officer && canSignIn.has(c.officer) ? [c.officer] : []))
+      return { scheduled: [...new Set(scheduled)], kioskCounters: kioskCounters.map((c) => c.id) }
+    },
   }
 }
