@@ -31,6 +31,12 @@ import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
 import { afterBackfill, createRollup, type Rollup } from './rollup/worker.js'
 import { createAccounts, sessionSecretOf } from './users/accounts.js'
+import { retentionGuard } from './retention/guard.js'
+import { createSweeper } from './retention/sweeper.js'
+import { createDelivery } from './delivery/delivery.js'
+import { createDeliveryLog } from './delivery/log.js'
+import { createPdfPrinter } from './reports/pdf.js'
+import { createReports } from './reports/service.js'
 
 export interface HubOptions {
   log?: Logger
@@ -76,8 +82,15 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     await names.load().catch((err: unknown) => log.warn({ err }, 'site directories not read at start; ids are shown until they are'))
     const dir = createDirectory(config, names)
     const marking = opts.writer ? null : createWriter(config.influx, { log: log.child({ module: 'influx' }), timeoutMs: opts.writeTimeoutMs })
-    const writer = learningWriter(opts.writer ?? marking!, names)
+    // Points past their retention are not written, and a daily sweep deletes what expired (docs/retention.md).
+    const writer = learningWriter(retentionGuard(opts.writer ?? marking!, config.retention, log.child({ module: 'retention' }), now), names)
     parts.started(() => writer.close())
+    if (config.retention.sweep && config.influx.version === 1) {
+      // A DELETE over a month of a province's metrics takes longer than a KPI question may.
+      const sweeper = createSweeper({ db: createInfluxQuery(config.influx, { timeoutMs: 600_000 }), config: config.retention, log: log.child({ module: 'retention' }), now })
+      sweeper.start()
+      parts.started(() => sweeper.stop())
+    }
     // The daily KPI rollup follows this hub's writes and picks up any other instance's stale days.
     let rollup: Rollup | null = null
     if (marking) {
@@ -110,6 +123,17 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     const audit = createAuditLog({ writer, query: kpiDb, log, now })
     const api = createApi({ config, db: kpiDb, writer, dir, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, alerts, audit })
     parts.started(() => api.close())
+    // Report files for the console and the scheduled email; PDFs by a Chromium process per report (hub/reports/pdf.ts).
+    const reports = createReports({
+      db: kpiDb, dir, log,
+      printer: createPdfPrinter({ chromium: config.reports.chromium, timeoutMs: config.reports.pdfTimeoutS * 1000 }),
+    })
+    const deliveryLog = createDeliveryLog({ writer, db })
+    const delivery = createDelivery({ config: config.reports, reports, dir, log: deliveryLog, logger: log, now })
+    if (config.reports.deliver) {
+      delivery.start()
+      parts.started(() => delivery.stop())
+    }
     // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
     const relay = createRelay({ log })
     parts.started(() => relay.close())
@@ -134,6 +158,8 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         script: await buildConsoleScript(),
         log,
         now,
+        reports,
+        deliveries: { log: deliveryLog, state: () => delivery.state() },
       })
       parts.started(() => consoleApp.close())
       mounts.push(consoleApp.mount)

@@ -18,8 +18,21 @@ export function loadHubConfig(file: string): Readonly<HubConfig> {
 
   const tls = parsed.http.tls ? { cert: at(parsed.http.tls.cert), key: at(parsed.http.tls.key) } : undefined
   const secretFile = parsed.sessionSecretFile === undefined ? undefined : at(parsed.sessionSecretFile)
+  const mail = parsed.reports.mail
+  const mailPasswordFile = mail?.passwordFile === undefined ? undefined : at(mail.passwordFile)
+  const reports = mail
+    ? {
+        ...parsed.reports,
+        mail: {
+          ...mail,
+          ...(mail.ca === undefined ? {} : { ca: at(mail.ca) }),
+          ...(mailPasswordFile === undefined ? {} : { passwordFile: mailPasswordFile, password: readSecretFile(file, 'reports.mail.passwordFile', mailPasswordFile, 'a password', 1) }),
+        },
+      }
+    : parsed.reports
   const resolved = {
     ...parsed,
+    reports,
     http: { ...parsed.http, ...(tls ? { tls } : {}) },
     ...(secretFile === undefined
       ? {}

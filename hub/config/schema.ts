@@ -2,6 +2,8 @@
 import { z } from 'zod'
 import { idSchema } from '../../protocol/ids.js'
 import { openingHoursSchema } from './opening-hours.js'
+import { REPORTS_DEFAULTS, reportsConfigSchema } from './reports.js'
+import { RETENTION_DEFAULTS, retentionAgainstSessions, retentionConfigSchema } from './retention.js'
 
 const tokenHash = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a token hash "sha256:<64 hex digits>"')
 
@@ -145,9 +147,13 @@ export const hubConfigSchema = z.strictObject({
    * Without one, /metrics answers only clients on this machine.
    */
   metricsToken: z.string().min(16).optional(),
+  /** Report files and their scheduled delivery by email (hub/config/reports.ts, docs/reports.md). */
+  reports: reportsConfigSchema.default(REPORTS_DEFAULTS),
+  /** How long each class of data is kept, and the daily sweep (hub/config/retention.ts, docs/retention.md). */
+  retention: retentionConfigSchema.default(RETENTION_DEFAULTS),
 }).refine((c) => c.users.length === 0 || c.sessionSecret !== undefined || c.sessionSecretFile !== undefined, {
   message: 'console users need "sessionSecret" or "sessionSecretFile" (the same on every hub instance)',
   path: ['sessionSecretFile'],
-})
+}).superRefine(retentionAgainstSessions)
 
 export type HubConfig = z.output<typeof hubConfigSchema>

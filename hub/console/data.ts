@@ -2,58 +2,85 @@
  * What the console's drill-down shows, read through the KPI query layer
  * (hub/queries, shared with the IOC API) and narrowed to what the signed-in
  * person may see before any statement is built. One level at a time:
- * province → branches, branch → sites, site → counters, counter → officers.
+ * province → branches (or departments across the province) → sites →
+ * departments → counters → officers, for any period, compared with the one
+ * before it, with the queue figures next to satisfaction.
  */
-import { bucketOf, type PeriodUnit } from '../kpi/time.js'
-import type { Dimension } from '../kpi/grouping.js'
+import type { Dimension, GroupKey } from '../kpi/grouping.js'
+import { aggregateQueue, type QueueKpis } from '../kpi/queue.js'
 import type { RatingKpis } from '../kpi/ratings.js'
+import { bucketOf, previousBucket, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
+import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../queries/facts.js'
 import type { TagFilter } from '../queries/influxql.js'
+import { choiceOf } from '../queries/periods.js'
+import { FEW_SITES } from '../queries/planning.js'
 import { queryRawRatings, type RawRating } from '../queries/raw.js'
 import { queryRatingKpis } from '../queries/ratings.js'
-import { canSeeMetrics, siteScope, type Principal } from '../users/roles.js'
+import { namesOf } from '../reports/names.js'
+import { canSeeMetrics, canSeeOfficers, siteScope, type Principal } from '../users/roles.js'
 
-export type Level = 'province' | 'branch' | 'site' | 'counter'
+export type Level = 'province' | 'branch' | 'site' | 'department' | 'counter'
 
 export interface Scope {
   level: Level
-  /** Branch id ("-" for sites in no branch), site id, or "site/counter". */
+  /**
+   * Branch id ("-" for sites in no branch), site id, "site/counter", or a department: its id alone for the
+   * department across every site the person may see (Home Affairs' view), "site/department" at one site.
+   */
   id: string
+  /** At the province: rows per branch (default) or per department. */
+  by?: 'branch' | 'department'
+}
+
+export interface QueueFigures {
+  waitMedianS: number | null
+  serviceMedianS: number | null
+  served: number
 }
 
 export interface KpiRow {
+  /** The level a click on the row goes to ('officer' rows go nowhere). */
   level: Level | 'officer'
   id: string
   name: string
   kpis: RatingKpis
+  /** The same row in the previous period, when it had ratings. */
+  previous: { index: number | null; counted: number } | null
+  queue: QueueFigures | null
 }
 
 export interface LevelView {
   scope: Scope
   name: string
+  period: PeriodBucket
+  previousPeriod: PeriodBucket
   total: RatingKpis | null
+  previous: RatingKpis | null
+  queue: QueueFigures | null
+  /** Whether waiting and service times were read (a scope of few sites: they need single ticket events). */
+  queueTimes: boolean
+  /** Officers' rows are left out for roles that may not see them. */
+  officersHidden: boolean
   rows: KpiRow[]
   trend: { label: string; start: number; index: number | null; presses: number }[]
 }
 
-const CHILD: Record<Level, Exclude<Dimension, 'department'>> = { province: 'branch', branch: 'site', site: 'counter', counter: 'officer' }
 export const NO_BRANCH = '-'
+
+/** Periods a trend shows, per unit. */
+const TREND_LENGTH: Record<PeriodUnit, number> = { day: 14, week: 12, month: 12, quarter: 8, half: 6, year: 5 }
+
+const siteOf = (scope: Scope) => (scope.level === 'site' || scope.level === 'counter' || (scope.level === 'department' && scope.id.includes('/')) ? scope.id.split('/')[0]! : null)
 
 /** Pure: the sites a scope covers that the principal may see; null when the scope itself is out of bounds. */
 export function sitesOf(p: Principal, dir: Directory, scope: Scope): string[] | null {
   const visible = dir.sites.filter((s) => canSeeMetrics(p, s.id))
-  switch (scope.level) {
-    case 'province':
-      return visible.map((s) => s.id)
-    case 'branch':
-      return visible.filter((s) => (s.branch ?? NO_BRANCH) === scope.id).map((s) => s.id)
-    case 'site':
-    case 'counter': {
-      const site = scope.id.split('/')[0] ?? ''
-      return canSeeMetrics(p, site) ? [site] : null
-    }
-  }
+  const site = siteOf(scope)
+  if (site !== null) return canSeeMetrics(p, site) ? [site] : null
+  if (scope.level === 'branch') return visible.filter((s) => (s.branch ?? NO_BRANCH) === scope.id).map((s) => s.id)
+  return visible.map((s) => s.id)
 }
 
 /**
@@ -66,43 +93,143 @@ export function alertSites(p: Principal, dir: Directory): string[] | undefined {
 }
 
 function filterOf(scope: Scope, sites: string[]): TagFilter {
-  if (scope.level === 'counter') return { site: sites, counter: [scope.id.split('/')[1] ?? ''] }
+  const [, second = ''] = scope.id.split('/')
+  if (scope.level === 'counter') return { site: sites, counter: [second] }
+  if (scope.level === 'department') return { site: sites, department: [scope.id.includes('/') ? second : scope.id] }
   return { site: sites }
 }
 
-export async function levelView(db: InfluxQuery, dir: Directory, p: Principal, scope: Scope, unit: PeriodUnit, nowMs: number): Promise<LevelView | null> {
+/** Pure: what the rows of a scope are, and how a row's key becomes the scope it opens. */
+export function childOf(scope: Scope): { group: Dimension[]; level: KpiRow['level'] } {
+  switch (scope.level) {
+    case 'province':
+      return scope.by === 'department' ? { group: ['department'], level: 'department' } : { group: ['branch'], level: 'branch' }
+    case 'branch':
+      return { group: ['site'], level: 'site' }
+    case 'site':
+      return { group: ['department'], level: 'department' }
+    case 'department':
+      return scope.id.includes('/') ? { group: ['counter'], level: 'counter' } : { group: ['site'], level: 'department' }
+    case 'counter':
+      return { group: ['officer'], level: 'officer' }
+  }
+}
+
+function rowIdOf(scope: Scope, level: KpiRow['level'], k: GroupKey): string {
+  switch (level) {
+    case 'branch':
+      return k.branch ?? NO_BRANCH
+    case 'site':
+      return k.site ?? ''
+    case 'department':
+      // Under a department across the province the rows are its sites: each opens that department at that site.
+      return scope.level === 'department' ? `${k.site}/${scope.id}` : scope.level === 'site' ? `${scope.id}/${k.department}` : (k.department ?? '')
+    case 'counter':
+      return `${k.site}/${k.counter}`
+    case 'officer':
+      return k.officer ?? NO_BRANCH
+    case 'province':
+      return ''
+  }
+}
+
+/** The period a view shows: the one labelled `at`, or the one of `unit` holding now. */
+export function viewPeriod(unit: PeriodUnit, at: PeriodBucket | null, nowMs: number): PeriodBucket {
+  return at ?? bucketOf(nowMs, unit)
+}
+
+export async function levelView(
+  db: InfluxQuery, dir: Directory, p: Principal, scope: Scope, period: PeriodBucket,
+): Promise<LevelView | null> {
   const sites = sitesOf(p, dir, scope)
   if (sites === null) return null
+  const names = namesOf(dir)
+  const site = siteOf(scope)
+  const departmentName = (id: string, at: string | null) => {
+    for (const s of at ? [at] : sites) {
+      const n = names.department(s, id)
+      if (n !== id) return n
+    }
+    return id
+  }
+  const [, second = ''] = scope.id.split('/')
   const name =
-    scope.level === 'province' ? dir.province : scope.level === 'branch' ? (scope.id === NO_BRANCH ? '' : dir.branchName(scope.id)) : dir.site(scope.id.split('/')[0] ?? '').name
-  const empty: LevelView = { scope, name, total: null, rows: [], trend: [] }
+    scope.level === 'province' ? dir.province
+    : scope.level === 'branch' ? (scope.id === NO_BRANCH ? '' : dir.branchName(scope.id))
+    : scope.level === 'department' ? departmentName(site ? second : scope.id, site)
+    : scope.level === 'counter' ? names.counter(site!, second)
+    : names.site(scope.id)
+  const previousPeriod = previousBucket(period)
+  const child = childOf(scope)
+  const officersHidden = child.level === 'officer' && !canSeeOfficers(p, site ?? '')
+  const empty: LevelView = { scope, name, period, previousPeriod, total: null, previous: null, queue: null, queueTimes: false, officersHidden, rows: [], trend: [] }
   if (sites.length === 0) return empty
   const filter = filterOf(scope, sites)
-  const b = bucketOf(nowMs, unit)
-  const period = { unit, fromMs: b.start, toMs: b.end }
-  const child = CHILD[scope.level]
-  const trendFrom = bucketOf(nowMs - 13 * 86_400_000, 'day').start
-  const [total, rows, trend] = await Promise.all([
-    queryRatingKpis(db, dir, { groupBy: [], period, filter }),
-    queryRatingKpis(db, dir, { groupBy: [child], period, filter }),
-    queryRatingKpis(db, dir, { groupBy: [], period: { unit: 'day', fromMs: trendFrom, toMs: bucketOf(nowMs, 'day').end }, filter }),
+  const unit = period.unit === 'live' ? 'day' : period.unit
+  let trendFrom = period
+  for (let i = 1; i < TREND_LENGTH[unit]; i++) trendFrom = previousBucket(trendFrom)
+  const queueTimes = sites.length <= FEW_SITES
+  const ask = (groupBy: Dimension[], b: PeriodBucket) => queryRatingKpis(db, dir, { groupBy, period: choiceOf(b), filter })
+  const [total, before, rows, rowsBefore, trend, queue] = await Promise.all([
+    ask([], period),
+    ask([], previousPeriod),
+    officersHidden ? [] : ask(child.group, period),
+    officersHidden ? [] : ask(child.group, previousPeriod),
+    queryRatingKpis(db, dir, { groupBy: [], period: { unit, fromMs: trendFrom.start, toMs: period.end }, filter }),
+    queueTimes ? queueFigures(db, dir, period, filter, child.level === 'officer' ? [] : (child.group as Exclude<Dimension, 'officer'>[])) : null,
   ])
-  const rowName = (id: string) => (child === 'branch' ? dir.branchName(id) : child === 'site' ? dir.site(id).name : id)
-  const rowId = (k: Record<string, string | null | undefined>) => {
-    const v = k[child] ?? null
-    if (child === 'counter') return `${k.site}/${v}`
-    return v ?? (child === 'branch' ? NO_BRANCH : 'none')
+  const rowName = (k: GroupKey): string => {
+    switch (child.level) {
+      case 'branch':
+        return k.branch ? dir.branchName(k.branch) : ''
+      case 'site':
+        return names.site(k.site ?? '')
+      case 'department':
+        return scope.level === 'department' ? names.site(k.site ?? '') : departmentName(k.department ?? '', site)
+      case 'counter':
+        return names.counter(k.site ?? '', k.counter ?? '')
+      case 'officer':
+        return k.officer ? names.officer(site ?? '', k.officer) : ''
+      case 'province':
+        return dir.province
+    }
   }
+  const keyOf = (k: GroupKey) => child.group.map((d) => k[d] ?? '').join('/') + (child.level === 'counter' ? `@${k.site}` : '')
+  const beforeOf = new Map(rowsBefore.map((g) => [keyOf(g.key), g.kpis]))
   return {
-    scope,
-    name,
+    ...empty,
     total: total[0]?.kpis ?? null,
-    rows: rows.map((g) => ({ level: child, id: rowId(g.key), name: rowName(g.key[child] ?? ''), kpis: g.kpis })),
+    previous: before[0]?.kpis ?? null,
+    queue: queue?.get('') ?? null,
+    queueTimes,
+    rows: rows.map((g) => {
+      const b = beforeOf.get(keyOf(g.key))
+      return {
+        level: child.level,
+        id: rowIdOf(scope, child.level, g.key),
+        name: rowName(g.key),
+        kpis: g.kpis,
+        previous: b ? { index: b.satisfactionIndex, counted: b.counted } : null,
+        queue: queue?.get(keyOf(g.key)) ?? null,
+      }
+    }),
     trend: trend.map((g) => ({ label: g.period.label, start: g.period.start, index: g.kpis.satisfactionIndex, presses: g.kpis.presses })),
+  }
+
+  /** Waiting and service medians from single ticket events (hub/kpi/queue.ts), for the total ('') and each row. */
+  async function queueFigures(db_: InfluxQuery, dir_: Directory, b: PeriodBucket, f: TagFilter, groupBy: Exclude<Dimension, 'officer'>[]): Promise<Map<string, QueueFigures>> {
+    const { ratings, tickets } = await readFacts(db_, dir_, { ratings: ratingFactsStatement(b.start, b.end, f, true), tickets: ticketFactsStatement(b.start, b.end, f) })
+    const out = new Map<string, QueueFigures>()
+    const figures = (q: QueueKpis): QueueFigures => ({ waitMedianS: q.waitMedianS, serviceMedianS: q.serviceMedianS, served: q.served })
+    for (const g of aggregateQueue(tickets, ratings, { groupBy: [], period: unit })) out.set('', figures(g.kpis))
+    if (groupBy.length) for (const g of aggregateQueue(tickets, ratings, { groupBy, period: unit })) out.set(keyOf(g.key), figures(g.kpis))
+    return out
   }
 }
 
 export async function latestRatings(db: InfluxQuery, dir: Directory, p: Principal, scope: Scope, nowMs: number): Promise<RawRating[] | null> {
+  // Raw ratings name officers: at a counter, only for the roles that may see them.
+  if (scope.level === 'counter' && !canSeeOfficers(p, siteOf(scope) ?? '')) return []
   const sites = sitesOf(p, dir, scope)
   if (sites === null) return null
   if (sites.length === 0) return []
@@ -112,13 +239,16 @@ export async function latestRatings(db: InfluxQuery, dir: Directory, p: Principa
 
 /** Pure: the rows of a level view as CSV (UTF-8 with BOM so Excel shows Vietnamese names). */
 export function levelCsv(v: LevelView): string {
-  const head = ['id', 'name', 'presses', 'counted', 'misuse', 'satisfaction_index', 'dissatisfied_share', 'decision766_rate', 'decision766_points']
+  const head = ['id', 'name', 'presses', 'counted', 'misuse', 'satisfaction_index', 'dissatisfied_share', 'decision766_rate', 'decision766_points', 'tickets_served', 'previous_satisfaction_index']
   const cell = (x: unknown) => {
     const s = x === null || x === undefined ? '' : String(x)
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
   }
   const lines = v.rows.map((r) =>
-    [r.id, r.name, r.kpis.presses, r.kpis.counted, r.kpis.misuse, r.kpis.satisfactionIndex, r.kpis.dissatisfiedShare, r.kpis.decision766.rate, r.kpis.decision766.points].map(cell).join(','),
+    [
+      r.id, r.name, r.kpis.presses, r.kpis.counted, r.kpis.misuse, r.kpis.satisfactionIndex, r.kpis.dissatisfiedShare,
+      r.kpis.decision766.rate, r.kpis.decision766.points, r.kpis.ticketsServed, r.previous?.index,
+    ].map(cell).join(','),
   )
   return `\uFEFF${[head.join(','), ...lines].join('\r\n')}\r\n`
 }

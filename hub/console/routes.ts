@@ -1,7 +1,8 @@
 /**
  * The province console under /console/: sign-in, the app shell and its
  * script, JSON for the drill-down, alerts and their acknowledgement, the
- * camera list, the audit log, CSV export, and the live-video WebSocket
+ * camera list, the audit log, CSV export, report files (web page, Excel,
+ * PDF; docs/reports.md) and the delivery log, and the live-video WebSocket
  * /console/live/{site}/{camera} through the edge relay. Every route and the WebSocket check the session
  * and the role on the server (hub/users/roles.ts); the page only hides what
  * would be refused.
@@ -20,15 +21,21 @@ import { alertSite, type AlertStore } from '../alerts-store/store.js'
 import type { AuditLog } from '../audit/audit.js'
 import { readBody } from '../http/body.js'
 import { HUB_ANSWERS, type Mount, type UpgradeHandler } from '../http/server.js'
-import type { PeriodUnit } from '../kpi/time.js'
+import { parsePeriodLabel, PERIOD_UNITS, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
+import { MotcuaError } from '../../common/errors.js'
+import type { DeliveryLog } from '../delivery/log.js'
+import type { DeliveryState } from '../delivery/delivery.js'
+import { sitesOfScope, type ReportScope } from '../reports/build.js'
+import { REPORT_CSP } from '../reports/html.js'
+import { REPORT_FORMATS, type ReportFormat, type Reports } from '../reports/service.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import type { Relay } from '../relay/relay.js'
 import type { Accounts } from '../users/accounts.js'
 import type { Alert } from '../kpi/alerts/types.js'
-import { canReadAudit, canSeeMetrics, canWatch, type Principal } from '../users/roles.js'
+import { canReadAudit, canSeeMetrics, canSeeOfficers, canWatch, type Principal } from '../users/roles.js'
 import type { PageAsset } from './bundle.js'
-import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, type Level, type Scope } from './data.js'
+import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, viewPeriod, type Level, type Scope } from './data.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CONSOLE_JS, CSP, loginPage } from './page.js'
 import type { ConsoleSession, SessionCodec } from './session.js'
@@ -45,6 +52,10 @@ export interface ConsoleOptions {
   script: PageAsset
   log: Logger
   now?: () => number
+  /** Report files; without them the report routes answer 404. */
+  reports?: Reports
+  /** The delivery log and this instance's retry state, for administrators. */
+  deliveries?: { log: DeliveryLog; state(): DeliveryState[] }
 }
 
 export interface Console {
@@ -60,8 +71,10 @@ const ACK_BODY_MAX = 8 * 1024
 export const SESSION_ENDED = 4401
 /** How often a live view checks that its session still holds: the video outlives its session by at most this. */
 export const LIVE_SESSION_CHECK_MS = 5000
-const PERIODS: readonly PeriodUnit[] = ['day', 'week', 'month']
-const LEVELS: readonly Level[] = ['province', 'branch', 'site', 'counter']
+const LEVELS: readonly Level[] = ['province', 'branch', 'site', 'department', 'counter']
+const REPORT_LEVELS: readonly ReportScope['level'][] = ['province', 'branch', 'site', 'department']
+/** How far back the delivery log is listed. */
+const DELIVERY_LOG_DAYS = 400
 
 type Page = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, s: ConsoleSession | null) => void | Promise<void>
 type SignedInPage = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, s: ConsoleSession) => void | Promise<void>
@@ -69,18 +82,42 @@ type SignedInPage = (req: IncomingMessage, res: ServerResponse, url: URL, params
 const fail = (res: ServerResponse, code: HttpErrorCode) => sendError(res, code, undefined, NO_STORE)
 const signedIn = (h: SignedInPage): Page => (req, res, url, params, s) => (s ? h(req, res, url, params, s) : fail(res, 'HUB_SESSION_REQUIRED'))
 
+const isId = (x: string) => ID_PATTERN.test(x)
+const isPair = (x: string) => x.split('/').length === 2 && x.split('/').every(isId)
+
 /** Pure: the drill-down scope and period from a query string, or null when malformed. */
-export function scopeOf(url: URL): { scope: Scope; unit: PeriodUnit } | null {
-  const level = (url.searchParams.get('level') ?? 'province') as Level
-  const id = url.searchParams.get('id') ?? ''
-  const unit = (url.searchParams.get('period') ?? 'day') as PeriodUnit
-  if (!LEVELS.includes(level) || !PERIODS.includes(unit)) return null
+export function scopeOf(url: URL): { scope: Scope; unit: PeriodUnit; at: PeriodBucket | null } | null {
+  const q = url.searchParams
+  const level = (q.get('level') ?? 'province') as Level
+  const id = q.get('id') ?? ''
+  const unit = (q.get('period') ?? 'day') as PeriodUnit
+  const by = q.get('by') ?? 'branch'
+  if (!LEVELS.includes(level) || !PERIOD_UNITS.includes(unit) || (by !== 'branch' && by !== 'department')) return null
+  // A period other than the current one, by its label ("2026-Q3"), of the unit asked for.
+  const label = q.get('at')
+  const at = label ? parsePeriodLabel(label) : null
+  if (label && at?.unit !== unit) return null
   const ok =
     level === 'province' ||
-    (level === 'branch' && (id === NO_BRANCH || ID_PATTERN.test(id))) ||
-    (level === 'site' && ID_PATTERN.test(id)) ||
-    (level === 'counter' && id.split('/').length === 2 && id.split('/').every((x) => ID_PATTERN.test(x)))
-  return ok ? { scope: { level, id }, unit } : null
+    (level === 'branch' && (id === NO_BRANCH || isId(id))) ||
+    (level === 'site' && isId(id)) ||
+    (level === 'department' && (isId(id) || isPair(id))) ||
+    (level === 'counter' && isPair(id))
+  if (!ok) return null
+  return { scope: { level, id, ...(level === 'province' && by === 'department' ? { by } : {}) }, unit, at }
+}
+
+/** Pure: a report's scope, period and format from its query string (`?level=&id=&at=2026-Q3`), or null when malformed. */
+export function reportOf(url: URL, file: string): { scope: ReportScope; period: PeriodBucket; format: ReportFormat } | null {
+  const m = /^report\.([a-z]+)$/.exec(file)
+  const format = m?.[1] as ReportFormat | undefined
+  const q = url.searchParams
+  const level = (q.get('level') ?? 'province') as ReportScope['level']
+  const id = level === 'province' ? '' : (q.get('id') ?? '')
+  const period = parsePeriodLabel(q.get('at') ?? '')
+  if (!format || !REPORT_FORMATS.includes(format) || !REPORT_LEVELS.includes(level) || !period) return null
+  if (level === 'branch' ? !(id === NO_BRANCH || isId(id)) : level !== 'province' && !isId(id)) return null
+  return { scope: { level, id }, period, format }
 }
 
 /** The comment of an acknowledgement's body; null when the body is not JSON `{ "comment": string }`. */
@@ -125,13 +162,44 @@ export function createConsole(o: ConsoleOptions): Console {
     }
   }
 
+  /**
+   * A report file for the scope and period, of the sites the person may see; the officers' sheet only for a role
+   * that may see every one of them. On the audit log like every export, and refused when it cannot be recorded.
+   */
+  async function report(req: IncomingMessage, res: ServerResponse, url: URL, file: string, p: Principal): Promise<void> {
+    if (!o.reports) return fail(res, 'HUB_NOT_FOUND')
+    const r = reportOf(url, file)
+    if (!r) return fail(res, 'HUB_QUERY_INVALID')
+    if (r.scope.level === 'site' && !canSeeMetrics(p, r.scope.id)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+    const sites = sitesOfScope(o.directory, r.scope, (site) => canSeeMetrics(p, site))
+    const officers = sites.length > 0 && sites.every((site) => canSeeOfficers(p, site))
+    try {
+      await o.audit.record({ action: 'export', who: p, site: r.scope.level === 'site' ? r.scope.id : undefined, detail: `${url.pathname}${url.search}`, client: client(req) })
+    } catch (err) {
+      log.error({ err, username: p.username }, 'report refused: it could not be put on the audit log')
+      return fail(res, 'HUB_AUDIT_UNAVAILABLE')
+    }
+    try {
+      const out = await o.reports.file({ period: r.period, scope: r.scope, sites, officers, nowMs: now() }, r.format)
+      res.writeHead(200, {
+        'content-type': out.contentType, 'content-length': out.body.length, 'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
+        ...(r.format === 'html' ? { 'content-security-policy': REPORT_CSP } : { 'content-disposition': `attachment; filename="${out.filename}"` }),
+      })
+      res.end(out.body)
+    } catch (err) {
+      if (err instanceof MotcuaError && err.code === 'HUB_REPORT_PDF_UNAVAILABLE') log.warn({ err: err.message }, 'report PDF not made')
+      if (!sendCaught(res, err, NO_STORE)) throw err
+    }
+  }
+
   /** The drill-down's KPIs or latest ratings: one scope check, two queries. */
   const scoped = (latest: boolean): SignedInPage => async (_req, res, url, _params, s) => {
     const q = scopeOf(url)
     if (!q) return fail(res, 'HUB_QUERY_INVALID')
     const body = latest
       ? await latestRatings(o.db, o.directory, s.principal, q.scope, now())
-      : await levelView(o.db, o.directory, s.principal, q.scope, q.unit, now())
+      : await levelView(o.db, o.directory, s.principal, q.scope, viewPeriod(q.unit, q.at, now()))
     if (body === null) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
     return sendJson(res, 200, latest ? { ratings: body } : body)
   }
@@ -166,13 +234,13 @@ export function createConsole(o: ConsoleOptions): Console {
     .add('GET', '/console/export/kpis.csv', signedIn(async (req, res, url, _params, s) => {
       const q = scopeOf(url)
       if (!q) return fail(res, 'HUB_QUERY_INVALID')
-      const view = await levelView(o.db, o.directory, s.principal, q.scope, q.unit, now())
+      const view = await levelView(o.db, o.directory, s.principal, q.scope, viewPeriod(q.unit, q.at, now()))
       if (!view) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
-      const site = q.scope.level === 'site' || q.scope.level === 'counter' ? q.scope.id.split('/')[0] : undefined
+      const site = q.scope.id.includes('/') || q.scope.level === 'site' ? q.scope.id.split('/')[0] : undefined
       await o.audit.record({ action: 'export', who: s.principal, site, detail: `${url.pathname}${url.search}`, client: client(req) })
       res.writeHead(200, {
         'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store',
-        'content-disposition': `attachment; filename="motcua-${q.scope.level}-${q.unit}.csv"`,
+        'content-disposition': `attachment; filename="motcua-${q.scope.level}-${view.period.label}.csv"`,
       })
       res.end(levelCsv(view))
     }))
@@ -189,6 +257,12 @@ export function createConsole(o: ConsoleOptions): Console {
       const sites = alertSites(p, o.directory)
       const alerts = sites?.length === 0 ? [] : await o.alerts.list(sites, now())
       sendJson(res, 200, { alerts: alerts.map(named) }, NO_STORE)
+    }))
+    .add('GET', '/console/reports/:file', signedIn((req, res, url, { file = '' }, s) => report(req, res, url, file, s.principal)))
+    .add('GET', '/console/api/deliveries', signedIn(async (_req, res, _url, _params, { principal: p }) => {
+      if (!canReadAudit(p)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+      const entries = o.deliveries ? await o.deliveries.log.list(now() - DELIVERY_LOG_DAYS * 86_400_000, now() + 1, 200) : []
+      sendJson(res, 200, { entries, state: o.deliveries?.state() ?? [] }, NO_STORE)
     }))
     .add('GET', '/console/api/cameras', signedIn((_req, res, _url, _params, { principal: p }) => {
       if (p.role === 'ioc') return fail(res, 'HUB_CONSOLE_FORBIDDEN')

@@ -121,6 +121,8 @@ describe('roles', () => {
     expect(sitesOf(supervisor, dir, { level: 'site', id: 'a1' })).toBeNull()
     expect(sitesOf(supervisor, dir, { level: 'counter', id: 'a1/q01' })).toBeNull()
     expect(sitesOf(inspector, dir, { level: 'branch', id: '-' })).toEqual(['a1'])
+    expect(sitesOf(supervisor, dir, { level: 'department', id: 'tu-phap' })).toEqual(['b1'])
+    expect(sitesOf(supervisor, dir, { level: 'department', id: 'a1/tu-phap' })).toBeNull()
   })
 
   it('alerts are listed for every site to roles not bound to sites, and for their own known sites to a supervisor', () => {
@@ -145,12 +147,19 @@ describe('roles', () => {
 
   it('parses drill-down scopes and refuses anything that is not an id', () => {
     const u = (q: string) => scopeOf(new URL(`http://h/console/api/kpis?${q}`))
-    expect(u('')).toEqual({ scope: { level: 'province', id: '' }, unit: 'day' })
-    expect(u('level=counter&id=s1/q01&period=month')).toEqual({ scope: { level: 'counter', id: 's1/q01' }, unit: 'month' })
+    expect(u('')).toEqual({ scope: { level: 'province', id: '' }, unit: 'day', at: null })
+    expect(u('level=counter&id=s1/q01&period=month')).toEqual({ scope: { level: 'counter', id: 's1/q01' }, unit: 'month', at: null })
     expect(u('level=site&id=S1')).toBeNull()
     expect(u("level=site&id=s1'")).toBeNull()
     expect(u('level=counter&id=s1')).toBeNull()
-    expect(u('level=site&id=s1&period=year')).toBeNull()
+    expect(u('level=site&id=s1&period=decade')).toBeNull()
+    // Any period unit, a past period by its label, the department view across the province or at one site.
+    expect(u('level=site&id=s1&period=half&at=2026-H1')?.at?.label).toBe('2026-H1')
+    expect(u('level=site&id=s1&period=quarter&at=2026-H1')).toBeNull()
+    expect(u('period=year&by=department')).toMatchObject({ scope: { level: 'province', id: '', by: 'department' }, unit: 'year' })
+    expect(u('level=department&id=tu-phap')?.scope).toEqual({ level: 'department', id: 'tu-phap' })
+    expect(u('level=department&id=s1/tu-phap')?.scope).toEqual({ level: 'department', id: 's1/tu-phap' })
+    expect(u('level=department&id=s1/tu-phap/x')).toBeNull()
   })
 })
 
@@ -242,6 +251,6 @@ describe('charts and CSV', () => {
     const view = { rows: [{ level: 'site', id: 's1', name: 'Chi nhánh "Ninh Kiều", Cần Thơ', kpis }] } as unknown as LevelView
     const csv = levelCsv(view)
     expect(csv.startsWith('\uFEFFid,name,')).toBe(true)
-    expect(csv).toContain('s1,"Chi nhánh ""Ninh Kiều"", Cần Thơ",3,2,1,50,0.5,0.5,3.33')
+    expect(csv).toContain('s1,"Chi nhánh ""Ninh Kiều"", Cần Thơ",3,2,1,50,0.5,0.5,3.33,,')
   })
 })

@@ -14,7 +14,7 @@ import { hubConfigSchema } from '../../hub/config/schema.js'
 import { createWriter } from '../../hub/rollup/writer.js'
 import { ratingFact } from '../../hub/kpi/facts.js'
 import { aggregateRatings } from '../../hub/kpi/ratings.js'
-import { REPORT_CSP } from '../../hub/reports/monthly.js'
+import { REPORT_CSP } from '../../hub/reports/html.js'
 import { bucketOf } from '../../hub/kpi/time.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
@@ -92,7 +92,7 @@ describe('monthly report', () => {
       expect(card).toContain(fmt(d766.points!, 2))
       expect(await page.locator('.card').nth(1).innerText()).toContain(`${fmt(d766.rate! * 100, 1)} %`)
       if (site) expect(text).toContain(DEMO_SITES[0]!.name)
-      else expect(await page.locator('tbody tr').count()).toBe(sitesWithDept)
+      else expect(await page.locator('#sheet-site tbody tr').count()).toBe(sitesWithDept)
       await page.screenshot({ path: `${ARTIFACTS}/monthly-${name}.png`, fullPage: true })
       await page.close()
     })

@@ -6,6 +6,7 @@
 import { other, t, type TextKey } from '../i18n.js'
 import { startAlerts } from './alerts.js'
 import { startAudit } from './audit.js'
+import { startDeliveries } from './deliveries.js'
 import { getJson, state } from './dom.js'
 import { startOverview } from './overview.js'
 import { startWall } from './wall.js'
@@ -25,9 +26,10 @@ function applyTexts(): void {
 
 function show(tab: string, me: Me): void {
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)))
-  for (const id of ['overview', 'alerts', 'cameras', 'audit']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
+  for (const id of ['overview', 'alerts', 'cameras', 'audit', 'reports']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
   if (tab === 'cameras') startWall(me.video)
   if (tab === 'audit' && me.audit) startAudit()
+  if (tab === 'reports' && me.audit) startDeliveries()
   history.replaceState(null, '', `${location.pathname}${location.search}#${tab}`)
 }
 
@@ -41,14 +43,16 @@ async function main(): Promise<void> {
   }
   const auditTab = document.querySelector<HTMLElement>('nav.tabs [data-tab=audit]') as HTMLElement
   auditTab.hidden = !me.audit
+  // The delivery log names recipients and mail errors: for administrators, like the audit log.
+  ;(document.querySelector<HTMLElement>('nav.tabs [data-tab=reports]') as HTMLElement).hidden = !me.audit
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => {
     b.onclick = () => show(b.dataset.tab ?? 'overview', me)
   })
   applyTexts()
   startOverview()
   startAlerts()
-  const wanted = /^#(alerts|cameras|audit)/.exec(location.hash)?.[1]
-  show(wanted === 'audit' && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
+  const wanted = /^#(alerts|cameras|audit|reports)/.exec(location.hash)?.[1]
+  show((wanted === 'audit' || wanted === 'reports') && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
   window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
 }
 

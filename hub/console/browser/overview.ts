@@ -1,10 +1,15 @@
 /**
- * The drill-down: province → branch → site → counter, each level with its
- * KPI cards, a donut of rating levels, the 14-day trend, one row per child
- * (click to go down) and the latest ratings, refreshed every 5 s.
+ * The drill-down: province → branch (or department across the province) →
+ * site → department → counter → officer, each level with its KPI cards for
+ * any period compared with the one before, a donut of rating levels, the
+ * trend, one row per child with the queue figures (click to go down), the
+ * report downloads and the latest ratings, refreshed every 5 s.
  */
 import { SCALES, type ScaleSize } from '../../../protocol/scales.js'
-import type { LevelView } from '../data.js'
+import { PERIOD_UNITS, type PeriodUnit } from '../../kpi/time.js'
+import { recentPeriods } from '../../queries/periods.js'
+import { periodTitle } from '../../reports/period-title.js'
+import type { KpiRow, LevelView } from '../data.js'
 import type { TextKey } from '../i18n.js'
 import { donut, esc, gauge, indexColour, levelColour, trendChart } from './charts.js'
 import { el, getJson, num, pct, state, timeText, tr } from './dom.js'
@@ -28,17 +33,20 @@ interface LatestRating {
 const root = () => document.getElementById('overview') as HTMLElement
 let path: Crumb[] = [{ level: 'province', id: '', name: '' }]
 // Decision 766 is judged by the month, and a morning's "today" is still empty.
-let period: 'day' | 'week' | 'month' = 'month'
+let period: PeriodUnit = 'month'
+/** A past period's label ("2026-Q3"), or null for the current one. */
+let at: string | null = null
+let by: 'branch' | 'department' = 'branch'
 let view: LevelView | null = null
 let latest: LatestRating[] = []
 let timer: number | undefined
 const siteNames = new Map<string, string>()
 
 const here = () => path[path.length - 1] as Crumb
-const query = () => `level=${here().level}&id=${encodeURIComponent(here().id)}&period=${period}`
+const query = () =>
+  `level=${here().level}&id=${encodeURIComponent(here().id)}&period=${period}${at ? `&at=${at}` : ''}${here().level === 'province' && by === 'department' ? '&by=department' : ''}`
 
-const CHILD_LEVEL: Record<Crumb['level'], Crumb['level'] | null> = { province: 'branch', branch: 'site', site: 'counter', counter: null }
-const LEVEL_TEXT: Record<string, TextKey> = { province: 'province', branch: 'branch', site: 'site', counter: 'counter', officer: 'auditUser' }
+const LEVEL_TEXT: Record<KpiRow['level'], TextKey> = { province: 'province', branch: 'branch', site: 'site', department: 'department', counter: 'counter', officer: 'officer' }
 
 export async function refreshOverview(): Promise<void> {
   const [v, l] = await Promise.all([
@@ -106,32 +114,67 @@ function renderOverview(): void {
     crumbs.append(b)
   })
   const bar = el('div', 'toolbar')
-  const sel = el('select')
-  sel.setAttribute('aria-label', tr('period'))
-  for (const p of ['day', 'week', 'month'] as const) {
-    const o = el('option', undefined, tr(p))
-    o.value = p
-    o.selected = p === period
-    sel.append(o)
+  const unitSel = el('select')
+  unitSel.id = 'period-unit'
+  unitSel.setAttribute('aria-label', tr('period'))
+  for (const u of PERIOD_UNITS) {
+    const o = el('option', undefined, tr(`unit_${u}` as TextKey))
+    o.value = u
+    o.selected = u === period
+    unitSel.append(o)
   }
-  sel.onchange = () => {
-    period = sel.value as typeof period
+  unitSel.onchange = () => {
+    period = unitSel.value as PeriodUnit
+    at = null
+    view = null
+    void refreshOverview()
+  }
+  const atSel = el('select')
+  atSel.id = 'period-at'
+  atSel.setAttribute('aria-label', tr('period'))
+  recentPeriods(period, Date.now(), 12).forEach((b, i) => {
+    const o = el('option', undefined, i === 0 ? `${tr(period)} (${periodTitle(b, state.lang)})` : periodTitle(b, state.lang))
+    o.value = i === 0 ? '' : b.label
+    o.selected = (at ?? '') === o.value
+    atSel.append(o)
+  })
+  atSel.onchange = () => {
+    at = atSel.value || null
+    view = null
     void refreshOverview()
   }
   const csv = el('a', 'btn ghost', tr('exportCsv'))
   csv.href = `/console/export/kpis.csv?${query()}`
   csv.id = 'export-csv'
-  bar.append(el('span', 'muted', tr('period')), sel, csv)
+  bar.append(el('span', 'muted', tr('period')), unitSel, atSel, csv, ...reportLinks())
+  if (here().level === 'province') {
+    for (const b of ['branch', 'department'] as const) {
+      const btn = el('button', by === b ? '' : 'ghost', tr(b === 'branch' ? 'byBranch' : 'byDepartment'))
+      btn.id = `by-${b}`
+      btn.onclick = () => {
+        by = b
+        view = null
+        void refreshOverview()
+      }
+      bar.append(btn)
+    }
+  }
   r.append(crumbs, bar)
   if (!view) return
   const k = view.total
   const cards = el('div', 'cards')
+  const before = view.previous
+  const compared = `${tr('previous')} (${periodTitle(view.previousPeriod, state.lang)}): `
   cards.append(
-    card('index', num(k?.satisfactionIndex ?? null), '0–100', indexColour(k?.satisfactionIndex ?? null)),
-    card('ratings', String(k?.counted ?? 0), k && k.misuse > 0 ? `+${k.misuse} ${tr('misuse')}` : ''),
+    card('index', num(k?.satisfactionIndex ?? null), `${compared}${num(before?.satisfactionIndex ?? null)} (${delta(k?.satisfactionIndex ?? null, before?.satisfactionIndex ?? null)})`, indexColour(k?.satisfactionIndex ?? null)),
+    card('ratings', String(k?.counted ?? 0), `${k && k.misuse > 0 ? `+${k.misuse} ${tr('misuse')} · ` : ''}${compared}${before?.counted ?? 0}`),
     card('dissatisfiedShare', pct(k?.dissatisfiedShare ?? null), `${k?.dissatisfied ?? 0}`),
     card('points766', num(k?.decision766.points ?? null, 2), k?.decision766.rate === null || !k ? '' : pct(k.decision766.rate)),
+    card('ticketsServed', k?.ticketsServed == null ? '–' : String(k.ticketsServed), ''),
+    card('waitMedian', minutes(view.queue?.waitMedianS), `${tr('serviceMedian')}: ${minutes(view.queue?.serviceMedianS)}`),
   )
+  cards.id = 'cards'
+  cards.dataset.period = view.period.label
   r.append(cards)
   const panels = el('div', 'panels')
   const left = el('div', 'panel')
@@ -161,19 +204,53 @@ function renderOverview(): void {
   lower.append(rowsPanel(view), latestPanel())
   r.append(lower)
   if (!k) r.append(el('p', 'muted', tr('noData')))
+  if (!view.queueTimes) r.append(el('p', 'muted', tr('queueTimesFewSites')))
+}
+
+const minutes = (s: number | null | undefined) => (s === null || s === undefined ? '–' : `${num(s / 60)} ${tr('minutes')}`)
+const delta = (now: number | null, before: number | null) => (now === null || before === null ? '–' : `${now - before >= 0 ? '+' : ''}${num(now - before)}`)
+
+/** Report downloads for the scope shown (a department's report covers it across the province). */
+function reportLinks(): HTMLElement[] {
+  const c = here()
+  if (c.level === 'counter' || (c.level === 'department' && c.id.includes('/'))) return []
+  const label = at ?? recentPeriods(period, Date.now(), 1)[0]!.label
+  const q = `level=${c.level}&id=${encodeURIComponent(c.id)}&at=${label}`
+  return (['xlsx', 'pdf', 'html'] as const).map((f) => {
+    const a = el('a', 'btn ghost', tr(f === 'xlsx' ? 'reportExcel' : f === 'pdf' ? 'reportPdf' : 'reportView'))
+    a.id = `report-${f}`
+    a.href = `/console/reports/report.${f}?${q}`
+    if (f === 'html') a.target = '_blank'
+    else a.setAttribute('download', '')
+    return a
+  })
+}
+
+function rowName(row: KpiRow): string {
+  if (row.level === 'branch' && row.id === '-') return tr('noBranch')
+  if (row.level === 'officer' && row.name === '') return tr('noOfficer')
+  return row.level === 'counter' ? `${tr('counter')} ${row.name}` : row.name
 }
 
 function rowsPanel(v: LevelView): HTMLElement {
   const panel = el('div', 'panel')
-  const child = CHILD_LEVEL[here().level]
-  panel.append(el('h2', undefined, tr(LEVEL_TEXT[child ?? 'officer'] ?? 'site')))
+  const level = v.rows[0]?.level ?? (here().level === 'counter' ? 'officer' : null)
+  panel.append(el('h2', undefined, tr(level ? LEVEL_TEXT[level] : 'site')))
+  if (v.officersHidden) {
+    panel.append(el('p', 'muted', tr('officersHidden')))
+    return panel
+  }
   const table = el('table')
-  table.innerHTML = `<thead><tr><th></th><th class="num">${esc(tr('ratings'))}</th><th>${esc(tr('index'))}</th><th class="num">${esc(tr('dissatisfiedShare'))}</th></tr></thead>`
+  table.id = 'rows'
+  const th = (key: TextKey, cls = 'num') => `<th class="${cls}">${esc(tr(key))}</th>`
+  table.innerHTML =
+    `<thead><tr><th></th>${th('ratings')}${th('index', '')}${th('previous')}${th('dissatisfiedShare')}` +
+    `${th('ticketsServed')}${v.queueTimes ? th('waitMedian') + th('serviceMedian') : ''}</tr></thead>`
   const body = el('tbody')
   for (const row of [...v.rows].sort((a, b) => (a.kpis.satisfactionIndex ?? 101) - (b.kpis.satisfactionIndex ?? 101))) {
-    const tr_ = el('tr', child ? 'drill' : '')
+    const tr_ = el('tr', row.level !== 'officer' ? 'drill' : '')
     tr_.dataset.id = row.id
-    const name = row.level === 'branch' && row.id === '-' ? tr('noBranch') : row.level === 'counter' ? `${tr('counter')} ${row.name}` : row.name
+    const name = rowName(row)
     const idx = row.kpis.satisfactionIndex
     const barCell = el('td')
     const barBox = el('div')
@@ -185,8 +262,17 @@ function rowsPanel(v: LevelView): HTMLElement {
     b.append(fill)
     barBox.append(b, el('span', undefined, num(idx)))
     barCell.append(barBox)
-    tr_.append(el('td', undefined, name), el('td', 'num', String(row.kpis.counted)), barCell, el('td', 'num', pct(row.kpis.dissatisfiedShare)))
-    if (child) tr_.onclick = () => go([...path, { level: child, id: row.id, name }])
+    const prev = row.previous?.index ?? null
+    tr_.append(
+      el('td', undefined, name), el('td', 'num', String(row.kpis.counted)), barCell,
+      el('td', 'num previous', `${num(prev)} (${delta(idx, prev)})`), el('td', 'num', pct(row.kpis.dissatisfiedShare)),
+      el('td', 'num served', row.kpis.ticketsServed == null ? '–' : String(row.kpis.ticketsServed)),
+    )
+    if (v.queueTimes) tr_.append(el('td', 'num wait', minutes(row.queue?.waitMedianS)), el('td', 'num service', minutes(row.queue?.serviceMedianS)))
+    const to = row.level
+    if (to !== 'officer' && to !== 'province') {
+      tr_.onclick = () => go([...path, { level: to, id: row.id, name }])
+    }
     body.append(tr_)
   }
   table.append(body)

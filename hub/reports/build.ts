@@ -1,0 +1,220 @@
+/**
+ * A report's figures: one period compared with the one before it, for a
+ * scope (the province, a branch, a site, or one department across the
+ * province), at every level below it (branches, sites, departments,
+ * counters, officers). Read through the KPI query layer the API and the
+ * console use, so every number is hub/kpi's for the same data. Rendering is
+ * elsewhere and pure (html.ts, excel.ts).
+ */
+import type { Dimension, GroupKey } from '../kpi/grouping.js'
+import { aggregateQueue, type QueueKpis } from '../kpi/queue.js'
+import type { RatingGroup, RatingKpis } from '../kpi/ratings.js'
+import type { PeriodBucket } from '../kpi/time.js'
+import type { InfluxQuery } from '../queries/client.js'
+import type { Directory } from '../queries/directory.js'
+import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../queries/facts.js'
+import type { TagFilter } from '../queries/influxql.js'
+import { choiceOf, comparisonOf } from '../queries/periods.js'
+import { FEW_SITES } from '../queries/planning.js'
+import { queryRatingKpis } from '../queries/ratings.js'
+import { namesOf } from './names.js'
+
+export const REPORT_UNITS = ['month', 'quarter', 'half', 'year'] as const
+export type ReportUnit = (typeof REPORT_UNITS)[number]
+
+export type ScopeLevel = 'province' | 'branch' | 'site' | 'department'
+/** `id`: a branch (NO_BRANCH for sites in none), a site, or a department (across every site of the scope). */
+export interface ReportScope {
+  level: ScopeLevel
+  id: string
+}
+
+export type SheetLevel = 'branch' | 'site' | 'department' | 'counter' | 'officer'
+
+/** Sites that belong to no branch (the province's own Center), as a branch id. */
+export const NO_BRANCH = '-'
+
+export interface ReportRow {
+  id: string
+  name: string
+  /** The site's name, for counters and officers (their ids are a site's own). */
+  site: string | null
+  /** The department's name, for counters. */
+  department: string | null
+  current: RatingKpis | null
+  previous: RatingKpis | null
+  /** Waiting and service times of the period, when the report reads them (few sites: queue.ts reads single events). */
+  queue: QueueKpis | null
+}
+
+export interface ReportSheet {
+  level: SheetLevel
+  rows: ReportRow[]
+}
+
+export interface Report {
+  period: PeriodBucket
+  previous: PeriodBucket
+  scope: ReportScope
+  /** The scope's name: the province id, a branch's, site's or department's name. */
+  subject: string
+  total: Omit<ReportRow, 'id' | 'name' | 'site' | 'department'>
+  sheets: ReportSheet[]
+  /** Whether waiting and service times were read (scopes of up to FEW_SITES sites). */
+  queueTimes: boolean
+  generatedAt: number
+}
+
+export interface ReportRequest {
+  period: PeriodBucket
+  scope: ReportScope
+  /** The scope's sites the reader may see (already narrowed by role). */
+  sites: readonly string[]
+  /** Whether the reader's role may see officers' figures (a sheet per officer). */
+  officers: boolean
+  nowMs: number
+}
+
+export const SHEETS_OF: Record<ScopeLevel, readonly SheetLevel[]> = {
+  province: ['branch', 'site', 'department', 'counter', 'officer'],
+  branch: ['site', 'department', 'counter', 'officer'],
+  site: ['department', 'counter', 'officer'],
+  department: ['site', 'counter', 'officer'],
+}
+
+const GROUP_BY: Record<SheetLevel, Dimension[]> = {
+  branch: ['branch'],
+  site: ['site'],
+  department: ['department'],
+  counter: ['counter', 'department'],
+  officer: ['site', 'officer'],
+}
+
+/** One string per group key of a sheet level (counters are a site's own, so is an officer's row). */
+export function rowKey(level: SheetLevel, k: GroupKey): string {
+  switch (level) {
+    case 'branch':
+      return k.branch ?? NO_BRANCH
+    case 'site':
+      return k.site ?? ''
+    case 'department':
+      return k.department ?? ''
+    case 'counter':
+      return `${k.site}/${k.counter}/${k.department}`
+    case 'officer':
+      return `${k.site}/${k.officer ?? '-'}`
+  }
+}
+
+function filterOf(scope: ReportScope, sites: readonly string[]): TagFilter {
+  return scope.level === 'department' ? { site: sites, department: [scope.id] } : { site: sites }
+}
+
+export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequest): Promise<Report> {
+  const names = namesOf(dir)
+  const { current, previous } = comparisonOf(r.period)
+  const filter = filterOf(r.scope, r.sites)
+  const levels = SHEETS_OF[r.scope.level].filter((l) => l !== 'officer' || r.officers)
+  const none = r.sites.length === 0
+  const ask = (groupBy: Dimension[], b: PeriodBucket): Promise<RatingGroup[]> =>
+    none ? Promise.resolve([]) : queryRatingKpis(db, dir, { groupBy, period: choiceOf(b), filter })
+  const queueTimes = !none && r.sites.length <= FEW_SITES
+  const [totals, sheets, queue] = await Promise.all([
+    Promise.all([ask([], current), ask([], previous)]),
+    Promise.all(levels.map((l) => Promise.all([ask(GROUP_BY[l], current), ask(GROUP_BY[l], previous)]))),
+    queueTimes ? readQueue(db, dir, current, filter) : null,
+  ])
+  // A department's name is a site's: the first site of the scope that names it.
+  const departmentName = (id: string, site?: string | null) => {
+    if (site) return names.department(site, id)
+    for (const s of r.sites) {
+      const n = names.department(s, id)
+      if (n !== id) return n
+    }
+    return id
+  }
+  const rowOf = (level: SheetLevel, k: GroupKey): Omit<ReportRow, 'current' | 'previous' | 'queue'> => {
+    const site = k.site ?? ''
+    switch (level) {
+      case 'branch':
+        return { id: k.branch ?? NO_BRANCH, name: k.branch ? names.branch(k.branch) : '', site: null, department: null }
+      case 'site':
+        return { id: site, name: names.site(site), site: null, department: null }
+      case 'department':
+        return { id: k.department ?? '', name: departmentName(k.department ?? ''), site: null, department: null }
+      case 'counter':
+        return { id: `${site}/${k.counter}`, name: names.counter(site, k.counter ?? ''), site: names.site(site), department: departmentName(k.department ?? '', site) }
+      case 'officer':
+        return { id: `${site}/${k.officer ?? '-'}`, name: k.officer ? names.officer(site, k.officer) : '', site: names.site(site), department: null }
+    }
+  }
+  return {
+    period: current,
+    previous,
+    scope: r.scope,
+    subject: subjectName(dir, r.scope, departmentName),
+    total: { current: totals[0][0]?.kpis ?? null, previous: totals[1][0]?.kpis ?? null, queue: queue?.get('total') ?? null },
+    sheets: levels.map((level, i) => {
+      const [now, before] = sheets[i]!
+      const rows = new Map<string, ReportRow>()
+      for (const [g, which] of [...now.map((g) => [g, 'current'] as const), ...before.map((g) => [g, 'previous'] as const)]) {
+        const id = rowKey(level, g.key)
+        let row = rows.get(id)
+        if (!row) rows.set(id, (row = { ...rowOf(level, g.key), current: null, previous: null, queue: queue?.get(`${level}:${id}`) ?? null }))
+        row[which] = g.kpis
+      }
+      return { level, rows: [...rows.values()].sort(byPlace) }
+    }),
+    queueTimes,
+    generatedAt: r.nowMs,
+  }
+}
+
+const byPlace = (a: ReportRow, b: ReportRow) => (a.site ?? '').localeCompare(b.site ?? '', 'vi') || a.name.localeCompare(b.name, 'vi') || (a.id < b.id ? -1 : 1)
+
+function subjectName(dir: Directory, scope: ReportScope, departmentName: (id: string) => string): string {
+  switch (scope.level) {
+    case 'province':
+      return dir.province
+    case 'branch':
+      return scope.id === NO_BRANCH ? '' : dir.branchName(scope.id)
+    case 'site':
+      return dir.site(scope.id).name
+    case 'department':
+      return departmentName(scope.id)
+  }
+}
+
+/**
+ * Waiting and service times need single ticket events: read once for the
+ * period and grouped by hub/kpi's aggregateQueue for the total and each
+ * level (officers have none: ticket events do not name who served).
+ */
+async function readQueue(db: InfluxQuery, dir: Directory, b: PeriodBucket, filter: TagFilter): Promise<Map<string, QueueKpis>> {
+  const { ratings, tickets } = await readFacts(db, dir, {
+    ratings: ratingFactsStatement(b.start, b.end, filter, true),
+    tickets: ticketFactsStatement(b.start, b.end, filter),
+  })
+  const out = new Map<string, QueueKpis>()
+  const period = b.unit === 'live' ? 'month' : b.unit
+  for (const g of aggregateQueue(tickets, ratings, { groupBy: [], period })) out.set('total', g.kpis)
+  for (const level of ['branch', 'site', 'department', 'counter'] as const) {
+    const groupBy = GROUP_BY[level] as Exclude<Dimension, 'officer'>[]
+    for (const g of aggregateQueue(tickets, ratings, { groupBy, period })) out.set(`${level}:${rowKey(level, g.key)}`, g.kpis)
+  }
+  return out
+}
+
+/** The sites a scope covers, of those `visible` lets in (a role's sites); a department's scope is every visible site. */
+export function sitesOfScope(dir: Directory, scope: ReportScope, visible: (site: string) => boolean = () => true): string[] {
+  const all = dir.sites.map((s) => s.id).filter(visible)
+  switch (scope.level) {
+    case 'province':
+    case 'department':
+      return all
+    case 'branch':
+      return all.filter((id) => (dir.site(id).branch ?? NO_BRANCH) === scope.id)
+    case 'site':
+      return all.includes(scope.id) ? [scope.id] : []
+  }
+}
