@@ -14,6 +14,8 @@ export const INFLUXD_BIN = '/usr/bin/influxd'
 export interface Influxd {
   url: string
   port: number
+  /** The RPC bind address (`host:port`) that `influxd backup` and `influxd restore -host` speak to. */
+  rpc: string
   dir: string
   /** PID of the running influxd (benchmarks read its CPU time), or undefined while stopped. */
   pid(): number | undefined
@@ -79,6 +81,7 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
   const timeoutMs = opts.startTimeoutMs ?? 30_000
   let child: Child | null = null
   let httpPort = 0
+  let rpcPort = 0
 
   const launch = async () => {
     const conf = join(dir, 'influxdb.conf')
@@ -86,7 +89,8 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
     for (let attempt = 1; ; attempt++) {
       if (!httpPort || attempt > 1) {
         httpPort = await freePort()
-        writeFileSync(conf, configText(dir, httpPort, await freePort(), opts.admin !== undefined))
+        rpcPort = await freePort()
+        writeFileSync(conf, configText(dir, httpPort, rpcPort, opts.admin !== undefined))
       }
       const c = spawnChild(INFLUXD_BIN, ['-config', conf])
       try {
@@ -128,6 +132,7 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    rpc: `127.0.0.1:${rpcPort}`,
     dir,
     pid: () => child?.proc.pid,
     async pause() {
