@@ -108,8 +108,13 @@ describe('KPIs', () => {
     const f = facts()
     const inMonth = (x: { t: number }) => x.t >= month.start && x.t < month.end
     const want = aggregateRatings(f.ratings.filter(inMonth), { groupBy: ['branch'], period: 'month', tickets: f.tickets.filter(inMonth) })
-    expect(rounded(body.data)).toEqual(rounded(want))
-    expect((body.data as unknown[]).length).toBe(3)
+    const groups = body.data as { key: { branch: string | null }; names: { branch: string | null } }[]
+    // Each group names its key (issue 15); the figures are the pure functions'.
+    expect(rounded(groups.map(({ names: _names, ...g }) => g))).toEqual(rounded(want))
+    const branchNames: Record<string, string> = { 'ninh-kieu': 'Chi nhánh Ninh Kiều', 'cai-rang': 'Chi nhánh Cái Răng' }
+    expect(groups.map((g) => g.names.branch).sort()).toEqual(groups.map((g) => (g.key.branch === null ? null : branchNames[g.key.branch])).sort())
+    expect(groups.map((g) => g.names.branch)).toContain('Chi nhánh Ninh Kiều')
+    expect(groups.length).toBe(3)
   })
 
   it('Decision 766 per site, queue per counter, site health, directory', async () => {
@@ -230,7 +235,10 @@ describe('raw ratings and CSV', () => {
     expect(reply.headers['content-type']).toContain('text/csv')
     const lines = reply.text.replace(/^\uFEFF/, '').trim().split('\r\n')
     const header = lines[0]!.split(',')
-    expect(header).toEqual(['time', 'site', 'department', 'counter', 'officer', 'device', 'scale', 'level', 'score', 'dissatisfied', 'misuse', 'ticket', 'reasons', 'eventId'])
+    expect(header).toEqual([
+      'time', 'site', 'siteName', 'department', 'departmentName', 'counter', 'counterName', 'officer', 'officerName',
+      'device', 'scale', 'level', 'score', 'dissatisfied', 'misuse', 'ticket', 'reasons', 'eventId',
+    ])
     const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])))
     expect(rows.map((r) => r.eventId).sort()).toEqual(expected())
     const byId = new Map(data[0]!.records.filter((r) => r.kind === 'rating').map((r) => [(r as { eventId: string }).eventId, r as Extract<typeof r, { kind: 'rating' }>]))
