@@ -216,7 +216,9 @@ describe('the edge page on the audit log (issue 11)', () => {
     const admin = await s.login('quantri')
     type Entry = { action: string; user: string; role: string; camera: string | null; site: string | null; viewing: string; detail: string }
     let entries: Entry[] = []
-    await waitFor('the edge page\'s view_end and snapshot_take on the hub\'s audit log', async () => {
+    // On a timeout, say what the forwarder saw: a pause (hub 503, backoff) reads differently from a record never sent.
+    const forwarding = () => `the edge page's view_end and snapshot_take on the hub's audit log (forwarder: ${JSON.stringify(s.edge.forwarder?.status())})`
+    await waitFor(forwarding, async () => {
       const res = await s.request('/console/api/audit', { cookie: admin })
       entries = (JSON.parse(res.text) as { entries: Entry[] }).entries.filter((e) => e.role === 'edge_supervisor')
       return entries.some((e) => e.action === 'view_end') && entries.some((e) => e.action === 'snapshot_take')
