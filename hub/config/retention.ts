@@ -11,9 +11,9 @@ export const RETENTION_DAYS_DEFAULTS = {
   /**
    * rating, ticket, duty, directory: queue KPIs, officers' duty and reports read these raw points; an annual report
    * compares last year with the one before, so on the last day of a year the raw points must reach back to
-   * 1 January two years before: at most 3 × 365 + 1 days.
+   * 1 January two years before: 1,095 days at most (a leap day among them makes the last day the 365th).
    */
-  ratings: 1096,
+  ratings: 1095,
   /** device_status, heartbeat, edge_health, camera_status, camera_event: this month and the two before it, whole. */
   devices: 92,
   /** alert, alert_ack: a year of incidents for the annual review, and a month to write it. */

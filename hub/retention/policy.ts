@@ -78,9 +78,13 @@ export function deleteBefore(measurement: string, cutoffMs: number): string {
   return `DELETE FROM "${measurement}" WHERE time < ${iso(cutoffMs)}`
 }
 
-/** keepLast: the last point of each state before the cutoff (one row per series, its time in ms). */
-export function lastBeforeStatement(measurement: string, rule: Extract<Rule, { kind: 'keepLast' }>, cutoffMs: number): string {
-  return `SELECT last("${rule.field}") FROM "${measurement}" WHERE time < ${iso(cutoffMs)} GROUP BY ${rule.by.map((t) => `"${t}"`).join(', ')}`
+/**
+ * keepLast: the last point of each state before the cutoff (one row per series, its time in ms), and how many
+ * points each has there: a state with one has nothing to delete.
+ */
+export function lastBeforeStatements(measurement: string, rule: Extract<Rule, { kind: 'keepLast' }>, cutoffMs: number): [last: string, count: string] {
+  const tail = `FROM "${measurement}" WHERE time < ${iso(cutoffMs)} GROUP BY ${rule.by.map((t) => `"${t}"`).join(', ')}`
+  return [`SELECT last("${rule.field}") ${tail}`, `SELECT count("${rule.field}") ${tail}`]
 }
 
 /**

@@ -12,7 +12,7 @@ import type { RetentionClass, RetentionConfig } from '../config/retention.js'
 import { VN_OFFSET_MS } from '../kpi/time.js'
 import type { InfluxQuery, Series } from '../queries/client.js'
 import {
-  RETENTION_CLASSES, chainEndsStatement, cutoffOf, deleteBefore, deleteBeforeLast, deleteChain, lastBeforeStatement, type MeasurementRule,
+  RETENTION_CLASSES, chainEndsStatement, cutoffOf, deleteBefore, deleteBeforeLast, deleteChain, lastBeforeStatements, type MeasurementRule,
 } from './policy.js'
 
 /** DELETE statements per request: a province's thousands of device states go in a few requests. */
@@ -45,8 +45,11 @@ function lastPoints(series: readonly Series[]): { tags: Record<string, string>; 
 async function statementsFor(db: InfluxQuery, { measurement, rule }: MeasurementRule, cutoffMs: number): Promise<string[]> {
   if (rule.kind === 'time') return [deleteBefore(measurement, cutoffMs)]
   if (rule.kind === 'keepLast') {
-    const [series] = await db.run([lastBeforeStatement(measurement, rule, cutoffMs)])
-    return lastPoints(series ?? []).map((p) => deleteBeforeLast(measurement, p.tags, p.ms))
+    const [last, counts] = await db.run(lastBeforeStatements(measurement, rule, cutoffMs))
+    const several = new Set((counts ?? []).filter((s) => Number(s.values[0]?.[1]) > 1).map((s) => JSON.stringify(s.tags ?? {})))
+    return lastPoints(last ?? [])
+      .filter((p) => several.has(JSON.stringify(p.tags)))
+      .map((p) => deleteBeforeLast(measurement, p.tags, p.ms))
   }
   const [series] = await db.run([chainEndsStatement(measurement, rule)])
   return lastPoints(series ?? [])
