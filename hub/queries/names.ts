@@ -2,8 +2,9 @@
  * The names the edges send (issue 15): each site's departments, counters and
  * officers from its latest `directory` points, kept in memory so lookups stay
  * synchronous. Loaded at start, updated at once when this instance writes a
- * directory point, and re-read from InfluxDB every `refreshMs` for the points
- * other instances wrote. Ids stay the keys of every measurement: a name is
+ * directory point, and checked every `refreshMs` for the points other
+ * instances wrote: one small query for each site's latest hash, then the
+ * bodies of only the sites whose latest directory is not the one known here. Ids stay the keys of every measurement: a name is
  * looked up as of now, and an id that a later directory dropped keeps the
  * last name it had.
  */
@@ -11,7 +12,8 @@ import type { Logger } from '../../common/log.js'
 import { directoryContent, type DirectoryContent } from '../../protocol/records.js'
 import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
-import type { InfluxQuery } from './client.js'
+import { rowsOf, type InfluxQuery } from './client.js'
+import { tagFilters } from './influxql.js'
 
 export const DIRECTORY_MEASUREMENT = 'directory'
 
@@ -21,13 +23,14 @@ export interface SiteNames {
   /** The name of an id of the given kind as of now (latest directory first, then any earlier one), or undefined. */
   name(site: string, kind: 'department' | 'counter' | 'officer', id: string): string | undefined
   /** Takes a directory in (point time `at`, ms); an older one than the site's latest only adds names of ids it lacks. */
-  learn(site: string, content: DirectoryContent, at: number): void
-  /** Reads every stored directory; rejects when the database does not answer. */
-  load(): Promise<void>
+  learn(site: string, content: DirectoryContent, at: number, hash: string): void
+  /** Reads the stored directories of every site (or of `sites`); rejects when the database does not answer. */
+  load(sites?: readonly string[]): Promise<void>
 }
 
 interface Known {
   at: number
+  hash: string
   content: DirectoryContent
   names: Record<'department' | 'counter' | 'officer', Map<string, { name: string; at: number }>>
 }
@@ -39,14 +42,15 @@ export function createSiteNames(o: { db?: InfluxQuery; now?: () => number; refre
   let loadedAt = -Infinity
   let loading: Promise<void> | null = null
 
-  const learn = (site: string, content: DirectoryContent, at: number) => {
+  const learn = (site: string, content: DirectoryContent, at: number, hash: string) => {
     let k = sites.get(site)
     if (!k) {
-      k = { at: -Infinity, content, names: { department: new Map(), counter: new Map(), officer: new Map() } }
+      k = { at: -Infinity, hash, content, names: { department: new Map(), counter: new Map(), officer: new Map() } }
       sites.set(site, k)
     }
     if (at >= k.at) {
       k.at = at
+      k.hash = hash
       k.content = content
     }
     const put = (kind: keyof Known['names'], list: readonly { id: string; name: string }[]) => {
@@ -60,26 +64,37 @@ export function createSiteNames(o: { db?: InfluxQuery; now?: () => number; refre
     put('officer', content.officers)
   }
 
-  const load = async () => {
-    if (!o.db) return
+  const load = async (only?: readonly string[]) => {
+    if (!o.db || only?.length === 0) return
     loadedAt = now()
-    const [series] = await o.db.run([`SELECT "body" FROM "${DIRECTORY_MEASUREMENT}" GROUP BY "site"`])
+    const where = only ? ` WHERE ${tagFilters({ site: only })}` : ''
+    const [series] = await o.db.run([`SELECT "hash", "body" FROM "${DIRECTORY_MEASUREMENT}"${where} GROUP BY "site"`])
     for (const s of series ?? []) {
       const site = s.tags?.site
       if (!site) continue
-      const time = s.columns.indexOf('time')
-      const body = s.columns.indexOf('body')
-      for (const row of s.values) {
-        const content = parseBody(row[body])
-        if (content) learn(site, content, Number(row[time]))
+      for (const row of rowsOf(s)) {
+        const content = parseBody(row.body)
+        if (content) learn(site, content, Number(row.time), String(row.hash))
       }
     }
   }
 
-  /** Another instance may have written a directory: read again when the last read is old, without making the caller wait. */
+  /** The sites whose latest stored directory is not the one known here. */
+  const changedSites = async (): Promise<string[]> => {
+    loadedAt = now()
+    const [series] = await o.db!.run([`SELECT last("hash") AS "hash" FROM "${DIRECTORY_MEASUREMENT}" GROUP BY "site"`])
+    return (series ?? []).flatMap((s) => {
+      const site = s.tags?.site
+      const hash = s.values[0]?.[s.columns.indexOf('hash')]
+      return site && hash !== sites.get(site)?.hash ? [site] : []
+    })
+  }
+
+  /** Another instance may have written a directory: look when the last look is old, without making the caller wait. */
   const refresh = () => {
     if (!o.db || loading || now() - loadedAt < refreshMs) return
-    loading = load()
+    loading = changedSites()
+      .then(load)
       .catch((err: unknown) => o.log?.warn({ err }, 'site directories not read; using the names known here'))
       .finally(() => (loading = null))
   }
@@ -118,7 +133,7 @@ export function learningWriter(writer: PointWriter, names: SiteNames): PointWrit
       for (const p of points) {
         if (p.measurement !== DIRECTORY_MEASUREMENT) continue
         const content = parseBody(p.fields.body)
-        if (content && p.tags.site) names.learn(p.tags.site, content, Number(BigInt(p.timestampNs) / 1_000_000n))
+        if (content && p.tags.site) names.learn(p.tags.site, content, Number(BigInt(p.timestampNs) / 1_000_000n), String(p.fields.hash))
       }
     },
   }

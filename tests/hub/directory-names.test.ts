@@ -5,6 +5,8 @@ import { createSiteNames, learningWriter } from '../../hub/queries/names.js'
 import { toPoint } from '../../hub/influx/points.js'
 import type { Point } from '../../hub/influx/line-protocol.js'
 import type { DirectoryContent } from '../../protocol/records.js'
+import { waitFor } from '../../testkit/wait.js'
+import type { InfluxQuery, Series } from '../../hub/queries/client.js'
 
 const config = hubConfigSchema.parse({
   influx: { version: 1, url: 'http://127.0.0.1:9' },
@@ -32,11 +34,11 @@ describe('Directory names (issue 15)', () => {
   it('names ids as of the latest directory; an id dropped later keeps its last name; the config names the site first', () => {
     const names = createSiteNames()
     const dir = createDirectory(config, names)
-    names.learn('xa-1', content('Quầy 1'), 1000)
-    names.learn('ct-center', content('Quầy Hộ tịch'), 1000)
-    names.learn('ct-center', content('Quầy Chứng thực', ['q1']), 2000)
+    names.learn('xa-1', content('Quầy 1'), 1000, 'h1')
+    names.learn('ct-center', content('Quầy Hộ tịch'), 1000, 'h2')
+    names.learn('ct-center', content('Quầy Chứng thực', ['q1']), 2000, 'h3')
     // An older directory arriving late (another instance's refresh) does not undo the rename.
-    names.learn('ct-center', content('Quầy cũ'), 500)
+    names.learn('ct-center', content('Quầy cũ'), 500, 'h0')
     expect(dir.counterName('ct-center', 'q1')).toBe('Quầy Chứng thực')
     expect(dir.counterName('ct-center', 'q2')).toBe('Quầy q2')
     expect(dir.counters('ct-center')).toEqual([{ id: 'q1', name: 'Quầy Chứng thực', department: 'tu-phap' }])
@@ -68,5 +70,40 @@ describe('Directory names (issue 15)', () => {
     await writer.write([point])
     expect(written).toHaveLength(1)
     expect(names.name('xa-1', 'counter', 'q1')).toBe('Quầy 1')
+  })
+
+  it('looks for other instances\' directories at most every refreshMs, and reads the bodies of only the sites that changed', async () => {
+    const statements: string[] = []
+    const stored: Record<string, { hash: string; body: DirectoryContent; time: number }[]> = {
+      'ct-center': [{ hash: 'h1', body: content('Quầy 1'), time: 1000 }],
+      'xa-1': [{ hash: 'h9', body: content('Quầy xã'), time: 1000 }],
+    }
+    const db: InfluxQuery = {
+      rollup: '',
+      async run([q]) {
+        statements.push(q!)
+        const sites = Object.keys(stored).filter((site) => !q!.includes(`"site" =`) || q!.includes(`'${site}'`))
+        const series: Series[] = sites.map((site) =>
+          q!.includes('last(')
+            ? { name: 'directory', tags: { site }, columns: ['time', 'hash'], values: [[stored[site]!.at(-1)!.time, stored[site]!.at(-1)!.hash]] }
+            : { name: 'directory', tags: { site }, columns: ['time', 'hash', 'body'], values: stored[site]!.map((d) => [d.time, d.hash, JSON.stringify(d.body)]) })
+        return [series]
+      },
+    }
+    let now = 0
+    const names = createSiteNames({ db, now: () => now, refreshMs: 60_000 })
+    await names.load()
+    expect(names.name('ct-center', 'counter', 'q1')).toBe('Quầy 1')
+    stored['ct-center']!.push({ hash: 'h2', body: content('Quầy Hộ tịch'), time: 2000 })
+    now = 59_999
+    names.name('ct-center', 'counter', 'q1')
+    expect(statements).toHaveLength(1)
+    now = 60_000
+    expect(names.name('ct-center', 'counter', 'q1')).toBe('Quầy 1')
+    await waitFor('the other instance\'s rename', () => names.name('ct-center', 'counter', 'q1') === 'Quầy Hộ tịch')
+    expect(statements.slice(1)).toEqual([
+      'SELECT last("hash") AS "hash" FROM "directory" GROUP BY "site"',
+      `SELECT "hash", "body" FROM "directory" WHERE "site" = 'ct-center' GROUP BY "site"`,
+    ])
   })
 })
