@@ -69,7 +69,10 @@ export function createApi(opts: ApiOptions): Api {
   }
   const streams = createStreams(deps, config.streams)
   const directory: ApiHandler = async ({ res, key }) => {
-    const visible = dir.sites.filter((s) => key.scope === 'ioc' || key.sites?.includes(s.id))
+    const visible = dir.sites
+      .filter((s) => key.scope === 'ioc' || key.sites?.includes(s.id))
+      // Each site's departments and counters with their names, from its edge (issue 15); empty until it sent them.
+      .map((s) => ({ ...s, departments: dir.departments(s.id), counters: dir.counters(s.id) }))
     sendJson(res, 200, { data: { province: dir.province, sites: visible, branches: config.branches } })
   }
   /** An endpoint behind an API key; a site in the path is checked like a query parameter. */

@@ -131,6 +131,12 @@ describe('names and duty from a real edge (issue 15)', () => {
     expect(q1.names).toEqual({ site: 'Trung tâm Phục vụ hành chính công Cần Thơ', counter: 'Quầy 1', officer: 'Nguyễn Văn A' })
     const byDepartment = await api(`/api/v1/kpi/decision766?site=${SITE}&groupBy=department&period=day&from=${localDayStart(Date.now() - 86_400_000)}`)
     expect((byDepartment.body as { data: { names: Record<string, string> }[] }).data.map((g) => g.names.department)).toContain('Sở Tư pháp')
+    const sites = (await api('/api/v1/sites', IOC_KEY)).body as { data: { sites: { id: string; name: string; counters: unknown[]; departments: unknown[] }[] } }
+    expect(sites.data.sites.find((s) => s.id === SITE)).toMatchObject({
+      name: 'Trung tâm Phục vụ hành chính công Cần Thơ',
+      departments: [{ id: 'justice', name: 'Sở Tư pháp' }, { id: 'health', name: 'Sở Y tế' }],
+      counters: [{ id: 'q1', name: 'Quầy 1', department: 'justice' }, { id: 'q2', name: 'Quầy 2', department: 'health' }, { id: 'q3', name: 'Quầy 3', department: 'health' }],
+    })
     const csv = await api(`/api/v1/export/ratings.csv?site=${SITE}`)
     const [header, row] = csv.text.replace(/^\uFEFF/, '').split('\r\n')
     expect(header!.split(',').slice(1, 9)).toEqual(['site', 'siteName', 'department', 'departmentName', 'counter', 'counterName', 'officer', 'officerName'])
