@@ -24,7 +24,7 @@ export interface Rejection {
   eventId?: string
 }
 
-/** A kiosk's officer sign-in or sign-out: not a record, it changes who is on duty. */
+/** A kiosk's officer sign-in or sign-out: it changes who is on duty, which the roster journals as `duty` records (edge/ingest/duty.ts). */
 export interface OfficerCommand {
   counter: string
   device: string
