@@ -14,6 +14,8 @@ import { loadHubConfig } from '../config/load.js'
 import type { HubConfig } from '../config/schema.js'
 import { MAX_POINT_MS } from '../influx/points.js'
 import { createInfluxQuery } from '../queries/client.js'
+import { backupCommand, restoreCommand } from './backup.js'
+import { retentionCommand } from './retention.js'
 
 export const DEFAULT_CONFIG = '/etc/motcua/hub.yaml'
 
@@ -26,6 +28,17 @@ commands:
   audit-verify [--from DATE] [--json]
                   recompute every hash chain of the audit log and name the
                   first broken link (exit 1 when one is broken)
+  backup DIR [--rpc HOST:PORT] [--influxd PATH]
+                  copy the hub's InfluxDB database (influxd backup -portable)
+                  and what it held into the new folder DIR; run it on the
+                  InfluxDB machine (docs/backup.md)
+  restore DIR [--rpc HOST:PORT] [--influxd PATH]
+                  restore a backup into the config's InfluxDB, which must not
+                  have the database yet, and check every measurement's points
+                  (exit 1 when they differ)
+  retention [--apply]
+                  each class of data, its days and the points past them; with
+                  --apply, delete them now as the nightly sweep does
   hash-password   read a console user's password from stdin and print the
                   hash to put in the config's users[].passwordHash
 
@@ -33,21 +46,32 @@ options:
   --config FILE   the hub config; default $MOTCUA_HUB_CONFIG, else ${DEFAULT_CONFIG}
   --from DATE     audit-verify: start of the span (ISO date); default: the whole log
   --json          audit-verify: print the report as JSON
+  --rpc HOST:PORT backup, restore: influxd's RPC address (its bind-address);
+                  default 127.0.0.1:8088
+  --influxd PATH  backup, restore: the influxd program; default influxd
+  --apply         retention: delete now instead of only counting
   -h, --help      this text
 
-exit: 0 ok, 1 audit chain broken, 64 usage, 65 input refused, 69 database
-      not answering, 70 bug, 78 config invalid`
+exit: 0 ok, 1 audit chain broken or restored points differ from the backup,
+      64 usage, 65 input refused, 69 database or influxd not answering, 70 bug,
+      73 backup folder not empty, 78 config invalid`
 
 const OPTIONS = {
   config: { type: 'string' },
   from: { type: 'string' },
   json: { type: 'boolean' },
+  rpc: { type: 'string' },
+  influxd: { type: 'string' },
+  apply: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 const SPECS: Record<string, CommandSpec<keyof typeof OPTIONS>> = {
   'audit-verify': { positionals: 0, options: ['from', 'json'] },
   'hash-password': { positionals: 0, options: [] },
+  backup: { positionals: 1, options: ['rpc', 'influxd'] },
+  restore: { positionals: 1, options: ['rpc', 'influxd'] },
+  retention: { positionals: 0, options: ['apply'] },
 }
 
 /** The words the package's `motcua-hub` wrapper hands to this command instead of the hub. */
@@ -63,6 +87,10 @@ export async function runHubCli(argv: readonly string[], io: CliIo): Promise<num
   try {
     if (command === 'hash-password') return await hashCommand(io)
     const file = values.config ?? io.env.MOTCUA_HUB_CONFIG ?? DEFAULT_CONFIG
+    const influxd = { rpc: values.rpc ?? '127.0.0.1:8088', influxd: values.influxd ?? 'influxd' }
+    if (command === 'backup') return await backupCommand(loadConfig(file), parsed.args[0]!, influxd, io)
+    if (command === 'restore') return await restoreCommand(loadConfig(file), parsed.args[0]!, influxd, io)
+    if (command === 'retention') return await retentionCommand(loadConfig(file), values.apply === true, io)
     const fromMs = values.from === undefined ? 0 : Date.parse(values.from)
     if (!Number.isFinite(fromMs)) throw new CliError(EXIT.USAGE, `--from: not a date: ${values.from}`)
     return await auditVerify(loadConfig(file), fromMs, values.json === true, io)
