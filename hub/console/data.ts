@@ -169,6 +169,8 @@ export async function levelView(
   let trendFrom = period
   for (let i = 1; i < TREND_LENGTH[unit]; i++) trendFrom = previousBucket(trendFrom)
   const queueTimes = sites.length <= FEW_SITES
+  // One string per row, the same for its KPIs, the previous period's and its queue figures.
+  const keyOf = (k: GroupKey) => child.group.map((d) => k[d] ?? '').join('/') + (child.level === 'counter' ? `@${k.site}` : '')
   const ask = (groupBy: Dimension[], b: PeriodBucket) => queryRatingKpis(db, dir, { groupBy, period: choiceOf(b), filter })
   const [total, before, rows, rowsBefore, trend, queue] = await Promise.all([
     ask([], period),
@@ -194,7 +196,6 @@ export async function levelView(
         return dir.province
     }
   }
-  const keyOf = (k: GroupKey) => child.group.map((d) => k[d] ?? '').join('/') + (child.level === 'counter' ? `@${k.site}` : '')
   const beforeOf = new Map(rowsBefore.map((g) => [keyOf(g.key), g.kpis]))
   return {
     ...empty,
