@@ -16,7 +16,7 @@ import { hashPin, hashSecret } from '../../common/secrets.js'
 import { edgeConfigSchema, type EdgeConfig } from '../../edge/config/schema.js'
 import { startEdge, type RunningEdge } from '../../edge/main.js'
 import { openingHoursSchema } from '../../hub/config/opening-hours.js'
-import { hubConfigSchema } from '../../hub/config/schema.js'
+import { hubConfigSchema, type HubConfig } from '../../hub/config/schema.js'
 import { counterDays, daysIn, dutyIntervals, localDayStart, officerDays, ratingsPerHour, type DutyEvent, type DutySchedule } from '../../hub/kpi/duty.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { createInfluxQuery } from '../../hub/queries/client.js'
@@ -25,6 +25,7 @@ import { createSiteNames } from '../../hub/queries/names.js'
 import { topics } from '../../protocol/topics.js'
 import type { DutyReason } from '../../protocol/records.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { freePort } from '../../testkit/ports.js'
 import { waitFor } from '../../testkit/wait.js'
 import { testSite, type TestDevice } from '../support/edge-site.js'
 import { request } from './helpers.js'
@@ -45,6 +46,7 @@ let influx: Influxd
 let hub: RunningHub
 let edge: RunningEdge | null = null
 let config: EdgeConfig
+let hubConfig: HubConfig
 let devices: Record<string, TestDevice>
 const hubNow = () => Date.now() + AHEAD_MS
 
@@ -82,18 +84,17 @@ const signOut = (client: mqtt.MqttClient, counter: string, id: string) =>
 
 beforeAll(async () => {
   influx = await startInfluxd()
-  hub = await startHub(
-    hubConfigSchema.parse({
-      http: { host: '127.0.0.1', port: 0 },
+  hubConfig = hubConfigSchema.parse({
+      // A fixed port: the hub is restarted on it below, and the edge keeps its URL.
+      http: { host: '127.0.0.1', port: await freePort() },
       influx: { version: 1, url: influx.url, database: DB },
       edges: [{ site: SITE, tokenHash: hashSecret(EDGE_TOKEN) }],
       apiKeys: [
         { id: 'hr', keyHash: hashSecret(HR_KEY), scope: 'ioc', officers: true },
         { id: 'ioc', keyHash: hashSecret(IOC_KEY), scope: 'ioc' },
       ],
-    }),
-    { log, now: hubNow, rollupIntervalMs: 200 },
-  )
+    })
+  hub = await startHub(hubConfig, { log, now: hubNow, rollupIntervalMs: 200 })
   const site = testSite()
   devices = site.devices
   const pinHash = await hashPin(PIN)
@@ -240,5 +241,26 @@ describe('names and duty from a real edge (issue 15)', () => {
     // Every kiosk event id is stored once.
     const ids = (await rows('SELECT "event_id" FROM "duty"')).map((r) => r.event_id).filter(Boolean)
     expect(ids.sort()).toEqual(['off-sign-0001', 'off-sign-0002', 'off-sign-0003'])
+  })
+
+  it('a sign-in made while the hub is down arrives exactly once after it is back, and a hub started afresh names ids from InfluxDB', async () => {
+    await hub.stop()
+    const k1 = await kiosk(devices.k1!)
+    try {
+      // Acknowledged by the edge once in its outbox: the hub is not needed for that.
+      await signIn(k1, 'q1', 'off-sign-0004', 'le-van-c')
+      await signIn(k1, 'q1', 'off-sign-0004', 'le-van-c')
+    } finally {
+      await k1.endAsync()
+    }
+    hub = await startHub(hubConfig, { log, now: hubNow, rollupIntervalMs: 200 })
+    const stored = await waitFor('the sign-in made while the hub was down', async () => {
+      const r = await rows(`SELECT "event_id" FROM "duty" WHERE "event_id" = 'off-sign-0004'`)
+      return r.length > 0 ? r : null
+    })
+    expect(stored).toHaveLength(1)
+    // This hub wrote no directory: it read the names at its start.
+    const sites = (await api('/api/v1/sites', IOC_KEY)).body as { data: { sites: { id: string; counters: { name: string }[] }[] } }
+    expect(sites.data.sites.find((s) => s.id === SITE)!.counters[0]!.name).toBe('Quầy Hộ tịch')
   })
 })
