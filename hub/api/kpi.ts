@@ -22,7 +22,7 @@ export const QUEUE_UNFILTERED_MAX_DAYS = 7
  * directory. A department or officer grouped across sites takes the name
  * the first site that knows it gives; an unknown id is its own name.
  */
-export function namesOf(dir: Directory, sites: readonly string[]) {
+export function groupNamer(dir: Directory, sites: readonly string[]) {
   const across = new Map<string, string>()
   const acrossSites = (kind: 'department' | 'officer', id: string) => {
     const k = `${kind}\u0000${id}`
@@ -50,7 +50,7 @@ export function namesOf(dir: Directory, sites: readonly string[]) {
 }
 
 const named = <G extends { key: GroupKey }>(groups: readonly G[], dir: Directory, sites: readonly string[] | undefined) => {
-  const nameOf = namesOf(dir, sites ?? dir.sites.map((s) => s.id))
+  const nameOf = groupNamer(dir, sites ?? dir.sites.map((s) => s.id))
   return groups.map((g) => ({ ...g, names: nameOf(g.key) }))
 }
 
@@ -83,7 +83,7 @@ export const decision766: ApiHandler = async ({ res, key, query, pathSite }, dep
   const dims = groupBy(query, ['province'])
   const filter = filters(query, key, deps.dir, pathSite)
   const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter })
-  const nameOf = namesOf(deps.dir, filter.site ?? deps.dir.sites.map((s) => s.id))
+  const nameOf = groupNamer(deps.dir, filter.site ?? deps.dir.sites.map((s) => s.id))
   sendJson(res, 200, {
     data: groups.map((g) => ({ key: g.key, names: nameOf(g.key), period: g.period, decision766: g.kpis.decision766 })),
     meta: { period: describePeriod(p), groupBy: dims },
