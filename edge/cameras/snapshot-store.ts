@@ -1,8 +1,10 @@
 /**
  * JPEG snapshots on the edge's disk, named `{camera}_{UTC time}_{reason}.jpg`,
  * with a cap on the number of files: the oldest (by the time in the name) go
- * first. Writes are atomic (temp file + rename) so a viewer never reads half
- * a picture.
+ * first, and on their age: pictures of citizens and officers are kept no
+ * longer than a supervisor needs to look into an event (Decree 13/2023;
+ * docs/retention.md), checked at open, at each save and every hour. Writes
+ * are atomic (temp file + rename) so a viewer never reads half a picture.
  */
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -20,11 +22,19 @@ export function parseSnapshotName(name: string): { camera: string; ts: string; r
   return m ? { camera: m[1]!, ts: m[2]!, reason: m[3]! } : null
 }
 
+/** Default age limit: a month to look into a motion or tamper event (docs/retention.md). */
+export const SNAPSHOT_MAX_AGE_MS = 30 * 86_400_000
+
+/** Epoch ms of a snapshot name's `20261122T002200123Z`. */
+const timeOf = (ts: string) =>
+  Date.UTC(+ts.slice(0, 4), +ts.slice(4, 6) - 1, +ts.slice(6, 8), +ts.slice(9, 11), +ts.slice(11, 13), +ts.slice(13, 15), +ts.slice(15, 18))
+
 export class SnapshotStore {
   private readonly latestByCamera = new Map<string, string>()
   private chain: Promise<unknown> = Promise.resolve()
+  private ageTimer: NodeJS.Timeout | null = null
 
-  constructor(readonly dir: string, private readonly maxFiles: number) {}
+  constructor(readonly dir: string, private readonly maxFiles: number, private readonly maxAgeMs = SNAPSHOT_MAX_AGE_MS, private readonly now: () => number = Date.now) {}
 
   /** Creates the directory and learns the latest snapshot of each camera from what is on disk. */
   async open(): Promise<void> {
@@ -33,6 +43,15 @@ export class SnapshotStore {
       const p = parseSnapshotName(name)
       if (p && !this.latestByCamera.has(p.camera)) this.latestByCamera.set(p.camera, name)
     }
+    await this.prune()
+    // A camera with no event for a month still has its old pictures removed.
+    this.ageTimer ??= setInterval(() => void (this.chain = this.chain.then(() => this.prune()).catch(() => undefined)), 3_600_000)
+    this.ageTimer.unref()
+  }
+
+  close(): void {
+    if (this.ageTimer) clearInterval(this.ageTimer)
+    this.ageTimer = null
   }
 
   latest(camera: string): string | null {
@@ -70,7 +89,9 @@ export class SnapshotStore {
 
   private async prune(): Promise<void> {
     const names = await this.list()
-    for (const name of names.slice(0, Math.max(0, names.length - this.maxFiles))) {
+    const oldest = this.now() - this.maxAgeMs
+    const expired = names.findIndex((n) => timeOf(parseSnapshotName(n)!.ts) >= oldest)
+    for (const name of names.slice(0, Math.max(0, names.length - this.maxFiles, expired < 0 ? names.length : expired))) {
       await unlink(join(this.dir, name)).catch(() => undefined)
       const p = parseSnapshotName(name)
       if (p && this.latestByCamera.get(p.camera) === name) this.latestByCamera.delete(p.camera)
