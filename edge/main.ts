@@ -25,7 +25,7 @@ import { startHealthSampler } from './health/sampler.js'
 import { readCpuTempC } from './health/system.js'
 import { addHealthRoutes } from './http/health-routes.js'
 import { createEdgeHttp, type EdgeHttp } from './http/server.js'
-import { sendDirectory, directoryMarkerFile } from './ingest/directory.js'
+import { directoryMarkerFile, startDirectory } from './ingest/directory.js'
 import { DutyRoster, journalDuty } from './ingest/duty.js'
 import { scheduleEndOfDay, type EndOfDayTimers } from './ingest/end-of-day.js'
 import { MisuseFilter } from './misuse/filter.js'
@@ -85,10 +85,9 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     const site = buildSiteIndex(config)
     const duty = new DutyRoster(site)
     // Before the broker listens (issue 15): the restart record precedes this run's sign-ins, and a changed
-    // directory of names goes to the hub once.
+    // directory of names goes to the hub once (again each month, edge/ingest/directory.ts).
     await journalDuty({ duty, outbox, clock, log })
-    await sendDirectory({ config, outbox, clock, markerFile: opts.outbox ? null : directoryMarkerFile(config.outbox.dir), log })
-      .catch((err: unknown) => log.error({ err }, 'site directory not stored for the hub'))
+    parts.started(await startDirectory({ config, outbox, clock, markerFile: opts.outbox ? null : directoryMarkerFile(config.outbox.dir), log }))
     const misuse = new MisuseFilter(config.misuse)
     // Built before the broker listens, so a kiosk never finds the page missing while devices already connect.
     const kioskAssets = await buildKioskAssets()

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
-import { directoryHash, directoryMarkerFile, directoryOf, sendDirectory } from '../../edge/ingest/directory.js'
+import { directoryHash, directoryMarkerFile, directoryOf, REFRESH_DAYS, sendDirectory, startDirectory } from '../../edge/ingest/directory.js'
 import { DutyRoster, dutyRecords, type NewDutyRecord } from '../../edge/ingest/duty.js'
 import { resetDuty } from '../../edge/ingest/end-of-day.js'
 import { buildSiteIndex } from '../../edge/ingest/site.js'
 import { edgeRecord } from '../../protocol/records.js'
+import { waitFor } from '../../testkit/wait.js'
 import { ManualClock } from '../support/manual-clock.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
 import { testSite } from '../support/edge-site.js'
@@ -99,6 +100,23 @@ describe('site directory', () => {
     expect(await send()).toBe('sent')
     const hashes = outbox.records.map((r) => (r.record.kind === 'directory' ? r.record.hash : ''))
     expect(hashes).toEqual([directoryHash(directoryOf(config)), directoryHash(directoryOf(renamed)), directoryHash(directoryOf(config))])
+    // Unchanged for a month: sent again, so the hub's retention never deletes the site's only directory.
+    clock.advance(REFRESH_DAYS * 86_400_000 - 1)
+    expect(await send()).toBe('unchanged')
+    clock.advance(1)
+    expect(await send()).toBe('sent')
+    expect(outbox.records).toHaveLength(4)
+  })
+
+  it('checks again every day while the edge runs, until stopped', async () => {
+    const { config } = testSite()
+    const outbox = new MemoryOutbox()
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 1))
+    const stop = await startDirectory({ config, outbox, clock, markerFile: join(tmp, 'daily.directory'), log, everyMs: 20 })
+    expect(outbox.records).toHaveLength(1)
+    clock.advance(REFRESH_DAYS * 86_400_000)
+    await waitFor('the month-old directory sent again by the daily check', () => outbox.records.length === 2)
+    stop()
   })
 
   it('sends nothing, and says so, when the directory is too large for the hub to store', async () => {
