@@ -117,6 +117,11 @@ export const HUB_MEASUREMENTS = {
     tags: [],
     fields: { username: 'string' },
   },
+  /** Scheduled report emails (hub/delivery/log.ts): one point per attempt, read back after a restart so nothing is sent twice. */
+  report_delivery: {
+    tags: ['period', 'schedule', 'status'],
+    fields: { attempt: 'integer', recipients: 'integer', formats: 'string', error: 'string', next_at: 'integer' },
+  },
 } as const satisfies Record<string, MeasurementSchema>
 
 /** Officer tag when no officer was signed in at the counter. */
