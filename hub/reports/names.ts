@@ -1,16 +1,9 @@
 /**
- * Names of departments, counters and officers for reports and the console.
- * The site directory learns them from the edges (issue 15, names directory);
- * until a name is known, or on a hub whose directory cannot name them, the
- * id is shown.
+ * Names of sites, branches, departments, counters and officers for reports
+ * and the console, from the site directory (hub/queries/directory.ts: the
+ * names the edges send; the id until one is known).
  */
 import type { Directory } from '../queries/directory.js'
-
-interface NameLookups {
-  departmentName(site: string, department: string): string
-  counterName(site: string, counter: string): string
-  officerName(site: string, officer: string): string
-}
 
 export interface Names {
   site(id: string): string
@@ -21,12 +14,11 @@ export interface Names {
 }
 
 export function namesOf(dir: Directory): Names {
-  const known = dir as Directory & Partial<NameLookups>
   return {
     site: (id) => dir.site(id).name,
     branch: (id) => dir.branchName(id),
-    department: (site, id) => known.departmentName?.(site, id) ?? id,
-    counter: (site, id) => known.counterName?.(site, id) ?? id,
-    officer: (site, id) => known.officerName?.(site, id) ?? id,
+    department: (site, id) => dir.departmentName(site, id),
+    counter: (site, id) => dir.counterName(site, id),
+    officer: (site, id) => dir.officerName(site, id),
   }
 }

@@ -63,6 +63,8 @@ describe('province console in Chromium', () => {
     await page.click('#overview tr.drill[data-id="-"]')
     await page.waitForSelector('#overview tr.drill[data-id="ct-center"]')
     await page.click('#overview tr.drill[data-id="ct-center"]')
+    // Issue 15: a site's rows are its departments, each opening its counters.
+    await page.click('#overview tr.drill[data-id="ct-center/noi-vu"]')
     await page.waitForSelector('#overview tr.drill[data-id="ct-center/q01"]')
     const crumbs = await page.textContent('#overview .crumbs')
     expect(crumbs).toContain('Trung tâm Phục vụ hành chính công thành phố Cần Thơ')
