@@ -6,6 +6,12 @@
  * process sends to the disk per rating (/proc/PID/io write_bytes: what wears
  * an SD card) at a real center's pace (one rating at a time, each its own
  * fsync) and at the benchmark's (30 boxes at once, group commits).
+ *
+ * The production build runs as the packaged service starts it (node flags and
+ * malloc setting read from packaging/edge/motcua-edge.service). It then takes
+ * a busy day's 3,000 more ratings, for its memory right after and once idle,
+ * and the CPU they cost; the same run under V8's --lite-mode is measured
+ * beside it, which is how the service's choice not to use it was made.
  */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -18,12 +24,31 @@ import { topics } from '../protocol/topics.js'
 import { makeDemoSite } from '../scripts/lib/demo-site.js'
 import { buildDist } from '../scripts/build.js'
 import { freePort } from '../testkit/ports.js'
-import { rssMb } from './lib/sampler.js'
-import { MALLOC_TUNABLES } from './lib/procs.js'
+import { cpuSeconds, rssMb } from './lib/sampler.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
-/** The flags the packaged service starts node with (packaging/edge/motcua-edge.service). */
-export const DIST_NODE_FLAGS = ['--max-semi-space-size=1']
+const UNIT = join(ROOT, 'packaging/edge/motcua-edge.service')
+
+/** How the packaged unit starts the edge: node's flags (between node and edge.js on ExecStart) and GLIBC_TUNABLES. */
+export function serviceStart(unit = readFileSync(UNIT, 'utf8')): { nodeFlags: string[]; glibcTunables: string } {
+  const exec = /^ExecStart=\S+\/node((?: --\S+)*) \S+\/edge\.js /m.exec(unit)
+  const tunables = /^Environment=GLIBC_TUNABLES=(\S+)$/m.exec(unit)
+  if (!exec || !tunables) throw new Error(`${UNIT}: no ExecStart=.../node [flags] .../edge.js or Environment=GLIBC_TUNABLES= line`)
+  return { nodeFlags: exec[1]!.trim().split(' ').filter(Boolean), glibcTunables: tunables[1]! }
+}
+
+/** Ratings in the busy-day load: 30 counters × 100, pressed 30 at a time. */
+const BUSY_DAY_ROUNDS = 100
+/** Long enough for V8's memory reducer to give back the heap the load grew (it waits ~8 s after the last GC). */
+const IDLE_AFTER_MS = 15_000
+
+export interface BusyDay {
+  ratings: number
+  /** Edge CPU (user + system) over those ratings. */
+  cpuSeconds: number
+  rssMbRightAfter: number
+  rssMbIdle: number
+}
 
 export interface EdgeRun {
   startToMqttMs: number
@@ -32,28 +57,43 @@ export interface EdgeRun {
   diskBytesPerRatingPaced: number
   /** Disk bytes per rating, 30 boxes pressing at once. */
   diskBytesPerRatingBurst: number
+  /** Only with `busyDay`. */
+  busyDay?: BusyDay
 }
 
 const writeBytes = (pid: number): number => Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN)
 
 export interface PiBenchResult {
+  /** The unit's node flags (the production build's runs) and GLIBC_TUNABLES (every run). */
+  service: { nodeFlags: string[]; glibcTunables: string }
   tsx: EdgeRun
   dist: EdgeRun
+  /** The production build with --lite-mode added: the comparison behind not using it. */
+  distLite: EdgeRun
 }
 
-export async function runEdge(mode: 'tsx' | 'dist', dir: string, nodeFlags = DIST_NODE_FLAGS): Promise<EdgeRun> {
+export interface RunOptions {
+  nodeFlags: string[]
+  glibcTunables: string
+  busyDay?: boolean
+  /** Names the run's config and outbox in `dir`. */
+  tag?: string
+}
+
+export async function runEdge(mode: 'tsx' | 'dist', dir: string, o: RunOptions): Promise<EdgeRun> {
+  const tag = o.tag ?? mode
   const site = await makeDemoSite({ counters: 30, hubUrl: 'https://127.0.0.1:9', outboxDir: '' })
   const ports = { mqtt: await freePort(), ws: await freePort(), http: await freePort() }
-  const file = join(dir, `${mode}.yaml`)
+  const file = join(dir, `${tag}.yaml`)
   writeFileSync(file, stringify({
     ...site.edge,
     broker: { host: '127.0.0.1', mqttPort: ports.mqtt, wsPort: ports.ws },
     http: { host: '127.0.0.1', port: ports.http },
-    outbox: { dir: join(dir, `${mode}-outbox`) },
+    outbox: { dir: join(dir, `${tag}-outbox`) },
   }))
-  const args = mode === 'tsx' ? ['--import', 'tsx', join(ROOT, 'edge/main.ts'), file] : [...nodeFlags, join(ROOT, 'dist/edge.js'), file]
+  const args = mode === 'tsx' ? [...o.nodeFlags, '--import', 'tsx', join(ROOT, 'edge/main.ts'), file] : [...o.nodeFlags, join(ROOT, 'dist/edge.js'), file]
   const started = performance.now()
-  const child = spawn(process.execPath, args, { cwd: mode === 'tsx' ? ROOT : dir, env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: MALLOC_TUNABLES }, stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(process.execPath, args, { cwd: mode === 'tsx' ? ROOT : dir, env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: o.glibcTunables }, stdio: ['ignore', 'pipe', 'ignore'] })
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
   const buttons = site.devices.filter((d) => d.kind === 'button')
   const url = `mqtt://127.0.0.1:${ports.mqtt}`
@@ -91,8 +131,17 @@ export async function runEdge(mode: 'tsx' | 'dist', dir: string, nodeFlags = DIS
     const diskBytesPerRatingPaced = Math.round((writeBytes(child.pid!) - pacedFrom) / PACED)
     await new Promise((r) => setTimeout(r, 3000))
     const rssMb30Counters = Math.round(rssMb(child.pid!))
+    let busyDay: BusyDay | undefined
+    if (o.busyDay) {
+      const cpuFrom = cpuSeconds(child.pid!)
+      for (let round = 0; round < BUSY_DAY_ROUNDS; round++) await Promise.all(clients.map((c, i) => rate(c, i, `day-${round}`)))
+      const cpu = cpuSeconds(child.pid!) - cpuFrom
+      const rssMbRightAfter = Math.round(rssMb(child.pid!))
+      await new Promise((r) => setTimeout(r, IDLE_AFTER_MS))
+      busyDay = { ratings: BUSY_DAY_ROUNDS * clients.length, cpuSeconds: Math.round(cpu * 100) / 100, rssMbRightAfter, rssMbIdle: Math.round(rssMb(child.pid!)) }
+    }
     await Promise.all(clients.map((c) => c.endAsync()))
-    return { startToMqttMs, rssMb30Counters, diskBytesPerRatingPaced, diskBytesPerRatingBurst }
+    return { startToMqttMs, rssMb30Counters, diskBytesPerRatingPaced, diskBytesPerRatingBurst, ...(busyDay ? { busyDay } : {}) }
   } finally {
     child.kill('SIGTERM')
     const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
@@ -105,12 +154,19 @@ export async function benchPi(opts: { log?: (s: string) => void } = {}): Promise
   const say = opts.log ?? (() => undefined)
   await buildDist()
   const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-pi-'))
+  const service = serviceStart()
+  const line = (r: EdgeRun) =>
+    `MQTT after ${r.startToMqttMs} ms, ${r.rssMb30Counters} MB with 30 counters, ${r.diskBytesPerRatingPaced} B/rating paced, ${r.diskBytesPerRatingBurst} B/rating in bursts` +
+    (r.busyDay ? `; ${r.busyDay.ratings} more ratings: ${r.busyDay.cpuSeconds} CPU s, ${r.busyDay.rssMbRightAfter} MB right after, ${r.busyDay.rssMbIdle} MB idle` : '')
   try {
-    const tsx = await runEdge('tsx', dir)
-    say(`tsx: MQTT after ${tsx.startToMqttMs} ms, ${tsx.rssMb30Counters} MB with 30 counters, ${tsx.diskBytesPerRatingPaced} B/rating paced, ${tsx.diskBytesPerRatingBurst} B/rating in bursts`)
-    const dist = await runEdge('dist', dir)
-    say(`dist: MQTT after ${dist.startToMqttMs} ms, ${dist.rssMb30Counters} MB with 30 counters, ${dist.diskBytesPerRatingPaced} B/rating paced, ${dist.diskBytesPerRatingBurst} B/rating in bursts`)
-    return { tsx, dist }
+    // As a developer runs it (no node flags); the malloc setting is the unit's for every run, as before.
+    const tsx = await runEdge('tsx', dir, { ...service, nodeFlags: [] })
+    say(`tsx: ${line(tsx)}`)
+    const dist = await runEdge('dist', dir, { ...service, busyDay: true })
+    say(`dist (${service.nodeFlags.join(' ')}, ${service.glibcTunables}): ${line(dist)}`)
+    const distLite = await runEdge('dist', dir, { ...service, nodeFlags: [...service.nodeFlags, '--lite-mode'], busyDay: true, tag: 'dist-lite' })
+    say(`dist --lite-mode: ${line(distLite)}`)
+    return { service, tsx, dist, distLite }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -129,6 +129,19 @@ export const SECTIONS: Record<string, Section> = {
       { what: 'edge start to accepting MQTT: production build vs tsx, same run', target: '≤ 3 s', measured: `${(r.dist.startToMqttMs / 1000).toFixed(2)} s (tsx: ${(r.tsx.startToMqttMs / 1000).toFixed(2)} s)`, met: r.dist.startToMqttMs <= 3000 },
       { what: 'bytes written to disk per rating (SD card wear), production build: one at a time / 30 boxes at once', target: 'measured', measured: `${r.dist.diskBytesPerRatingPaced.toLocaleString('en')} B / ${r.dist.diskBytesPerRatingBurst.toLocaleString('en')} B`, met: null },
     ]
+    const day = r.dist.busyDay
+    const liteDay = r.distLite.busyDay
+    if (day && liteDay) {
+      rows.push(
+        { what: `edge resident memory after a busy day's ${day.ratings.toLocaleString('en')} more ratings (30 boxes at once), production build: right after / 15 s idle`, target: 'measured', measured: `${day.rssMbRightAfter} MB / ${day.rssMbIdle} MB`, met: null },
+        {
+          what: `V8 --lite-mode beside the production build, same run (not used: it turns off WebAssembly, which Node's fetch needs for camera snapshots): memory with 30 counters, after the busy day idle, CPU for the ${day.ratings.toLocaleString('en')} ratings`,
+          target: 'measured',
+          measured: `${r.distLite.rssMb30Counters} MB, ${liteDay.rssMbIdle} MB, ${liteDay.cpuSeconds.toFixed(2)} CPU s (without: ${r.dist.rssMb30Counters} MB, ${day.rssMbIdle} MB, ${day.cpuSeconds.toFixed(2)} CPU s)`,
+          met: null,
+        },
+      )
+    }
     return { raw: r, rows }
   },
 
