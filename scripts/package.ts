@@ -67,7 +67,8 @@ function control(t: DebTarget, version: string, installedKb: number): string {
     'Priority: optional',
     // The bundled node needs only the C and C++ runtimes; the user is made with useradd (passwd is essential).
     'Depends: libc6 (>= 2.28), libstdc++6 (>= 8), init-system-helpers (>= 1.54)',
-    edge ? 'Recommends: ffmpeg, ca-certificates' : 'Recommends: ca-certificates',
+    // The hub prints PDF reports with Chromium and answers 503 without it.
+    edge ? 'Recommends: ffmpeg, ca-certificates' : 'Recommends: ca-certificates, chromium',
     'Homepage: https://motcua.invalid/',
     edge
       ? 'Description: motcua edge for a one-stop public service center\n The box at each center: MQTT broker for the counters\' rating devices,\n a durable outbox forwarded to the province hub, ONVIF cameras and the\n supervisor page. Runs as the motcua-edge systemd service.'
