@@ -43,7 +43,7 @@ async function startSite(sims: CameraSim[], dir: string): Promise<{ features: Ca
       site: { id: 'bench', name: 'Bench' },
       supervisors: [{ username: 'giamsat', name: 'Giám sát', passwordHash: await hashPassword(PASSWORD) }],
       cameras: sims.map((s, i) => ({ id: `cam-${i + 1}`, name: `Camera ${i + 1}`, onvif: s.onvifUrl, username: s.user, password: s.password })),
-      cameraOptions: { discovery: false, checkIntervalS: 3, snapshotDir: dir, snapshotMaxFiles: 10, liveWarm: true },
+      cameraOptions: { discovery: false, checkIntervalS: 3, snapshotDir: dir, snapshotMaxFiles: 10, snapshotMaxAgeDays: 30, liveWarm: true },
     },
     outbox: nullOutbox, clock, log, http, publishRetained: () => undefined,
   })

@@ -17,6 +17,7 @@ import { CameraMonitor, type CameraView, type MonitorTiming } from './camera.js'
 import { probeCameras, type DiscoveredCamera } from './discovery.js'
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from './health.js'
 import { SnapshotStore } from './snapshot-store.js'
+import { DAY_MS } from '../../common/time.js'
 
 export type { CameraView } from './camera.js'
 
@@ -93,7 +94,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
     ...o.timing,
   }
   const policy: HealthPolicy = { ...DEFAULT_HEALTH_POLICY, ...o.policy }
-  const snapshots = new SnapshotStore(opts.snapshotDir, opts.snapshotMaxFiles)
+  const snapshots = new SnapshotStore(opts.snapshotDir, opts.snapshotMaxFiles, opts.snapshotMaxAgeDays * DAY_MS)
   await snapshots.open()
 
   let stopped = false
@@ -183,6 +184,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
       stopped = true
       if (discoveryTimer) clearInterval(discoveryTimer)
       await Promise.all([...monitors.values()].map((m) => m.stop()))
+      snapshots.close()
     },
   }
 }

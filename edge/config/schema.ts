@@ -139,6 +139,8 @@ export const edgeConfigSchema = z
         checkIntervalS: z.number().min(1).default(3),
         snapshotDir: z.string().default('data/edge/snapshots'),
         snapshotMaxFiles: z.number().int().min(1).default(500),
+        /** Snapshots older than this are removed (pictures of people: docs/retention.md). */
+        snapshotMaxAgeDays: z.number().int().min(1).max(366).default(30),
         /**
          * Keep each online camera's live remux running with nobody watching, so a
          * supervisor or the hub gets a picture at once (the cached keyframe)
@@ -148,7 +150,7 @@ export const edgeConfigSchema = z
          */
         liveWarm: z.boolean().default(true),
       })
-      .default({ discovery: true, checkIntervalS: 3, snapshotDir: 'data/edge/snapshots', snapshotMaxFiles: 500, liveWarm: true }),
+      .default({ discovery: true, checkIntervalS: 3, snapshotDir: 'data/edge/snapshots', snapshotMaxFiles: 500, snapshotMaxAgeDays: 30, liveWarm: true }),
     /** People allowed on the edge's supervisor page; passwords as scrypt hashes (npm run provision-device -- --password). */
     supervisors: z
       .array(z.strictObject({ username: idSchema, name: z.string().min(1), passwordHash: z.string().regex(/^scrypt:/, 'a scrypt hash "scrypt:<salt>:<hash>"') }))

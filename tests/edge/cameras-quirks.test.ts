@@ -127,7 +127,7 @@ describe('the edge program against the simulator in each quirk mode', () => {
         { id: 'cam-renew', name: 'Quầy 1', onvif: renewCam.onvifUrl, username: renewCam.user, password: renewCam.password },
         { id: 'cam-slots', name: 'Quầy 2', onvif: slotCam.onvifUrl, username: slotCam.user, password: slotCam.password },
       ],
-      cameraOptions: { discovery: false, checkIntervalS: 3, snapshotDir: join(tmp, 'snapshots'), snapshotMaxFiles: 20, liveWarm: false },
+      cameraOptions: { discovery: false, checkIntervalS: 3, snapshotDir: join(tmp, 'snapshots'), snapshotMaxFiles: 20, snapshotMaxAgeDays: 30, liveWarm: false },
       health: { cameraDownS: 3 },
     })
     const file = join(tmp, 'edge.yaml')
@@ -222,7 +222,7 @@ describe('WS-Discovery: two cameras of the same model, with a ReplyTo header bef
       expect(found.every((f) => f.types.includes('dn:NetworkVideoTransmitter'))).toBe(true)
 
       const sub = await startCameraSubsystem({
-        config: { site: { id: 'ct-center', name: 'x' }, cameras: [], cameraOptions: { discovery: false, checkIntervalS: 3, snapshotDir: join(tmp, 'snap-d'), snapshotMaxFiles: 5, liveWarm: false } },
+        config: { site: { id: 'ct-center', name: 'x' }, cameras: [], cameraOptions: { discovery: false, checkIntervalS: 3, snapshotDir: join(tmp, 'snap-d'), snapshotMaxFiles: 5, snapshotMaxAgeDays: 30, liveWarm: false } },
         outbox: new MemoryOutbox(), clock: new ManualClock(), log: createLogger('test', 'silent'), publishRetained: () => undefined, discoveryTargets: targets,
       })
       try {

@@ -42,7 +42,7 @@ let cameras: CameraSubsystem
 const clock = new SteppingClock()
 
 function config(cams: EdgeConfig['cameras'], checkIntervalS = 3): Pick<EdgeConfig, 'site' | 'cameras' | 'cameraOptions'> {
-  return { site: { id: 'ct-hq', name: 'Trung tâm' }, cameras: cams, cameraOptions: { discovery: false, checkIntervalS, snapshotDir: dir, snapshotMaxFiles: 20, liveWarm: true } }
+  return { site: { id: 'ct-hq', name: 'Trung tâm' }, cameras: cams, cameraOptions: { discovery: false, checkIntervalS, snapshotDir: dir, snapshotMaxFiles: 20, snapshotMaxAgeDays: 30, liveWarm: true } }
 }
 
 beforeAll(async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
       site: { id: 'ct-hq', name: 'Trung tâm Phục vụ hành chính công' },
       supervisors: [{ username: 'giamsat1', name: 'Trần Thị Giám Sát', passwordHash: await hashPassword('mat-khau-dai-123') }],
       cameras: [{ id: 'cam-1', name: 'Quầy 1 · Tư pháp', onvif: sim.onvifUrl, username: sim.user, password: CAMERA_PASSWORD }],
-      cameraOptions: { discovery: false, checkIntervalS: 1, snapshotDir: dir, snapshotMaxFiles: 10, liveWarm: true },
+      cameraOptions: { discovery: false, checkIntervalS: 1, snapshotDir: dir, snapshotMaxFiles: 10, snapshotMaxAgeDays: 30, liveWarm: true },
     },
     outbox: new MemoryOutbox(), clock, log, http, publishRetained: () => undefined,
     liveTuning: { stallMs: 3000, ioTimeoutMs: 5000, backoffMinMs: 250, backoffMaxMs: 2000 },
