@@ -3,27 +3,18 @@
  * monitors (one source of truth with /healthz). Labelled by the camera's id
  * from the site config only: no name, address or credentials.
  */
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { CameraState } from '../../protocol/messages.js'
+import { perCameraMetric } from '../health/per-camera-metric.js'
 import type { CameraHealth } from '../health/status.js'
 
 /** Every state a camera can be in, so each has a series (0 or 1) and a dashboard can sum by state. */
 export const CAMERA_STATES: readonly (CameraState | 'unknown')[] = ['online', 'offline', 'no_stream', 'auth_failed', 'clock_skew', 'unknown']
 
 export function addCameraMetrics(registry: Registry, cameras: () => CameraHealth[]): void {
-  const perCamera = (name: string, help: string, read: (c: CameraHealth) => number, kind: 'gauge' | 'counter' = 'gauge') => {
-    const Metric = kind === 'counter' ? Counter : Gauge
-    new Metric({
-      name,
-      help,
-      labelNames: ['camera'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const c of cameras()) this.inc({ camera: c.id }, read(c))
-      },
-    })
-  }
+  const rows = () => cameras().map((c) => [c.id, c] as const)
+  const perCamera = (name: string, help: string, read: (c: CameraHealth) => number, kind: 'gauge' | 'counter' = 'gauge') =>
+    perCameraMetric(registry, rows, { name, help, kind, read })
   new Gauge({
     name: 'motcua_edge_camera_state',
     help: 'Camera state: 1 for the state the camera is in, 0 for the others',

@@ -5,23 +5,14 @@
  * (tunnel). A stalled view shows as the first stage that stops counting.
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { perCameraMetric } from '../health/per-camera-metric.js'
 import type { TunnelStatus } from '../tunnel/client.js'
 import type { LiveCameraStatus, LiveService } from './service.js'
 
 export function addLiveMetrics(registry: Registry, live: Pick<LiveService, 'status'>, tunnel: () => TunnelStatus | null): void {
-  const perCamera = (name: string, help: string, read: (s: LiveCameraStatus) => number, kind: 'counter' | 'gauge' = 'counter') => {
-    const Metric = kind === 'counter' ? Counter : Gauge
-    new Metric({
-      name,
-      help,
-      labelNames: ['camera'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const [camera, s] of Object.entries(live.status())) this.inc({ camera }, read(s))
-      },
-    })
-  }
+  const rows = () => Object.entries(live.status())
+  const perCamera = (name: string, help: string, read: (s: LiveCameraStatus) => number, kind: 'counter' | 'gauge' = 'counter') =>
+    perCameraMetric(registry, rows, { name, help, kind, read })
   perCamera('motcua_edge_live_remuxer_bytes_total', 'fMP4 bytes the remuxer cut from ffmpeg output, across restarts', (s) => s.counters.bytesOut)
   perCamera('motcua_edge_live_remuxer_runs_total', 'Remuxers started (first viewer, warm start, or a restart after silence)', (s) => s.counters.runs)
   perCamera('motcua_edge_live_segments_total', 'Media segments cut from ffmpeg output', (s) => s.counters.segments)
