@@ -36,6 +36,7 @@ import type { Alert } from '../kpi/alerts/types.js'
 import { canReadAudit, canSeeMetrics, canSeeOfficers, canWatch, type Principal } from '../users/roles.js'
 import type { PageAsset } from './bundle.js'
 import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, viewPeriod, type Level, type Scope } from './data.js'
+import { dutyView } from './duty.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CONSOLE_JS, CSP, loginPage } from './page.js'
 import type { ConsoleSession, SessionCodec } from './session.js'
@@ -120,6 +121,17 @@ export function reportOf(url: URL, file: string): { scope: ReportScope; period: 
   return { scope: { level, id }, period, format }
 }
 
+/** Pure: the duty view's site (null: every site the person may see) and period from its query string, or null when malformed. */
+export function dutyOf(url: URL): { site: string | null; unit: PeriodUnit; at: PeriodBucket | null } | null {
+  const q = url.searchParams
+  const site = q.get('site') || null
+  const unit = (q.get('period') ?? 'day') as PeriodUnit
+  const label = q.get('at')
+  const at = label ? parsePeriodLabel(label) : null
+  if ((site !== null && !isId(site)) || !PERIOD_UNITS.includes(unit) || (label && at?.unit !== unit)) return null
+  return { site, unit, at }
+}
+
 /** The comment of an acknowledgement's body; null when the body is not JSON `{ "comment": string }`. */
 async function readComment(req: IncomingMessage): Promise<string | null> {
   const raw = (await readBody(req, ACK_BODY_MAX)).toString('utf8')
@@ -193,6 +205,31 @@ export function createConsole(o: ConsoleOptions): Console {
     }
   }
 
+  /**
+   * Officer duty for a site or every visible site and a period. Officers' figures only where canSeeOfficers lets,
+   * and then on the audit log before they are read, as GET /api/v1/duty does for its officers' keys.
+   */
+  async function duty(req: IncomingMessage, res: ServerResponse, url: URL, p: Principal): Promise<void> {
+    const q = dutyOf(url)
+    if (!q) return fail(res, 'HUB_QUERY_INVALID')
+    if (q.site !== null && !canSeeMetrics(p, q.site)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+    const officers = q.site !== null ? canSeeOfficers(p, q.site) : o.directory.sites.some((x) => canSeeOfficers(p, x.id))
+    try {
+      const view = await dutyView(o.db, o.directory, p, { site: q.site, period: viewPeriod(q.unit, q.at, now()), nowMs: now() }, officers ? async () => {
+        try {
+          await o.audit.record({ action: 'export', who: p, site: q.site ?? undefined, detail: `${url.pathname}${url.search}`, client: client(req) })
+        } catch (err) {
+          log.error({ err, username: p.username }, 'officer duty refused: it could not be put on the audit log')
+          throw new MotcuaError('HUB_AUDIT_UNAVAILABLE', undefined, { cause: err })
+        }
+      } : undefined)
+      if (!view) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+      sendJson(res, 200, view, NO_STORE)
+    } catch (err) {
+      if (!sendCaught(res, err, NO_STORE)) throw err
+    }
+  }
+
   /** The drill-down's KPIs or latest ratings: one scope check, two queries. */
   const scoped = (latest: boolean): SignedInPage => async (_req, res, url, _params, s) => {
     const q = scopeOf(url)
@@ -253,6 +290,7 @@ export function createConsole(o: ConsoleOptions): Console {
     }))
     .add('GET', '/console/api/kpis', signedIn(scoped(false)))
     .add('GET', '/console/api/latest', signedIn(scoped(true)))
+    .add('GET', '/console/api/duty', signedIn((req, res, url, _params, s) => duty(req, res, url, s.principal)))
     .add('GET', '/console/api/alerts', signedIn(async (_req, res, _url, _params, { principal: p }) => {
       const sites = alertSites(p, o.directory)
       const alerts = sites?.length === 0 ? [] : await o.alerts.list(sites, now())

@@ -38,6 +38,13 @@ export async function getJson<T>(path: string): Promise<T | null> {
   return (await res.json()) as T
 }
 
+/** GET JSON from the hub, an error's answer included (`{ error: { code, message } }`); null when the session ended. */
+export async function getAnswer<T>(path: string): Promise<{ status: number; body: T | { error?: { code?: string; message?: string } } | null } | null> {
+  const res = await fetch(path, { cache: 'no-store' })
+  if (res.status === 401) return sessionEnded()
+  return { status: res.status, body: (await res.json().catch(() => null)) as T | null }
+}
+
 /** POST JSON to the hub; the status and the parsed answer (an error's `{ error: { code } }` included), or null when the session ended. */
 export async function postJson<T>(path: string, body: unknown): Promise<{ status: number; body: T | { error?: { code?: string } } | null } | null> {
   const res = await fetch(path, { method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })

@@ -1,5 +1,5 @@
 /**
- * The province console's browser code: tabs (drill-down, alerts, camera
+ * The province console's browser code: tabs (drill-down, officer duty, alerts, camera
  * wall, audit log for administrators), the language toggle, and a periodic check of the
  * session, so an ended session lands on the sign-in page.
  */
@@ -8,6 +8,7 @@ import { startAlerts } from './alerts.js'
 import { startAudit } from './audit.js'
 import { startDeliveries } from './deliveries.js'
 import { getJson, state } from './dom.js'
+import { startDuty } from './duty.js'
 import { startOverview } from './overview.js'
 import { startWall } from './wall.js'
 
@@ -26,8 +27,9 @@ function applyTexts(): void {
 
 function show(tab: string, me: Me): void {
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)))
-  for (const id of ['overview', 'alerts', 'cameras', 'audit', 'reports']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
+  for (const id of ['overview', 'duty', 'alerts', 'cameras', 'audit', 'reports']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
   if (tab === 'cameras') startWall(me.video)
+  if (tab === 'duty') startDuty()
   if (tab === 'audit' && me.audit) startAudit()
   if (tab === 'reports' && me.audit) startDeliveries()
   history.replaceState(null, '', `${location.pathname}${location.search}#${tab}`)
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   applyTexts()
   startOverview()
   startAlerts()
-  const wanted = /^#(alerts|cameras|audit|reports)/.exec(location.hash)?.[1]
+  const wanted = /^#(duty|alerts|cameras|audit|reports)/.exec(location.hash)?.[1]
   show((wanted === 'audit' || wanted === 'reports') && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
   window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
 }

@@ -6,13 +6,14 @@
  * report downloads and the latest ratings, refreshed every 5 s.
  */
 import { SCALES, type ScaleSize } from '../../../protocol/scales.js'
-import { PERIOD_UNITS, type PeriodUnit } from '../../kpi/time.js'
+import type { PeriodUnit } from '../../kpi/time.js'
 import { recentPeriods } from '../../queries/periods.js'
 import { periodTitle } from '../../reports/period-title.js'
 import type { KpiRow, LevelView } from '../data.js'
 import type { TextKey } from '../i18n.js'
 import { donut, esc, gauge, indexColour, levelColour, trendChart } from './charts.js'
 import { el, getJson, num, pct, state, timeText, tr } from './dom.js'
+import { periodPicker } from './period.js'
 
 interface Crumb {
   level: LevelView['scope']['level']
@@ -114,39 +115,16 @@ function renderOverview(): void {
     crumbs.append(b)
   })
   const bar = el('div', 'toolbar')
-  const unitSel = el('select')
-  unitSel.id = 'period-unit'
-  unitSel.setAttribute('aria-label', tr('period'))
-  for (const u of PERIOD_UNITS) {
-    const o = el('option', undefined, tr(`unit_${u}` as TextKey))
-    o.value = u
-    o.selected = u === period
-    unitSel.append(o)
-  }
-  unitSel.onchange = () => {
-    period = unitSel.value as PeriodUnit
-    at = null
+  const picker = periodPicker('period', { unit: period, at }, (c) => {
+    period = c.unit
+    at = c.at
     view = null
     void refreshOverview()
-  }
-  const atSel = el('select')
-  atSel.id = 'period-at'
-  atSel.setAttribute('aria-label', tr('period'))
-  recentPeriods(period, Date.now(), 12).forEach((b, i) => {
-    const o = el('option', undefined, i === 0 ? `${tr(period)} (${periodTitle(b, state.lang)})` : periodTitle(b, state.lang))
-    o.value = i === 0 ? '' : b.label
-    o.selected = (at ?? '') === o.value
-    atSel.append(o)
   })
-  atSel.onchange = () => {
-    at = atSel.value || null
-    view = null
-    void refreshOverview()
-  }
   const csv = el('a', 'btn ghost', tr('exportCsv'))
   csv.href = `/console/export/kpis.csv?${query()}`
   csv.id = 'export-csv'
-  bar.append(el('span', 'muted', tr('period')), unitSel, atSel, csv, ...reportLinks())
+  bar.append(el('span', 'muted', tr('period')), ...picker, csv, ...reportLinks())
   if (here().level === 'province') {
     for (const b of ['branch', 'department'] as const) {
       const btn = el('button', by === b ? '' : 'ghost', tr(b === 'branch' ? 'byBranch' : 'byDepartment'))
