@@ -127,7 +127,28 @@ async function writeWithRetry(writer: PointWriter, points: Point[]): Promise<voi
   }
 }
 
-export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult> {
+/** The province-sized data set in the database, rolled up, with the newest day stale (what the reports bench reads too). */
+export interface KpiDataSet {
+  /** The options filled in: the data set's shape and where it lives. */
+  options: Required<Omit<KpiBenchOptions, 'skipLoad' | 'settle'>>
+  points: number
+  loadSeconds: number
+  rollupSeconds: number
+  stalePoints: number
+}
+
+/** Departments of the data set: counter `q{c}` serves `dept-{c % 17}` (ids only: the edges send no directory). */
+export const KPI_DEPARTMENTS = 17
+/** The data set's ids, for benchmarks that read it. */
+export const kpiIds = {
+  site: siteId,
+  counter: (c: number) => `q${c}`,
+  department: (c: number) => `dept-${c % KPI_DEPARTMENTS}`,
+  officer: (site: number, c: number) => `o-${siteId(site)}-${c}`,
+}
+
+/** Loads the data set (unless `skipLoad`), rolls it up from scratch (timed), writes the stale day, and waits for `settle`. */
+export async function loadKpiDataSet(opts: KpiBenchOptions): Promise<KpiDataSet> {
   const o = {
     url: opts.url,
     database: opts.database ?? 'motcua_kpi_bench',
@@ -138,19 +159,26 @@ export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult
     iterations: opts.iterations ?? 20,
     endMs: opts.endMs ?? Math.floor(Date.now() / DAY) * DAY,
   }
+  const loaded = opts.skipLoad ? { points: o.days * o.ratingsPerDay, seconds: 0 } : await load(o, o.endMs - o.days * DAY, o.days * o.ratingsPerDay, 766)
+  const { influx, ...dirConfig } = hubConfigSchema.parse({ influx: { version: 1, url: o.url, database: o.database }, edges: [{ site: siteId(0), tokenHash: hashSecret('unused-edge-token-0123456789') }] })
+  const rollup = createRollup({ db: createInfluxQuery(influx), writer: createWriter(influx, { log: createLogger('bench', 'silent') }).rollup, dir: createDirectory(dirConfig), log: createLogger('bench', 'silent') })
+  const rollupBegan = performance.now()
+  await rollup.catchUp()
+  const rollupSeconds = (performance.now() - rollupBegan) / 1000
+  const stale = opts.skipLoad ? { points: 0 } : await load(o, o.endMs - DAY / 2, o.ratingsPerDay / 2, 767)
+  await opts.settle?.()
+  return { options: o, points: loaded.points, loadSeconds: loaded.seconds, rollupSeconds, stalePoints: stale.points }
+}
+
+export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult> {
+  const data = await loadKpiDataSet(opts)
+  const o = data.options
   const config = hubConfigSchema.parse({
     http: { host: '127.0.0.1', port: 0 },
     influx: { version: 1, url: o.url, database: o.database },
     edges: [{ site: siteId(0), tokenHash: hashSecret('unused-edge-token-0123456789') }],
     apiKeys: [{ id: 'bench', keyHash: hashSecret(KEY), scope: 'ioc' }],
   })
-  const loaded = opts.skipLoad ? { points: o.days * o.ratingsPerDay, seconds: 0 } : await load(o, o.endMs - o.days * DAY, o.days * o.ratingsPerDay, 766)
-  const rollup = createRollup({ db: createInfluxQuery(config.influx), writer: createWriter(config.influx, { log: createLogger('bench', 'silent') }).rollup, dir: createDirectory(config), log: createLogger('bench', 'silent') })
-  const rollupBegan = performance.now()
-  await rollup.catchUp()
-  const rollupSeconds = (performance.now() - rollupBegan) / 1000
-  const stale = opts.skipLoad ? { points: 0 } : await load(o, o.endMs - DAY / 2, o.ratingsPerDay / 2, 767)
-  await opts.settle?.()
   const hub = await startHub(config, { log: createLogger('bench', 'silent') })
   const label = (unit: PeriodUnit, back: number) => bucketOf(o.endMs - back, unit).label
   const rand = seededRandom(1)
@@ -185,11 +213,11 @@ export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult
   }
   const targetP95Ms = 300
   return {
-    points: loaded.points,
-    loadSeconds: Math.round(loaded.seconds * 10) / 10,
-    loadPointsPerSecond: loaded.seconds ? Math.round(loaded.points / loaded.seconds) : 0,
-    rollupSeconds: Math.round(rollupSeconds * 10) / 10,
-    stalePoints: stale.points,
+    points: data.points,
+    loadSeconds: Math.round(data.loadSeconds * 10) / 10,
+    loadPointsPerSecond: data.loadSeconds ? Math.round(data.points / data.loadSeconds) : 0,
+    rollupSeconds: Math.round(data.rollupSeconds * 10) / 10,
+    stalePoints: data.stalePoints,
     calls: stats,
     targetP95Ms,
     meetsTarget: Object.values(stats).every((s) => s.p95Ms <= targetP95Ms),

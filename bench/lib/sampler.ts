@@ -3,7 +3,7 @@
  * /proc: CPU seconds (utime + stime), resident and proportional set sizes,
  * usage over an interval, and waiting until a process is idle.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const CLK_TCK = 100
@@ -76,4 +76,58 @@ export async function untilIdle(pid: () => number | undefined, log: (line: strin
     last = now
   }
   log('database still busy after 180 s; timing anyway')
+}
+
+/** Peak resident memory of a process since its start or its last `resetPeakRss`, in MB (VmHWM). */
+export function peakRssMb(pid: number): number {
+  return kiB(`/proc/${pid}/status`, 'VmHWM') / 1024 / 1024
+}
+
+/** Sets a process's peak resident memory back to what it holds now (Linux ≥ 4.0: "5" to clear_refs), so the next peak is one task's. */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5')
+}
+
+/** Every process below `pid` (children, theirs...), from the parent ids in /proc. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const ppid = orNull(() => {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    })
+    if (ppid !== null) children.set(ppid, [...(children.get(ppid) ?? []), Number(name)])
+  }
+  const out: number[] = []
+  for (let queue = [pid]; queue.length; ) {
+    const next = children.get(queue.shift()!) ?? []
+    out.push(...next)
+    queue.push(...next)
+  }
+  return out
+}
+
+/**
+ * Watches a process while a task runs: its own peak RSS (VmHWM, reset at the
+ * start) and the largest sum of its descendants' PSS seen every `everyMs`
+ * (a Chromium it spawns: its processes share most of their pages, so their
+ * RSS would count those many times). A descendant that lives between two
+ * looks is missed.
+ */
+export function watchPeaks(pid: number, everyMs = 100): { stop(): { peakMb: number; childrenPeakMb: number } } {
+  resetPeakRss(pid)
+  let childrenPeakMb = 0
+  const look = () => {
+    const sum = descendants(pid).reduce((mb, child) => mb + (orNull(() => kiB(`/proc/${child}/smaps_rollup`, 'Pss') / 1024 / 1024) || 0), 0)
+    childrenPeakMb = Math.max(childrenPeakMb, sum)
+  }
+  const timer = setInterval(look, everyMs)
+  return {
+    stop() {
+      clearInterval(timer)
+      look()
+      return { peakMb: peakRssMb(pid), childrenPeakMb }
+    },
+  }
 }
