@@ -222,14 +222,15 @@ describe('motcua-edge health and outbox (real CLI, real edge with its LevelDB)',
         inProcess(['health', '--json', '--config', file]),
       ])
       await client.endAsync()
+      // Two ratings after the two records every first start stores: its duty restart and its directory of names.
       expect(outbox.code).toBe(0)
-      expect(outbox.stdout).toMatch(/^outbox {5}2 records waiting \(\d+ B\), the oldest for \d+ s; 0 shed, 0 dead letters\n$/)
+      expect(outbox.stdout).toMatch(/^outbox {5}4 records waiting \(\d+(\.\d)? k?B\), the oldest for \d+ s; 0 shed, 0 dead letters\n$/)
       expect(health.code).toBe(0)
       expect(health.stdout).toContain('edge ct-center: ok\n')
       expect(health.stdout).toContain('1 device connected')
-      expect(health.stdout).toContain('outbox     2 records waiting')
+      expect(health.stdout).toContain('outbox     4 records waiting')
       expect(health.stdout).toContain('forwarder  off (this edge does not send to the hub)')
-      expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ok', site: 'ct-center', outbox: { depth: 2 }, forwarder: null, cameras: null })
+      expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ok', site: 'ct-center', outbox: { depth: 4 }, forwarder: null, cameras: null })
     } finally {
       await edge.stop()
     }
