@@ -17,6 +17,7 @@ import type { TagFilter } from '../queries/influxql.js'
 import { choiceOf, comparisonOf } from '../queries/periods.js'
 import { FEW_SITES } from '../queries/planning.js'
 import { queryRatingKpis } from '../queries/ratings.js'
+import { readReportDuty, type ReportDuty } from './duty.js'
 import { namesOf } from './names.js'
 
 export const REPORT_UNITS = ['month', 'quarter', 'half', 'year'] as const
@@ -62,6 +63,11 @@ export interface Report {
   sheets: ReportSheet[]
   /** Whether waiting and service times were read (scopes of up to FEW_SITES sites). */
   queueTimes: boolean
+  /**
+   * Officer duty over the period (issue 15), for readers who may see officers, of a province, branch or site of
+   * up to MAX_DUTY_SITE_DAYS sites × days; absent otherwise (a department's duty is its sites': not asked here).
+   */
+  duty?: ReportDuty
   generatedAt: number
 }
 
@@ -119,10 +125,11 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
   const ask = (groupBy: Dimension[], b: PeriodBucket): Promise<RatingGroup[]> =>
     none ? Promise.resolve([]) : queryRatingKpis(db, dir, { groupBy, period: choiceOf(b), filter })
   const queueTimes = !none && r.sites.length <= FEW_SITES
-  const [totals, sheets, queue] = await Promise.all([
+  const [totals, sheets, queue, duty] = await Promise.all([
     Promise.all([ask([], current), ask([], previous)]),
     Promise.all(levels.map((l) => Promise.all([ask(GROUP_BY[l], current), ask(GROUP_BY[l], previous)]))),
     queueTimes ? readQueue(db, dir, current, filter) : null,
+    r.officers && !none && r.scope.level !== 'department' ? readReportDuty(db, dir, r.sites, current, r.nowMs) : null,
   ])
   // A department's name is a site's: the first site of the scope that names it.
   const departmentName = (id: string, site?: string | null) => {
@@ -166,6 +173,8 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
       return { level, rows: [...rows.values()].sort(byPlace) }
     }),
     queueTimes,
+    // Sites without kiosks have no duty to show; a sheet of nothing would only puzzle.
+    ...(duty && (duty.officers.length > 0 || duty.counters.length > 0) ? { duty } : {}),
     generatedAt: r.nowMs,
   }
 }

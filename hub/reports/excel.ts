@@ -1,6 +1,7 @@
 /**
  * The report as an Excel workbook (exceljs): a summary sheet and one sheet
- * per level (branches, sites, departments, counters, officers), headers in
+ * per level (branches, sites, departments, counters, officers) and, for
+ * readers who may see officers, one of officer duty, headers in
  * Vietnamese with English beneath. Counts and the satisfaction index are
  * values; shares, the Decision 766 rate and points and the change from the
  * previous period are formulas over those values, each carrying its result,
@@ -13,13 +14,14 @@ import { change, reportKind, reportTitle, rowName, SHEET_TITLES, SUBJECT_TITLES,
 import { periodTitle } from './period-title.js'
 
 /** Sheet names (Excel: at most 31 characters, none of : \ / ? * [ ]). */
-export const SHEET_NAMES: Record<SheetLevel | 'summary', string> = {
+export const SHEET_NAMES: Record<SheetLevel | 'summary' | 'duty', string> = {
   summary: 'Tổng hợp',
   branch: 'Chi nhánh',
   site: 'Điểm tiếp nhận',
   department: 'Sở, ngành',
   counter: 'Quầy',
   officer: 'Cán bộ',
+  duty: 'Giờ làm việc',
 }
 
 /** The first row of figures on a level sheet (rows 1–3 title, 5–6 headers). */
@@ -162,11 +164,55 @@ function summarySheet(wb: ExcelJS.Workbook, r: Report): void {
   }
 }
 
+/** The duty sheet's two tables, by column: officers from FIRST_DATA_ROW, then counters below them. */
+export const DUTY_OFFICER_COLUMNS = [
+  ['site', 'Điểm tiếp nhận', 'Site'], ['officer', 'Cán bộ', 'Officer'], ['scheduled', 'Có lịch', 'Scheduled'], ['daysOnDuty', 'Ngày làm việc', 'Days on duty'],
+  ['hours', 'Giờ làm việc', 'Hours on duty'], ['hoursInOpening', 'Trong giờ tiếp dân (giờ)', 'In opening hours (h)'], ['daysLate', 'Số ngày đi muộn', 'Days late'],
+  ['lateMinutes', 'Đi muộn (phút)', 'Late (min)'], ['daysAbsent', 'Số ngày vắng', 'Days absent'], ['ratings', 'Lượt đánh giá', 'Ratings'],
+  ['ratingsPerHour', 'Lượt đánh giá / giờ làm việc', 'Ratings per hour on duty'],
+] as const
+export const DUTY_COUNTER_COLUMNS = [
+  ['site', 'Điểm tiếp nhận', 'Site'], ['counter', 'Quầy', 'Counter'], ['department', 'Sở, ngành', 'Department'],
+  ['openMinutes', 'Giờ tiếp dân (phút)', 'Opening time (min)'], ['unstaffedMinutes', 'Không có cán bộ (phút)', 'Unstaffed (min)'],
+] as const
+
+/** Officer duty (issue 15): hours, lateness, absence and ratings per hour per officer; unstaffed opening time per counter. Values, as hub/kpi/duty.ts gives them. */
+function dutySheet(wb: ExcelJS.Workbook, r: Report, d: NonNullable<Report['duty']>): void {
+  const ws = wb.addWorksheet(SHEET_NAMES.duty, { views: [{ state: 'frozen', ySplit: 3 }] })
+  titleRows(ws, r, 'Giờ làm việc của cán bộ / Officer duty')
+  const widths = [30, 26, 9, 11, 11, 13, 11, 11, 11, 11, 14]
+  widths.forEach((w, i) => (ws.getColumn(i + 1).width = w))
+  const header = (n: number, cols: readonly (readonly [string, string, string])[]) => {
+    ws.getRow(n).values = cols.map((c) => c[1])
+    ws.getRow(n + 1).values = cols.map((c) => c[2])
+    ws.getRow(n).font = { bold: true }
+    ws.getRow(n + 1).font = { italic: true, color: { argb: 'FF666666' } }
+    for (const k of [n, n + 1]) ws.getRow(k).alignment = { wrapText: true, vertical: 'top' }
+  }
+  header(5, DUTY_OFFICER_COLUMNS)
+  d.officers.forEach((o, i) => {
+    const row = ws.getRow(FIRST_DATA_ROW + i)
+    row.values = [
+      o.siteName, o.officerName, o.scheduled ? 'Có' : 'Không', o.daysOnDuty, Math.round((o.minutesOnDuty / 60) * 100) / 100,
+      Math.round((o.minutesInOpeningHours / 60) * 100) / 100, o.daysLate, o.lateMinutes, o.daysAbsent, o.ratings, o.ratingsPerHour,
+    ]
+    for (const c of [5, 6, 11]) row.getCell(c).numFmt = '0.00'
+  })
+  const counters = FIRST_DATA_ROW + d.officers.length + 2
+  ws.getCell(`A${counters - 1}`).value = 'Quầy không có cán bộ trong giờ tiếp dân / Counters unstaffed during opening hours'
+  ws.getCell(`A${counters - 1}`).font = { bold: true }
+  header(counters, DUTY_COUNTER_COLUMNS)
+  d.counters.forEach((c, i) => {
+    ws.getRow(counters + 2 + i).values = [c.siteName, c.counterName, c.departmentName ?? '', c.openMinutes, c.unstaffedMinutes]
+  })
+}
+
 export async function renderReportXlsx(r: Report): Promise<Buffer> {
   const wb = new ExcelJS.Workbook()
   wb.creator = 'motcua hub'
   wb.created = new Date(r.generatedAt)
   summarySheet(wb, r)
   for (const s of r.sheets) levelSheet(wb, r, s.level, s.rows)
+  if (r.duty) dutySheet(wb, r, r.duty)
   return Buffer.from(await wb.xlsx.writeBuffer())
 }

@@ -104,6 +104,31 @@ ${body.join('\n')}
 </tbody></table>${cut}</section>`
 }
 
+const hours = (min: number) => num(min / 60, 2)
+
+/** Officer duty (issue 15, seed 003): per officer hours on duty, lateness, absence, ratings per hour; per counter unstaffed opening time. */
+function dutySection(d: NonNullable<Report['duty']>, maxRows: number): string {
+  const head = (cols: [string, string][]) => `<thead><tr>${cols.map(([vi, en]) => `<th>${bi(vi, en)}</th>`).join('')}</tr></thead>`
+  const officers = d.officers.slice(0, maxRows).map((o) =>
+    `<tr data-officer="${esc(o.officer)}"><th scope="row">${esc(o.officerName)}${o.scheduled ? '' : ' <span class="en">(ngoài lịch / not scheduled)</span>'}</th>` +
+    [esc(o.siteName), String(o.daysOnDuty), hours(o.minutesOnDuty), hours(o.minutesInOpeningHours), String(o.daysLate), String(o.lateMinutes), String(o.daysAbsent),
+      String(o.ratings), o.ratingsPerHour === null ? '—' : num(o.ratingsPerHour, 2)].map((c) => `<td>${c}</td>`).join('') + '</tr>')
+  const counters = d.counters.slice(0, maxRows).map((c) =>
+    `<tr data-counter="${esc(c.counter)}"><th scope="row">${esc(c.counterName)}</th>` +
+    [esc(c.siteName), esc(c.departmentName ?? ''), String(c.openMinutes), String(c.unstaffedMinutes), pct(c.openMinutes > 0 ? c.unstaffedMinutes / c.openMinutes : null)]
+      .map((x) => `<td>${x}</td>`).join('') + '</tr>')
+  const cut = (n: number) => (n > maxRows ? `<p class="note">${bi(`Trang in có ${maxRows} trên ${n} dòng; tệp Excel có đủ.`, `The printed page shows ${maxRows} of ${n} rows; the Excel file has them all.`)}</p>` : '')
+  return `<section id="duty"><h2>${bi('Giờ làm việc của cán bộ: đi muộn, vắng mặt', 'Officer duty: lateness, absence')}</h2>
+<table>${head([['Cán bộ', 'Officer'], ['Điểm tiếp nhận', 'Site'], ['Ngày làm việc', 'Days on duty'], ['Giờ làm việc', 'Hours on duty'], ['Trong giờ tiếp dân (giờ)', 'In opening hours (h)'],
+    ['Số ngày đi muộn', 'Days late'], ['Đi muộn (phút)', 'Late (min)'], ['Số ngày vắng', 'Days absent'], ['Lượt đánh giá', 'Ratings'], ['Lượt đánh giá / giờ', 'Ratings per hour']])}<tbody>
+${officers.join('\n')}
+</tbody></table>${cut(d.officers.length)}
+<h2>${bi('Quầy không có cán bộ trong giờ tiếp dân', 'Counters unstaffed during opening hours')}</h2>
+<table>${head([['Quầy', 'Counter'], ['Điểm tiếp nhận', 'Site'], ['Sở, ngành', 'Department'], ['Giờ tiếp dân (phút)', 'Opening time (min)'], ['Không có cán bộ (phút)', 'Unstaffed (min)'], ['Tỷ lệ', 'Share']])}<tbody>
+${counters.join('\n')}
+</tbody></table>${cut(d.counters.length)}</section>`
+}
+
 export interface RenderOptions {
   /** Rows per level on the page; the Excel file carries every row (a province has thousands of counters). */
   maxRowsPerSheet?: number
@@ -152,6 +177,7 @@ ${bi(`So sánh với ${periodTitle(r.previous, 'vi')}`, `Compared with ${periodT
 </div>
 ${t && t.counted > 0 ? `<h2>${bi('Phân bố mức đánh giá', 'Ratings by level')}</h2><ul>${levels}</ul>` : `<p>${bi('Không có đánh giá nào trong kỳ.', 'No ratings in this period.')}</p>`}
 ${r.sheets.map((s) => table(s.level, s.rows, r.queueTimes, opts.maxRowsPerSheet ?? Infinity)).join('\n')}
+${r.duty ? dutySection(r.duty, opts.maxRowsPerSheet ?? Infinity) : ''}
 <footer>
   ${bi(
     'Tỷ lệ hài lòng (QĐ 766) = số hồ sơ được đánh giá không "không hài lòng" ÷ số hồ sơ được đánh giá; điểm = 6 khi tỷ lệ ≥ 90 %, còn lại tỷ lệ × 6 ÷ 90 %. Lượt bấm nghi lạm dụng (bấm liên tục, kẹt nút, vượt số vé) không được tính. Thời gian chờ = từ lúc lấy số đến lần gọi đầu; thời gian phục vụ = từ lần gọi cuối đến khi xong.',

@@ -8,6 +8,7 @@
  */
 process.env.LOG_LEVEL ??= 'silent'
 import { mkdirSync } from 'node:fs'
+import ExcelJS from 'exceljs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/log.js'
@@ -16,11 +17,12 @@ import { hashPassword, hashSecret, newSecret } from '../../common/secrets.js'
 import { openingHoursSchema } from '../../hub/config/opening-hours.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { dutyView } from '../../hub/console/duty.js'
-import { counterDays, dutyIntervals, localDayStart, officerDays, ratingsPerHour, type DutyEvent, type DutySchedule } from '../../hub/kpi/duty.js'
+import { counterDays, daysIn, dutyIntervals, localDayStart, officerDays, ratingsPerHour, type DutyEvent, type DutySchedule } from '../../hub/kpi/duty.js'
 import { bucketOf } from '../../hub/kpi/time.js'
 import { toPoint } from '../../hub/influx/points.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { createDirectory } from '../../hub/queries/directory.js'
+import { FIRST_DATA_ROW, SHEET_NAMES } from '../../hub/reports/excel.js'
 import { createWriter } from '../../hub/rollup/writer.js'
 import type { DutyReason, EdgeRecord } from '../../protocol/records.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
@@ -36,6 +38,8 @@ const HOURS = openingHoursSchema.parse({ weekdays: ['07:30-11:30', '13:30-17:00'
 /** Three days ago, local: a whole past day. */
 const DAY = localDayStart(Date.now()) - 3 * DAY_MS
 const DAY_LABEL = bucketOf(DAY, 'day').label
+/** The hub's clock, fixed (a day and a half after the known day), so the figures up to now are the pure functions' for the same now. */
+const NOW = DAY + 2 * DAY_MS + 12 * 3_600_000
 const at = (h: number, m: number) => DAY + (h * 60 + m) * 60_000
 const NAMES = { 'nguyen-van-a': 'Nguyễn Văn A', 'tran-thi-b': 'Trần Thị B', 'le-van-c': 'Lê Văn C', 'pham-van-d': 'Phạm Văn D' } as const
 
@@ -101,7 +105,7 @@ beforeAll(async () => {
   const writer = createWriter(cfg.influx, { log })
   await writer.write(records.map((r) => toPoint(SITE, r)))
   await writer.close()
-  hub = await startHub(cfg, { log })
+  hub = await startHub(cfg, { log, now: () => NOW })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
 }, 120_000)
 
@@ -111,16 +115,17 @@ afterAll(async () => {
   await influxd?.stop()
 })
 
-/** hub/kpi/duty.ts over the same events, with the schedule the directory above gives. */
-function pure() {
+/** hub/kpi/duty.ts over the same events and days, with the schedule the directory above gives. */
+function pure(days: readonly number[] = [DAY]) {
   const events: DutyEvent[] = records.flatMap((r) => (r.kind === 'duty' ? [{ t: r.t, site: SITE, counter: r.counter, officer: r.officer, event: r.event, reason: r.reason }] : []))
   const schedule: DutySchedule = { scheduled: () => ['nguyen-van-a', 'tran-thi-b', 'le-van-c'], kioskCounters: () => ['q1', 'q2', 'q3'], hours: () => HOURS }
-  const now = Date.now()
+  const now = NOW
   const intervals = dutyIntervals(events, now)
-  const ratings = (officer: string) => records.filter((r) => r.kind === 'rating' && r.officer === officer && r.misuse === null).length
+  const ratings = (officer: string, day: string) =>
+    records.filter((r) => r.kind === 'rating' && r.officer === officer && r.misuse === null && bucketOf(r.t, 'day').label === day).length
   return {
-    officers: officerDays(intervals, [DAY], schedule, now).map((d) => ({ ...d, ratings: ratings(d.officer), perHour: ratingsPerHour(d, ratings(d.officer)) })),
-    counters: counterDays(intervals, [DAY], [SITE], schedule, now),
+    officers: officerDays(intervals, days, schedule, now).map((d) => ({ ...d, ratings: ratings(d.officer, d.day), perHour: ratingsPerHour(d, ratings(d.officer, d.day)) })),
+    counters: counterDays(intervals, days, [SITE], schedule, now),
   }
 }
 
@@ -221,6 +226,54 @@ describe('officer duty in the console (issue 15, seed 003)', () => {
     expect((await auditOfDuty()).length).toBe(audited)
     await page.screenshot({ path: `${ARTIFACTS}/duty-ioc.png`, fullPage: true })
     await page.context().close()
+  })
+
+  it('the site\'s monthly report carries the duty, page and Excel, for the inspector and not for the IOC', async () => {
+    const month = bucketOf(DAY, 'month')
+    const days = pure(daysIn(month.start, Math.min(month.end, NOW + 1)))
+    // The month's sums per officer and counter, added up here from the pure functions' days.
+    const officers = Object.keys(NAMES).map((officer) => {
+      const mine = days.officers.filter((d) => d.officer === officer)
+      const sum = (f: (d: (typeof mine)[number]) => number) => mine.reduce((n, d) => n + f(d), 0)
+      const onDuty = sum((d) => d.minutesOnDuty)
+      const ratings = sum((d) => d.ratings)
+      return { officer, onDuty, inOpening: sum((d) => d.minutesInOpeningHours), daysLate: sum((d) => (d.lateMin === null ? 0 : 1)), late: sum((d) => d.lateMin ?? 0),
+        absent: sum((d) => (d.absent ? 1 : 0)), ratings: mine.length ? ratings : 0, perHour: ratingsPerHour({ minutesOnDuty: onDuty }, ratings) }
+    })
+    expect(officers.find((o) => o.officer === 'le-van-c')!.absent).toBeGreaterThan(1)
+    const q = `level=site&id=${SITE}&at=${month.label}`
+    const page = await signIn('thanhtra')
+    const html = await page.evaluate(async (x) => (await fetch(`/console/reports/report.html?${x}`)).text(), q)
+    const xlsx = await page.evaluate(async (x) => Array.from(new Uint8Array(await (await fetch(`/console/reports/report.xlsx?${x}`)).arrayBuffer())), q)
+    await page.context().close()
+    expect(html).toContain('Giờ làm việc của cán bộ: đi muộn, vắng mặt')
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(Buffer.from(xlsx) as never)
+    const ws = wb.getWorksheet(SHEET_NAMES.duty)!
+    const sheet = new Map<string, unknown[]>()
+    for (let n = FIRST_DATA_ROW; n < FIRST_DATA_ROW + officers.length; n++) {
+      const v = (ws.getRow(n).values as unknown[]).slice(1)
+      sheet.set(String(v[1]), v)
+    }
+    const vn = (x: number) => x.toLocaleString('vi-VN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    const round = (min: number) => Math.round((min / 60) * 100) / 100
+    for (const o of officers) {
+      const row = new RegExp(`<tr data-officer="${o.officer}">.*?</tr>`).exec(html)![0]
+      const cells = [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1])
+      expect(cells.slice(2, 9)).toEqual([vn(o.onDuty / 60), vn(o.inOpening / 60), String(o.daysLate), String(o.late), String(o.absent), String(o.ratings), o.perHour === null ? '—' : vn(o.perHour)])
+      expect(sheet.get(NAMES[o.officer as keyof typeof NAMES])!.slice(4)).toEqual([round(o.onDuty), round(o.inOpening), o.daysLate, o.late, o.absent, o.ratings, ...(o.perHour === null ? [] : [o.perHour])])
+    }
+    for (const counter of ['q1', 'q2', 'q3']) {
+      const mine = days.counters.filter((c) => c.counter === counter)
+      const row = new RegExp(`<tr data-counter="${counter}">.*?</tr>`).exec(html)![0]
+      expect([...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]).slice(2, 4))
+        .toEqual([String(mine.reduce((n, c) => n + c.openMinutes, 0)), String(mine.reduce((n, c) => n + c.unstaffedMinutes, 0))])
+    }
+    const ioc = await signIn('ioc')
+    const iocHtml = await ioc.evaluate(async (q) => (await fetch(`/console/reports/report.html?${q}`)).text(), `level=site&id=${SITE}&at=${month}`)
+    await ioc.context().close()
+    expect(iocHtml).not.toContain('id="duty"')
+    for (const name of Object.values(NAMES)) expect(iocHtml).not.toContain(name)
   })
 
   it('a question past MAX_DUTY_SITE_DAYS is refused before anything is read or audited', async () => {

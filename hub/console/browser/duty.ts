@@ -6,7 +6,8 @@
  * summed over the period and, for one site, day by day. Read on demand only
  * (no polling): each reading of officers' figures is on the audit log.
  */
-import type { CounterPeriodRow, DutyView, OfficerPeriodRow } from '../duty.js'
+import type { DutyView } from '../duty.js'
+import type { CounterPeriodRow, OfficerPeriodRow } from '../../reports/duty.js'
 import type { OfficerDayRow } from '../../queries/duty.js'
 import type { TextKey } from '../i18n.js'
 import { el, getAnswer, getJson, num, pct, state, tr } from './dom.js'
