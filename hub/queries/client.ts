@@ -67,6 +67,20 @@ export function createInfluxQuery(config: HubConfig['influx'], { timeoutMs = 30_
   }
 }
 
+/**
+ * Runs one statement whose answer is empty while the database or the
+ * retention policy it reads does not exist yet: both appear with the first
+ * write (a hub started on a new InfluxDB), and until then nothing is in them.
+ */
+export async function readIfAny(db: InfluxQuery, statement: string): Promise<Series[]> {
+  try {
+    return (await db.run([statement]))[0] ?? []
+  } catch (err) {
+    if (/(database|retention policy) not found/.test((err as Error).message)) return []
+    throw err
+  }
+}
+
 /** A series' rows as objects keyed by column. */
 export function rowsOf(series: Series): Record<string, unknown>[] {
   return series.values.map((v) => Object.fromEntries(series.columns.map((c, i) => [c, v[i]])))

@@ -12,7 +12,7 @@ import type { Logger } from '../../common/log.js'
 import { directoryContent, type DirectoryContent } from '../../protocol/records.js'
 import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
-import { rowsOf, type InfluxQuery } from './client.js'
+import { readIfAny, rowsOf, type InfluxQuery } from './client.js'
 import { tagFilters } from './influxql.js'
 
 export const DIRECTORY_MEASUREMENT = 'directory'
@@ -68,8 +68,9 @@ export function createSiteNames(o: { db?: InfluxQuery; now?: () => number; refre
     if (!o.db || only?.length === 0) return
     loadedAt = now()
     const where = only ? ` WHERE ${tagFilters({ site: only })}` : ''
-    const [series] = await o.db.run([`SELECT "hash", "body" FROM "${DIRECTORY_MEASUREMENT}"${where} GROUP BY "site"`])
-    for (const s of series ?? []) {
+    // A new database has no directory yet: nothing to learn, not an error.
+    const series = await readIfAny(o.db, `SELECT "hash", "body" FROM "${DIRECTORY_MEASUREMENT}"${where} GROUP BY "site"`)
+    for (const s of series) {
       const site = s.tags?.site
       if (!site) continue
       for (const row of rowsOf(s)) {
@@ -82,8 +83,8 @@ export function createSiteNames(o: { db?: InfluxQuery; now?: () => number; refre
   /** The sites whose latest stored directory is not the one known here. */
   const changedSites = async (): Promise<string[]> => {
     loadedAt = now()
-    const [series] = await o.db!.run([`SELECT last("hash") AS "hash" FROM "${DIRECTORY_MEASUREMENT}" GROUP BY "site"`])
-    return (series ?? []).flatMap((s) => {
+    const series = await readIfAny(o.db!, `SELECT last("hash") AS "hash" FROM "${DIRECTORY_MEASUREMENT}" GROUP BY "site"`)
+    return series.flatMap((s) => {
       const site = s.tags?.site
       const hash = s.values[0]?.[s.columns.indexOf('hash')]
       return site && hash !== sites.get(site)?.hash ? [site] : []

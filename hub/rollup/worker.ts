@@ -14,7 +14,7 @@
  */
 import type { Logger } from '../../common/log.js'
 import type { PointWriter } from '../influx/writer.js'
-import type { InfluxQuery } from '../queries/client.js'
+import { readIfAny as readAny, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { localTimeGroup, tagFilters, timeRange } from '../queries/influxql.js'
 import { mapLimit } from '../queries/map-limit.js'
@@ -66,19 +66,8 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
 
   const count = () => [...queue.values()].reduce((n, s) => n + s.size, 0)
 
-  /**
-   * Statements whose answer is empty while the database or the rollup's
-   * retention policy does not exist yet: both appear with the first write
-   * (a hub started on a new InfluxDB), and until then there is nothing in them.
-   */
-  const readIfAny = (statement: string) =>
-    db.run([statement]).then(
-      ([series]) => series ?? [],
-      (err: unknown) => {
-        if (/(database|retention policy) not found/.test((err as Error).message)) return []
-        throw err
-      },
-    )
+  /** Statements read nothing, not an error, before the first write creates the database and the rollup's policy. */
+  const readIfAny = (statement: string) => readAny(db, statement)
 
   /**
    * Raw points written while no rollup was kept (an upgrade, or points loaded
