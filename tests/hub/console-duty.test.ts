@@ -205,6 +205,12 @@ describe('officer duty in the console (issue 15, seed 003)', () => {
     await page.screenshot({ path: `${ARTIFACTS}/duty-inspector.png`, fullPage: true })
     // Reading officers' duty is on the audit log, as the API's officers' keys are.
     expect((await auditOfDuty()).some((v) => String(v[1]).includes(`at=${DAY_LABEL}`) && v[2] === 'thanhtra')).toBe(true)
+    // Every site: the period's sums with the site named, no day-by-day table.
+    await page.selectOption('#duty-site', '')
+    await page.waitForSelector('#duty-view[data-site=""]')
+    const all = await cells(page, 'duty-officers')
+    expect(all.find((r) => r.officer === 'tran-thi-b')!.cells[0]!.text).toBe('Trung tâm Phục vụ hành chính công Cần Thơ')
+    expect(await page.locator('#duty-officer-days').count()).toBe(0)
     await page.click('#lang')
     await page.waitForFunction(() => document.documentElement.lang === 'en')
     expect(await page.textContent('#duty-view')).toContain('Counters unstaffed during opening hours')
