@@ -16,7 +16,7 @@ import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../querie
 import type { TagFilter } from '../queries/influxql.js'
 import { choiceOf, comparisonOf } from '../queries/periods.js'
 import { FEW_SITES } from '../queries/planning.js'
-import { queryRatingKpis } from '../queries/ratings.js'
+import { queryRatingKpisBy } from '../queries/ratings.js'
 import { readReportDuty, type ReportDuty } from './duty.js'
 import { namesOf } from './names.js'
 
@@ -122,12 +122,13 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
   const filter = filterOf(r.scope, r.sites)
   const levels = SHEETS_OF[r.scope.level].filter((l) => l !== 'officer' || r.officers)
   const none = r.sites.length === 0
-  const ask = (groupBy: Dimension[], b: PeriodBucket): Promise<RatingGroup[]> =>
-    none ? Promise.resolve([]) : queryRatingKpis(db, dir, { groupBy, period: choiceOf(b), filter })
+  // The total and every level of a period from one read (the counter cube once, not once per level: bench reports).
+  const groupings = [[], ...levels.map((l) => GROUP_BY[l])]
+  const ask = (b: PeriodBucket): Promise<RatingGroup[][]> =>
+    none ? Promise.resolve(groupings.map(() => [])) : queryRatingKpisBy(db, dir, { period: choiceOf(b), filter }, groupings)
   const queueTimes = !none && r.sites.length <= FEW_SITES
-  const [totals, sheets, queue, duty] = await Promise.all([
-    Promise.all([ask([], current), ask([], previous)]),
-    Promise.all(levels.map((l) => Promise.all([ask(GROUP_BY[l], current), ask(GROUP_BY[l], previous)]))),
+  const [[now, before], queue, duty] = await Promise.all([
+    Promise.all([ask(current), ask(previous)]),
     queueTimes ? readQueue(db, dir, current, filter) : null,
     r.officers && !none && r.scope.level !== 'department' ? readReportDuty(db, dir, r.sites, current, r.nowMs) : null,
   ])
@@ -160,11 +161,10 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
     previous,
     scope: r.scope,
     subject: subjectName(dir, r.scope, departmentName),
-    total: { current: totals[0][0]?.kpis ?? null, previous: totals[1][0]?.kpis ?? null, queue: queue?.get('total') ?? null },
+    total: { current: now[0]![0]?.kpis ?? null, previous: before[0]![0]?.kpis ?? null, queue: queue?.get('total') ?? null },
     sheets: levels.map((level, i) => {
-      const [now, before] = sheets[i]!
       const rows = new Map<string, ReportRow>()
-      for (const [g, which] of [...now.map((g) => [g, 'current'] as const), ...before.map((g) => [g, 'previous'] as const)]) {
+      for (const [g, which] of [...now[i + 1]!.map((g) => [g, 'current'] as const), ...before[i + 1]!.map((g) => [g, 'previous'] as const)]) {
         const id = rowKey(level, g.key)
         let row = rows.get(id)
         if (!row) rows.set(id, (row = { ...rowOf(level, g.key), current: null, previous: null, queue: queue?.get(`${level}:${id}`) ?? null }))
