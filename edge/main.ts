@@ -111,6 +111,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         hub,
         site: config.site.id,
         batchSize: config.hub.batchSize,
+        inFlightBatches: config.hub.inFlightBatches,
         backoffMinMs: config.hub.backoffMinMs,
         backoffMaxMs: config.hub.backoffMaxMs,
         log,

@@ -82,6 +82,8 @@ export const edgeConfigSchema = z
       /** CA bundle that signed the hub's certificate (PEM). */
       ca: z.string().optional(),
       batchSize: z.number().int().min(1).max(5000).default(2000),
+      /** Batches on the wire at once; each is deleted only when its own 200 comes (README "Forwarding"). */
+      inFlightBatches: z.number().int().min(1).max(16).default(4),
       backoffMinMs: z.number().int().min(10).default(500),
       backoffMaxMs: z.number().int().min(100).default(60_000),
       requestTimeoutMs: z.number().int().min(100).default(15_000),

@@ -1,16 +1,25 @@
 /**
  * Drains the outbox to the hub. Records leave the outbox only after the hub
- * answered 200 (then they are in InfluxDB); everything else keeps them and
- * waits. State is kept as data (`status()`) for /healthz.
+ * answered 200 for their batch (then they are in InfluxDB); everything else
+ * keeps them and waits. Up to `inFlightBatches` batches are on the wire at
+ * once, each read past the ones before it, so the hub's parsing and
+ * InfluxDB's write of one overlap with the next; answers may come in any
+ * order, and each 200 deletes its own batch only. When any batch fails no new
+ * one starts: the others settle (a 200 still deletes its batch), then after
+ * the pause the queue is read again from its head. A failed batch's records
+ * thus go out again with the point times they were first sent with, which
+ * the hub's writes make idempotent (README "What is guaranteed").
+ * State is kept as data (`status()`) for /healthz.
  */
 import type { Logger } from '../../common/log.js'
 import type { ErrorCode } from '../../common/errors.js'
 import { MAX_BATCH_RECORDS } from '../../protocol/records.js'
 import { finalize, isFinal } from '../clock/model.js'
 import type { SystemClock } from '../clock/system-clock.js'
+import { laneOfKey } from '../outbox/keys.js'
 import type { ForwardableOutbox, OutboxEntry } from '../outbox/types.js'
 import type { HubClient, HubResponse } from './hub-client.js'
-import { backoffDelay, hubErrorCode, parseAck, retryAfterMs, verdict } from './policy.js'
+import { backoffDelay, hubErrorCode, parseAck, retryAfterDelay, retryAfterMs, verdict } from './policy.js'
 
 export interface ForwarderStatus {
   running: boolean
@@ -21,7 +30,7 @@ export interface ForwarderStatus {
   consecutiveFailures: number
   /** When the next attempt is due while backing off, else null. */
   nextAttemptAt: number | null
-  /** Records in the request now in flight (0 when idle). */
+  /** Records in the requests now in flight (0 when idle). */
   inFlight: number
   batchSize: number
   delivered: number
@@ -39,6 +48,8 @@ export interface ForwarderOptions {
   hub: HubClient
   site: string
   batchSize: number
+  /** Batches on the wire at once (default DEFAULT_IN_FLIGHT_BATCHES). */
+  inFlightBatches?: number
   backoffMinMs: number
   backoffMaxMs: number
   log: Logger
@@ -50,16 +61,20 @@ export interface ForwarderOptions {
 
 export interface Forwarder {
   start(): void
-  /** Stops after aborting any request in flight; records it carried stay queued. */
+  /** Stops after aborting every request in flight; the records they carried stay queued. */
   stop(): Promise<void>
   status(): ForwarderStatus
 }
 
-/** Why a delivery attempt stopped early: how long to wait, and what to report. */
+/** Why a delivery attempt stopped early: what to report, and how long to wait. */
 interface Pause {
-  delayMs: number
   code: string
+  /** What the hub asked for (Retry-After, ms); 'max' after an auth failure; null: back off. */
+  wait: number | 'max' | null
 }
+
+/** Enough to overlap reading, the hub's parsing and InfluxDB's write (bench spine); more only adds load on a shared hub. */
+export const DEFAULT_IN_FLIGHT_BATCHES = 4
 
 const defaultTimers: ForwarderTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -81,6 +96,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   const now = opts.now ?? Date.now
   const random = opts.random ?? Math.random
   const timers = opts.timers ?? defaultTimers
+  const maxInFlight = Math.max(1, opts.inFlightBatches ?? DEFAULT_IN_FLIGHT_BATCHES)
   const { outbox, hub, clock } = opts
   const state: ForwarderStatus = {
     running: false, lastSuccessAt: null, lastErrorCode: null, lastErrorAt: null, consecutiveFailures: 0,
@@ -91,30 +107,24 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   let unsubscribe: (() => void) | null = null
   let wake: (() => void) | null = null
   let interrupt: (() => void) | null = null
-  let woken = false
-  /**
-   * Deleting a delivered batch (an fsync) overlaps with reading and sending
-   * the next one; at most one removal is pending. Resolves to its error, if any.
-   */
-  let removal: Promise<unknown> | null = null
+  let nudged = false
 
-  async function settleRemoval(): Promise<void> {
-    const pending = removal
-    removal = null
-    const err = pending === null ? null : await pending
-    if (err) throw err
+  /** Something changed (an append, a batch settled, stop()): the loop looks again. */
+  function nudge(): void {
+    nudged = true
+    wake?.()
   }
 
-  /** Waits for the next append (or stop()); returns at once if one came while busy. */
-  function waitForAppend(): Promise<void> {
-    if (woken) {
-      woken = false
+  /** Waits for the next nudge; returns at once if one came while the loop was busy. */
+  function waitForNudge(): Promise<void> {
+    if (nudged) {
+      nudged = false
       return Promise.resolve()
     }
     return new Promise((resolve) => {
-      wake = interrupt = () => {
-        wake = interrupt = null
-        woken = false
+      wake = () => {
+        wake = null
+        nudged = false
         resolve()
       }
     })
@@ -135,26 +145,27 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     })
   }
 
-  function fail(code: string, delayMs: number): Pause {
+  /** Counts one failed round (however many of its batches failed) and says how long to wait. */
+  function failed(pause: Pause): number {
+    const attempt = state.consecutiveFailures
     state.consecutiveFailures++
-    state.lastErrorCode = code
+    state.lastErrorCode = pause.code
     state.lastErrorAt = now()
-    return { code, delayMs }
+    if (pause.wait === 'max') return opts.backoffMaxMs
+    if (pause.wait !== null) return retryAfterDelay(pause.wait, random)
+    return backoffDelay(attempt, opts.backoffMinMs, opts.backoffMaxMs, random)
   }
-
-  const backoff = () => backoffDelay(state.consecutiveFailures, opts.backoffMinMs, opts.backoffMaxMs, random)
 
   /** Calls the hub, turning transport failures into a Pause. */
   async function call(send: (signal: AbortSignal) => Promise<HubResponse>): Promise<HubResponse | Pause> {
     try {
       return await send(abort.signal)
     } catch (err) {
-      if (!state.running) return { code: 'EDGE_HUB_UNREACHABLE', delayMs: 0 }
-      log.warn({ err: (err as Error).message, failures: state.consecutiveFailures + 1 }, 'hub unreachable')
-      return fail('EDGE_HUB_UNREACHABLE' satisfies ErrorCode, backoff())
+      if (state.running) log.warn({ err: (err as Error).message, failures: state.consecutiveFailures + 1 }, 'hub unreachable')
+      return { code: 'EDGE_HUB_UNREACHABLE' satisfies ErrorCode, wait: null }
     }
   }
-  const isPause = (r: HubResponse | Pause): r is Pause => 'delayMs' in r
+  const isPause = (r: HubResponse | Pause): r is Pause => 'wait' in r
 
   /**
    * Fixes the time of every record not yet final, and stores it before the
@@ -180,14 +191,13 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   /** A non-200 answer that means "keep everything and wait". */
   function answerPause(res: HubResponse): Pause {
     const code = hubErrorCode(res.body) ?? (res.status === 503 ? 'HUB_OVERLOADED' : 'EDGE_HUB_UNEXPECTED')
-    const v = verdict(res.status)
-    if (v.action === 'auth') {
+    if (verdict(res.status).action === 'auth') {
       log.error({ status: res.status, code }, 'hub refused the edge token')
-      return fail(code, opts.backoffMaxMs)
+      return { code, wait: 'max' }
     }
     const asked = res.status === 503 ? retryAfterMs(res.headers['retry-after'], now()) : null
     log.warn({ status: res.status, code, retryAfterMs: asked }, 'hub did not take the batch')
-    return fail(code, asked ?? backoff())
+    return { code, wait: asked }
   }
 
   async function deadLetter(entries: OutboxEntry[], code: string): Promise<void> {
@@ -195,17 +205,19 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     state.deadLettered += entries.length
   }
 
-  /** Sends entries; on 400 or 413 splits them in halves until the bad record is alone. */
+  /**
+   * Sends entries and, on 200, deletes exactly those the hub took; on 400 or
+   * 413 splits them in halves until the bad record is alone.
+   */
   async function send(entries: OutboxEntry[]): Promise<Pause | null> {
     const body = batchBody(opts.site, entries)
-    state.inFlight = entries.length
     const sent = clock.monoNow()
-    const res = await call((signal) => hub.postBatch(body, signal)).finally(() => (state.inFlight = 0))
+    const res = await call((signal) => hub.postBatch(body, signal))
     if (isPause(res)) return res
     const v = verdict(res.status)
     if (v.action === 'ack') {
       const ack = parseAck(res.body)
-      if (ack === null) return fail('EDGE_HUB_UNEXPECTED', backoff())
+      if (ack === null) return { code: 'EDGE_HUB_UNEXPECTED', wait: null }
       if (ack.serverTime !== null) clock.observeServerTime(ack.serverTime, sent, clock.monoNow())
       const rejected = new Map(ack.rejected.filter((r) => r.index < entries.length).map((r) => [r.index, r.code]))
       const byCode = new Map<string, OutboxEntry[]>()
@@ -216,21 +228,15 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
         await deadLetter(dead, code)
       }
       const delivered = entries.filter((_, i) => !rejected.has(i))
-      await settleRemoval()
-      removal = outbox.remove(delivered).then(
-        () => {
-          state.delivered += delivered.length
-          return null
-        },
-        (err: unknown) => err,
-      )
+      await outbox.remove(delivered)
+      state.delivered += delivered.length
       state.lastSuccessAt = now()
       state.consecutiveFailures = 0
       return null
     }
     if (v.action === 'split' || v.action === 'shrink') {
       const code = hubErrorCode(res.body) ?? (v.action === 'split' ? 'HUB_BATCH_INVALID' : 'HUB_BODY_TOO_LARGE')
-      if (v.action === 'shrink') state.batchSize = Math.max(1, Math.floor(entries.length / 2))
+      if (v.action === 'shrink') state.batchSize = Math.max(1, Math.min(state.batchSize, Math.floor(entries.length / 2)))
       if (entries.length === 1) {
         log.warn({ seq: entries[0]!.seq, kind: entries[0]!.record.kind, code }, 'hub refused a record, keeping it as a dead letter')
         await deadLetter(entries, code)
@@ -242,54 +248,65 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     return answerPause(res)
   }
 
+  const storeFailed = (err: unknown): Pause => {
+    // The outbox failed (disk): nothing was lost, try again later.
+    log.error({ err }, 'forwarding failed')
+    return { code: 'EDGE_STORE_FAILED', wait: null }
+  }
+
   async function run(): Promise<void> {
-    // The last batch sent (its removal may be pending), and the read of the
-    // batch after it, started while this one is on the wire.
-    let taken: OutboxEntry[] = []
-    let next: Promise<OutboxEntry[]> | null = null
-    const dropNext = async () => {
-      if (next !== null) await next.catch(() => [])
-      next = null
+    const flying = new Set<Promise<void>>()
+    // The newest entry taken in each lane since the queue was last read from its head: the next batch starts past it.
+    let cursor: OutboxEntry[] = []
+    // The first failure of this round; once set, no batch starts until every one in flight has settled.
+    let pause: Pause | null = null
+    const launch = (entries: OutboxEntry[]) => {
+      state.inFlight += entries.length
+      const task: Promise<void> = send(entries)
+        .catch(storeFailed)
+        .then((p) => {
+          pause ??= p
+        })
+        .finally(() => {
+          state.inFlight -= entries.length
+          flying.delete(task)
+          nudge()
+        })
+      flying.add(task)
     }
     while (state.running) {
-      let pause: Pause | null = null
-      try {
-        const entries = next !== null ? await next : await outbox.peek(state.batchSize, removal === null ? [] : taken)
-        next = null
-        if (entries.length === 0) {
-          // Nothing past the batch being removed: once it is gone, read from the start again.
-          if (removal !== null) await settleRemoval()
-          else await waitForAppend()
+      if (pause === null && flying.size < maxInFlight) {
+        try {
+          const entries = await outbox.peek(state.batchSize, cursor)
+          if (entries.length > 0) {
+            cursor = frontier(cursor, entries)
+            const ready = await finalizeTimes(entries)
+            if (Array.isArray(ready)) launch(ready)
+            else pause ??= ready
+            continue
+          }
+          // Everything taken was delivered: read from the head again.
+          if (flying.size === 0) cursor = []
+        } catch (err) {
+          pause ??= storeFailed(err)
           continue
         }
-        const ready = await finalizeTimes(entries)
-        if (Array.isArray(ready)) {
-          next = outbox.peek(state.batchSize, [...taken, ...ready])
-          next.catch(() => undefined) // its error surfaces where it is awaited
-          taken = ready
-          pause = await send(ready)
-        } else {
-          pause = ready
-        }
-      } catch (err) {
-        // The outbox failed (disk): nothing was lost, try again later.
-        log.error({ err }, 'forwarding failed')
-        pause = fail('EDGE_STORE_FAILED', backoff())
-      }
-      if (pause !== null) {
-        // Records not deleted are read again from the start of the queue.
-        await dropNext()
-        await settleRemoval().catch((err: unknown) => log.error({ err }, 'removing delivered records failed'))
-        taken = []
-        if (state.running && pause.delayMs > 0) {
-          state.nextAttemptAt = now() + pause.delayMs
-          await sleep(pause.delayMs)
+        await waitForNudge()
+      } else if (flying.size > 0) {
+        await waitForNudge()
+      } else if (pause !== null) {
+        // Records not deleted are read again from the head of the queue, with the times they were first sent with.
+        const delayMs = failed(pause)
+        pause = null
+        cursor = []
+        if (state.running && delayMs > 0) {
+          state.nextAttemptAt = now() + delayMs
+          await sleep(delayMs)
           state.nextAttemptAt = null
         }
       }
     }
-    await dropNext()
-    await settleRemoval().catch((err: unknown) => log.error({ err }, 'removing delivered records failed'))
+    await Promise.all(flying)
   }
 
   return {
@@ -297,12 +314,9 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       if (state.running) return
       state.running = true
       abort = new AbortController()
-      unsubscribe = outbox.onAppend(() => {
-        woken = true
-        wake?.()
-      })
+      unsubscribe = outbox.onAppend(nudge)
       loop = run()
-      log.info({ batchSize: state.batchSize }, 'forwarder started')
+      log.info({ batchSize: state.batchSize, inFlightBatches: maxInFlight }, 'forwarder started')
     },
     async stop() {
       if (!state.running) return
@@ -310,10 +324,23 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       unsubscribe?.()
       abort.abort()
       interrupt?.()
+      nudge()
       await loop
       loop = null
       log.info({ delivered: state.delivered }, 'forwarder stopped')
     },
     status: () => ({ ...state }),
   }
+}
+
+/** The newest entry of each lane among `cursor` and `batch`: what peek needs to read past both. */
+function frontier(cursor: readonly OutboxEntry[], batch: readonly OutboxEntry[]): OutboxEntry[] {
+  const newest = new Map<string, OutboxEntry>()
+  for (const list of [cursor, batch]) {
+    for (const e of list) {
+      const lane = laneOfKey(e.key)
+      if ((newest.get(lane)?.key ?? '') < e.key) newest.set(lane, e)
+    }
+  }
+  return [...newest.values()]
 }

@@ -32,7 +32,9 @@ export function createHubClient(opts: HubClientOptions): HubClient {
   const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`)
   const secure = base.protocol === 'https:'
   const ca = opts.caFile ? readFileSync(opts.caFile) : undefined
-  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 2, ca }) : new http.Agent({ keepAlive: true, maxSockets: 2 })
+  // The forwarder bounds its own requests (hub.inFlightBatches, at most 16), and one more asks the clock.
+  const maxSockets = 17
+  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets, ca }) : new http.Agent({ keepAlive: true, maxSockets })
   const auth = `Bearer ${opts.token}`
 
   function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: string): Promise<HubResponse> {

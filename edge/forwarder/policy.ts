@@ -23,6 +23,15 @@ export function retryAfterMs(header: string | string[] | undefined, now: number)
   return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : null
 }
 
+/**
+ * How long to wait when the hub asked for `askedMs`: never less, and up to
+ * half as much again at random, so the edges one overloaded hub turned away
+ * together do not all come back in the same instant.
+ */
+export function retryAfterDelay(askedMs: number, random: () => number): number {
+  return Math.round(askedMs * (1 + random() / 2))
+}
+
 export type Verdict =
   /** 200: delete accepted records, dead-letter the rejected ones. */
   | { action: 'ack' }

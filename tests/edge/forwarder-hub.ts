@@ -17,7 +17,15 @@ export interface BatchRequest {
 }
 
 export type Reply =
-  | { status: number; body?: unknown; headers?: Record<string, string>; /** Answer only after this long (a slow database). */ delayMs?: number }
+  | {
+      status: number
+      body?: unknown
+      headers?: Record<string, string>
+      /** Answer only after this long (a slow database). */
+      delayMs?: number
+      /** Answer only once this settles (a batch held while the test looks at the others). */
+      until?: Promise<unknown>
+    }
   /** Drop the connection without answering (network failure). */
   | 'drop'
   /** Never answer. */
@@ -27,6 +35,9 @@ export class FakeHub {
   readonly batches: BatchRequest[] = []
   readonly accepted = new Map<number, EdgeRecord[]>()
   clockCalls = 0
+  /** Batches received and not yet answered, and the most there ever were at once. */
+  inFlight = 0
+  maxInFlight = 0
   serverTime = () => Date.now()
   /** Decides the answer to each batch; default accepts everything. */
   onBatch: (req: BatchRequest) => Reply = () => ({ status: 200 })
@@ -67,7 +78,10 @@ export class FakeHub {
     const reply = this.onBatch(batch)
     if (reply === 'drop') return void req.socket.destroy()
     if (reply === 'hang') return void this.hanging.add(res)
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight)
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs))
+    await reply.until
+    this.inFlight--
     if (reply.status === 200) {
       const rejected = (reply.body as { rejected?: { index: number }[] } | undefined)?.rejected ?? []
       const refused = new Set(rejected.map((r) => r.index))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_RETRY_AFTER_MS, backoffDelay, parseAck, retryAfterMs, verdict } from '../../edge/forwarder/policy.js'
+import { MAX_RETRY_AFTER_MS, backoffDelay, parseAck, retryAfterDelay, retryAfterMs, verdict } from '../../edge/forwarder/policy.js'
 
 describe('backoff', () => {
   it('grows exponentially and caps at the maximum', () => {
@@ -25,6 +25,17 @@ describe('Retry-After', () => {
     expect(retryAfterMs('999999', now)).toBe(MAX_RETRY_AFTER_MS)
     expect(retryAfterMs(undefined, now)).toBeNull()
     expect(retryAfterMs('soon', now)).toBeNull()
+  })
+
+  it('waits at least what the hub asked, spread over half as much again', () => {
+    expect(retryAfterDelay(2000, () => 0)).toBe(2000)
+    expect(retryAfterDelay(2000, () => 1)).toBe(3000)
+    // 600 edges turned away at once come back spread over the whole window, not in one instant.
+    const back = Array.from({ length: 600 }, () => retryAfterDelay(2000, Math.random))
+    expect(Math.min(...back)).toBeGreaterThanOrEqual(2000)
+    expect(Math.max(...back)).toBeLessThanOrEqual(3000)
+    const perTenth = Array.from({ length: 10 }, (_, k) => back.filter((ms) => ms >= 2000 + k * 100 && ms < 2100 + k * 100).length)
+    expect(Math.max(...perTenth)).toBeLessThan(600 / 4)
   })
 })
 
