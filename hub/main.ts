@@ -37,6 +37,7 @@ import { createDelivery } from './delivery/delivery.js'
 import { createDeliveryLog } from './delivery/log.js'
 import { createPdfPrinter } from './reports/pdf.js'
 import { createReports } from './reports/service.js'
+import { createPublic } from './public/routes.js'
 
 export interface HubOptions {
   log?: Logger
@@ -142,6 +143,8 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     addRelayMetrics(metrics.registry, relay, tunnels)
     // The KPI API for the IOC (hub/api) owns /api/.
     const mounts: Mount[] = [api]
+    // Published results (seed 002 §9): open to anyone, one read per scope a minute however many look (hub/public).
+    mounts.push(createPublic({ db: kpiDb, dir, now, log }))
     const upgrades: UpgradeHandler[] = [tunnels.upgrade]
     const secret = sessionSecretOf(config)
     if (secret) {
