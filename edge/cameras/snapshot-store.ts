@@ -26,7 +26,7 @@ export function parseSnapshotName(name: string): { camera: string; ts: string; r
 export const SNAPSHOT_MAX_AGE_MS = 30 * 86_400_000
 
 /** Epoch ms of a snapshot name's `20261122T002200123Z`. */
-const timeOf = (ts: string) =>
+export const timeOf = (ts: string) =>
   Date.UTC(+ts.slice(0, 4), +ts.slice(4, 6) - 1, +ts.slice(6, 8), +ts.slice(9, 11), +ts.slice(11, 13), +ts.slice(13, 15), +ts.slice(15, 18))
 
 export class SnapshotStore {

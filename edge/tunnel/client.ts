@@ -10,11 +10,12 @@
 import { readFileSync } from 'node:fs'
 import WebSocket from 'ws'
 import type { Logger } from '../../common/log.js'
-import { encodePiece, hubMessage, parseControl, TUNNEL_PATH, TUNNEL_VERSION, type EdgeMessage, type TunnelCamera } from '../../protocol/tunnel.js'
+import { encodeBody, encodePiece, hubMessage, parseControl, TUNNEL_PATH, TUNNEL_VERSION, type EdgeMessage, type TunnelCamera } from '../../protocol/tunnel.js'
 import { startsWithKeyframe } from '../../common/live/fmp4.js'
 import type { Viewer } from '../../common/live/channel.js'
 import type { LiveService } from '../live/service.js'
 import { nextDelay } from './backoff.js'
+import { createRequestSessions, RequestFailed, type Dispatch, type RequestSessions } from './requests.js'
 
 export interface TunnelOptions {
   /** The hub's base URL, as for the forwarder (https://hub.example:8443). */
@@ -29,6 +30,8 @@ export interface TunnelOptions {
   backoffMinMs?: number
   backoffMaxMs?: number
   heartbeatMs?: number
+  /** Answers the hub's requests (recordings, snapshots; edge/tunnel/requests.ts); without it every request is 'unsupported'. */
+  dispatch?: Dispatch
 }
 
 export interface TunnelStatus {
@@ -38,6 +41,8 @@ export interface TunnelStatus {
   streams: number
   /** Media pieces (init and segments) sent to the hub since start. */
   piecesSent: number
+  /** Hub requests being answered now. */
+  requests: number
 }
 
 export interface EdgeTunnel {
@@ -60,7 +65,9 @@ export function createTunnel(o: TunnelOptions): EdgeTunnel {
   let attempt = 0
   let retry: NodeJS.Timeout | undefined
   let beat: NodeJS.Timeout | undefined
-  const status: TunnelStatus = { connected: false, connects: 0, lastError: null, streams: 0, piecesSent: 0 }
+  const status: TunnelStatus = { connected: false, connects: 0, lastError: null, streams: 0, piecesSent: 0, requests: 0 }
+  let requests: RequestSessions | null = null
+  const unsupported: Dispatch = () => Promise.reject(new RequestFailed('unsupported', 'this edge answers no requests'))
 
   const sendControl = (sock: WebSocket, msg: EdgeMessage) => {
     if (sock.readyState === sock.OPEN) sock.send(JSON.stringify(msg))
@@ -70,6 +77,22 @@ export function createTunnel(o: TunnelOptions): EdgeTunnel {
     for (const detach of streams.values()) detach()
     streams.clear()
     status.streams = 0
+    requests?.closeAll()
+    requests = null
+  }
+
+  /** One set of request sessions per socket: a reconnect starts afresh, and the hub has failed the old ones. */
+  function sessionsOf(sock: WebSocket): RequestSessions {
+    requests ??= createRequestSessions({
+      dispatch: o.dispatch ?? unsupported,
+      send: (m) => sendControl(sock, m),
+      sendBody: (id, chunk) => {
+        if (sock.readyState === sock.OPEN) sock.send(encodeBody(id, chunk))
+      },
+      backlog: () => sock.bufferedAmount,
+      log,
+    })
+    return requests
   }
 
   function streamViewer(sock: WebSocket, stream: number): Viewer {
@@ -90,7 +113,14 @@ export function createTunnel(o: TunnelOptions): EdgeTunnel {
   function onControl(sock: WebSocket, text: string): void {
     const msg = parseControl(hubMessage, text)
     if (!msg) return void log.warn({ bytes: text.length }, 'tunnel message outside the contract ignored')
-    if (msg.type === 'open') {
+    if (msg.type === 'request') {
+      sessionsOf(sock).request(msg.id, msg.op, msg.args)
+      status.requests = requests?.active() ?? 0
+    } else if (msg.type === 'cancel') {
+      requests?.cancel(msg.id)
+    } else if (msg.type === 'ack') {
+      requests?.ack(msg.id, msg.bytes)
+    } else if (msg.type === 'open') {
       if (streams.has(msg.stream)) return
       const known = o.cameras().some((c) => c.id === msg.camera)
       const detach = known ? o.live.watch(msg.camera, streamViewer(sock, msg.stream)) : null
@@ -182,7 +212,7 @@ export function createTunnel(o: TunnelOptions): EdgeTunnel {
         sock.close(1001, 'edge stopping')
       })
     },
-    status: () => ({ ...status }),
+    status: () => ({ ...status, requests: requests?.active() ?? 0 }),
   }
 }
 

@@ -9,12 +9,15 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
 import { refuseUpgrade } from '../../common/web/answer.js'
-import { decodePiece, edgeMessage, parseControl, TUNNEL_PATH, type EdgeMessage, type HubMessage, type TunnelCamera, type TunnelPiece } from '../../protocol/tunnel.js'
+import type { RequestSink } from './requests.js'
+import { decodeBody, decodePiece, edgeMessage, parseControl, TUNNEL_PATH, type EdgeMessage, type HubMessage, type TunnelCamera, type TunnelPiece } from '../../protocol/tunnel.js'
 
 export interface EdgeLink {
   readonly site: string
   readonly cameras: readonly TunnelCamera[]
   readonly connectedAt: number
+  /** The tunnel version the edge's hello said: below 2 it answers no requests. */
+  readonly version: number
   send(msg: HubMessage): void
 }
 
@@ -22,7 +25,7 @@ export interface LinkEvents {
   linked(link: EdgeLink): void
   unlinked(link: EdgeLink): void
   piece(link: EdgeLink, stream: number, piece: TunnelPiece): void
-  control(link: EdgeLink, msg: Exclude<EdgeMessage, { type: 'hello' }>): void
+  control(link: EdgeLink, msg: Extract<EdgeMessage, { type: 'interrupted' | 'refused' }>): void
 }
 
 export interface TunnelServer {
@@ -39,6 +42,8 @@ export interface TunnelServerOptions {
   /** Site of the edge token in an Authorization header, or null (hub/ingest/auth.ts). */
   siteOf(authorization: string | undefined): string | null
   events: LinkEvents
+  /** Answers to the hub's requests (hub/relay/requests.ts); without it they are ignored. */
+  requests?: RequestSink
   log: Logger
   heartbeatMs?: number
   now?: () => number
@@ -76,6 +81,8 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
     ws.on('message', (data: Buffer, isBinary) => {
       alive.set(ws, true)
       if (isBinary) {
+        const b = link && decodeBody(data)
+        if (link && b) return o.requests?.body(link, b.id, b.data)
         const d = link && decodePiece(data)
         if (link && d) {
           counts.pieces++
@@ -86,7 +93,9 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
       const msg = parseControl(edgeMessage, data.toString())
       if (!msg) return void log.warn({ site }, 'tunnel message outside the contract ignored')
       if (msg.type !== 'hello') {
-        if (link) o.events.control(link, msg)
+        if (!link) return
+        if (msg.type === 'interrupted' || msg.type === 'refused') o.events.control(link, msg)
+        else o.requests?.message(link, msg)
         return
       }
       if (link || msg.site !== site) {
@@ -98,6 +107,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
         site,
         cameras: msg.cameras,
         connectedAt: now(),
+        version: msg.v,
         send: (m) => {
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
         },
@@ -106,6 +116,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
       bySite.set(site, { ws, link })
       if (previous) {
         o.events.unlinked(previous.link)
+        o.requests?.unlinked(previous.link)
         previous.ws.terminate()
       }
       counts.links++
@@ -120,6 +131,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
       bySite.delete(site)
       log.warn({ site }, 'edge tunnel lost')
       o.events.unlinked(link)
+      o.requests?.unlinked(link)
     })
   }
 
