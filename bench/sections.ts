@@ -10,8 +10,10 @@ import { benchFirstFrame } from './first-frame.js'
 import { benchFuzz } from './fuzz.js'
 import { untilIdle } from './lib/sampler.js'
 import { benchIngest, benchSpine } from './spine.js'
+import { DAY_OF_A_CENTER, benchDrain } from './drain.js'
 import { benchStreams } from './streams.js'
 import { benchTunnelDeadPath } from './tunnel.js'
+import { benchHaproxy } from './haproxy.js'
 import { runLiveSoak, soakStack } from './lib/live-soak.js'
 import { startConsoleStack } from '../testkit/console-stack.js'
 
@@ -50,6 +52,28 @@ export const SECTIONS: Record<string, Section> = {
     ]
     return { raw: r, rows }
   },
+  async drain({ quick, log }) {
+    // BENCH_DRAIN_EDGES / BENCH_DRAIN_RECORDS size the run; the default backlog is a day of a 20-counter center.
+    const edges = Number(process.env.BENCH_DRAIN_EDGES ?? (quick ? 5 : 50))
+    const recordsPerEdge = Number(process.env.BENCH_DRAIN_RECORDS ?? (quick ? 5000 : DAY_OF_A_CENTER.records))
+    const r = await benchDrain({
+      edges, recordsPerEdge, ratingEvery: DAY_OF_A_CENTER.ratingEvery, outageS: quick ? 5 : 20,
+      maxConcurrentWrites: 8, retryAfterS: 2, batchSize: 2000, inFlightBatches: 4, backoffMaxMs: 10_000, log,
+    })
+    const setup = `${r.edges} edge processes × ${r.recordsPerEdge.toLocaleString('en')} records (${r.ratingsPerEdge.toLocaleString('en')} ratings, the rest heartbeats), hub away ${r.outageS} s, one hub (${r.hub.maxConcurrentWrites} writes at once, Retry-After ${r.hub.retryAfterS} s)`
+    const ok = r.answers['200'] ?? 0
+    const shed = r.answers['503'] ?? 0
+    const rows: Row[] = [
+      { what: `drain after an outage: ${setup}`, target: '≥ 100,000 points/s', measured: `${r.pointsPerS.toLocaleString('en')} points/s (${r.stored.toLocaleString('en')} points in ${r.drainSeconds} s)`, met: r.pointsPerS >= 100_000 },
+      { what: 'drain after an outage: lost and duplicated points (counted in InfluxDB, distinct seq per site)', target: '0 lost, 0 duplicated', measured: `${r.lost} lost, ${r.duplicated} duplicated, ${r.deadLettered} dead letters`, met: r.lost === 0 && r.duplicated === 0 && r.deadLettered === 0 },
+      { what: 'drain after an outage: each edge, hub back to its outbox empty (none starves)', target: 'every edge drains', measured: `min ${r.perEdgeSeconds.min} s, median ${r.perEdgeSeconds.p50} s, max ${r.perEdgeSeconds.max} s`, met: r.perEdgeSeconds.max <= r.drainSeconds },
+      { what: 'drain after an outage: hub answers to batches', target: 'overload answered 503 + Retry-After', measured: `${ok.toLocaleString('en')} × 200, ${shed.toLocaleString('en')} × 503${Object.keys(r.answers).filter((k) => k !== '200' && k !== '503').map((k) => `, ${r.answers[k]} × ${k}`).join('')}`, met: shed > 0 && Object.keys(r.answers).every((k) => k === '200' || k === '503') },
+      { what: 'drain after an outage: InfluxDB /ping every 500 ms while draining', target: 'healthy: every ping answered', measured: `${r.influxPing.samples} answered, ${r.influxPing.failures} failed; p50 ${r.influxPing.p50Ms} ms, p99 ${r.influxPing.p99Ms} ms, max ${r.influxPing.maxMs} ms`, met: r.influxPing.failures === 0 },
+      { what: `a province's day (600 centers × ${DAY_OF_A_CENTER.records.toLocaleString('en')} records) at the measured rate`, target: 'measured', measured: `${r.provinceDayMinutes} min`, met: null },
+    ]
+    return { raw: r, rows }
+  },
+
   async cameras({ quick, log }) {
     const r = await benchCameras({ many: quick ? 2 : 8, log })
     const many = r.perCamera.at(-1)!
@@ -250,6 +274,16 @@ export const SECTIONS: Record<string, Section> = {
     const rows: Row[] = [
       { what: `hub noticing a silently dead edge tunnel (heartbeat ${r.heartbeatMs} ms, ${r.rounds} cuts)`, target: '≤ 2 heartbeats', measured: `median ${r.hubNoticedMs.medianMs} ms, p95 ${r.hubNoticedMs.p95Ms} ms`, met: r.hubNoticedMs.p95Ms <= bound },
       { what: `edge noticing the same dead path (heartbeat ${r.heartbeatMs} ms)`, target: '≤ 2 heartbeats', measured: `median ${r.edgeNoticedMs.medianMs} ms, p95 ${r.edgeNoticedMs.p95Ms} ms`, met: r.edgeNoticedMs.p95Ms <= bound },
+    ]
+    return { raw: r, rows }
+  },
+
+  /** Issue 14: viewers of a site whose tunnel's hub instance is killed, through HAProxy (bench/haproxy.ts). */
+  async haproxy({ quick, log }) {
+    const r = await benchHaproxy({ rounds: quick ? 3 : 10, log })
+    const rows: Row[] = [
+      { what: `edge tunnel on another hub instance after the one holding it is SIGKILLed, through HAProxy (${r.rounds} kills)`, target: 'measured', measured: `median ${r.tunnelMovedMs.medianMs} ms, p95 ${r.tunnelMovedMs.p95Ms} ms, max ${r.tunnelMovedMs.maxMs} ms`, met: null },
+      { what: `console viewer receiving video again after that kill (reconnecting as the console's player does; ${r.rounds} kills)`, target: '≤ 5 s', measured: `median ${r.resumeMs.medianMs} ms, p95 ${r.resumeMs.p95Ms} ms, max ${r.resumeMs.maxMs} ms`, met: r.resumeMs.maxMs <= 5000 },
     ]
     return { raw: r, rows }
   },

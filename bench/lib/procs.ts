@@ -20,8 +20,13 @@ export interface Proc {
   stop(): Promise<void>
 }
 
-/** Starts `node --import tsx <script> ...args` and waits for a JSON stdout line containing `marker`. */
-export async function startTsProcess(script: string, args: string[], marker: string, env: Record<string, string> = {}): Promise<Proc> {
+/**
+ * Starts `node --import tsx <script> ...args` and waits for a JSON stdout line containing `marker`.
+ * `onLine` then gets every later JSON line (a process reporting as it goes).
+ */
+export async function startTsProcess(
+  script: string, args: string[], marker: string, env: Record<string, string> = {}, onLine?: (line: Record<string, unknown>) => void,
+): Promise<Proc> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {
     cwd: ROOT,
     // As the packaged units run them: glibc returns large freed blocks.
@@ -42,7 +47,8 @@ export async function startTsProcess(script: string, args: string[], marker: str
           const parsed = JSON.parse(line) as Record<string, unknown>
           clearTimeout(timer)
           child.stdout!.off('data', onData)
-          child.stdout!.resume()
+          if (onLine) followLines(child, onLine)
+          else child.stdout!.resume()
           ok(parsed)
           return
         } catch {
@@ -69,4 +75,19 @@ export async function startTsProcess(script: string, args: string[], marker: str
       clearTimeout(force)
     },
   }
+}
+
+function followLines(child: ChildProcess, onLine: (line: Record<string, unknown>) => void): void {
+  let rest = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) {
+      try {
+        onLine(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        // not a JSON line (a stray print): only JSON lines report
+      }
+    }
+  })
 }

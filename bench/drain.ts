@@ -1,0 +1,228 @@
+/**
+ * Issue 14's "600 edges after a day-long outage": many edge processes, each
+ * with a day's backlog, wait out a hub outage, then all drain into one hub
+ * and influxd at once. Measures the total drain rate, each edge's drain time
+ * (none may starve), the hub's 503 + Retry-After answers, InfluxDB's health
+ * while it lasts, and counts every point in InfluxDB (none lost, none twice).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
+import { hashSecret } from '../common/secrets.js'
+import { makeTestPki } from '../testkit/certs.js'
+import { startInfluxd, type Influxd } from '../testkit/influxd.js'
+import { freePort } from '../testkit/ports.js'
+import type { DrainEdgeOptions } from './lib/drain-edge-main.js'
+import { startTsProcess, type Proc } from './lib/procs.js'
+import { percentile } from './lib/stats.js'
+
+export interface DrainOptions {
+  edges: number
+  /** Records per edge: a day of a 20-counter center (see DAY_OF_A_CENTER). */
+  recordsPerEdge: number
+  ratingEvery: number
+  /** How long the hub stays away once every edge holds its backlog and is retrying. */
+  outageS: number
+  maxConcurrentWrites: number
+  retryAfterS: number
+  batchSize: number
+  inFlightBatches: number
+  backoffMaxMs: number
+  log?: (s: string) => void
+}
+
+/**
+ * A day of a 20-counter center: 20 button boxes' heartbeats every 30 s for
+ * 24 h (57,600) and 200 ratings per counter (4,000; one record in 15).
+ * Device status and edge health add under 2% and are left out.
+ */
+export const DAY_OF_A_CENTER = { records: 61_600, ratingEvery: 15 }
+/** The province the issue sizes: 600 centers. */
+const PROVINCE_EDGES = 600
+
+export interface DrainResults {
+  edges: number
+  recordsPerEdge: number
+  ratingsPerEdge: number
+  outageS: number
+  hub: { maxConcurrentWrites: number; retryAfterS: number }
+  edge: { batchSize: number; inFlightBatches: number; backoffMaxMs: number }
+  fillSeconds: number
+  /** From the hub listening to the last edge's outbox empty. */
+  drainSeconds: number
+  pointsPerS: number
+  /** Per edge, from the hub listening to its outbox empty. */
+  perEdgeSeconds: { min: number; p50: number; max: number }
+  /** Per edge, from its first 200 to its outbox empty. */
+  perEdgeActiveSeconds: { min: number; max: number }
+  answers: Record<string, number>
+  expected: number
+  stored: number
+  lost: number
+  duplicated: number
+  deadLettered: number
+  influxPing: { samples: number; failures: number; p50Ms: number; p99Ms: number; maxMs: number }
+  provinceDayMinutes: number
+  load: { start: number; end: number }
+}
+
+interface Drained {
+  at: number
+  firstDeliveryAt: number | null
+  delivered: number
+  deadLettered: number
+  answers: Record<string, number>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const siteOf = (e: number) => `center-${String(e).padStart(3, '0')}`
+
+async function influxQuery(influx: Influxd, db: string, q: string): Promise<{ tags?: Record<string, string>; values: unknown[][] }[]> {
+  const res = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q })}`)
+  const body = (await res.json()) as { results: { series?: { tags?: Record<string, string>; values: unknown[][] }[]; error?: string }[] }
+  if (body.results[0]?.error) throw new Error(body.results[0].error)
+  return body.results[0]?.series ?? []
+}
+
+/** Points, and distinct seqs per site summed: a record written twice as two points counts once in the second. */
+async function countPoints(influx: Influxd, db: string): Promise<{ points: number; distinct: number }> {
+  let points = 0
+  let distinct = 0
+  for (const m of ['rating', 'heartbeat']) {
+    for (const s of await influxQuery(influx, db, `SELECT count(seq) FROM ${m} GROUP BY site`)) points += Number(s.values[0]?.[1] ?? 0)
+    for (const s of await influxQuery(influx, db, `SELECT count(distinct(seq)) FROM ${m} GROUP BY site`)) distinct += Number(s.values[0]?.[1] ?? 0)
+  }
+  return { points, distinct }
+}
+
+/** Pings influxd every 500 ms until stopped: is it still answering, and how fast. */
+function pingInflux(influx: Influxd): { stop(): Promise<{ samples: number[]; failures: number }> } {
+  const samples: number[] = []
+  let failures = 0
+  let going = true
+  const loop = (async () => {
+    while (going) {
+      const t = performance.now()
+      const ok = await fetch(`${influx.url}/ping`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status === 204, () => false)
+      if (ok) samples.push(performance.now() - t)
+      else failures++
+      await sleep(500)
+    }
+  })()
+  return {
+    async stop() {
+      going = false
+      await loop
+      return { samples, failures }
+    },
+  }
+}
+
+export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
+  const say = opts.log ?? (() => undefined)
+  const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-drain-'))
+  const edges: Proc[] = []
+  let hub: Proc | null = null
+  const influx = await startInfluxd()
+  const loadStart = loadavg()[0]!
+  try {
+    const pki = makeTestPki(join(dir, 'pki'))
+    const hubPort = await freePort()
+    const hubUrl = `https://localhost:${hubPort}`
+    const token = (e: number) => `drain-bench-token-${String(e).padStart(6, '0')}`
+    const hubFile = join(dir, 'hub.yaml')
+    writeFileSync(hubFile, stringify({
+      http: { host: '127.0.0.1', port: hubPort, tls: { cert: pki.serverCert, key: pki.serverKey } },
+      influx: { version: 1, url: influx.url, database: 'bench_drain' },
+      maxConcurrentWrites: opts.maxConcurrentWrites,
+      retryAfterS: opts.retryAfterS,
+      edges: Array.from({ length: opts.edges }, (_, e) => ({ site: siteOf(e), tokenHash: hashSecret(token(e)) })),
+    }))
+
+    // 1. The outage: every edge fills its backlog with the hub away, then forwards and is turned away.
+    const dayStartMs = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000
+    const drained = new Map<number, Drained>()
+    const fillStart = performance.now()
+    const STARTING = 10
+    for (let first = 0; first < opts.edges; first += STARTING) {
+      const group = Array.from({ length: Math.min(STARTING, opts.edges - first) }, (_, k) => first + k)
+      edges.push(
+        ...(await Promise.all(
+          group.map((e) => {
+            const edgeOpts: DrainEdgeOptions = {
+              dir: join(dir, `edge-${e}`), site: siteOf(e), hubUrl, token: token(e), ca: pki.caCert,
+              records: opts.recordsPerEdge, ratingEvery: opts.ratingEvery, dayStartMs,
+              batchSize: opts.batchSize, inFlightBatches: opts.inFlightBatches, backoffMinMs: 500, backoffMaxMs: opts.backoffMaxMs,
+            }
+            return startTsProcess('bench/lib/drain-edge-main.ts', [JSON.stringify(edgeOpts)], 'drain edge ready', {}, (line) => {
+              if (line.msg === 'drain edge drained') drained.set(e, line as unknown as Drained)
+            })
+          }),
+        )),
+      )
+    }
+    const fillSeconds = (performance.now() - fillStart) / 1000
+    say(`${opts.edges} edges hold ${opts.recordsPerEdge.toLocaleString('en')} records each (filled in ${fillSeconds.toFixed(0)} s); hub away for ${opts.outageS} s`)
+    await sleep(opts.outageS * 1000)
+
+    // 2. The hub comes back: everyone drains at once.
+    const ping = pingInflux(influx)
+    hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+    const upAt = Date.now()
+    // Bounded: at 2,000 points/s a 50-edge day would still be in within this.
+    const deadline = upAt + Math.max(120_000, (opts.edges * opts.recordsPerEdge) / 2)
+    let lastSaid = 0
+    while (drained.size < opts.edges && Date.now() < deadline) {
+      if (Date.now() - lastSaid > 15_000) {
+        say(`${drained.size}/${opts.edges} edges drained after ${((Date.now() - upAt) / 1000).toFixed(0)} s`)
+        lastSaid = Date.now()
+      }
+      await sleep(100)
+    }
+    const pings = await ping.stop()
+    if (drained.size < opts.edges) throw new Error(`only ${drained.size} of ${opts.edges} edges drained in ${((deadline - upAt) / 1000).toFixed(0)} s`)
+    const done = [...drained.values()]
+    const lastAt = Math.max(...done.map((d) => d.at))
+    const drainSeconds = (lastAt - upAt) / 1000
+    const perEdge = done.map((d) => (d.at - upAt) / 1000)
+    const active = done.map((d) => (d.at - (d.firstDeliveryAt ?? d.at)) / 1000)
+    const answers: Record<string, number> = {}
+    for (const d of done) for (const [status, n] of Object.entries(d.answers)) answers[status] = (answers[status] ?? 0) + n
+    const expected = opts.edges * opts.recordsPerEdge
+    const { points, distinct } = await countPoints(influx, 'bench_drain')
+    const pointsPerS = Math.round(points / drainSeconds)
+    const round1 = (x: number) => Math.round(x * 10) / 10
+    say(`drained ${points.toLocaleString('en')} points in ${drainSeconds.toFixed(1)} s: ${pointsPerS.toLocaleString('en')} points/s; answers ${JSON.stringify(answers)}`)
+    return {
+      edges: opts.edges,
+      recordsPerEdge: opts.recordsPerEdge,
+      ratingsPerEdge: Math.ceil(opts.recordsPerEdge / opts.ratingEvery),
+      outageS: opts.outageS,
+      hub: { maxConcurrentWrites: opts.maxConcurrentWrites, retryAfterS: opts.retryAfterS },
+      edge: { batchSize: opts.batchSize, inFlightBatches: opts.inFlightBatches, backoffMaxMs: opts.backoffMaxMs },
+      fillSeconds: Math.round(fillSeconds),
+      drainSeconds: round1(drainSeconds),
+      pointsPerS,
+      perEdgeSeconds: { min: round1(Math.min(...perEdge)), p50: round1(percentile(perEdge, 50)), max: round1(Math.max(...perEdge)) },
+      perEdgeActiveSeconds: { min: round1(Math.min(...active)), max: round1(Math.max(...active)) },
+      answers,
+      expected,
+      stored: points,
+      lost: expected - distinct,
+      duplicated: points - distinct,
+      deadLettered: done.reduce((n, d) => n + d.deadLettered, 0),
+      influxPing: {
+        samples: pings.samples.length, failures: pings.failures,
+        p50Ms: Math.round(percentile(pings.samples, 50)), p99Ms: Math.round(percentile(pings.samples, 99)), maxMs: Math.round(Math.max(...pings.samples)),
+      },
+      provinceDayMinutes: round1((PROVINCE_EDGES * DAY_OF_A_CENTER.records) / pointsPerS / 60),
+      load: { start: round1(loadStart), end: round1(loadavg()[0]!) },
+    }
+  } finally {
+    await Promise.all(edges.map((p) => p.stop().catch(() => undefined)))
+    await hub?.stop().catch(() => undefined)
+    await influx.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
