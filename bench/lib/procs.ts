@@ -27,7 +27,9 @@ export interface Proc {
 export async function startTsProcess(
   script: string, args: string[], marker: string, env: Record<string, string> = {}, onLine?: (line: Record<string, unknown>) => void,
 ): Promise<Proc> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {
+  // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits (node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', resolve(ROOT, script), ...args], {
     cwd: ROOT,
     // As the packaged units run them: glibc returns large freed blocks.
     env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: script.startsWith('edge/') ? MALLOC_TUNABLES.edge : MALLOC_TUNABLES.other, ...env },
