@@ -15,6 +15,7 @@ import { startInfluxd, type Influxd } from '../testkit/influxd.js'
 import { freePort } from '../testkit/ports.js'
 import type { DrainEdgeOptions } from './lib/drain-edge-main.js'
 import { startTsProcess, type Proc } from './lib/procs.js'
+import { cpuSeconds } from './lib/sampler.js'
 import { percentile } from './lib/stats.js'
 
 export interface DrainOptions {
@@ -63,6 +64,8 @@ export interface DrainResults {
   duplicated: number
   deadLettered: number
   influxPing: { samples: number; failures: number; p50Ms: number; p99Ms: number; maxMs: number }
+  /** CPU seconds each part used from the hub's start to the last edge drained: where the time goes on a shared machine. */
+  cpuSeconds: { influxd: number; hub: number; edges: number }
   provinceDayMinutes: number
   load: { start: number; end: number }
 }
@@ -168,8 +171,11 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
 
     // 2. The hub comes back: everyone drains at once.
     const ping = pingInflux(influx)
+    const edgeCpu = () => edges.reduce((n, p) => n + cpuSeconds(p.pid), 0)
+    const cpuBefore = { influxd: cpuSeconds(influx.pid()!), edges: edgeCpu() }
     hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
     const upAt = Date.now()
+    const hubCpuAtStart = cpuSeconds(hub.pid)
     // Bounded: at 2,000 points/s a 50-edge day would still be in within this.
     const deadline = upAt + Math.max(120_000, (opts.edges * opts.recordsPerEdge) / 2)
     let lastSaid = 0
@@ -179,6 +185,11 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
         lastSaid = Date.now()
       }
       await sleep(100)
+    }
+    const cpu = {
+      influxd: cpuSeconds(influx.pid()!) - cpuBefore.influxd,
+      hub: cpuSeconds(hub.pid) - hubCpuAtStart,
+      edges: edgeCpu() - cpuBefore.edges,
     }
     const pings = await ping.stop()
     if (drained.size < opts.edges) throw new Error(`only ${drained.size} of ${opts.edges} edges drained in ${((deadline - upAt) / 1000).toFixed(0)} s`)
@@ -216,6 +227,7 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
         samples: pings.samples.length, failures: pings.failures,
         p50Ms: Math.round(percentile(pings.samples, 50)), p99Ms: Math.round(percentile(pings.samples, 99)), maxMs: Math.round(Math.max(...pings.samples)),
       },
+      cpuSeconds: { influxd: round1(cpu.influxd), hub: round1(cpu.hub), edges: round1(cpu.edges) },
       provinceDayMinutes: round1((PROVINCE_EDGES * DAY_OF_A_CENTER.records) / pointsPerS / 60),
       load: { start: round1(loadStart), end: round1(loadavg()[0]!) },
     }

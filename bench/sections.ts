@@ -61,6 +61,7 @@ export const SECTIONS: Record<string, Section> = {
     })
     const setup = `${r.edges} edge processes × ${r.recordsPerEdge.toLocaleString('en')} records (${r.ratingsPerEdge.toLocaleString('en')} ratings, the rest heartbeats), hub away ${r.outageS} s, one hub (${r.hub.maxConcurrentWrites} writes at once, Retry-After ${r.hub.retryAfterS} s)`
     const ok = r.answers['200'] ?? 0
+    const perM = (cpu: number) => ((cpu / r.stored) * 1e6).toFixed(1)
     const shed = r.answers['503'] ?? 0
     const rows: Row[] = [
       { what: `drain after an outage: ${setup}`, target: '≥ 100,000 points/s', measured: `${r.pointsPerS.toLocaleString('en')} points/s (${r.stored.toLocaleString('en')} points in ${r.drainSeconds} s)`, met: r.pointsPerS >= 100_000 },
@@ -69,6 +70,7 @@ export const SECTIONS: Record<string, Section> = {
       { what: 'drain after an outage: hub answers to batches', target: 'overload answered 503 + Retry-After', measured: `${ok.toLocaleString('en')} × 200, ${shed.toLocaleString('en')} × 503${Object.keys(r.answers).filter((k) => k !== '200' && k !== '503').map((k) => `, ${r.answers[k]} × ${k}`).join('')}`, met: shed > 0 && Object.keys(r.answers).every((k) => k === '200' || k === '503') },
       { what: 'drain after an outage: InfluxDB /ping every 500 ms while draining', target: 'healthy: every ping answered', measured: `${r.influxPing.samples} answered, ${r.influxPing.failures} failed; p50 ${r.influxPing.p50Ms} ms, p99 ${r.influxPing.p99Ms} ms, max ${r.influxPing.maxMs} ms`, met: r.influxPing.failures === 0 },
       { what: `a province's day (600 centers × ${DAY_OF_A_CENTER.records.toLocaleString('en')} records) at the measured rate`, target: 'measured', measured: `${r.provinceDayMinutes} min`, met: null },
+      { what: 'drain after an outage: CPU seconds used while draining, per million points', target: 'measured', measured: `influxd ${perM(r.cpuSeconds.influxd)} s, hub ${perM(r.cpuSeconds.hub)} s, edges ${perM(r.cpuSeconds.edges)} s (2 cores: ${((r.cpuSeconds.influxd + r.cpuSeconds.hub + r.cpuSeconds.edges) / r.drainSeconds / 2 * 100).toFixed(0)}% of the machine)`, met: null },
     ]
     return { raw: r, rows }
   },
