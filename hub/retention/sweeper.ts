@@ -7,7 +7,6 @@
  * simply done again.
  */
 import type { Logger } from '../../common/log.js'
-import { closedCaseDeletes } from '../cases/retention.js'
 import { DAY_MS } from '../../common/time.js'
 import type { RetentionClass, RetentionConfig } from '../config/retention.js'
 import { VN_OFFSET_MS } from '../kpi/time.js'
@@ -23,7 +22,7 @@ export interface SweepStep {
   class: RetentionClass
   measurement: string
   cutoffMs: number
-  /** DELETE statements run (keepLast: one per state with older points; wholeChains: one per expired chain; closedCases: one per point). */
+  /** DELETE statements run (keepLast: one per state with older points; wholeChains: one per expired chain). */
   statements: number
   ms: number
 }
@@ -52,7 +51,6 @@ async function statementsFor(db: InfluxQuery, { measurement, rule }: Measurement
       .filter((p) => several.has(JSON.stringify(p.tags)))
       .map((p) => deleteBeforeLast(measurement, p.tags, p.ms))
   }
-  if (rule.kind === 'closedCases') return closedCaseDeletes(db, measurement, cutoffMs)
   const [series] = await db.run([chainEndsStatement(measurement, rule)])
   return lastPoints(series ?? [])
     .filter((p) => p.ms < cutoffMs && p.tags[rule.tag] !== undefined)
