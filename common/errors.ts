@@ -69,10 +69,15 @@ const CATALOGUE = {
   // Province console (hub/console) and camera relay (hub/relay).
   HUB_SESSION_REQUIRED: { message: 'sign in to the console first, or the session has ended', status: 401 },
   HUB_CONSOLE_FORBIDDEN: { message: 'your role may not see this', status: 403 },
-  HUB_CAMERA_UNKNOWN: { message: 'no such camera known to this hub' },
+  HUB_CAMERA_UNKNOWN: { message: 'no such camera known to this hub', status: 404 },
   // Reports and their delivery (hub/reports, hub/delivery).
   HUB_REPORT_PDF_UNAVAILABLE: { message: 'the PDF could not be printed (Chromium is missing or failed); the Excel and web reports still work', status: 503 },
   HUB_MAIL_FAILED: { message: 'a scheduled report could not be delivered by email; it is tried again later' },
+  HUB_REASON_REQUIRED: { message: 'recorded video is watched or exported only with a reason typed in', status: 400 },
+  HUB_EDGE_OFFLINE: { message: "the site's edge has no tunnel to this hub now; retry when it is back", status: 503 },
+  HUB_RECORDING_UNSUPPORTED: { message: "the site's edge cannot serve recordings (an older release, or recording is off)", status: 501 },
+  HUB_RECORDING_NOT_FOUND: { message: 'nothing recorded for this camera and time', status: 404 },
+  HUB_EDGE_REQUEST_FAILED: { message: "the site's edge did not answer in time or failed; retry later", status: 502 },
 } as const satisfies Record<string, Entry>
 
 export type ErrorCode = keyof typeof CATALOGUE

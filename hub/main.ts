@@ -29,6 +29,8 @@ import { createSiteNames, learningWriter } from './queries/names.js'
 import { addRelayMetrics } from './relay/metrics.js'
 import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
+import { createEdgeRequests } from './relay/requests.js'
+import { createLiveApi } from './api/live.js'
 import { afterBackfill, createRollup, type Rollup } from './rollup/worker.js'
 import { createAccounts, sessionSecretOf } from './users/accounts.js'
 import { retentionGuard } from './retention/guard.js'
@@ -138,7 +140,10 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     // Camera relay: edges dial in (they sit behind NAT), viewers attach through the console.
     const relay = createRelay({ log })
     parts.started(() => relay.close())
-    const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
+    // Requests to the edges over the same tunnels: recorded video and snapshots (docs/recordings.md).
+    const requests = createEdgeRequests({ link: (site) => tunnels.link(site), log })
+    parts.started(() => requests.close())
+    const tunnels = createTunnelServer({ siteOf: createEdgeAuth(config.edges), events: relay.events, requests: requests.sink, log, heartbeatMs: opts.tunnelHeartbeatMs, now })
     parts.started(() => tunnels.close())
     addRelayMetrics(metrics.registry, relay, tunnels)
     // The KPI API for the IOC (hub/api) owns /api/.
@@ -146,6 +151,8 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     // Published results (seed 002 §9): open to anyone, one read per scope a minute however many look (hub/public).
     mounts.push(createPublic({ db: kpiDb, dir, now, log }))
     const upgrades: UpgradeHandler[] = [tunnels.upgrade]
+    // Live video for another video system (the Home Affairs monitoring system), ahead of the API's own /api/ routes.
+    mounts.unshift(createLiveApi({ config, relay, audit, directory: dir, log, client: (req) => req.socket.remoteAddress ?? '?' }))
     const secret = sessionSecretOf(config)
     if (secret) {
       const accounts = createAccounts(config.users, now)
@@ -163,6 +170,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         now,
         reports,
         deliveries: { log: deliveryLog, state: () => delivery.state() },
+        requests,
       })
       parts.started(() => consoleApp.close())
       mounts.push(consoleApp.mount)

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
+import { MAX_COMPLAINT_COMMENT, normalizeVnPhone } from './complaint.js'
 import { PIN_PATTERN } from './patterns.js'
 import { SCALE_SIZES, type ScaleSize } from './scales.js'
 
@@ -73,6 +74,27 @@ export const officerMessage = z.discriminatedUnion('action', [
   z.strictObject({ v: z.literal(1), id: eventIdSchema, ts: deviceTime, action: z.literal('sign-out'), pin: z.string().regex(PIN_PATTERN, '4–8 digits') }),
 ])
 export type OfficerMessage = z.infer<typeof officerMessage>
+
+/**
+ * Kiosk → edge: after a dissatisfied rating, the citizen's comment and/or
+ * phone number for a call back (issue 16), given with consent. Sent only
+ * while the kiosk is connected and never stored on the tablet (personal data
+ * on a shared device); `rating` is the event id of the rating it follows.
+ */
+export const complaintMessage = z
+  .strictObject({
+    v: z.literal(1),
+    id: eventIdSchema,
+    ts: deviceTime,
+    rating: eventIdSchema,
+    level: z.number().int().min(1).max(5),
+    comment: z.string().max(MAX_COMPLAINT_COMMENT, `at most ${MAX_COMPLAINT_COMMENT} characters`),
+    phone: z.string().max(32).refine((p) => p === '' || normalizeVnPhone(p) !== null, 'a Vietnamese phone number (10 digits for a mobile, 11 for a landline) or empty'),
+    consent: z.literal(true, 'the citizen must consent to being contacted'),
+    lang: z.enum(['vi', 'en']),
+  })
+  .refine((m) => m.comment.trim() !== '' || m.phone.trim() !== '', { message: 'a comment or a phone number', path: ['comment'] })
+export type ComplaintMessage = z.infer<typeof complaintMessage>
 
 /** Edge → kiosk: a ticket was called to this counter; the kiosk invites the citizen to rate it. */
 export interface PromptMessage {

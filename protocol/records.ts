@@ -5,6 +5,7 @@
  * replayed record lands on the same point and overwrites it (idempotent).
  */
 import { z } from 'zod'
+import { MAX_COMPLAINT_COMMENT, VN_PHONE_PATTERN } from './complaint.js'
 import { eventIdSchema, idSchema, ticketSchema } from './ids.js'
 import { CAMERA_STATES, DEVICE_KINDS, TICKET_EVENTS } from './messages.js'
 
@@ -221,6 +222,35 @@ export const dutyRecord = z
   })
 export type DutyRecord = z.infer<typeof dutyRecord>
 
+/**
+ * A citizen's complaint after a dissatisfied rating (issue 16), from the
+ * kiosk's complaint message: it opens a case on the hub (hub/cases). Linked
+ * to its rating by `rating` (the rating's event id from the same device) and
+ * carries the counter, department and officer on duty as the rating does.
+ * `comment` and `phone` are personal data: never logged, shown only to the
+ * roles that handle cases, deleted with the case (docs/complaints.md).
+ */
+export const complaintRecord = z
+  .strictObject({
+    kind: z.literal('complaint'),
+    ...base,
+    department: idSchema,
+    counter: idSchema,
+    device: idSchema,
+    officer: idSchema.nullable(),
+    eventId: eventIdSchema,
+    rating: eventIdSchema,
+    level: z.number().int().min(1).max(5),
+    comment: z.string().max(MAX_COMPLAINT_COMMENT),
+    /** National form (protocol/complaint.ts normalizeVnPhone), or null when the citizen left none. */
+    phone: z.string().regex(VN_PHONE_PATTERN).nullable(),
+    lang: z.enum(['vi', 'en']),
+    deviceTs: z.number().int().min(0),
+    edgeTs: z.number().int().min(0),
+  })
+  .refine((r) => r.comment.trim() !== '' || r.phone !== null, { message: 'a comment or a phone number', path: ['comment'] })
+export type ComplaintRecord = z.infer<typeof complaintRecord>
+
 export const edgeRecord = z.discriminatedUnion('kind', [
   ratingRecord,
   ticketRecord,
@@ -232,6 +262,7 @@ export const edgeRecord = z.discriminatedUnion('kind', [
   auditRecord,
   directoryRecord,
   dutyRecord,
+  complaintRecord,
 ])
 export type EdgeRecord = z.infer<typeof edgeRecord>
 export type RatingRecord = z.infer<typeof ratingRecord>
@@ -254,6 +285,8 @@ export const RECORD_PRIORITY: Readonly<Record<RecordKind, 'critical' | 'normal' 
   // A few a day and never resent: a lost one would leave ids on screens, or an officer's hours wrong.
   directory: 'critical',
   duty: 'critical',
+  // A citizen's words, given once: the kiosk does not keep them to send again.
+  complaint: 'critical',
 }
 
 export const MAX_BATCH_RECORDS = 5000

@@ -7,6 +7,7 @@
  *   motcua/v1/{site}/{counter}/status/{device}           device → edge  QoS 1, retained, last-will
  *   motcua/v1/{site}/{counter}/heartbeat/{device}        device → edge  QoS 0
  *   motcua/v1/{site}/{counter}/officer                   kiosk  → edge  QoS 1 (officer sign-in/out)
+ *   motcua/v1/{site}/{counter}/complaint                 kiosk  → edge  QoS 1 (comment / call-back after a dissatisfied rating)
  *   motcua/v1/{site}/{counter}/down/{device}/config      edge → device  QoS 1, retained
  *   motcua/v1/{site}/{counter}/down/{device}/error       edge → device  QoS 1
  *   motcua/v1/{site}/{counter}/down/{device}/prompt      edge → device  QoS 1 (ticket called: "please rate")
@@ -26,7 +27,7 @@ export const CAMERA_LEVEL = 'camera'
 /** Ids that can never be counter ids. */
 export const RESERVED_COUNTER_IDS: readonly string[] = [EDGE_LEVEL, CAMERA_LEVEL]
 
-export const UPLINK_KINDS = ['rating', 'ticket', 'officer', 'status', 'heartbeat'] as const
+export const UPLINK_KINDS = ['rating', 'ticket', 'officer', 'status', 'heartbeat', 'complaint'] as const
 export type UplinkKind = (typeof UPLINK_KINDS)[number]
 export const DOWNLINK_KINDS = ['config', 'error', 'prompt'] as const
 export type DownlinkKind = (typeof DOWNLINK_KINDS)[number]
@@ -35,6 +36,7 @@ export const topics = {
   rating: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/rating`,
   ticket: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/ticket`,
   officer: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/officer`,
+  complaint: (site: string, counter: string) => `${TOPIC_ROOT}/${site}/${counter}/complaint`,
   status: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/status/${device}`,
   heartbeat: (site: string, counter: string, device: string) => `${TOPIC_ROOT}/${site}/${counter}/heartbeat/${device}`,
   down: (site: string, counter: string, device: string, kind: DownlinkKind) =>
@@ -48,7 +50,7 @@ export const topics = {
 } as const
 
 export type ParsedTopic =
-  | { kind: 'rating' | 'ticket' | 'officer'; site: string; counter: string }
+  | { kind: 'rating' | 'ticket' | 'officer' | 'complaint'; site: string; counter: string }
   | { kind: 'status' | 'heartbeat'; site: string; counter: string; device: string }
   | { kind: 'down'; site: string; counter: string; device: string; downlink: DownlinkKind }
   | { kind: 'alert'; site: string; counter: string; device: string }
@@ -73,6 +75,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     case 'rating':
     case 'ticket':
     case 'officer':
+    case 'complaint':
       return device === undefined ? { kind, site, counter } : null
     case 'status':
     case 'heartbeat':

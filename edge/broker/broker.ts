@@ -244,6 +244,11 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       if (judged.alert) raiseAlert(judged.alert, stamp.wall)
     }
     bump(stats.received, record.kind)
+    if (record.kind === 'complaint') {
+      // A citizen's comment and phone number: stored for the hub, never routed to the site's subscribers.
+      unrouted.add(payload)
+      packet.retain = false
+    }
     if (record.kind === 'device_status') {
       state.online = record.online
       state.statusCounter = record.counter

@@ -22,10 +22,11 @@ export function checkPublish(parsed: ParsedTopic, device: DeviceEntry | null, si
   if ((parsed.kind === 'status' || parsed.kind === 'heartbeat') && parsed.device !== device.id)
     return forbidden(`a device publishes only its own ${parsed.kind}, not that of "${parsed.device}"`)
   if (device.kind === 'queue') {
-    return parsed.kind === 'rating' || parsed.kind === 'officer' ? forbidden(`a queue system does not publish ${parsed.kind} messages`) : null
+    return parsed.kind === 'rating' || parsed.kind === 'officer' || parsed.kind === 'complaint' ? forbidden(`a queue system does not publish ${parsed.kind} messages`) : null
   }
   if (parsed.kind === 'ticket') return forbidden(`a ${device.kind} does not publish queue tickets`)
   if (parsed.kind === 'officer' && device.kind !== 'kiosk') return forbidden('only a kiosk signs officers in and out')
+  if (parsed.kind === 'complaint' && device.kind !== 'kiosk') return forbidden('only a kiosk takes a citizen\'s complaint')
   if (parsed.counter !== device.counter)
     return forbidden(`device "${device.id}" serves counter "${device.counter}", not "${parsed.counter}"`)
   return null

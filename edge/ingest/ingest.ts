@@ -9,8 +9,9 @@ import { formatIssues } from '../../common/config.js'
 import type { ErrorCode } from '../../common/errors.js'
 import { EVENT_ID_PATTERN } from '../../protocol/ids.js'
 import {
-  heartbeatMessage, MAX_DEVICE_PAYLOAD_BYTES, officerMessage, ratingMessage, statusMessage, ticketMessage, type OfficerMessage,
+  complaintMessage, heartbeatMessage, MAX_DEVICE_PAYLOAD_BYTES, officerMessage, ratingMessage, statusMessage, ticketMessage, type OfficerMessage,
 } from '../../protocol/messages.js'
+import { normalizeVnPhone } from '../../protocol/complaint.js'
 import { isDissatisfied, normalisedScore } from '../../protocol/scales.js'
 import { parseTopic, type ParsedTopic } from '../../protocol/topics.js'
 import type { NewRecord } from '../outbox/types.js'
@@ -75,6 +76,8 @@ export function ingest(input: IngestInput, site: SiteIndex, duty: DutyLookup): I
       return rating(json, eventId, parsed.counter, device, input.edgeTs, site, duty)
     case 'ticket':
       return ticket(json, eventId, parsed.counter, device, input.edgeTs, site)
+    case 'complaint':
+      return complaint(json, eventId, parsed.counter, device, input.edgeTs, site, duty)
     case 'status':
       return status(json, parsed.counter, device)
     case 'heartbeat':
@@ -137,6 +140,38 @@ function ticket(json: unknown, eventId: string | undefined, counter: string, dev
       eventId: m.id,
       ticket: m.ticket,
       event: m.event,
+      deviceTs: m.ts,
+      edgeTs,
+    },
+  }
+}
+
+/**
+ * A citizen's complaint after a dissatisfied rating (issue 16). The officer is
+ * the one on duty now, as for the rating it follows seconds before. Errors
+ * name the field, never its value: the payload is personal data.
+ */
+function complaint(json: unknown, eventId: string | undefined, counter: string, device: DeviceEntry, edgeTs: number, site: SiteIndex, duty: DutyLookup): IngestResult {
+  const r = complaintMessage.safeParse(json)
+  if (!r.success) return invalid(r.error, eventId)
+  const m = r.data
+  if (!isDissatisfied(site.config.scale, m.level) || m.level > site.config.scale)
+    return reject('EDGE_PAYLOAD_INVALID', `level: a complaint follows a dissatisfied rating on the site's ${site.config.scale}-level scale`, m.id)
+  return {
+    outcome: 'record',
+    dedupKey: `${device.id}:${m.id}`,
+    record: {
+      kind: 'complaint',
+      department: departmentOf(site, counter),
+      counter,
+      device: device.id,
+      officer: duty.officerAt(counter),
+      eventId: m.id,
+      rating: m.rating,
+      level: m.level,
+      comment: m.comment.trim(),
+      phone: m.phone.trim() === '' ? null : normalizeVnPhone(m.phone),
+      lang: m.lang,
       deviceTs: m.ts,
       edgeTs,
     },

@@ -19,7 +19,8 @@ import { timeRange } from '../queries/influxql.js'
 import type { Principal } from '../users/roles.js'
 import { chainWriter, linkHash, oneLine, openViewing, type AuditValues, type ChainLinkTo, type StoredEntry, type Viewing } from '../../common/audit-chain.js'
 
-export type AuditAction = 'view_start' | 'view_end' | 'export'
+/** `playback`: recorded video or a snapshot watched (issue 17); `export_done`: an export's file finished, with its SHA-256. */
+export type AuditAction = 'view_start' | 'view_end' | 'export' | 'playback' | 'export_done'
 const NONE = '-'
 
 export interface AuditEntry {
@@ -100,7 +101,7 @@ export interface AuditLog {
    * its end with the duration. Rejects, and nothing may be shown, when the
    * start cannot be stored.
    */
-  viewing(who: Principal, site: string, camera: string, client: string): Promise<Viewing>
+  viewing(who: Actor, site: string, camera: string, client: string): Promise<Viewing>
   list(fromMs: number, toMs: number, limit: number): Promise<AuditEntry[]>
   /** Every stored entry in the span with its chain fields, for verification. */
   entries(fromMs: number, toMs: number): Promise<StoredEntry[]>

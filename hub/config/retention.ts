@@ -26,6 +26,13 @@ export const RETENTION_DAYS_DEFAULTS = {
   deliveries: 400,
   /** kpi_* in the rollup's retention policy: five years of daily counts, no ticket or citizen in them. */
   rollup: 1827,
+  /**
+   * complaint, case_event: a complaint's case with the citizen's comment, phone number and the handling notes, counted
+   * from the day the case closed (open cases are kept while they are handled). Decree 13/2023/NĐ-CP asks that personal
+   * data be deleted once the purpose it was collected for is served; a closed case still serves the quarter's and the
+   * year's reports on complaint handling (seed 002 §12) and answers a citizen who calls again: a year, then it goes whole.
+   */
+  cases: 365,
 } as const
 
 export type RetentionClass = keyof typeof RETENTION_DAYS_DEFAULTS
@@ -42,6 +49,7 @@ const daysSchema = z
     signouts: days.default(D.signouts),
     deliveries: days.default(D.deliveries),
     rollup: days.default(D.rollup),
+    cases: days.default(D.cases),
   })
   .default(D)
 

@@ -55,6 +55,8 @@ const apiKey = z
     sites: z.array(idSchema).min(1).optional(),
     /** May read officers' own duty figures (hours, lateness, absence; GET /api/v1/duty): an HR tool, not the IOC's wall. */
     officers: z.boolean().default(false),
+    /** May pull live camera streams (GET /api/v1/live, docs/recordings.md): the Home Affairs monitoring system, not a KPI display. */
+    video: z.boolean().default(false),
   })
   .refine((k) => k.scope === 'ioc' || k.sites !== undefined, { message: 'a site-scoped key needs "sites"', path: ['sites'] })
 

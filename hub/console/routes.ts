@@ -37,6 +37,8 @@ import { canReadAudit, canSeeMetrics, canSeeOfficers, canWatch, type Principal }
 import type { PageAsset } from './bundle.js'
 import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, viewPeriod, type Level, type Scope } from './data.js'
 import { dutyView } from './duty.js'
+import { createRecordings, type RecordingHandler } from './recordings.js'
+import type { EdgeRequests } from '../relay/requests.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CONSOLE_JS, CSP, loginPage } from './page.js'
 import type { ConsoleSession, SessionCodec } from './session.js'
@@ -57,6 +59,8 @@ export interface ConsoleOptions {
   reports?: Reports
   /** The delivery log and this instance's retry state, for administrators. */
   deliveries?: { log: DeliveryLog; state(): DeliveryState[] }
+  /** Requests to the edges over their tunnels (recorded video, snapshots; docs/recordings.md); without them those routes answer 404. */
+  requests?: EdgeRequests
 }
 
 export interface Console {
@@ -312,6 +316,19 @@ export function createConsole(o: ConsoleOptions): Console {
       const days = Math.min(90, Math.max(1, Number(url.searchParams.get('days') ?? 7) || 7))
       sendJson(res, 200, { entries: await o.audit.list(now() - days * 86_400_000, now() + 1, 500) })
     }))
+
+  // Recorded video and snapshots, read from the site's edge (issue 17; hub/console/recordings.ts checks role, reason and audit).
+  if (o.requests) {
+    const rec = createRecordings({ requests: o.requests, relay: o.relay, audit: o.audit, directory: o.directory, log, now, client })
+    const as = (h: RecordingHandler): Page => signedIn((req, res, url, params, s) => h(req, res, url, params, s.principal))
+    routes
+      .add('GET', '/console/api/recordings/:site/cameras/:camera/timeline', as(rec.timeline))
+      .add('GET', '/console/api/recordings/:site/counters/:counter', as(rec.counterCamera))
+      .add('GET', '/console/api/recordings/:site/snapshots', as(rec.snapshots))
+      .add('GET', '/console/api/recording-exports/:id', as(rec.sidecar))
+      .add('GET', '/console/recordings/:site/cameras/:camera/clip.mp4', as(rec.clip))
+      .add('GET', '/console/recordings/:site/snapshots/:name', as(rec.snapshot))
+  }
 
   const mount: Mount = {
     prefix: '/console',

@@ -141,6 +141,16 @@ export function toPoint(site: string, r: EdgeRecord): Point {
         fields: present({ reason: r.reason, device: r.device, event_id: r.eventId, ...common }),
         timestampNs,
       }
+    case 'complaint':
+      return {
+        measurement: 'complaint',
+        tags: { counter: r.counter, department: r.department, officer: r.officer ?? NO_OFFICER, site },
+        fields: {
+          event_id: r.eventId, device: r.device, rating: r.rating, level: r.level, comment: r.comment, phone: r.phone ?? '', lang: r.lang,
+          device_ts: r.deviceTs, edge_ts: r.edgeTs, ...common,
+        },
+        timestampNs,
+      }
   }
 }
 

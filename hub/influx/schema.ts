@@ -92,6 +92,17 @@ export const MEASUREMENTS = {
     tags: ['site', 'counter', 'officer', 'event'],
     fields: { reason: 'string', device: 'string', event_id: 'string', ...common },
   },
+  /**
+   * A citizen's complaint, which opens a case (hub/cases, docs/complaints.md); the case is the site and `event_id`.
+   * `comment` and `phone` are personal data, deleted with the case (hub/cases/retention.ts).
+   */
+  complaint: {
+    tags: ['site', 'department', 'counter', 'officer'],
+    fields: {
+      event_id: 'string', device: 'string', rating: 'string', level: 'integer', comment: 'string', phone: 'string', lang: 'string',
+      device_ts: 'integer', edge_ts: 'integer', ...common,
+    },
+  },
 } as const satisfies Record<RecordKind, MeasurementSchema>
 
 export type Measurement = keyof typeof MEASUREMENTS
@@ -116,6 +127,14 @@ export const HUB_MEASUREMENTS = {
   console_signout: {
     tags: [],
     fields: { username: 'string' },
+  },
+  /**
+   * What the console did with a complaint's case (hub/cases/store.ts): assigned, progress, resolved, result, closed;
+   * the case's state is the fold of its complaint and these. `note` may be personal data, like the complaint's comment.
+   */
+  case_event: {
+    tags: ['site', 'event'],
+    fields: { case: 'string', by: 'string', department: 'string', handler: 'string', note: 'string' },
   },
   /** Scheduled report emails (hub/delivery/log.ts): one point per attempt, read back after a restart so nothing is sent twice. */
   report_delivery: {

@@ -10,7 +10,7 @@
 import type { WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
 import type { TunnelCamera } from '../../protocol/tunnel.js'
-import { LiveChannel, type ChannelCounters } from '../../common/live/channel.js'
+import { LiveChannel, type ChannelCounters, type Viewer } from '../../common/live/channel.js'
 import type { Fmp4Piece } from '../../common/live/fmp4.js'
 import type { RemuxerStatus } from '../../common/live/source.js'
 import { wsViewer } from '../../common/live/ws-viewer.js'
@@ -35,6 +35,8 @@ export interface Relay {
   camera(site: string, camera: string): RelayCamera | null
   /** Adds a browser socket as a viewer; returns a function that detaches it (also called on socket close). */
   attach(ws: WebSocket, site: string, camera: string): void
+  /** Adds any viewer (an HTTP stream for another video system, hub/api/live.ts); returns the function that removes it. */
+  watch(site: string, camera: string, viewer: Viewer): () => void
   status(): { upstreams: number; viewers: number }
   /** Per-stage counts over every camera: tunnel → relay (segments) → viewers (delivered), and silent upstreams reopened (heals). */
   counters(): ChannelCounters
@@ -215,6 +217,11 @@ export function createRelay(o: RelayOptions): Relay {
         log.info({ site, camera, viewers: ch.viewerCount }, 'relay viewer left')
       })
       ws.once('error', () => ws.terminate())
+    },
+    watch(site, camera, viewer) {
+      const ch = channelFor(site, camera)
+      ch.add(viewer)
+      return () => void ch.remove(viewer)
     },
     status() {
       let viewers = 0

@@ -8,7 +8,8 @@
  *   sent one `device_status`; the health queries read "the state before the
  *   window", and a site's directory names its officers until it changes);
  * - `wholeChains`: an audit chain only once its newest entry is before the
- *   cutoff, so every chain left is whole and `motcua-hub audit-verify` holds.
+ *   cutoff, so every chain left is whole and `motcua-hub audit-verify` holds;
+ * - `closedCases`: a complaint case only once it closed before the cutoff.
  * A measurement listed nowhere is never deleted (a test keeps the list in
  * step with hub/influx/schema.ts).
  */
@@ -21,6 +22,8 @@ export type Rule =
   /** `field` is one every point of the measurement has; `by` the tags that make one state. */
   | { kind: 'keepLast'; field: string; by: readonly string[] }
   | { kind: 'wholeChains'; field: string; tag: string }
+  /** A complaint case closed before the cutoff, whole (hub/cases/retention.ts); an open case is kept. */
+  | { kind: 'closedCases' }
 
 export interface MeasurementRule {
   measurement: string
@@ -41,11 +44,13 @@ export const RETENTION_CLASSES: Readonly<Record<RetentionClass, readonly Measure
     time('edge_health'),
   ],
   // An alert's point sits at its start: one still open after the cutoff keeps its point.
-  alerts: [keepLast('alert', 'alert_id', ['kind', 'site', 'subject']), time('alert_ack')],
+  alerts: [keepLast('alert', 'alert_id', ['kind', 'site', 'subject']), time('alert_ack'), time('alert_delivery')],
   audit: [{ measurement: 'audit', rule: { kind: 'wholeChains', field: 'hash', tag: 'chain' } }],
   signouts: [time('console_signout')],
   deliveries: [time('report_delivery')],
   rollup: ['kpi_province', 'kpi_site', 'kpi_department', 'kpi_counter', 'kpi_state'].map(time),
+  // Complaints before their events: the `closed` event says which cases go, so it is deleted last.
+  cases: [{ measurement: 'complaint', rule: { kind: 'closedCases' } }, { measurement: 'case_event', rule: { kind: 'closedCases' } }],
 }
 
 /** The class each measurement belongs to. */

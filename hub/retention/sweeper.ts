@@ -7,6 +7,7 @@
  * simply done again.
  */
 import type { Logger } from '../../common/log.js'
+import { closedCaseDeletes } from '../cases/retention.js'
 import { DAY_MS } from '../../common/time.js'
 import type { RetentionClass, RetentionConfig } from '../config/retention.js'
 import { VN_OFFSET_MS } from '../kpi/time.js'
@@ -22,7 +23,7 @@ export interface SweepStep {
   class: RetentionClass
   measurement: string
   cutoffMs: number
-  /** DELETE statements run (keepLast: one per state with older points; wholeChains: one per expired chain). */
+  /** DELETE statements run (keepLast: one per state with older points; wholeChains: one per expired chain; closedCases: one per point). */
   statements: number
   ms: number
 }
@@ -51,6 +52,7 @@ async function statementsFor(db: InfluxQuery, { measurement, rule }: Measurement
       .filter((p) => several.has(JSON.stringify(p.tags)))
       .map((p) => deleteBeforeLast(measurement, p.tags, p.ms))
   }
+  if (rule.kind === 'closedCases') return closedCaseDeletes(db, measurement, cutoffMs)
   const [series] = await db.run([chainEndsStatement(measurement, rule)])
   return lastPoints(series ?? [])
     .filter((p) => p.ms < cutoffMs && p.tags[rule.tag] !== undefined)

@@ -35,3 +35,11 @@ export const canSeeOfficers = (p: Principal, site: string): boolean => p.role !=
 export function siteScope(p: Principal): readonly string[] | undefined {
   return seesAllSites(p) ? undefined : (p.sites ?? [])
 }
+
+/**
+ * Recorded video and snapshots (issue 17) are evidence about people: for Home Affairs inspectors (every site) and
+ * the site's own supervisors. Not the IOC (metrics only) and not administrators, who run the system and read the
+ * audit log of who watched: the one who checks the watching is not also a watcher.
+ */
+export const canWatchRecordings = (p: Principal, site: string): boolean =>
+  p.role === 'inspector' || (p.role === 'supervisor' && (p.sites ?? []).includes(site))

@@ -23,6 +23,10 @@ const samples: EdgeRecord[] = [
     officers: [{ id: 'nv-a', name: 'Nguyễn Văn A', department: null, signIn: true }],
   },
   { kind: 'duty', ...base, event: 'in', reason: 'sign-in', counter: 'q1', officer: 'nv-a', device: 'kiosk-1', eventId: 'off-00000001' },
+  {
+    kind: 'complaint', ...base, department: 'tu-phap', counter: 'q1', device: 'kiosk-1', officer: 'nv-a', eventId: 'cmp-00000001',
+    rating: 'evt-00000001', level: 1, comment: 'Chờ lâu', phone: '0912345678', lang: 'vi', deviceTs: BASE_MS, edgeTs: BASE_MS,
+  },
 ]
 
 describe('record → point', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { topics, PROTOCOL_VERSION } from '../../protocol/topics.js'
-import { heartbeatMessage, officerMessage, ratingMessage, statusMessage, ticketMessage } from '../../protocol/messages.js'
+import { complaintMessage, heartbeatMessage, officerMessage, ratingMessage, statusMessage, ticketMessage } from '../../protocol/messages.js'
 import { edgeRecord } from '../../protocol/records.js'
 import { SCALES, SCALE_SIZES, normalisedScore } from '../../protocol/scales.js'
 import { readDoc, tableAfter } from '../support/markdown.js'
@@ -19,6 +19,7 @@ describe('docs/protocol.md is in step with protocol/', () => {
       rating: topics.rating('{site}', '{counter}'),
       ticket: topics.ticket('{site}', '{counter}'),
       officer: topics.officer('{site}', '{counter}'),
+      complaint: topics.complaint('{site}', '{counter}'),
       status: topics.status('{site}', '{counter}', '{device}'),
       heartbeat: topics.heartbeat('{site}', '{counter}', '{device}'),
       down: topics.down('{site}', '{counter}', '{device}', '{kind}' as 'config'),
@@ -36,6 +37,7 @@ describe('docs/protocol.md is in step with protocol/', () => {
     ['status', statusMessage],
     ['heartbeat', heartbeatMessage],
     ['ticket', ticketMessage],
+    ['complaint', complaintMessage],
   ]
   it.each(messages)('documents every field of the %s message and whether it is required', (name, schema) => {
     const rows = tableAfter(doc, `### \`${name}\` message`)

@@ -57,6 +57,7 @@ function ago(ms: number): string {
 function subject(a: Alert): string {
   const part = a.subject.split('/')[1]
   if (a.kind === 'dissatisfied_run' || a.kind === 'low_index') return `${tr('counter')} ${part ?? ''}`
+  if (a.kind === 'case_deadline') return `${tr('counter')} ${part ?? ''}`
   if (a.kind === 'camera_offline' || a.kind === 'camera_tampered') return `${tr('camera')} ${part ?? ''}`
   return tr('edgeBox')
 }
@@ -79,6 +80,8 @@ function details(a: Alert): string {
       return `${tr('lastBatch')}: ${at(d.lastSeenAt)}`
     case 'edge_backlog':
       return `${tr('oldestUnsent')}: ${Math.round(n(d.outboxOldestAgeS) / 60)} ${tr('minutes')}`
+    case 'case_deadline':
+      return `${tr(`caseClock_${String(d.clock)}` as TextKey)}: ${at(n(d.due) - 1)} · ${n(d.cases)} ${tr('caseCases')}`
   }
 }
 

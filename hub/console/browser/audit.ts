@@ -33,7 +33,9 @@ function render(): void {
   for (const e of entries) {
     const row = el('tr')
     row.dataset.action = e.action
-    const target = e.camera ? `${e.site} / ${e.camera}` : e.detail || (e.site ?? '')
+    const camera = e.camera ? `${e.site} / ${e.camera}` : e.detail || (e.site ?? '')
+    // A recording's range and reason, an export's hash: what the entry is about, beside its camera.
+    const target = e.camera && (e.action === 'playback' || e.action === 'export' || e.action === 'export_done') && e.detail ? `${camera} · ${e.detail}` : camera
     row.append(
       el('td', undefined, timeText(e.time)),
       el('td', undefined, `${e.user} (${tr(`role_${e.role}` as TextKey)})`),

@@ -10,6 +10,7 @@ import { startDeliveries } from './deliveries.js'
 import { getJson, state } from './dom.js'
 import { startDuty } from './duty.js'
 import { startOverview } from './overview.js'
+import { allowRecordings, jumpTo, startRecordings } from './recordings.js'
 import { startWall } from './wall.js'
 
 interface Me {
@@ -30,6 +31,8 @@ function show(tab: string, me: Me): void {
   for (const id of ['overview', 'duty', 'alerts', 'cameras', 'audit', 'reports']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
   if (tab === 'cameras') startWall(me.video)
   if (tab === 'duty') startDuty()
+  ;(document.getElementById('recordings') as HTMLElement).hidden = tab !== 'recordings'
+  if (tab === 'recordings') startRecordings(mayWatchRecordings(me))
   if (tab === 'audit' && me.audit) startAudit()
   if (tab === 'reports' && me.audit) startDeliveries()
   history.replaceState(null, '', `${location.pathname}${location.search}#${tab}`)
@@ -50,12 +53,28 @@ async function main(): Promise<void> {
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => {
     b.onclick = () => show(b.dataset.tab ?? 'overview', me)
   })
+  // Recorded video (issue 17): inspectors and site supervisors, as canWatchRecordings lets; the hub checks the site.
+  const recordings = document.createElement('section')
+  recordings.id = 'recordings'
+  recordings.hidden = true
+  document.querySelector('main')?.append(recordings)
+  ;(document.querySelector<HTMLElement>('nav.tabs [data-tab=recordings]') as HTMLElement).hidden = !mayWatchRecordings(me)
+  allowRecordings(mayWatchRecordings(me))
+  window.addEventListener('motcua:recording', (e) => {
+    const d = (e as CustomEvent<{ site: string; counter: string; at: number }>).detail
+    show('recordings', me)
+    void jumpTo(d.site, d.counter, d.at)
+  })
   applyTexts()
   startOverview()
   startAlerts()
   const wanted = /^#(duty|alerts|cameras|audit|reports)/.exec(location.hash)?.[1]
   show((wanted === 'audit' || wanted === 'reports') && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
   window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
+}
+
+function mayWatchRecordings(me: Me): boolean {
+  return me.role === 'inspector' || me.role === 'supervisor'
 }
 
 void main()

@@ -14,6 +14,7 @@ import type { TextKey } from '../i18n.js'
 import { donut, esc, gauge, indexColour, levelColour, trendChart } from './charts.js'
 import { el, getJson, num, pct, state, timeText, tr } from './dom.js'
 import { periodPicker } from './period.js'
+import { mayJump } from './recordings.js'
 
 interface Crumb {
   level: LevelView['scope']['level']
@@ -272,6 +273,14 @@ function latestPanel(): HTMLElement {
     const when = timeText(Date.parse(r.time))
     li.append(dot, el('span', 'muted when', when), el('span', 'what', `${tr('counter')} ${r.counter} · ${siteNames.get(r.site) ?? r.site}`), el('strong', undefined, label ? label[state.lang] : String(r.level)))
     if (r.misuse) li.append(el('span', 'badge', r.misuse))
+    // To the minute around this rating on its counter's camera (the recordings view; the hub checks role and site).
+    if (mayJump()) {
+      const watch = el('button', 'ghost rec-jump', tr('recFromRating'))
+      watch.dataset.site = r.site
+      watch.dataset.counter = r.counter
+      watch.onclick = () => window.dispatchEvent(new CustomEvent('motcua:recording', { detail: { site: r.site, counter: r.counter, at: Date.parse(r.time) } }))
+      li.append(watch)
+    }
     list.append(li)
   }
   if (latest.length === 0) list.append(el('li', 'muted', tr('noData')))

@@ -10,6 +10,7 @@ export const ALERT_KINDS = [
   'camera_tampered',
   'edge_silent',
   'edge_backlog',
+  'case_deadline',
 ] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
@@ -21,6 +22,7 @@ export const ALERT_TITLES: Readonly<Record<AlertKind, { vi: string; en: string }
   camera_tampered: { vi: 'Camera bị che, xoay hoặc can thiệp', en: 'Camera tampered with' },
   edge_silent: { vi: 'Thiết bị biên không gửi dữ liệu', en: 'Edge box silent' },
   edge_backlog: { vi: 'Thiết bị biên tồn đọng dữ liệu chưa gửi', en: 'Edge box backlogged' },
+  case_deadline: { vi: 'Phản ánh, kiến nghị sắp đến hạn hoặc quá hạn xử lý', en: 'Complaint case deadline near or passed' },
 }
 
 export type AlertDetails = Readonly<Record<string, number | string | null>>
