@@ -8,11 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
 import type { HttpErrorCode } from '../errors.js'
 import { NO_STORE, sendError } from './answer.js'
+import { viaProxy } from './forwarded.js'
 
 /** A client on this machine: a loopback address, or one that dialled this host's own address. */
 export function isLocalClient(req: IncomingMessage): boolean {
   const { remoteAddress: remote, localAddress: local } = req.socket
-  if (!remote) return false
+  // A proxy on this machine makes every client's socket local; its forwarded client is not (common/web/forwarded.ts).
+  if (!remote || viaProxy(req)) return false
   return remote === '::1' || /^(::ffff:)?127\./.test(remote) || remote === local
 }
 

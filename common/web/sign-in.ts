@@ -8,6 +8,7 @@ import { isLang, type Lang } from '../i18n.js'
 import type { Logger } from '../log.js'
 import { verifyPassword } from '../secrets.js'
 import { refuseCrossSite } from './answer.js'
+import { clientAddress, isHttps } from './forwarded.js'
 import type { Lockout } from './lockout.js'
 import { readForm, sameOrigin, sendHtml } from './page.js'
 
@@ -50,13 +51,13 @@ export async function signIn<P>(req: IncomingMessage, res: ServerResponse, o: Si
   const form = await readForm(req)
   const lang = isLang(form.get('lang')) ? (form.get('lang') as Lang) : 'vi'
   const username = form.get('username') ?? ''
-  const client = req.socket.remoteAddress ?? '?'
+  const client = clientAddress(req)
   const result = await o.login(username, form.get('password') ?? '', client)
   if (result === null || result === 'locked') {
-    o.log.warn({ username: username.slice(0, 32), client: req.socket.remoteAddress, locked: result === 'locked' }, o.said.refused)
+    o.log.warn({ username: username.slice(0, 32), client, locked: result === 'locked' }, o.said.refused)
     return sendHtml(res, o.csp, result === 'locked' ? 429 : 401, o.loginPage(lang, result === 'locked' ? 'locked' : 'failed'))
   }
   o.log.info(o.logged(result), o.said.signedIn)
-  res.writeHead(303, { location: `${o.home}?lang=${lang}`, 'set-cookie': o.cookie(result, 'encrypted' in req.socket) })
+  res.writeHead(303, { location: `${o.home}?lang=${lang}`, 'set-cookie': o.cookie(result, isHttps(req)) })
   res.end()
 }

@@ -9,6 +9,7 @@ import { decodeCursor, MAX_PAGE, queryRawRatings, type RawRating } from '../quer
 import type { Directory } from '../queries/directory.js'
 import type { TagFilter } from '../queries/influxql.js'
 import { sendJson } from '../../common/web/answer.js'
+import { clientAddress } from '../../common/web/forwarded.js'
 import type { ApiDeps, ApiHandler, ApiRequest } from './context.js'
 import { filters, int, invalid, matchesNothing, time } from './params.js'
 
@@ -27,7 +28,7 @@ function range({ query }: ApiRequest, now: number) {
 export async function recordExport({ req, key }: ApiRequest, deps: ApiDeps, filter: TagFilter): Promise<void> {
   const site = filter.site?.length === 1 ? filter.site[0] : undefined
   try {
-    await deps.audit.record({ action: 'export', who: { username: key.id, role: 'api' }, site, detail: req.url ?? '', client: req.socket.remoteAddress ?? '?' })
+    await deps.audit.record({ action: 'export', who: { username: key.id, role: 'api' }, site, detail: req.url ?? '', client: clientAddress(req) })
   } catch (err) {
     throw new MotcuaError('HUB_AUDIT_UNAVAILABLE', undefined, { cause: err })
   }

@@ -1,6 +1,7 @@
 /** The hub's config file: where it listens, which InfluxDB it writes to, and which edges may write. */
 import { z } from 'zod'
 import { idSchema } from '../../protocol/ids.js'
+import { isProxyEntry } from '../../common/web/forwarded.js'
 import { openingHoursSchema } from './opening-hours.js'
 import { REPORTS_DEFAULTS, reportsConfigSchema } from './reports.js'
 import { RETENTION_DEFAULTS, retentionAgainstSessions, retentionConfigSchema } from './retention.js'
@@ -149,6 +150,12 @@ export const hubConfigSchema = z.strictObject({
    * Without one, /metrics answers only clients on this machine.
    */
   metricsToken: z.string().min(16).optional(),
+  /**
+   * Addresses or CIDR ranges of the reverse proxies in front of this hub (docs/haproxy.md). Only their
+   * X-Forwarded-For / X-Forwarded-Proto are believed: the client's address then reaches sign-in throttling,
+   * logs and the audit log, and its scheme secure cookies and HSTS (common/web/forwarded.ts).
+   */
+  trustedProxies: z.array(z.string().refine(isProxyEntry, 'an IP address or CIDR range ("10.0.0.5", "10.0.0.0/24", "::1")')).default([]),
   /** Report files and their scheduled delivery by email (hub/config/reports.ts, docs/reports.md). */
   reports: reportsConfigSchema.default(REPORTS_DEFAULTS),
   /** How long each class of data is kept, and the daily sweep (hub/config/retention.ts, docs/retention.md). */

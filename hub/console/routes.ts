@@ -10,6 +10,7 @@
 import { sendAsset } from '../../common/web/assets.js'
 import { NO_STORE, refuseCrossSite, refuseUpgrade, sendCaught, sendError, sendJson, sendMiss } from '../../common/web/answer.js'
 import { sameOrigin, sendHtml } from '../../common/web/page.js'
+import { clientAddress, isHttps } from '../../common/web/forwarded.js'
 import { Router, type Params } from '../../common/web/router.js'
 import { signIn } from '../../common/web/sign-in.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -151,7 +152,7 @@ export function createConsole(o: ConsoleOptions): Console {
   const log = o.log.child({ module: 'console' })
   const now = o.now ?? Date.now
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 })
-  const client = (req: IncomingMessage) => req.socket.remoteAddress ?? '?'
+  const client = clientAddress
   const langOf = (url: URL): Lang => {
     const l = url.searchParams.get('lang')
     return isLang(l) ? l : 'vi'
@@ -261,7 +262,7 @@ export function createConsole(o: ConsoleOptions): Console {
     .add('POST', '/console/logout', async (req, res) => {
       if (!sameOrigin(req)) return refuseCrossSite(res, 'HUB_SESSION_REQUIRED')
       await o.sessions.revoke(req).catch((err: unknown) => log.error({ err }, 'console sign-out not stored; other instances keep the session until it ends'))
-      res.writeHead(303, { location: '/console/', 'set-cookie': o.sessions.cleared('encrypted' in req.socket) }).end()
+      res.writeHead(303, { location: '/console/', 'set-cookie': o.sessions.cleared(isHttps(req)) }).end()
     })
 
   const routes = new Router<Page>()

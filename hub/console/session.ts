@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { readCookie, sessionCookie } from '../../common/web/cookies.js'
+import { isHttps } from '../../common/web/forwarded.js'
 import type { Accounts } from '../users/accounts.js'
 import type { SignOuts } from '../users/sign-outs.js'
 import type { Principal } from '../users/roles.js'
@@ -57,7 +58,7 @@ export function createSessionCodec(secret: string, limits: SessionLimits, accoun
       if (signOuts && claims.issuedS <= signOuts.latestS(claims.username)) return null
       const t = nowS()
       used(claims, t)
-      const secure = 'encrypted' in req.socket
+      const secure = isHttps(req)
       const refresh = t - claims.seenS >= 60 ? cookie(signSession(secret, { ...claims, seenS: t }), claims.issuedS + limits.ttlS - t, secure) : null
       return { principal, claims, endsAt: (claims.issuedS + limits.ttlS) * 1000, refresh }
     },

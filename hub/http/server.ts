@@ -5,6 +5,7 @@ import https from 'node:https'
 import type { Logger } from '../../common/log.js'
 import { dispatch, sendError, sendJson, type DispatchOptions, type RouteHandler } from '../../common/web/answer.js'
 import { sendMetrics } from '../../common/web/access.js'
+import { proxyList, trustForwarded } from '../../common/web/forwarded.js'
 import { Router } from '../../common/web/router.js'
 import { handleUpgrades, serverOptions, type UpgradeHandler } from '../../common/web/server.js'
 import type { HubConfig } from '../config/schema.js'
@@ -24,6 +25,9 @@ export type { UpgradeHandler }
 export const HUB_ANSWERS: Omit<DispatchOptions, 'log'> = {
   codes: { not_found: 'HUB_NOT_FOUND', method_not_allowed: 'HUB_METHOD_NOT_ALLOWED', bad_path: 'HUB_PATH_INVALID', internal: 'HUB_INTERNAL' },
 }
+
+/** One year: the hub is only ever served over TLS, directly or behind the proxy (docs/haproxy.md). */
+export const HSTS = 'max-age=31536000'
 
 export interface ServerDeps {
   config: HubConfig
@@ -50,12 +54,19 @@ export function createHubServer(deps: ServerDeps): http.Server {
     .add('GET', '/metrics', (req, res) => sendMetrics(req, res, metrics.registry, config.metricsToken, 'HUB_METRICS_REFUSED'))
   for (const m of deps.mounts ?? []) router.mount(m.prefix, (req, res, url) => m.handle(req, res, url))
 
-  const handler = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, { ...HUB_ANSWERS, log })
+  // The client and scheme behind the configured proxies, resolved before any route reads them (common/web/forwarded.ts).
+  const proxies = config.trustedProxies.length > 0 ? proxyList(config.trustedProxies) : null
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // A browser that reached the hub over TLS, directly or through the proxy, never tries it in clear again.
+    if (trustForwarded(req, proxies).https) res.setHeader('strict-transport-security', HSTS)
+    return dispatch(router, req, res, { ...HUB_ANSWERS, log })
+  }
 
   const tls = config.http.tls
   const server = tls
     ? https.createServer({ ...serverOptions(), cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
     : http.createServer(serverOptions(), handler)
   handleUpgrades(server, () => deps.upgrades ?? [], log)
+  server.prependListener('upgrade', (req: IncomingMessage) => void trustForwarded(req, proxies))
   return server
 }

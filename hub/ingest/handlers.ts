@@ -12,6 +12,7 @@ import type { HubConfig } from '../config/schema.js'
 import { readBody } from '../http/body.js'
 import type { HubMetrics } from '../http/metrics.js'
 import { sendError, sendJson } from '../../common/web/answer.js'
+import { clientAddress } from '../../common/web/forwarded.js'
 import type { PointWriter } from '../influx/writer.js'
 import { createEdgeAuth } from './auth.js'
 import { mapRecords, parseEnvelope } from './validate.js'
@@ -30,7 +31,7 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
   let inFlight = 0
 
   const unauthorized = (req: IncomingMessage, res: ServerResponse) => {
-    log.warn({ remote: req.socket.remoteAddress, path: req.url }, 'edge authentication failed')
+    log.warn({ remote: clientAddress(req), path: req.url }, 'edge authentication failed')
     sendError(res, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer' })
   }
 
