@@ -13,6 +13,7 @@ import { benchIngest, benchSpine } from './spine.js'
 import { DAY_OF_A_CENTER, benchDrain } from './drain.js'
 import { benchStreams } from './streams.js'
 import { benchTunnelDeadPath } from './tunnel.js'
+import { benchHaproxy } from './haproxy.js'
 import { runLiveSoak, soakStack } from './lib/live-soak.js'
 import { startConsoleStack } from '../testkit/console-stack.js'
 
@@ -275,6 +276,16 @@ export const SECTIONS: Record<string, Section> = {
     const rows: Row[] = [
       { what: `hub noticing a silently dead edge tunnel (heartbeat ${r.heartbeatMs} ms, ${r.rounds} cuts)`, target: '≤ 2 heartbeats', measured: `median ${r.hubNoticedMs.medianMs} ms, p95 ${r.hubNoticedMs.p95Ms} ms`, met: r.hubNoticedMs.p95Ms <= bound },
       { what: `edge noticing the same dead path (heartbeat ${r.heartbeatMs} ms)`, target: '≤ 2 heartbeats', measured: `median ${r.edgeNoticedMs.medianMs} ms, p95 ${r.edgeNoticedMs.p95Ms} ms`, met: r.edgeNoticedMs.p95Ms <= bound },
+    ]
+    return { raw: r, rows }
+  },
+
+  /** Issue 14: viewers of a site whose tunnel's hub instance is killed, through HAProxy (bench/haproxy.ts). */
+  async haproxy({ quick, log }) {
+    const r = await benchHaproxy({ rounds: quick ? 3 : 10, log })
+    const rows: Row[] = [
+      { what: `edge tunnel on another hub instance after the one holding it is SIGKILLed, through HAProxy (${r.rounds} kills)`, target: 'measured', measured: `median ${r.tunnelMovedMs.medianMs} ms, p95 ${r.tunnelMovedMs.p95Ms} ms, max ${r.tunnelMovedMs.maxMs} ms`, met: null },
+      { what: `console viewer receiving video again after that kill (reconnecting as the console's player does; ${r.rounds} kills)`, target: '≤ 5 s', measured: `median ${r.resumeMs.medianMs} ms, p95 ${r.resumeMs.p95Ms} ms, max ${r.resumeMs.maxMs} ms`, met: r.resumeMs.maxMs <= 5000 },
     ]
     return { raw: r, rows }
   },

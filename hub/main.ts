@@ -17,6 +17,7 @@ import { createAuditLog } from './audit/audit.js'
 import { buildConsoleScript } from './console/bundle.js'
 import { createConsole } from './console/routes.js'
 import { createSessionCodec } from './console/session.js'
+import { createPeerCameras } from './console/peer-cameras.js'
 import { createSignOuts } from './users/sign-outs.js'
 import { createHubMetrics } from './http/metrics.js'
 import { createHubServer, type Mount, type UpgradeHandler } from './http/server.js'
@@ -156,6 +157,9 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     const secret = sessionSecretOf(config)
     if (secret) {
       const accounts = createAccounts(config.users, now)
+      // Behind HAProxy each instance relays its share of the sites; the camera list asks the others (docs/haproxy.md).
+      const peerCameras = createPeerCameras({ local: () => relay.cameras(), peers: config.peers, secret, log: log.child({ module: 'console' }) })
+      mounts.push(peerCameras.mount)
       const consoleApp = createConsole({
         accounts,
         sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now,
@@ -170,6 +174,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         now,
         reports,
         deliveries: { log: deliveryLog, state: () => delivery.state() },
+        cameras: () => peerCameras.cameras(),
         requests,
       })
       parts.started(() => consoleApp.close())

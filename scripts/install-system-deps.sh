@@ -25,6 +25,7 @@ PACKAGES=(
   gstreamer1.0-libav
   iproute2                      # fault tests: ss, tc
   systemd                       # package tests: systemd-analyze verify and security on the units
+  haproxy                       # several hubs behind the load balancer (deploy/haproxy/, tests/deploy/haproxy.test.ts)
 )
 
 # Debian starts these as system services on install; motcua runs its own

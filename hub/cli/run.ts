@@ -16,6 +16,7 @@ import { MAX_POINT_MS } from '../influx/points.js'
 import { createInfluxQuery } from '../queries/client.js'
 import { backupCommand, restoreCommand } from './backup.js'
 import { retentionCommand } from './retention.js'
+import { haproxyEdgeMap } from './haproxy-map.js'
 
 export const DEFAULT_CONFIG = '/etc/motcua/hub.yaml'
 
@@ -41,6 +42,9 @@ commands:
                   --apply, delete them now as the nightly sweep does
   hash-password   read a console user's password from stdin and print the
                   hash to put in the config's users[].passwordHash
+  haproxy-map     print the edges' token hashes and sites for HAProxy's
+                  MOTCUA_EDGE_MAP file (docs/haproxy.md); again after an edge
+                  is added
 
 options:
   --config FILE   the hub config; default $MOTCUA_HUB_CONFIG, else ${DEFAULT_CONFIG}
@@ -72,6 +76,7 @@ const SPECS: Record<string, CommandSpec<keyof typeof OPTIONS>> = {
   backup: { positionals: 1, options: ['rpc', 'influxd'] },
   restore: { positionals: 1, options: ['rpc', 'influxd'] },
   retention: { positionals: 0, options: ['apply'] },
+  'haproxy-map': { positionals: 0, options: [] },
 }
 
 /** The words the package's `motcua-hub` wrapper hands to this command instead of the hub. */
@@ -91,6 +96,10 @@ export async function runHubCli(argv: readonly string[], io: CliIo): Promise<num
     if (command === 'backup') return await backupCommand(loadConfig(file), parsed.args[0]!, influxd, io)
     if (command === 'restore') return await restoreCommand(loadConfig(file), parsed.args[0]!, influxd, io)
     if (command === 'retention') return await retentionCommand(loadConfig(file), values.apply === true, io)
+    if (command === 'haproxy-map') {
+      io.out(haproxyEdgeMap(loadConfig(file).edges).trimEnd())
+      return EXIT.OK
+    }
     const fromMs = values.from === undefined ? 0 : Date.parse(values.from)
     if (!Number.isFinite(fromMs)) throw new CliError(EXIT.USAGE, `--from: not a date: ${values.from}`)
     return await auditVerify(loadConfig(file), fromMs, values.json === true, io)

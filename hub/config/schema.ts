@@ -156,6 +156,11 @@ export const hubConfigSchema = z.strictObject({
    * logs and the audit log, and its scheme secure cookies and HSTS (common/web/forwarded.ts).
    */
   trustedProxies: z.array(z.string().refine(isProxyEntry, 'an IP address or CIDR range ("10.0.0.5", "10.0.0.0/24", "::1")')).default([]),
+  /**
+   * The other hub instances of the province, as they reach each other (http://10.0.0.12:8080): the console's
+   * camera list asks them for the cameras whose edge tunnels they hold (hub/console/peer-cameras.ts).
+   */
+  peers: z.array(z.url()).default([]),
   /** Report files and their scheduled delivery by email (hub/config/reports.ts, docs/reports.md). */
   reports: reportsConfigSchema.default(REPORTS_DEFAULTS),
   /** How long each class of data is kept, and the daily sweep (hub/config/retention.ts, docs/retention.md). */

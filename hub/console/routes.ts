@@ -31,7 +31,7 @@ import { REPORT_CSP } from '../reports/html.js'
 import { REPORT_FORMATS, type ReportFormat, type Reports } from '../reports/service.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
-import type { Relay } from '../relay/relay.js'
+import type { Relay, RelayCamera } from '../relay/relay.js'
 import type { Accounts } from '../users/accounts.js'
 import type { Alert } from '../kpi/alerts/types.js'
 import { canReadAudit, canSeeMetrics, canSeeOfficers, canWatch, type Principal } from '../users/roles.js'
@@ -60,6 +60,8 @@ export interface ConsoleOptions {
   reports?: Reports
   /** The delivery log and this instance's retry state, for administrators. */
   deliveries?: { log: DeliveryLog; state(): DeliveryState[] }
+  /** The camera wall's list from every instance (hub/console/peer-cameras.ts); without it, this instance's relay alone. */
+  cameras?: () => Promise<RelayCamera[]>
   /** Requests to the edges over their tunnels (recorded video, snapshots; docs/recordings.md); without them those routes answer 404. */
   requests?: EdgeRequests
 }
@@ -307,9 +309,9 @@ export function createConsole(o: ConsoleOptions): Console {
       const entries = o.deliveries ? await o.deliveries.log.list(now() - DELIVERY_LOG_DAYS * 86_400_000, now() + 1, 200) : []
       sendJson(res, 200, { entries, state: o.deliveries?.state() ?? [] }, NO_STORE)
     }))
-    .add('GET', '/console/api/cameras', signedIn((_req, res, _url, _params, { principal: p }) => {
+    .add('GET', '/console/api/cameras', signedIn(async (_req, res, _url, _params, { principal: p }) => {
       if (p.role === 'ioc') return fail(res, 'HUB_CONSOLE_FORBIDDEN')
-      const cams = o.relay.cameras().filter((c) => canWatch(p, c.site))
+      const cams = (o.cameras ? await o.cameras() : o.relay.cameras()).filter((c) => canWatch(p, c.site))
       sendJson(res, 200, { cameras: cams.map((c) => ({ ...c, siteName: o.directory.site(c.site).name })) })
     }))
     .add('GET', '/console/api/audit', signedIn(async (_req, res, url, _params, { principal: p }) => {
