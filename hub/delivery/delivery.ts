@@ -97,10 +97,24 @@ export function createDelivery(o: DeliveryOptions): Delivery {
   const keyOf = (d: Due) => `${d.schedule.id}\u0000${d.period.label}`
   const secret = mail?.password
 
-  /** The state of a due report, read back from the log the first time it is seen (a restart keeps its count). */
-  async function stateOf(d: Due): Promise<DeliveryState> {
-    const have = states.get(keyOf(d))
-    if (have) return have
+  const loading = new Map<string, Promise<DeliveryState>>()
+  /**
+   * The state of a due report, read back from the log the first time it is seen (a restart keeps its count).
+   * Rounds that overlap (a slow round and the next timer's) share one read and so one state: two reads made two
+   * states, and each sent the report as its attempt 1.
+   */
+  function stateOf(d: Due): Promise<DeliveryState> {
+    const key = keyOf(d)
+    let p = loading.get(key)
+    if (!p) {
+      loading.set(key, (p = readState(d)))
+      // A failed read is tried again next round.
+      p.catch(() => loading.delete(key))
+    }
+    return p
+  }
+
+  async function readState(d: Due): Promise<DeliveryState> {
     const past = await o.log.attempts(d.schedule.id, d.period.label, d.period.end, o.now() + 1)
     const last = past.at(-1)
     const s: DeliveryState = {

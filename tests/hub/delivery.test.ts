@@ -160,6 +160,14 @@ describe('scheduled delivery by email', () => {
     expect(again.state()).toEqual([expect.objectContaining({ status: 'sent', attempts: 3 })])
     expect(received).toHaveLength(1)
     await again.stop()
+
+    // Two rounds at once (a slow round and the next timer's, as on a loaded machine) send a due report once.
+    const other = { ...reportsConfig, schedules: [{ ...reportsConfig.schedules[0]!, id: 'thang-trung-tam-2', to: ['chanh-van-phong@cantho.gov.vn'] }] }
+    const twice = createDelivery({ config: other, reports, dir, log: deliveryLog, logger: log, now: Date.now })
+    await Promise.all([twice.tick(), twice.tick()])
+    expect(twice.state()).toEqual([expect.objectContaining({ schedule: 'thang-trung-tam-2', status: 'sent', attempts: 1 })])
+    expect(received.filter((m) => m.to.includes('chanh-van-phong@cantho.gov.vn'))).toHaveLength(1)
+    await twice.stop()
     await writer.close()
 
     // The password reached the SMTP server and nothing else.
