@@ -39,6 +39,12 @@ const CATALOGUE = {
   EDGE_CAMERA_UNKNOWN: { message: 'no camera with this id on this site', status: 404 },
   EDGE_SNAPSHOT_FAILED: { message: 'the camera did not give a snapshot', status: 502 },
   EDGE_AUDIT_UNAVAILABLE: { message: 'the viewing could not be recorded for the audit log, so it is not shown; retry later', status: 503 },
+  // Queue systems posting tickets over HTTP (edge/ingest/ticket-http.ts, docs/queue-adapter.md).
+  EDGE_TICKET_AUTH_FAILED: { message: 'missing or wrong queue system token', status: 401 },
+  EDGE_TICKET_MEDIA_TYPE: { message: 'the body must be JSON (content-type: application/json)', status: 415 },
+  EDGE_TICKET_TOO_LARGE: { message: 'the body is larger than a ticket event can be', status: 413 },
+  EDGE_TICKET_INVALID: { message: 'the ticket event is not valid', status: 400 },
+  EDGE_TICKET_NOT_STORED: { message: 'the edge could not store the ticket event; it was not accepted, send it again later', status: 503 },
   EDGE_HUB_UNREACHABLE: { message: 'the hub could not be reached or did not answer in time; records stay queued' },
   EDGE_HUB_UNEXPECTED: { message: 'the hub gave an answer outside its contract; records stay queued' },
   // Edge → hub (HTTP API).

@@ -31,6 +31,7 @@ import { scheduleEndOfDay, type EndOfDayTimers } from './ingest/end-of-day.js'
 import { MisuseFilter } from './misuse/filter.js'
 import { addMisuseMetrics } from './misuse/metrics.js'
 import { buildSiteIndex } from './ingest/site.js'
+import { addTicketRoute } from './ingest/ticket-http.js'
 import { diskGauge } from './outbox/disk.js'
 import { openOutbox } from './outbox/leveldb-outbox.js'
 import { createTunnel, type EdgeTunnel } from './tunnel/client.js'
@@ -173,6 +174,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       },
       wsPort: broker.ports.ws,
     })
+    // Queue systems that cannot speak MQTT post their tickets over HTTP (docs/queue-adapter.md).
+    if (config.devices.some((d) => d.kind === 'queue' && d.http)) addTicketRoute(http, { site, duty, broker, clock, log })
     http.mount('/kiosk', (req, res) => {
       if (!kiosk(req, res)) res.writeHead(404).end()
     })

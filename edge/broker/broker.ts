@@ -55,6 +55,12 @@ export interface EdgeBroker {
   connectedClients(): number
   /** Publishes an edge-owned retained JSON message (e.g. a camera's state) at QoS 1. */
   publishRetained(topic: string, body: object): Promise<void>
+  /**
+   * Stores a ticket that came in another way than MQTT (the queue systems' HTTP adapter,
+   * edge/ingest/ticket-http.ts) as a published one is: once per device and event id, then
+   * counted for the misuse filter and prompted to the counter's kiosks. Rejects when not stored.
+   */
+  storeTicket(record: Extract<NewRecord, { kind: 'ticket' }>, dedupKey: string): Promise<'stored' | 'duplicate'>
   stop(): Promise<void>
 }
 
@@ -370,6 +376,16 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
     stats,
     connectedClients: () => aedes.connectedClients,
     publishRetained: (topic, body) => publish(topic, body, true),
+    async storeTicket(record, dedupKey) {
+      bump(stats.received, record.kind)
+      const outcome = await outbox.append(record, clock.stamp(), dedupKey)
+      if (outcome === 'duplicate') stats.duplicates++
+      else {
+        bump(stats.stored, record.kind)
+        onStored(record)
+      }
+      return outcome
+    },
     async stop() {
       if (stopping) return
       stopping = true

@@ -55,6 +55,8 @@ export const edgeConfigSchema = z
           /** The counter a kiosk or button box serves; a queue system serves the whole site. */
           counter: idSchema.optional(),
           secretHash: secretHashSchema,
+          /** A queue system that posts its tickets over HTTP, its secret as bearer token (docs/queue-adapter.md). */
+          http: z.boolean().optional(),
         }),
       )
       .default([]),
@@ -192,6 +194,7 @@ export const edgeConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['counters', i, 'officer'], message: `expected one of the officers' ids, got "${k.officer}"` })
     })
     c.devices.forEach((d, i) => {
+      if (d.http && d.kind !== 'queue') ctx.addIssue({ code: 'custom', path: ['devices', i, 'http'], message: 'only a queue system posts tickets over HTTP' })
       if (d.kind === 'queue') return
       if (!d.counter) ctx.addIssue({ code: 'custom', path: ['devices', i, 'counter'], message: `a ${d.kind} must name its counter` })
       else if (!counters.has(d.counter))
