@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net'
 import { createLogger, stripCredentials, type Logger } from '../common/log.js'
 import { createParts, isMain, runMain } from '../common/run-main.js'
 import { createAlertStore } from './alerts-store/store.js'
+import { createAlertDelivery } from './alert-delivery/delivery.js'
+import { createAlertDeliveryLog } from './alert-delivery/log.js'
+import { alertThresholds } from './config/alerts.js'
 import { createApi } from './api/router.js'
 import { loadHubConfig } from './config/load.js'
 import type { HubConfig } from './config/schema.js'
@@ -107,9 +110,16 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     // KPIs are answered once the raw days written before the rollup existed are marked, never as if those were empty.
     const kpiDb = rollup ? afterBackfill(db, rollup) : db
     // One alert store for the IOC API and the console, evaluated in the background so alerts are raised while nobody looks.
-    const alerts = createAlertStore({ db, writer, dir })
+    const alerts = createAlertStore({ db, writer, dir, thresholds: alertThresholds(config.alerts.thresholds) })
     alerts.start(opts.alertEveryMs ?? 30_000, now, log.child({ module: 'alerts' }))
     parts.started(() => alerts.stop())
+    // Alerts to people by email and webhook (docs/alerts.md), after each background evaluation; one instance sends.
+    const alertDeliveryLog = createAlertDeliveryLog({ writer, db })
+    if (config.alerts.delivery.send) {
+      const alertDelivery = createAlertDelivery({ config: config.alerts.delivery, mail: config.reports.mail, dir, log: alertDeliveryLog, logger: log, now })
+      const unlisten = alerts.onEvaluated((list) => void alertDelivery.tick(list))
+      parts.started(() => (unlisten(), alertDelivery.stop()))
+    }
 
     // Registered before the parts it serves, so it is undone after them: upgraded sockets and event streams are not
     // the server's to end, and server.close() would wait for them.
@@ -174,6 +184,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         now,
         reports,
         deliveries: { log: deliveryLog, state: () => delivery.state() },
+        alertDeliveries: { log: alertDeliveryLog, recipients: config.alerts.delivery.recipients },
         cameras: () => peerCameras.cameras(),
         requests,
       })

@@ -16,10 +16,12 @@ import type { Logger } from '../../common/log.js'
 import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
 import { acknowledgeAlert, evaluateAlerts } from '../kpi/alerts/state.js'
+import { dutyIntervals, localDayStart } from '../kpi/duty.js'
 import { ALERT_KINDS, ALERT_TITLES, DEFAULT_ALERT_THRESHOLDS, type Alert, type AlertDetails, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'
 import { rowsOf, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
-import { readFacts, ratingFactsStatement } from '../queries/facts.js'
+import { queryDutyEvents, scheduleOf } from '../queries/duty.js'
+import { readFacts, ratingFactsStatement, ticketFactsStatement } from '../queries/facts.js'
 import { querySiteHealth } from '../queries/health.js'
 import { tagFilters, timeRange } from '../queries/influxql.js'
 
@@ -119,13 +121,29 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
 
   async function evaluate(sites: readonly string[] | undefined, now: number, store: boolean): Promise<Alert[]> {
     const filter = sites ? { site: sites } : {}
-    const [before, facts, health] = await Promise.all([
+    const today = localDayStart(now)
+    const siteIds = sites ?? dir.sites.map((s) => s.id)
+    const [before, facts, health, duty] = await Promise.all([
       stored(sites, now),
-      readFacts(db, dir, { ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter) }),
+      readFacts(db, dir, {
+        ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter),
+        // The queue now: tickets issued today, and not so long ago that their citizen has left (overload).
+        tickets: ticketFactsStatement(Math.max(today, now - thresholds.overload.abandonAfterMs), now + 1, filter),
+      }),
       querySiteHealth(db, dir, sites, now - thresholds.lowIndex.windowMs, now + 1),
+      // Duty intervals end by local midnight, so today's sign-ins and sign-outs say who is at a counter now.
+      queryDutyEvents(db, siteIds, today, now + 1),
     ])
     // Only the sites evaluated: alerts of other sites are neither seen nor cleared here.
-    const { state, raised } = evaluateAlerts({ alerts: before }, { ratings: facts.ratings, cameras: health.cameras, edges: health.edges }, now, thresholds)
+    const { state, raised } = evaluateAlerts(
+      { alerts: before },
+      {
+        ratings: facts.ratings, cameras: health.cameras, edges: health.edges, tickets: facts.tickets,
+        duty: { intervals: dutyIntervals(duty, now), sites: siteIds, schedule: scheduleOf(dir) },
+      },
+      now,
+      thresholds,
+    )
     const fresh = new Set(raised.map((a) => a.id))
     if (store) await writer.write(state.alerts.map((a) => alertPoint(a, fresh.has(a.id))))
     return state.alerts

@@ -22,6 +22,7 @@ import { createDirectory, type Directory } from '../queries/directory.js'
 import { authenticate } from './auth.js'
 import type { ApiDeps, ApiHandler } from './context.js'
 import { dutyApi } from './duty.js'
+import { alertDeliveriesApi } from './alert-deliveries.js'
 import { ratingsCsv, ratingsPage } from './export.js'
 import { ackAlert, decision766, listAlerts, queueKpi, ratingsKpi, siteHealth } from './kpi.js'
 import { monthlyReport } from './report.js'
@@ -91,6 +92,7 @@ export function createApi(opts: ApiOptions): Api {
   endpoint('GET', 'health/sites', siteHealth)
   routes.add('GET', '/api/v1/sites/:site/health', keyed(siteHealth))
   endpoint('GET', 'alerts', listAlerts)
+  endpoint('GET', 'alerts/deliveries', alertDeliveriesApi())
   endpoint('POST', 'alerts/:id/ack', ackAlert)
   endpoint('GET', 'ratings', ratingsPage)
   endpoint('GET', 'export/ratings.csv', ratingsCsv)

@@ -30,9 +30,13 @@ export function loadHubConfig(file: string): Readonly<HubConfig> {
         },
       }
     : parsed.reports
+  // Webhook secrets for alert delivery (hub/config/alerts.ts), like the mail password: from their files, here.
+  const webhooks = parsed.alerts.delivery.webhooks.map((w, i) =>
+    w.secretFile === undefined ? w : { ...w, secretFile: at(w.secretFile), secret: readSecretFile(file, `alerts.delivery.webhooks.${i}.secretFile`, at(w.secretFile), 'a secret', 16) })
   const resolved = {
     ...parsed,
     reports,
+    alerts: { ...parsed.alerts, delivery: { ...parsed.alerts.delivery, webhooks } },
     http: { ...parsed.http, ...(tls ? { tls } : {}) },
     ...(secretFile === undefined
       ? {}

@@ -5,6 +5,7 @@ import { isProxyEntry } from '../../common/web/forwarded.js'
 import { openingHoursSchema } from './opening-hours.js'
 import { REPORTS_DEFAULTS, reportsConfigSchema } from './reports.js'
 import { RETENTION_DEFAULTS, retentionAgainstSessions, retentionConfigSchema } from './retention.js'
+import { alertsAgainstMail, alertsConfigSchema } from './alerts.js'
 
 const tokenHash = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a token hash "sha256:<64 hex digits>"')
 
@@ -163,11 +164,13 @@ export const hubConfigSchema = z.strictObject({
   peers: z.array(z.url()).default([]),
   /** Report files and their scheduled delivery by email (hub/config/reports.ts, docs/reports.md). */
   reports: reportsConfigSchema.default(REPORTS_DEFAULTS),
+  /** Alert thresholds and the delivery of alerts by email and webhook (hub/config/alerts.ts, docs/alerts.md). */
+  alerts: alertsConfigSchema.default(() => alertsConfigSchema.parse({})),
   /** How long each class of data is kept, and the daily sweep (hub/config/retention.ts, docs/retention.md). */
   retention: retentionConfigSchema.default(RETENTION_DEFAULTS),
 }).refine((c) => c.users.length === 0 || c.sessionSecret !== undefined || c.sessionSecretFile !== undefined, {
   message: 'console users need "sessionSecret" or "sessionSecretFile" (the same on every hub instance)',
   path: ['sessionSecretFile'],
-}).superRefine(retentionAgainstSessions)
+}).superRefine(retentionAgainstSessions).superRefine(alertsAgainstMail)
 
 export type HubConfig = z.output<typeof hubConfigSchema>

@@ -76,7 +76,8 @@ export function appPage(lang: Lang, user: { name: string; role: string }): strin
     `<nav class="tabs" role="tablist"><button data-tab="overview">${tx('tabOverview', lang)}</button>` +
     `<button data-tab="duty">${tx('tabDuty', lang)}</button><button data-tab="alerts">${tx('tabAlerts', lang)}<span id="alerts-badge" class="badge bad" hidden></span></button>` +
     `<button data-tab="cameras">${tx('tabCameras', lang)}</button><button data-tab="recordings" hidden>${tx('tabRecordings', lang)}</button><button data-tab="audit" hidden>${tx('tabAudit', lang)}</button>` +
-    `<button data-tab="reports" hidden>${tx('tabReports', lang)}</button></nav>` +
-    `<main><section id="overview"></section><section id="duty" hidden></section><section id="alerts" hidden></section><section id="cameras" hidden></section><section id="audit" hidden></section><section id="reports" hidden></section></main>`,
+    `<button data-tab="reports" hidden>${tx('tabReports', lang)}</button>` +
+    `<button data-tab="sent" hidden>${tx('tabSent', lang)}</button></nav>` +
+    `<main><section id="overview"></section><section id="duty" hidden></section><section id="alerts" hidden></section><section id="cameras" hidden></section><section id="audit" hidden></section><section id="reports" hidden></section><section id="sent" hidden></section></main>`,
     `<script type="module" src="${CONSOLE_JS}"></script>`)
 }

@@ -26,6 +26,8 @@ import { parsePeriodLabel, PERIOD_UNITS, type PeriodBucket, type PeriodUnit } fr
 import { MotcuaError } from '../../common/errors.js'
 import type { DeliveryLog } from '../delivery/log.js'
 import type { DeliveryState } from '../delivery/delivery.js'
+import type { AlertDeliveryLog } from '../alert-delivery/log.js'
+import type { AlertRecipient } from '../config/alerts.js'
 import { sitesOfScope, type ReportScope } from '../reports/build.js'
 import { REPORT_CSP } from '../reports/html.js'
 import { REPORT_FORMATS, type ReportFormat, type Reports } from '../reports/service.js'
@@ -60,6 +62,8 @@ export interface ConsoleOptions {
   reports?: Reports
   /** The delivery log and this instance's retry state, for administrators. */
   deliveries?: { log: DeliveryLog; state(): DeliveryState[] }
+  /** What alerts were sent to whom (hub/alert-delivery), for administrators; recipients named from the config, without addresses. */
+  alertDeliveries?: { log: AlertDeliveryLog; recipients: readonly AlertRecipient[] }
   /** The camera wall's list from every instance (hub/console/peer-cameras.ts); without it, this instance's relay alone. */
   cameras?: () => Promise<RelayCamera[]>
   /** Requests to the edges over their tunnels (recorded video, snapshots; docs/recordings.md); without them those routes answer 404. */
@@ -83,6 +87,8 @@ const LEVELS: readonly Level[] = ['province', 'branch', 'site', 'department', 'c
 const REPORT_LEVELS: readonly ReportScope['level'][] = ['province', 'branch', 'site', 'department']
 /** How far back the delivery log is listed. */
 const DELIVERY_LOG_DAYS = 400
+/** How far back the alert delivery log is listed (at most 500 entries). */
+const ALERT_DELIVERY_LOG_DAYS = 30
 
 type Page = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, s: ConsoleSession | null) => void | Promise<void>
 type SignedInPage = (req: IncomingMessage, res: ServerResponse, url: URL, params: Params, s: ConsoleSession) => void | Promise<void>
@@ -308,6 +314,12 @@ export function createConsole(o: ConsoleOptions): Console {
       if (!canReadAudit(p)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
       const entries = o.deliveries ? await o.deliveries.log.list(now() - DELIVERY_LOG_DAYS * 86_400_000, now() + 1, 200) : []
       sendJson(res, 200, { entries, state: o.deliveries?.state() ?? [] }, NO_STORE)
+    }))
+    .add('GET', '/console/api/alert-deliveries', signedIn(async (_req, res, _url, _params, { principal: p }) => {
+      if (!canReadAudit(p)) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
+      const names = new Map(o.alertDeliveries?.recipients.map((r) => [r.id, r.name]) ?? [])
+      const entries = o.alertDeliveries ? await o.alertDeliveries.log.list(now() - ALERT_DELIVERY_LOG_DAYS * 86_400_000, now() + 1, 500) : []
+      sendJson(res, 200, { entries: entries.map((e) => ({ ...e, recipientName: names.get(e.recipient) ?? e.recipient, siteName: o.directory.site(e.site).name })) }, NO_STORE)
     }))
     .add('GET', '/console/api/cameras', signedIn(async (_req, res, _url, _params, { principal: p }) => {
       if (p.role === 'ioc') return fail(res, 'HUB_CONSOLE_FORBIDDEN')

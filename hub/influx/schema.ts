@@ -141,6 +141,11 @@ export const HUB_MEASUREMENTS = {
     tags: ['period', 'schedule', 'status'],
     fields: { attempt: 'integer', recipients: 'integer', formats: 'string', error: 'string', next_at: 'integer' },
   },
+  /** Alert messages (hub/alert-delivery/log.ts): one point per attempt to tell one recipient by one channel, read back so nothing is sent twice. */
+  alert_delivery: {
+    tags: ['channel', 'kind', 'recipient', 'site', 'status'],
+    fields: { key: 'string', alert_id: 'string', subject: 'string', transition: 'string', attempt: 'integer', text: 'string', error: 'string', next_at: 'integer' },
+  },
 } as const satisfies Record<string, MeasurementSchema>
 
 /** Officer tag when no officer was signed in at the counter. */

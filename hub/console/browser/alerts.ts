@@ -56,9 +56,10 @@ function ago(ms: number): string {
 
 function subject(a: Alert): string {
   const part = a.subject.split('/')[1]
-  if (a.kind === 'dissatisfied_run' || a.kind === 'low_index') return `${tr('counter')} ${part ?? ''}`
+  if (a.kind === 'dissatisfied_run' || a.kind === 'low_index' || a.kind === 'counter_unstaffed') return `${tr('counter')} ${part ?? ''}`
   if (a.kind === 'case_deadline') return `${tr('counter')} ${part ?? ''}`
   if (a.kind === 'camera_offline' || a.kind === 'camera_tampered') return `${tr('camera')} ${part ?? ''}`
+  if (a.kind === 'overload') return tr('site')
   return tr('edgeBox')
 }
 
@@ -82,6 +83,10 @@ function details(a: Alert): string {
       return `${tr('oldestUnsent')}: ${Math.round(n(d.outboxOldestAgeS) / 60)} ${tr('minutes')}`
     case 'case_deadline':
       return `${tr(`caseClock_${String(d.clock)}` as TextKey)}: ${at(n(d.due) - 1)} · ${n(d.cases)} ${tr('caseCases')}`
+    case 'counter_unstaffed':
+      return `${tr('unstaffedSince')} ${at(d.unstaffedSince)}`
+    case 'overload':
+      return `${n(d.waiting)} ${tr('waitingTickets')} · ${tr('longestWait')} ${n(d.longestWaitMin)} ${tr('minutes')}`
   }
 }
 

@@ -7,6 +7,7 @@ import { other, t, type TextKey } from '../i18n.js'
 import { startAlerts } from './alerts.js'
 import { startAudit } from './audit.js'
 import { startDeliveries } from './deliveries.js'
+import { startAlertDeliveries } from './alert-deliveries.js'
 import { getJson, state } from './dom.js'
 import { startDuty } from './duty.js'
 import { startOverview } from './overview.js'
@@ -28,13 +29,14 @@ function applyTexts(): void {
 
 function show(tab: string, me: Me): void {
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)))
-  for (const id of ['overview', 'duty', 'alerts', 'cameras', 'audit', 'reports']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
+  for (const id of ['overview', 'duty', 'alerts', 'cameras', 'audit', 'reports', 'sent']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
   if (tab === 'cameras') startWall(me.video)
   if (tab === 'duty') startDuty()
   ;(document.getElementById('recordings') as HTMLElement).hidden = tab !== 'recordings'
   if (tab === 'recordings') startRecordings(mayWatchRecordings(me))
   if (tab === 'audit' && me.audit) startAudit()
   if (tab === 'reports' && me.audit) startDeliveries()
+  if (tab === 'sent' && me.audit) startAlertDeliveries()
   history.replaceState(null, '', `${location.pathname}${location.search}#${tab}`)
 }
 
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
   auditTab.hidden = !me.audit
   // The delivery log names recipients and mail errors: for administrators, like the audit log.
   ;(document.querySelector<HTMLElement>('nav.tabs [data-tab=reports]') as HTMLElement).hidden = !me.audit
+  // So does the list of alerts sent (to whom, and the gateways' errors).
+  ;(document.querySelector<HTMLElement>('nav.tabs [data-tab=sent]') as HTMLElement).hidden = !me.audit
   document.querySelectorAll<HTMLButtonElement>('nav.tabs button').forEach((b) => {
     b.onclick = () => show(b.dataset.tab ?? 'overview', me)
   })
@@ -68,8 +72,8 @@ async function main(): Promise<void> {
   applyTexts()
   startOverview()
   startAlerts()
-  const wanted = /^#(duty|alerts|cameras|audit|reports)/.exec(location.hash)?.[1]
-  show((wanted === 'audit' || wanted === 'reports') && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
+  const wanted = /^#(duty|alerts|cameras|audit|reports|sent)/.exec(location.hash)?.[1]
+  show((wanted === 'audit' || wanted === 'reports' || wanted === 'sent') && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
   window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
 }
 

@@ -2,7 +2,9 @@
  * Detectors: facts and the time in, conditions out. Misuse-flagged presses
  * (a child hammering one button) never count towards an alert.
  */
-import type { RatingFact } from '../facts.js'
+import { localDayStart, openingSessions, type DutyInterval, type DutySchedule } from '../duty.js'
+import type { RatingFact, TicketFact } from '../facts.js'
+import { pairTickets } from '../queue.js'
 import type { AlertCondition, AlertThresholds, CameraHealth, EdgeHealth } from './types.js'
 
 const counterSubject = (r: RatingFact) => `${r.site}/${r.counter}`
@@ -129,6 +131,83 @@ export function detectEdgeProblems(edges: readonly EdgeHealth[], now: number, cf
         details: { outboxOldestAgeS: e.outboxOldestAgeS, healthAt: e.healthAt },
       })
     }
+  }
+  return out
+}
+
+/**
+ * A counter with a kiosk (only there can anyone sign in, so only there is a
+ * counter known to be unstaffed) that nobody is signed in at while the site
+ * is open (hub/kpi/duty.ts `openingSessions`). Unstaffed since the later of
+ * the session's start and the last sign-out there, so the id is the same for
+ * every instance; raised once that is `graceMs` ago, so a break or a handover
+ * does not alert. Outside opening hours, or once someone signs in, it clears.
+ * `intervals` are hub/kpi/duty.ts `dutyIntervals` at `now` (an interval still
+ * running ends `open`).
+ */
+export function detectUnstaffedCounters(
+  intervals: readonly DutyInterval[],
+  sites: readonly string[],
+  schedule: Pick<DutySchedule, 'kioskCounters' | 'hours'>,
+  now: number,
+  cfg: AlertThresholds['unstaffed'],
+): AlertCondition[] {
+  const out: AlertCondition[] = []
+  for (const site of sites) {
+    const session = openingSessions(schedule.hours(site), localDayStart(now)).find(([from, to]) => from <= now && now < to)
+    if (!session) continue
+    for (const counter of schedule.kioskCounters(site)) {
+      const here = intervals.filter((iv) => iv.site === site && iv.counter === counter && iv.from <= now)
+      if (here.some((iv) => iv.end === 'open')) continue
+      const since = Math.max(session[0], ...here.map((iv) => iv.to).filter((to) => to <= now))
+      out.push({
+        kind: 'counter_unstaffed',
+        site,
+        subject: `${site}/${counter}`,
+        since,
+        raise: now - since >= cfg.graceMs,
+        details: { unstaffedSince: since, sessionEnd: session[1], graceMin: Math.round(cfg.graceMs / 60_000) },
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * The hall's queue at one site now, from its ticket events: tickets issued
+ * today and not called yet (recalls and finishes come after a call), left out
+ * once older than `abandonAfterMs` (a citizen who left is never called). Raised
+ * when the longest wait reaches `waitMs` or the queue `queueLength`; kept open
+ * while either is at least `keepRatio` of its threshold. `since` is when the
+ * queue first crossed a threshold by the tickets still waiting: the oldest
+ * issue plus `waitMs`, or the issue of the `queueLength`-th ticket.
+ */
+export function detectOverload(tickets: readonly TicketFact[], now: number, cfg: AlertThresholds['overload']): AlertCondition[] {
+  const today = localDayStart(now)
+  const waitingBySite = new Map<string, number[]>()
+  for (const v of pairTickets(tickets.filter((t) => t.t >= today && t.t <= now))) {
+    if (v.issuedAt === null || v.calledAt !== null || v.finishedAt !== null || now - v.issuedAt > cfg.abandonAfterMs) continue
+    const list = waitingBySite.get(v.site)
+    if (list) list.push(v.issuedAt)
+    else waitingBySite.set(v.site, [v.issuedAt])
+  }
+  const out: AlertCondition[] = []
+  for (const [site, issued] of waitingBySite) {
+    issued.sort((a, b) => a - b)
+    const longestWaitMs = now - issued[0]!
+    const overWait = longestWaitMs >= cfg.waitMs
+    const overQueue = issued.length >= cfg.queueLength
+    const raise = overWait || overQueue
+    if (!raise && longestWaitMs < cfg.waitMs * cfg.keepRatio && issued.length < cfg.queueLength * cfg.keepRatio) continue
+    const crossings = [...(overWait ? [issued[0]! + cfg.waitMs] : []), ...(overQueue ? [issued[cfg.queueLength - 1]!] : [])]
+    out.push({
+      kind: 'overload',
+      site,
+      subject: site,
+      since: crossings.length ? Math.min(...crossings) : issued[0]!,
+      raise,
+      details: { waiting: issued.length, longestWaitMin: Math.floor(longestWaitMs / 60_000), waitMin: cfg.waitMs / 60_000, queueLength: cfg.queueLength },
+    })
   }
   return out
 }

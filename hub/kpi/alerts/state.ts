@@ -1,7 +1,8 @@
 /** Alert state transitions: reconcile with what the detectors found, acknowledge. */
 import { MotcuaError } from '../../../common/errors.js'
-import type { RatingFact } from '../facts.js'
-import { detectCameraProblems, detectDissatisfiedRuns, detectEdgeProblems, detectLowIndex } from './detect.js'
+import type { DutyInterval, DutySchedule } from '../duty.js'
+import type { RatingFact, TicketFact } from '../facts.js'
+import { detectCameraProblems, detectDissatisfiedRuns, detectEdgeProblems, detectLowIndex, detectOverload, detectUnstaffedCounters } from './detect.js'
 import {
   ALERT_KINDS,
   ALERT_TITLES,
@@ -96,9 +97,16 @@ export interface AlertSnapshot {
   ratings: readonly RatingFact[]
   cameras: readonly CameraHealth[]
   edges: readonly EdgeHealth[]
+  /** Today's ticket events of the sites (overload); without them overload alerts are left as they are. */
+  tickets?: readonly TicketFact[]
+  /** Today's duty intervals of the sites, as dutyIntervals gives them at `now` (unstaffed counters); without them those alerts are left as they are. */
+  duty?: { intervals: readonly DutyInterval[]; sites: readonly string[]; schedule: Pick<DutySchedule, 'kioskCounters' | 'hours'> }
 }
 
-/** Runs every detector on a full snapshot and reconciles all alert kinds. */
+/** The kinds evaluateAlerts detects from every snapshot; the others only when their facts are given. */
+const BASE_KINDS: readonly AlertKind[] = ['dissatisfied_run', 'low_index', 'camera_offline', 'camera_tampered', 'edge_silent', 'edge_backlog']
+
+/** Runs every detector the snapshot has facts for and reconciles those kinds; alerts of other kinds are left as they are. */
 export function evaluateAlerts(
   state: AlertState,
   snapshot: AlertSnapshot,
@@ -110,8 +118,11 @@ export function evaluateAlerts(
     ...detectLowIndex(snapshot.ratings, now, thresholds.lowIndex),
     ...detectCameraProblems(snapshot.cameras, now, thresholds.camera),
     ...detectEdgeProblems(snapshot.edges, now, thresholds.edge),
+    ...(snapshot.tickets ? detectOverload(snapshot.tickets, now, thresholds.overload) : []),
+    ...(snapshot.duty ? detectUnstaffedCounters(snapshot.duty.intervals, snapshot.duty.sites, snapshot.duty.schedule, now, thresholds.unstaffed) : []),
   ]
-  return reconcileAlerts(state, conditions, now, { retainMs: thresholds.retainMs })
+  const kinds: AlertKind[] = [...BASE_KINDS, ...(snapshot.tickets ? ['overload' as const] : []), ...(snapshot.duty ? ['counter_unstaffed' as const] : [])]
+  return reconcileAlerts(state, conditions, now, { kinds, retainMs: thresholds.retainMs })
 }
 
 export const MAX_ACK_COMMENT = 1000

@@ -10,6 +10,8 @@ export const ALERT_KINDS = [
   'camera_tampered',
   'edge_silent',
   'edge_backlog',
+  'counter_unstaffed',
+  'overload',
   'case_deadline',
 ] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
@@ -22,6 +24,8 @@ export const ALERT_TITLES: Readonly<Record<AlertKind, { vi: string; en: string }
   camera_tampered: { vi: 'Camera bị che, xoay hoặc can thiệp', en: 'Camera tampered with' },
   edge_silent: { vi: 'Thiết bị biên không gửi dữ liệu', en: 'Edge box silent' },
   edge_backlog: { vi: 'Thiết bị biên tồn đọng dữ liệu chưa gửi', en: 'Edge box backlogged' },
+  counter_unstaffed: { vi: 'Quầy không có cán bộ trong giờ tiếp dân', en: 'Counter unstaffed during opening hours' },
+  overload: { vi: 'Quá tải: người dân chờ lâu hoặc hàng chờ dài', en: 'Overload: long wait or long queue' },
   case_deadline: { vi: 'Phản ánh, kiến nghị sắp đến hạn hoặc quá hạn xử lý', en: 'Complaint case deadline near or passed' },
 }
 
@@ -86,6 +90,18 @@ export interface AlertThresholds {
   }
   camera: { offlineAfterMs: number }
   edge: { silentAfterMs: number; backlogAfterS: number }
+  /** A counter with a kiosk nobody is signed in at during opening hours, for longer than the grace (a break, a handover). */
+  unstaffed: { graceMs: number }
+  overload: {
+    /** Raise when a ticket still waiting has waited this long. */
+    waitMs: number
+    /** Raise when this many tickets are waiting. */
+    queueLength: number
+    /** Keep an open alert while either measure is at least this share of its threshold (hysteresis). */
+    keepRatio: number
+    /** A ticket issued longer ago than this and never called is taken as abandoned (the citizen left). */
+    abandonAfterMs: number
+  }
   /** Cleared and acknowledged alerts are dropped from the state after this. */
   retainMs: number
 }
@@ -96,6 +112,8 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   lowIndex: { windowMs: 60 * MIN, below: 60, minRatings: 5, clearMargin: 5 },
   camera: { offlineAfterMs: 2 * MIN },
   edge: { silentAfterMs: 10 * MIN, backlogAfterS: 15 * 60 },
+  unstaffed: { graceMs: 15 * MIN },
+  overload: { waitMs: 60 * MIN, queueLength: 40, keepRatio: 0.8, abandonAfterMs: 4 * 60 * MIN },
   retainMs: 7 * 24 * 60 * MIN,
 }
 
