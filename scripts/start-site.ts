@@ -29,6 +29,7 @@ import { hubConfigSchema } from '../hub/config/schema.js'
 import { startHub, type RunningHub } from '../hub/main.js'
 import { startCameraSim, type CameraSim } from '../devices/camera-sim/index.js'
 import { startCounterSim, type CounterSim } from '../devices/simulator/sim.js'
+import { startQueueSim, type QueueSim } from '../devices/queue-sim/sim.js'
 import { makeTestPki, type TestPki } from '../testkit/certs.js'
 import { INFLUXD_BIN, startInfluxd, type Influxd } from '../testkit/influxd.js'
 import { DEMO_PRESSING, makeDemoSite, type DemoSite } from './lib/demo-site.js'
@@ -194,6 +195,19 @@ async function main(): Promise<void> {
       log: logger('simulator'),
     })
     stops.push(async () => void (await sim.stop({ drainMs: 3000 })))
+    // The hall's queue system (devices/queue-sim): tickets issued, called and finished at every counter, so queue
+    // KPIs, the kiosks' "please rate" prompts and the misuse filter's ticket check have tickets to work on.
+    const queueDevice = site.devices.find((d) => d.kind === 'queue')!
+    const queue: QueueSim = startQueueSim({
+      url: `mqtts://127.0.0.1:${edge.ports.mqtt}`,
+      ca: pki.caPem,
+      site: site.siteId,
+      device: { id: queueDevice.id, secret: queueDevice.secret },
+      counters: boxes.map((d) => d.counter!),
+      ratePerMinute: rate,
+      log: logger('queue-sim'),
+    })
+    stops.push(async () => void (await queue.stop({ drainMs: 3000 })))
 
     const kiosk = site.devices.find((d) => d.kind === 'kiosk')!
     const edgeHttp = `https://127.0.0.1:${edge.ports.http}`
@@ -213,15 +227,18 @@ motcua — trạm demo đang chạy / demo site running (${site.siteId}, ${boxes
   Officer PINs    ${site.officers.slice(0, 3).map((o) => `${o.name} ${o.pin}`).join(', ')} … (all in ${join(dataDir, 'site.json')})
 
   Simulated button boxes: a citizen about ${rate}×/minute per counter, busier mid-morning (a day in 32 min). Ctrl-C to stop.
+  Simulated queue system (${queueDevice.id}): tickets issued, called and finished at every counter; a called ticket prompts the counter's kiosk.
+  Published results  ${hub.url}/public/   lobby display ${hub.url}/public/lobby/${site.siteId}   (no sign-in)
 `)
     const started = Date.now()
     const timer = setInterval(async () => {
       const s = sim.stats()
       const stored = await countRatings(influxUrl!)
       const fwd = edge.forwarder?.status()
+      const q = queue.stats()
       console.log(
         `[${Math.round((Date.now() - started) / 1000)}s] pressed ${s.sent}, acknowledged ${s.acked}, in InfluxDB ${stored ?? '?'} ` +
-          `(all runs), forwarder ${fwd?.lastErrorCode ?? 'ok'}`,
+          `(all runs), tickets called ${q.called}, waiting ${q.waiting}, forwarder ${fwd?.lastErrorCode ?? 'ok'}`,
       )
     }, 10_000)
     stops.push(async () => clearInterval(timer))

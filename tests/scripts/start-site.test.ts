@@ -14,7 +14,7 @@ import { commandLine, descendants, findProcesses, isRunning } from '../../script
 import { LOCK_FILE } from '../../scripts/lib/site-lock.js'
 import { INFLUXD_BIN } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
-import { request } from '../hub/helpers.js'
+import { influxQuery, request } from '../hub/helpers.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const UP_MS = 90_000
@@ -118,8 +118,16 @@ describe('npm start', () => {
     expect(first.out()).toMatch(/MQTT \(TLS\)\s+mqtts:\/\/127\.0\.0\.1:\d+\s+wss:\/\/127\.0\.0\.1:\d+/)
     expect(first.out()).toMatch(/Kiosk\s+https:\/\/127\.0\.0\.1:\d+\/kiosk\//)
     const ca = readFileSync(caFile!, 'utf8')
-    await waitFor('both button boxes connected over mqtts', async () => ((await request(`${edgeUrl}/healthz`, { ca })).body as { connectedDevices: number }).connectedDevices === 2)
+    // Both button boxes and the queue system.
+    await waitFor('both button boxes and the queue system connected over mqtts', async () => ((await request(`${edgeUrl}/healthz`, { ca })).body as { connectedDevices: number }).connectedDevices === 3)
     await expect(request(`${edgeUrl}/healthz`)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })
+    // Tickets flow (issue 16): the simulated queue system's issued, called and finished tickets reach InfluxDB,
+    // and the status line counts the called ones.
+    const influxUrl = /InfluxDB\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(first.out())?.[1]
+    const ticketEvents = async () => new Set((await influxQuery(influxUrl!, 'motcua', 'SELECT count("ticket") FROM "ticket" GROUP BY "event"').catch(() => [])).map((x) => x.tags?.event))
+    await waitFor('issued, called and finished tickets in InfluxDB', async () => (await ticketEvents()).size === 3, { timeoutMs: 60_000, everyMs: 500 })
+    await waitFor('a status line counting called tickets', () => /tickets called [1-9]/.test(first.out()), { timeoutMs: 30_000, everyMs: 200 })
+    expect(first.out()).toMatch(/Published results\s+https:\/\/127\.0\.0\.1:\d+\/public\//)
     const script = nodeScript(running)
     expect(script).toBeDefined()
     expect([...running.values()].some((c) => c.includes('rtsp_server.py'))).toBe(true)
