@@ -146,25 +146,24 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
     // 1. The outage: every edge fills its backlog with the hub away, then forwards and is turned away.
     const dayStartMs = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000
     const drained = new Map<number, Drained>()
+    const ready = new Set<number>()
     const fillStart = performance.now()
-    const STARTING = 10
-    for (let first = 0; first < opts.edges; first += STARTING) {
-      const group = Array.from({ length: Math.min(STARTING, opts.edges - first) }, (_, k) => first + k)
-      edges.push(
-        ...(await Promise.all(
-          group.map((e) => {
-            const edgeOpts: DrainEdgeOptions = {
-              dir: join(dir, `edge-${e}`), site: siteOf(e), hubUrl, token: token(e), ca: pki.caCert,
-              records: opts.recordsPerEdge, ratingEvery: opts.ratingEvery, dayStartMs,
-              batchSize: opts.batchSize, inFlightBatches: opts.inFlightBatches, backoffMinMs: 500, backoffMaxMs: opts.backoffMaxMs,
-            }
-            return startTsProcess('bench/lib/drain-edge-main.ts', [JSON.stringify(edgeOpts)], 'drain edge ready', {}, (line) => {
-              if (line.msg === 'drain edge drained') drained.set(e, line as unknown as Drained)
-            })
-          }),
-        )),
-      )
+    // One at a time: each start is awaited and kept, so a failure leaves nothing unstopped.
+    for (let e = 0; e < opts.edges; e++) {
+      const edgeOpts: DrainEdgeOptions = {
+        dir: join(dir, `edge-${e}`), site: siteOf(e), hubUrl, token: token(e), ca: pki.caCert,
+        records: opts.recordsPerEdge, ratingEvery: opts.ratingEvery, dayStartMs,
+        batchSize: opts.batchSize, inFlightBatches: opts.inFlightBatches, backoffMinMs: 500, backoffMaxMs: opts.backoffMaxMs,
+      }
+      edges.push(await startTsProcess('bench/lib/drain-edge-main.ts', [JSON.stringify(edgeOpts)], 'drain edge started', {}, (line) => {
+        if (line.msg === 'drain edge ready') ready.add(e)
+        if (line.msg === 'drain edge drained') drained.set(e, line as unknown as Drained)
+      }))
     }
+    // Bounded: a backlog fills at thousands of records a second even on a loaded machine.
+    const fillDeadline = Date.now() + Math.max(300_000, (opts.edges * opts.recordsPerEdge) / 5)
+    while (ready.size < opts.edges && Date.now() < fillDeadline) await sleep(200)
+    if (ready.size < opts.edges) throw new Error(`only ${ready.size} of ${opts.edges} edges filled their backlog in time`)
     const fillSeconds = (performance.now() - fillStart) / 1000
     say(`${opts.edges} edges hold ${opts.recordsPerEdge.toLocaleString('en')} records each (filled in ${fillSeconds.toFixed(0)} s); hub away for ${opts.outageS} s`)
     await sleep(opts.outageS * 1000)
@@ -235,6 +234,6 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
     await Promise.all(edges.map((p) => p.stop().catch(() => undefined)))
     await hub?.stop().catch(() => undefined)
     await influx.stop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
   }
 }

@@ -48,6 +48,7 @@ function record(i: number): NewRecord {
   return { kind: 'heartbeat', counter, device, uptimeS: i, rssi: -50, battery: null }
 }
 
+say('drain edge started')
 const log = createLogger('drain-edge', 'silent')
 const outbox = await openOutbox({ dir: o.dir, commitWindowMs: 2, maxBytes: 8e9, minFreeBytes: 0, dedupDays: 30, log, now: Date.now })
 const fillStart = performance.now()
