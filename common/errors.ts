@@ -79,6 +79,9 @@ const CATALOGUE = {
   // Reports and their delivery (hub/reports, hub/delivery).
   HUB_REPORT_PDF_UNAVAILABLE: { message: 'the PDF could not be printed (Chromium is missing or failed); the Excel and web reports still work', status: 503 },
   HUB_MAIL_FAILED: { message: 'a scheduled report could not be delivered by email; it is tried again later' },
+  // Complaint cases (hub/cases).
+  HUB_CASE_NOT_FOUND: { message: 'no complaint case with this id at this site', status: 404 },
+  HUB_CASE_ACTION_INVALID: { message: 'this action does not fit the case or its fields are invalid', status: 400 },
   HUB_REASON_REQUIRED: { message: 'recorded video is watched or exported only with a reason typed in', status: 400 },
   HUB_EDGE_OFFLINE: { message: "the site's edge has no tunnel to this hub now; retry when it is back", status: 503 },
   HUB_RECORDING_UNSUPPORTED: { message: "the site's edge cannot serve recordings (an older release, or recording is off)", status: 501 },

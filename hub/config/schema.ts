@@ -1,6 +1,7 @@
 /** The hub's config file: where it listens, which InfluxDB it writes to, and which edges may write. */
 import { z } from 'zod'
 import { idSchema } from '../../protocol/ids.js'
+import { CASES_DEFAULTS, casesConfigSchema } from '../cases/config.js'
 import { isProxyEntry } from '../../common/web/forwarded.js'
 import { openingHoursSchema } from './opening-hours.js'
 import { REPORTS_DEFAULTS, reportsConfigSchema } from './reports.js'
@@ -168,6 +169,8 @@ export const hubConfigSchema = z.strictObject({
   alerts: alertsConfigSchema.default(() => alertsConfigSchema.parse({})),
   /** How long each class of data is kept, and the daily sweep (hub/config/retention.ts, docs/retention.md). */
   retention: retentionConfigSchema.default(RETENTION_DEFAULTS),
+  /** Complaint cases: the working-day calendar of their deadlines and the deadline alert (hub/cases/config.ts, docs/complaints.md). */
+  cases: casesConfigSchema.default(CASES_DEFAULTS),
 }).refine((c) => c.users.length === 0 || c.sessionSecret !== undefined || c.sessionSecretFile !== undefined, {
   message: 'console users need "sessionSecret" or "sessionSecretFile" (the same on every hub instance)',
   path: ['sessionSecretFile'],

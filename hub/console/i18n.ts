@@ -1,11 +1,13 @@
 /** Every text the province console shows, Vietnamese first; shared by the server-rendered shell and the browser code. */
 import { SIGN_IN_TEXT, type Lang } from '../../common/i18n.js'
+import { CASE_TEXT } from '../cases/i18n.js'
 import { RECORDING_TEXT } from './recordings-i18n.js'
 
 export { isLang, other, type Lang } from '../../common/i18n.js'
 
 export const TEXT = {
   ...SIGN_IN_TEXT,
+  ...CASE_TEXT,
   ...RECORDING_TEXT,
   title: { vi: 'Giám sát Trung tâm Phục vụ hành chính công', en: 'Public service centers monitoring' },
   expired: { vi: 'Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.', en: 'Your session has ended; please sign in again.' },

@@ -26,6 +26,14 @@ export function canWatch(p: Principal, site: string): boolean {
 export const canReadAudit = (p: Principal) => p.role === 'admin'
 
 /**
+ * A complaint's comment, the citizen's phone number and the notes of its case (issue 16, docs/complaints.md) are for
+ * the people who handle it: the site's own supervisors and Home Affairs inspectors, who also act on cases. The IOC
+ * and administrators see the cases' clocks, not what the citizen wrote or how to call them.
+ */
+export const canSeeComplaintDetails = (p: Principal, site: string): boolean =>
+  p.role === 'inspector' || (p.role === 'supervisor' && (p.sites ?? []).includes(site))
+
+/**
  * Officers' own figures (ratings per officer: an evaluation of a person, seed 004 IV.3.e) are for Home Affairs
  * inspectors, the site's own supervisors and admins; the IOC gets the figures of counters, departments and sites.
  */
