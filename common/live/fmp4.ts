@@ -41,8 +41,8 @@ export function childBoxes(payload: Buffer): Box[] {
   return out
 }
 
-const payloadOf = (box: Box): Buffer => box.data.subarray(box.data.readUInt32BE(0) === 1 ? 16 : 8)
-const child = (box: Box, type: string): Box | undefined => childBoxes(payloadOf(box)).find((b) => b.type === type)
+export const payloadOf = (box: Box): Buffer => box.data.subarray(box.data.readUInt32BE(0) === 1 ? 16 : 8)
+export const child = (box: Box, type: string): Box | undefined => childBoxes(payloadOf(box)).find((b) => b.type === type)
 
 /** RFC 6381 codec string ("avc1.42c01e") from the avcC box of an init segment, for MediaSource.isTypeSupported. */
 export function codecOf(init: Buffer): string | null {

@@ -27,6 +27,7 @@ export interface CameraFeaturesOptions {
   timing?: CameraSubsystemOptions['timing']
   liveTuning?: LiveTuning
   sessionTtlMs?: number
+  onCameraEvent?: CameraSubsystemOptions['onCameraEvent']
 }
 
 export interface CameraFeatures {
@@ -49,7 +50,7 @@ export async function startCameraFeatures(o: CameraFeaturesOptions): Promise<Cam
     onState: (view) => {
       if (o.config.cameraOptions.liveWarm) live.warm(view.id, view.state === 'online')
     },
-    discoveryTargets: o.discoveryTargets, timing: o.timing,
+    discoveryTargets: o.discoveryTargets, timing: o.timing, onCameraEvent: o.onCameraEvent,
   })
   const subsystem = cameras
   try {

@@ -32,6 +32,8 @@ export interface CameraSubsystemOptions {
   streamActive?: (camera: string) => boolean
   /** Told of every camera state change, after it is recorded. */
   onState?: (view: CameraView) => void
+  /** Told of every motion or tamper event (recording keeps a clip around it, edge/recording/service.ts). */
+  onCameraEvent?: (camera: string, event: 'motion' | 'tamper', state: boolean) => void
   /** Where to send WS-Discovery probes; default the multicast group. */
   discoveryTargets?: { host: string; port: number }[]
   discoveryIntervalMs?: number
@@ -134,6 +136,7 @@ export async function startCameraSubsystem(o: CameraSubsystemOptions): Promise<C
       },
       onEvent(event, state, snapshot) {
         append({ kind: 'camera_event', camera: cam.id, event, state, snapshot })
+        o.onCameraEvent?.(cam.id, event, state)
       },
     })
     monitors.set(cam.id, m)

@@ -103,6 +103,11 @@ export const edgeConfigSchema = z
       })
       .default({ dir: 'data/edge/outbox', commitWindowMs: 2, maxBytes: 2e9, minFreeBytes: 50e6, dedupDays: 30 }),
     healthIntervalS: z.number().min(1).default(60),
+    /**
+     * The kiosk offers a citizen who rated dissatisfied to leave a comment and a phone number for a call back (issue 16,
+     * docs/complaints.md). Off by default: turn it on where someone handles the cases in the hub's console.
+     */
+    complaints: z.boolean().default(false),
     /** What turns /healthz "degraded" beyond the edge's own parts (edge/health/status.ts, docs/cameras.md "Health on /healthz"). */
     health: z
       .strictObject({
@@ -133,6 +138,10 @@ export const edgeConfigSchema = z
           passwordFile: z.string().optional(),
           /** Counter the camera watches, if it watches one. */
           counter: idSchema.optional(),
+          /** More counters in the picture, beyond `counter`: a dissatisfied rating at any of them keeps a clip (docs/recording.md). */
+          counters: z.array(idSchema).optional(),
+          /** Video kept on the edge: none (absent or off), all of it in a ring, or only around events (docs/recording.md). */
+          recording: z.enum(['off', 'continuous', 'events']).optional(),
         }),
       )
       .default([]),
@@ -155,6 +164,25 @@ export const edgeConfigSchema = z
         liveWarm: z.boolean().default(true),
       })
       .default({ discovery: true, checkIntervalS: 3, snapshotDir: 'data/edge/snapshots', snapshotMaxFiles: 500, snapshotMaxAgeDays: 30, liveWarm: true }),
+    /** Recording on the edge's disk (docs/recording.md): where, how much, how long; defaults and their reasons there. */
+    recordingOptions: z
+      .strictObject({
+        dir: z.string().default('data/edge/recording'),
+        segmentS: z.number().int().min(2).max(60).default(10),
+        /** Continuous video is kept this long. */
+        ringDays: z.number().min(0.01).max(90).default(7),
+        /** Budget for all video, kept clips included. */
+        maxBytes: z.number().int().min(10e6).default(20e9),
+        /** Recording stops while the disk has less free than this: far above outbox.minFreeBytes, so ratings always find room. */
+        minFreeBytes: z.number().int().min(0).default(1e9),
+        preRollS: z.number().int().min(0).max(600).default(30),
+        postRollS: z.number().int().min(0).max(600).default(30),
+        /** How long clips are kept, by reason (Decree 13/2023: no longer than the purpose needs; docs/recording.md). */
+        keepDays: z
+          .strictObject({ rating: z.number().min(1).max(366), tamper: z.number().min(1).max(366), motion: z.number().min(1).max(366), manual: z.number().min(1).max(366) })
+          .default({ rating: 90, tamper: 90, motion: 30, manual: 90 }),
+      })
+      .default({ dir: 'data/edge/recording', segmentS: 10, ringDays: 7, maxBytes: 20e9, minFreeBytes: 1e9, preRollS: 30, postRollS: 30, keepDays: { rating: 90, tamper: 90, motion: 30, manual: 90 } }),
     /** People allowed on the edge's supervisor page; passwords as scrypt hashes (npm run provision-device -- --password). */
     supervisors: z
       .array(z.strictObject({ username: idSchema, name: z.string().min(1), passwordHash: z.string().regex(/^scrypt:/, 'a scrypt hash "scrypt:<salt>:<hash>"') }))
@@ -185,6 +213,9 @@ export const edgeConfigSchema = z
     c.cameras.forEach((cam, i) => {
       if (cam.counter && !counters.has(cam.counter))
         ctx.addIssue({ code: 'custom', path: ['cameras', i, 'counter'], message: `expected one of the counters' ids, got "${cam.counter}"` })
+      cam.counters?.forEach((k, j) => {
+        if (!counters.has(k)) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'counters', j], message: `expected one of the counters' ids, got "${k}"` })
+      })
     })
     c.counters.forEach((k, i) => {
       if (RESERVED_COUNTER_IDS.includes(k.id)) ctx.addIssue({ code: 'custom', path: ['counters', i, 'id'], message: `"${k.id}" is reserved` })
@@ -205,6 +236,9 @@ export const edgeConfigSchema = z
     // A kiosk page loaded over https may only open wss:// (mixed content), so the broker must speak TLS too.
     if (c.http.tls && !c.broker.tls)
       ctx.addIssue({ code: 'custom', path: ['broker', 'tls'], message: 'expected TLS here too when http.tls is set: a kiosk page served over https connects to MQTT over wss (use the same cert and key)' })
+    // Ratings have priority over video: recording must stop long before the outbox refuses a rating for space.
+    if (c.cameras.some((cam) => (cam.recording ?? 'off') !== 'off') && c.recordingOptions.minFreeBytes < 2 * c.outbox.minFreeBytes + 100e6)
+      ctx.addIssue({ code: 'custom', path: ['recordingOptions', 'minFreeBytes'], message: `expected at least twice outbox.minFreeBytes plus 100 MB (${2 * c.outbox.minFreeBytes + 100e6}), so recording stops long before ratings are refused for space` })
     if (!c.hub.token && !c.hub.tokenFile) ctx.addIssue({ code: 'custom', path: ['hub'], message: 'expected "token" or "tokenFile"' })
   })
 
