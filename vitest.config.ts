@@ -15,6 +15,7 @@ const MEDIA = [
   'tests/hub/relay*.test.ts',
   'tests/hub/live-soak.test.ts',
   'tests/faults/cameras-hub.test.ts',
+  'tests/deploy/haproxy.test.ts',
 ]
 
 export default defineConfig({
