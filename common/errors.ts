@@ -79,6 +79,7 @@ const CATALOGUE = {
   // Reports and their delivery (hub/reports, hub/delivery).
   HUB_REPORT_PDF_UNAVAILABLE: { message: 'the PDF could not be printed (Chromium is missing or failed); the Excel and web reports still work', status: 503 },
   HUB_MAIL_FAILED: { message: 'a scheduled report could not be delivered by email; it is tried again later' },
+  HUB_ALERT_DELIVERY_FAILED: { message: 'an alert message could not be delivered by email or webhook; it is tried again later unless given up' },
   // Complaint cases (hub/cases).
   HUB_CASE_NOT_FOUND: { message: 'no complaint case with this id at this site', status: 404 },
   HUB_CASE_ACTION_INVALID: { message: 'this action does not fit the case or its fields are invalid', status: 400 },

@@ -10,16 +10,22 @@
  */
 process.env.LOG_LEVEL ??= 'silent'
 import { createHmac } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stringify } from 'yaml'
+import { ConfigError } from '../../common/config.js'
 import { createLogger } from '../../common/log.js'
 import { createAlertDelivery } from '../../hub/alert-delivery/delivery.js'
 import { createAlertDeliveryLog, deliveryKey, type AlertDeliveryEntry } from '../../hub/alert-delivery/log.js'
 import { alertText, messageId, webhookSignature } from '../../hub/alert-delivery/message.js'
 import { planDeliveries } from '../../hub/alert-delivery/plan.js'
 import { alertsConfigSchema } from '../../hub/config/alerts.js'
+import { loadHubConfig } from '../../hub/config/load.js'
 import { hubConfigSchema } from '../../hub/config/schema.js'
 import { ALERT_TITLES, type Alert, type AlertKind } from '../../hub/kpi/alerts/types.js'
 import { createInfluxQuery } from '../../hub/queries/client.js'
@@ -56,6 +62,39 @@ const deliveryConfig = (urls: { sms: string; bad: string }, limits = { perSubjec
       ],
     },
   }).delivery
+
+describe('the alerts config', () => {
+  const base = { influx: { version: 1, url: 'http://127.0.0.1:8086' }, edges: [{ site: 'ct-center', tokenHash: `sha256:${'0'.repeat(64)}` }] }
+  const problems = (alerts: unknown, extra: Record<string, unknown> = {}) => {
+    const r = hubConfigSchema.safeParse({ ...base, ...extra, alerts })
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+  }
+
+  it('refuses a supervisor without sites, a recipient without a channel, an unknown webhook, and emails without a mail server', () => {
+    expect(problems({ delivery: { recipients: [{ id: 'a', name: 'A', role: 'supervisor', email: 'a@x.vn' }] } })).toEqual(['alerts.delivery.recipients.0.sites: a site supervisor needs "sites"'])
+    expect(problems({ delivery: { recipients: [{ id: 'a', name: 'A', role: 'ioc' }] } })).toEqual(['alerts.delivery.recipients.0.email: a recipient needs "email" or "webhook"'])
+    expect(problems({ delivery: { recipients: [{ id: 'a', name: 'A', role: 'ioc', webhook: { id: 'sms', to: PHONE } }] } })).toEqual(['alerts.delivery.recipients.0.webhook.id: no webhook "sms" in alerts.delivery.webhooks'])
+    expect(problems({ delivery: { send: true, recipients: [{ id: 'a', name: 'A', role: 'ioc', email: 'a@x.vn' }] } })).toEqual([
+      'alerts.delivery.recipients: alert emails go through "reports.mail": set it, or give these recipients a webhook only',
+    ])
+    expect(problems({ thresholds: { overloadQueue: 0 } })[0]).toMatch(/^alerts\.thresholds\.overloadQueue: /)
+  })
+
+  it('reads a webhook\'s secret from its file, relative to the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'motcua-alerts-config-'))
+    try {
+      const file = join(dir, 'hub.yaml')
+      writeFileSync(file, stringify({ ...base, alerts: { delivery: { webhooks: [{ id: 'sms', url: 'https://sms.example.gov.vn/motcua', secretFile: 'sms.secret' }] } } }))
+      writeFileSync(join(dir, 'sms.secret'), `${SECRET}\n`)
+      expect(loadHubConfig(file).alerts.delivery.webhooks).toEqual([{ id: 'sms', url: 'https://sms.example.gov.vn/motcua', secretFile: join(dir, 'sms.secret'), secret: SECRET, timeoutS: 10 }])
+      writeFileSync(join(dir, 'sms.secret'), 'short')
+      expect(() => loadHubConfig(file)).toThrow(ConfigError)
+      expect(() => loadHubConfig(file)).toThrow(/alerts\.delivery\.webhooks\.0\.secretFile: expected a secret of at least 16 characters/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('which messages go (pure)', () => {
   const cfg = deliveryConfig({ sms: 'http://127.0.0.1:1/sms', bad: 'http://127.0.0.1:1/bad' })
