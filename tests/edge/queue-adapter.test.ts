@@ -13,11 +13,13 @@ import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { parse, stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { MAX_TICKET_BODY_BYTES, TICKET_HTTP_PATH } from '../../protocol/ticket-http.js'
 import { topics } from '../../protocol/topics.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
 import { influxRows } from '../hub/helpers.js'
+import { testSite } from '../support/edge-site.js'
 import { startStack, type Stack } from '../support/stack.js'
 
 const DB = 'motcua_queue_adapter'
@@ -61,6 +63,15 @@ const ticketPoints = (where = '') => influxRows(influxd.url, DB, `SELECT * FROM 
 const pointsOf = async (id: string) => (await ticketPoints()).filter((p) => p.event_id === id)
 
 describe('queue systems posting tickets over HTTP (issue 16)', () => {
+  it('is allowed to queue systems only, by the edge config', () => {
+    const { config } = testSite()
+    const raw = { ...config, devices: config.devices.map((d) => (d.kind === 'kiosk' ? { ...d, http: true } : d)) }
+    const r = edgeConfigSchema.safeParse(raw)
+    expect(r.success).toBe(false)
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual(['devices.0.http', 'only a queue system posts tickets over HTTP'])
+    expect(edgeConfigSchema.safeParse({ ...config, devices: config.devices.map((d) => (d.kind === 'queue' ? { ...d, http: true } : d)) }).success).toBe(true)
+  })
+
   it('stores a posted event as the same ticket record a published one makes, once however often it is posted', async () => {
     const e = event({ event: 'called', ticket: 'B777' })
     const first = await post(e)
