@@ -35,6 +35,7 @@ import { addTicketRoute } from './ingest/ticket-http.js'
 import { diskGauge } from './outbox/disk.js'
 import { openOutbox } from './outbox/leveldb-outbox.js'
 import { createTunnel, type EdgeTunnel } from './tunnel/client.js'
+import { createDispatch } from './tunnel/requests.js'
 import type { ForwardableOutbox, Outbox } from './outbox/types.js'
 
 export interface StartEdgeOptions {
@@ -195,6 +196,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         hubUrl: config.hub.url, token: config.hub.token ?? '', caFile: config.hub.ca, site: config.site.id, log,
         cameras: () => features.cameras.cameras().map((c) => ({ id: c.id, name: c.name, counter: c.counter })),
         live: features.live,
+        // The hub's requests (issue 17, edge/tunnel/requests.ts): snapshots now; `recordings` takes the edge's RecordingService (edge/recording) once it runs.
+        dispatch: createDispatch({ recordings: null, snapshots: features.cameras.snapshots, cameras: () => features.cameras.cameras().map((c) => c.id) }),
         backoffMinMs: config.hub.backoffMinMs,
         backoffMaxMs: Math.min(config.hub.backoffMaxMs, 30_000),
         heartbeatMs: opts.tunnelHeartbeatMs,
