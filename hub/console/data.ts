@@ -8,16 +8,15 @@
  */
 import type { Dimension, GroupKey } from '../kpi/grouping.js'
 import { aggregateQueue, type QueueKpis } from '../kpi/queue.js'
-import type { RatingKpis } from '../kpi/ratings.js'
+import type { RatingGroup, RatingKpis } from '../kpi/ratings.js'
 import { bucketOf, previousBucket, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../queries/facts.js'
 import type { TagFilter } from '../queries/influxql.js'
-import { choiceOf } from '../queries/periods.js'
 import { FEW_SITES } from '../queries/planning.js'
 import { queryRawRatings, type RawRating } from '../queries/raw.js'
-import { queryRatingKpis } from '../queries/ratings.js'
+import { provinceWide, queryRatingKpis, queryRatingKpisBy } from '../queries/ratings.js'
 import { namesOf } from '../reports/names.js'
 import { canSeeMetrics, canSeeOfficers, siteScope, type Principal } from '../users/roles.js'
 
@@ -92,11 +91,14 @@ export function alertSites(p: Principal, dir: Directory): string[] | undefined {
   return siteScope(p) === undefined ? undefined : dir.sites.filter((s) => canSeeMetrics(p, s.id)).map((s) => s.id)
 }
 
-function filterOf(scope: Scope, sites: string[]): TagFilter {
+function filterOf(scope: Scope, sites: string[], dir: Directory): TagFilter {
   const [, second = ''] = scope.id.split('/')
   if (scope.level === 'counter') return { site: sites, counter: [second] }
-  if (scope.level === 'department') return { site: sites, department: [scope.id.includes('/') ? second : scope.id] }
-  return { site: sites }
+  if (scope.level === 'department') {
+    const filter = { site: sites, department: [scope.id.includes('/') ? second : scope.id] }
+    return scope.id.includes('/') ? filter : provinceWide(filter, dir)
+  }
+  return scope.level === 'province' ? provinceWide({ site: sites }, dir) : { site: sites }
 }
 
 /** Pure: what the rows of a scope are, and how a row's key becomes the scope it opens. */
@@ -164,22 +166,23 @@ export async function levelView(
   const officersHidden = child.level === 'officer' && !canSeeOfficers(p, site ?? '')
   const empty: LevelView = { scope, name, period, previousPeriod, total: null, previous: null, queue: null, queueTimes: false, officersHidden, rows: [], trend: [] }
   if (sites.length === 0) return empty
-  const filter = filterOf(scope, sites)
+  const filter = filterOf(scope, sites, dir)
   const unit = period.unit === 'live' ? 'day' : period.unit
   let trendFrom = period
   for (let i = 1; i < TREND_LENGTH[unit]; i++) trendFrom = previousBucket(trendFrom)
   const queueTimes = sites.length <= FEW_SITES
   // One string per row, the same for its KPIs, the previous period's and its queue figures.
   const keyOf = (k: GroupKey) => child.group.map((d) => k[d] ?? '').join('/') + (child.level === 'counter' ? `@${k.site}` : '')
-  const ask = (groupBy: Dimension[], b: PeriodBucket) => queryRatingKpis(db, dir, { groupBy, period: choiceOf(b), filter })
-  const [total, before, rows, rowsBefore, trend, queue] = await Promise.all([
-    ask([], period),
-    ask([], previousPeriod),
-    officersHidden ? [] : ask(child.group, period),
-    officersHidden ? [] : ask(child.group, previousPeriod),
-    queryRatingKpis(db, dir, { groupBy: [], period: { unit, fromMs: trendFrom.start, toMs: period.end }, filter }),
+  // The period and the one before it from one read (their totals and rows, InfluxDB's statements split by period),
+  // the trend's earlier periods from another: each period is read once (bench reports: 34 statements became ~20).
+  const [[totals = [], rowsBoth = []], earlier, queue] = await Promise.all([
+    queryRatingKpisBy(db, dir, { period: { unit, fromMs: previousPeriod.start, toMs: period.end }, filter }, officersHidden ? [[]] : [[], child.group]),
+    trendFrom.start < previousPeriod.start ? queryRatingKpis(db, dir, { groupBy: [], period: { unit, fromMs: trendFrom.start, toMs: previousPeriod.start }, filter }) : [],
     queueTimes ? queueFigures(db, dir, period, filter, child.level === 'officer' ? [] : (child.group as Exclude<Dimension, 'officer'>[])) : null,
   ])
+  const of = (groups: RatingGroup[], b: PeriodBucket) => groups.filter((g) => g.period.label === b.label)
+  const [total, before, rows, rowsBefore] = [of(totals, period), of(totals, previousPeriod), of(rowsBoth, period), of(rowsBoth, previousPeriod)]
+  const trend = [...earlier, ...totals].sort((a, b) => a.period.start - b.period.start)
   const rowName = (k: GroupKey): string => {
     switch (child.level) {
       case 'branch':
@@ -234,7 +237,7 @@ export async function latestRatings(db: InfluxQuery, dir: Directory, p: Principa
   const sites = sitesOf(p, dir, scope)
   if (sites === null) return null
   if (sites.length === 0) return []
-  const page = await queryRawRatings(db, { fromMs: nowMs - 86_400_000, toMs: nowMs + 1, filter: filterOf(scope, sites), limit: 12, cursor: null })
+  const page = await queryRawRatings(db, { fromMs: nowMs - 86_400_000, toMs: nowMs + 1, filter: filterOf(scope, sites, dir), limit: 12, cursor: null })
   return page.items
 }
 

@@ -16,7 +16,7 @@ import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../querie
 import type { TagFilter } from '../queries/influxql.js'
 import { choiceOf, comparisonOf } from '../queries/periods.js'
 import { FEW_SITES } from '../queries/planning.js'
-import { queryRatingKpisBy } from '../queries/ratings.js'
+import { provinceWide, queryRatingKpisBy } from '../queries/ratings.js'
 import { readReportDuty, type ReportDuty } from './duty.js'
 import { namesOf } from './names.js'
 
@@ -63,6 +63,8 @@ export interface Report {
   sheets: ReportSheet[]
   /** Whether waiting and service times were read (scopes of up to FEW_SITES sites). */
   queueTimes: boolean
+  /** Levels the reader may see that this (printed) report leaves out: they are in the Excel file. */
+  leftOut: SheetLevel[]
   /**
    * Officer duty over the period (issue 15), for readers who may see officers, of a province, branch or site of
    * up to MAX_DUTY_SITE_DAYS sites × days; absent otherwise (a department's duty is its sites': not asked here).
@@ -78,8 +80,18 @@ export interface ReportRequest {
   sites: readonly string[]
   /** Whether the reader's role may see officers' figures (a sheet per officer). */
   officers: boolean
+  /** The report is printed: a scope of many sites leaves out its counters and officers (see PRINTED_DETAIL_SITES). */
+  printed?: boolean
   nowMs: number
 }
+
+/**
+ * Above this many sites the printed report leaves out the counter and officer
+ * levels: a page cannot show a province's 12,000 counters, any 300 of them
+ * would be an arbitrary cut, and reading them was most of a printed province
+ * report's time (bench reports). The Excel file carries every level.
+ */
+export const PRINTED_DETAIL_SITES = 15
 
 export const SHEETS_OF: Record<ScopeLevel, readonly SheetLevel[]> = {
   province: ['branch', 'site', 'department', 'counter', 'officer'],
@@ -112,15 +124,18 @@ export function rowKey(level: SheetLevel, k: GroupKey): string {
   }
 }
 
-function filterOf(scope: ReportScope, sites: readonly string[]): TagFilter {
-  return scope.level === 'department' ? { site: sites, department: [scope.id] } : { site: sites }
+function filterOf(scope: ReportScope, sites: readonly string[], dir: Directory): TagFilter {
+  if (scope.level === 'department') return provinceWide({ site: sites, department: [scope.id] }, dir)
+  return scope.level === 'province' ? provinceWide({ site: sites }, dir) : { site: sites }
 }
 
 export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequest): Promise<Report> {
   const names = namesOf(dir)
   const { current, previous } = comparisonOf(r.period)
-  const filter = filterOf(r.scope, r.sites)
-  const levels = SHEETS_OF[r.scope.level].filter((l) => l !== 'officer' || r.officers)
+  const filter = filterOf(r.scope, r.sites, dir)
+  const allowed = SHEETS_OF[r.scope.level].filter((l) => l !== 'officer' || r.officers)
+  const summary = r.printed === true && r.sites.length > PRINTED_DETAIL_SITES
+  const levels = summary ? allowed.filter((l) => l !== 'counter' && l !== 'officer') : allowed
   const none = r.sites.length === 0
   // The total and every level of a period from one read (the counter cube once, not once per level: bench reports).
   const groupings = [[], ...levels.map((l) => GROUP_BY[l])]
@@ -130,7 +145,7 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
   const [[now, before], queue, duty] = await Promise.all([
     Promise.all([ask(current), ask(previous)]),
     queueTimes ? readQueue(db, dir, current, filter) : null,
-    r.officers && !none && r.scope.level !== 'department' ? readReportDuty(db, dir, r.sites, current, r.nowMs) : null,
+    r.officers && !none && !summary && r.scope.level !== 'department' ? readReportDuty(db, dir, r.sites, current, r.nowMs) : null,
   ])
   // A department's name is a site's: the first site of the scope that names it.
   const departmentName = (id: string, site?: string | null) => {
@@ -173,6 +188,7 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
       return { level, rows: [...rows.values()].sort(byPlace) }
     }),
     queueTimes,
+    leftOut: allowed.filter((l) => !levels.includes(l)),
     // Sites without kiosks have no duty to show; a sheet of nothing would only puzzle.
     ...(duty && (duty.officers.length > 0 || duty.counters.length > 0) ? { duty } : {}),
     generatedAt: r.nowMs,

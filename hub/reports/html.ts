@@ -177,6 +177,10 @@ ${bi(`So sánh với ${periodTitle(r.previous, 'vi')}`, `Compared with ${periodT
 </div>
 ${t && t.counted > 0 ? `<h2>${bi('Phân bố mức đánh giá', 'Ratings by level')}</h2><ul>${levels}</ul>` : `<p>${bi('Không có đánh giá nào trong kỳ.', 'No ratings in this period.')}</p>`}
 ${r.sheets.map((s) => table(s.level, s.rows, r.queueTimes, opts.maxRowsPerSheet ?? Infinity)).join('\n')}
+${r.leftOut.length ? `<p class="note">${bi(
+    `Bản in không có các cấp ${r.leftOut.map((l) => SHEET_TITLES[l].vi.replace(/^Theo /, '')).join(', ')}: phạm vi có nhiều điểm tiếp nhận; tệp Excel có đủ các cấp.`,
+    `The printed report leaves out ${r.leftOut.map((l) => SHEET_TITLES[l].en.replace(/^By /, '')).join(', ')}: the scope has many sites; the Excel file has every level.`,
+  )}</p>` : ''}
 ${r.duty ? dutySection(r.duty, opts.maxRowsPerSheet ?? Infinity) : ''}
 <footer>
   ${bi(

@@ -45,7 +45,7 @@ export function createReports(o: { db: InfluxQuery; dir: Directory; printer: Pdf
   const log = o.log.child({ module: 'reports' })
   return {
     async file(req, format) {
-      const report = await buildReport(o.db, o.dir, req)
+      const report = await buildReport(o.db, o.dir, format === 'pdf' ? { ...req, printed: true } : req)
       let body: Buffer
       if (format === 'xlsx') body = await renderReportXlsx(report)
       else if (format === 'pdf') body = await o.printer.print(renderReportHtml(report, { maxRowsPerSheet: PDF_ROWS_PER_SHEET }))

@@ -7,7 +7,7 @@
  */
 process.env.LOG_LEVEL ??= 'silent'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import ExcelJS from 'exceljs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,11 @@ import { aggregateQueue } from '../../hub/kpi/queue.js'
 import { aggregateRatings, type RatingKpis } from '../../hub/kpi/ratings.js'
 import { bucketOf, previousBucket, type PeriodBucket } from '../../hub/kpi/time.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
+import { createInfluxQuery } from '../../hub/queries/client.js'
+import { createDirectory } from '../../hub/queries/directory.js'
+import { buildReport, PRINTED_DETAIL_SITES, sitesOfScope } from '../../hub/reports/build.js'
 import { columnKeys, FIRST_DATA_ROW, SHEET_NAMES } from '../../hub/reports/excel.js'
+import { renderReportHtml } from '../../hub/reports/html.js'
 import { createPdfPrinter } from '../../hub/reports/pdf.js'
 import { createWriter } from '../../hub/rollup/writer.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
@@ -242,6 +246,46 @@ describe('reports as files', () => {
     const entries = await admin.evaluate(async () => ((await (await fetch('/console/api/audit')).json()) as { entries: { user: string; action: string; detail: string }[] }).entries)
     expect(entries).toContainEqual(expect.objectContaining({ user: 'thanhtra', action: 'export', detail: `/console/reports/report.pdf?level=site&id=ct-center&at=${quarter.label}` }))
     await admin.context().close()
+  })
+
+  it('a printed report of many sites leaves out counters and officers, says so, and shows the Excel report’s figures', async () => {
+    const cfg = hubConfigSchema.parse({
+      influx: { version: 1, url: influxd.url, database: 'motcua' },
+      edges: DEMO_SITES.map((s) => ({ site: s.id, tokenHash: hashSecret(`${s.id}-token-unused-0123456789`) })),
+      province: 'can-tho',
+      branches: [{ id: 'ninh-kieu', name: 'Chi nhánh Ninh Kiều' }, { id: 'cai-rang', name: 'Chi nhánh Cái Răng' }],
+      sites: [
+        ...DEMO_SITES.map((s) => ({ id: s.id, name: s.name, ...(s.placement.branch ? { branch: s.placement.branch } : {}) })),
+        ...Array.from({ length: PRINTED_DETAIL_SITES }, (_, i) => ({ id: `xa-${i}`, name: `Điểm tiếp nhận xã ${i}` })),
+      ],
+    })
+    const dir = createDirectory(cfg)
+    const db = createInfluxQuery(cfg.influx)
+    const scope = { level: 'province', id: '' } as const
+    const req = { period: month, scope, sites: sitesOfScope(dir, scope), officers: true, nowMs: END }
+    const [full, printed, few] = await Promise.all([
+      buildReport(db, dir, req),
+      buildReport(db, dir, { ...req, printed: true }),
+      buildReport(db, dir, { ...req, sites: DEMO_SITES.map((s) => s.id), printed: true }),
+    ])
+    expect(full.sheets.map((x) => x.level)).toEqual(['branch', 'site', 'department', 'counter', 'officer'])
+    expect(full.leftOut).toEqual([])
+    expect(printed.sheets.map((x) => x.level)).toEqual(['branch', 'site', 'department'])
+    expect(printed.leftOut).toEqual(['counter', 'officer'])
+    expect(printed.total).toEqual(full.total)
+    expect(printed.sheets).toEqual(full.sheets.slice(0, 3))
+    // A scope of few sites prints every level.
+    expect(few.sheets.map((x) => x.level)).toEqual(['branch', 'site', 'department', 'counter', 'officer'])
+    const want = pure(month, ['site'])
+    const siteRows = printed.sheets[1]!.rows.filter((r) => r.current)
+    expect(siteRows.map((r) => r.id).sort()).toEqual([...want.keys()].sort())
+    for (const r of siteRows) expect(r.current!.counted, r.id).toBe(want.get(r.id)!.counted)
+    const pdfPath = `${ARTIFACTS}/province-printed-${month.label}.pdf`
+    writeFileSync(pdfPath, await createPdfPrinter({ chromium: '/usr/bin/chromium' }).print(renderReportHtml(printed)))
+    const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' })
+    expect(text).toContain('Theo điểm tiếp nhận')
+    expect(text).not.toContain('Theo quầy')
+    expect(text.replace(/\s+/g, ' ')).toContain('Bản in không có các cấp quầy, cán bộ')
   })
 
   it('without Chromium the PDF is refused with a clear code and the hub carries on', async () => {
