@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { stringify } from 'yaml'
 import { createLogger } from '../common/log.js'
-import { hashPassword, newSecret } from '../common/secrets.js'
+import { hashPassword, hashSecret, newSecret } from '../common/secrets.js'
 import { startCameraSim, type CameraSim } from '../devices/camera-sim/index.js'
 import { edgeConfigSchema } from '../edge/config/schema.js'
 import { startEdge, type RunningEdge } from '../edge/main.js'
@@ -53,6 +53,8 @@ export interface HaproxyProvince {
   pki: TestPki
   site: DemoSite
   database: string
+  /** An IOC API key (scope ioc) every instance knows. */
+  apiKey: string
   hubs: HubProcess[]
   edge: RunningEdge
   sim: CameraSim
@@ -161,6 +163,7 @@ export async function startHaproxyProvince(o: {
     { username: 'quantri', name: 'Quản trị viên', role: 'admin', passwordHash: await hashPassword(PASSWORDS.quantri) },
   ]
   const sessionSecret = newSecret()
+  const apiKey = newSecret()
   const children: (Child | null)[] = []
 
   const ports = await Promise.all(Array.from({ length: o.hubs ?? 3 }, () => freePort()))
@@ -174,6 +177,7 @@ export async function startHaproxyProvince(o: {
       edges: [site.hubEdge],
       sites: [{ id: SITE, name: 'Trung tâm Cần Thơ' }],
       users,
+      apiKeys: [{ id: 'ioc-test', keyHash: hashSecret(apiKey), scope: 'ioc' }],
       sessionSecret,
       trustedProxies: ['127.0.0.1'],
       peers: ports.filter((other) => other !== port).map((other) => `http://127.0.0.1:${other}`),
@@ -265,7 +269,7 @@ export async function startHaproxyProvince(o: {
     })
 
   return {
-    url, pki, site, database: o.database, hubs, edge: running, sim, request,
+    url, pki, site, database: o.database, apiKey, hubs, edge: running, sim, request,
     async proxyStatus(hub) {
       const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(2000) })).text()
       const [head = '', ...rows] = csv.split('\n')

@@ -7,6 +7,7 @@
  * one is killed, and the hubs see the real client only through the proxy.
  */
 process.env.LOG_LEVEL ??= 'silent'
+import https from 'node:https'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCounterSim } from '../../devices/simulator/sim.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
@@ -131,6 +132,35 @@ describe('hubs behind HAProxy', () => {
     for (let i = 0; i < 5; i++) expect((await signIn('sai-mat-khau-nhe', '127.0.0.4')).status).toBe(401)
     expect((await signIn('thanh-tra-noi-vu-1', '127.0.0.4')).status).toBe(429)
     expect((await signIn('thanh-tra-noi-vu-1', '127.0.0.6')).status).toBe(303)
+  })
+
+  it("the IOC's event stream through the proxy carries new ratings, and is audited under the client behind the proxy", async () => {
+    let status = 0
+    let text = ''
+    const req = https.request(`${p.url}/api/v1/stream?site=${SITE}`, { ca: p.pki.caPem, agent: false, localAddress: '127.0.0.9', headers: { 'x-api-key': p.apiKey } }, (res) => {
+      status = res.statusCode ?? 0
+      res.on('data', (c: Buffer) => (text += c.toString()))
+      res.on('error', () => undefined)
+    })
+    req.on('error', () => undefined)
+    req.end()
+    const sim = startCounterSim({
+      url: `mqtt://127.0.0.1:${p.edge.ports.mqtt}`,
+      site: p.site.siteId,
+      devices: p.site.devices.filter((d) => d.kind === 'button').slice(0, 1).map((d) => ({ id: d.id, counter: d.counter!, secret: d.secret, kind: 'button' as const })),
+      ratePerMinute: 120,
+      seed: 15,
+    })
+    try {
+      await waitFor('the stream open through the proxy', () => status === 200)
+      await waitFor('a rating event through the proxy', () => text.includes('event: rating'), { timeoutMs: FLOW_MS })
+    } finally {
+      req.destroy()
+      await sim.stop({ drainMs: 10_000 })
+    }
+    const admin = await p.login('quantri', '127.0.0.3')
+    await waitFor('the stream on the audit log under the client behind the proxy', async () =>
+      (await auditClients(admin, 'export')).some((e) => e.client === '127.0.0.9' && e.detail.startsWith('/api/v1/stream')))
   })
 
   it('a client that is not the proxy cannot claim another address or TLS', async () => {
