@@ -35,6 +35,7 @@ import { addTicketRoute } from './ingest/ticket-http.js'
 import { diskGauge } from './outbox/disk.js'
 import { openOutbox } from './outbox/leveldb-outbox.js'
 import { createTunnel, type EdgeTunnel } from './tunnel/client.js'
+import { startRecording, type Recording } from './recording/service.js'
 import { createDispatch } from './tunnel/requests.js'
 import type { ForwardableOutbox, Outbox } from './outbox/types.js'
 
@@ -62,6 +63,8 @@ export interface RunningEdge {
   cameras: CameraFeatures | null
   /** Outbound camera tunnel to the hub (remote live view); null without cameras or without forwarding. */
   tunnel: EdgeTunnel | null
+  /** Video on the edge's disk (edge/recording); null when no camera records. */
+  recording: Recording | null
   stop(): Promise<void>
 }
 
@@ -93,7 +96,11 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     const misuse = new MisuseFilter(config.misuse)
     // Built before the broker listens, so a kiosk never finds the page missing while devices already connect.
     const kioskAssets = await buildKioskAssets()
-    const broker = await startBroker({ site, duty, outbox, clock, log, misuse, onOfficer: officerSignIn(site, duty, { now: () => clock.now() }) })
+    // Started after the cameras below; a dissatisfied rating stored before then keeps no clip (there is no video yet).
+    let recording: Recording | null = null
+    const broker = await startBroker({
+      site, duty, outbox, clock, log, misuse, onOfficer: officerSignIn(site, duty, { now: () => clock.now() }), onStored: (record) => recording?.onRecord(record),
+    })
     parts.started(() => broker.stop())
     parts.started(
       scheduleEndOfDay(site, duty, opts.timers ?? {
@@ -184,9 +191,18 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     // A site with neither cameras nor supervisors has nothing to show, so no WS-Discovery probes either.
     let cameras: CameraFeatures | null = null
     if (config.cameras.length > 0 || config.supervisors.length > 0) {
-      const started = await startCameraFeatures({ config, outbox, clock, log, http, publishRetained: (topic, body) => broker.publishRetained(topic, body) })
+      const started = await startCameraFeatures({
+        config, outbox, clock, log, http, publishRetained: (topic, body) => broker.publishRetained(topic, body),
+        onCameraEvent: (camera, event, state) => recording?.onCameraEvent(camera, event, state),
+      })
       cameras = started
       parts.started(() => started.stop())
+    }
+    // Recording (docs/recording.md) rides on each camera's live channel: one ffmpeg per camera for both.
+    if (cameras && config.cameras.some((c) => (c.recording ?? 'off') !== 'off')) {
+      const rec = await startRecording({ cameras: config.cameras, options: config.recordingOptions, live: cameras.live, log, now: () => clock.now() })
+      recording = rec
+      parts.started(() => rec.stop())
     }
     // The hub never dials an edge (NAT): the edge keeps a socket open to it for remote live view.
     let tunnel: EdgeTunnel | null = null
@@ -196,8 +212,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         hubUrl: config.hub.url, token: config.hub.token ?? '', caFile: config.hub.ca, site: config.site.id, log,
         cameras: () => features.cameras.cameras().map((c) => ({ id: c.id, name: c.name, counter: c.counter })),
         live: features.live,
-        // The hub's requests (issue 17, edge/tunnel/requests.ts): snapshots now; `recordings` takes the edge's RecordingService (edge/recording) once it runs.
-        dispatch: createDispatch({ recordings: null, snapshots: features.cameras.snapshots, cameras: () => features.cameras.cameras().map((c) => c.id) }),
+        // The hub's requests (issue 17, edge/tunnel/requests.ts): recordings (null when no camera records) and snapshots.
+        dispatch: createDispatch({ recordings: recording, snapshots: features.cameras.snapshots, cameras: () => features.cameras.cameras().map((c) => c.id) }),
         backoffMinMs: config.hub.backoffMinMs,
         backoffMaxMs: Math.min(config.hub.backoffMaxMs, 30_000),
         heartbeatMs: opts.tunnelHeartbeatMs,
@@ -222,7 +238,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
     for (const plain of plainListeners(config, ports)) log.warn(plain, 'listener on the network without TLS')
     log.info({ site: config.site.id, ports }, 'edge started')
     // Stop in reverse order of start: the broker (edge offline, no new writes) goes before the outbox closes.
-    return { ports, broker, duty, http, forwarder, misuse, cameras, tunnel, stop: () => parts.stop() }
+    return { ports, broker, duty, http, forwarder, misuse, cameras, tunnel, recording, stop: () => parts.stop() }
   } catch (err) {
     await parts.stop()
     throw err

@@ -47,6 +47,8 @@ export interface BrokerOptions {
   onOfficer?: OfficerHandler
   /** Flags misuse on ratings before they are stored; without it every rating has `misuse: null`. */
   misuse?: MisuseFilter
+  /** Told of every record once stored (recording keeps a clip around a dissatisfied rating, edge/recording). */
+  onStored?: (record: NewRecord) => void
 }
 
 export interface EdgeBroker {
@@ -287,6 +289,7 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
 
   /** Only a first store counts: a resent ticket must not be counted or prompted twice. */
   function onStored(record: NewRecord): void {
+    opts.onStored?.(record)
     if (record.kind !== 'ticket') return
     opts.misuse?.noteTicket(record)
     for (const p of promptsFor(site, record)) void publish(p.topic, p.body, false)
