@@ -122,8 +122,9 @@ describe('hubs behind HAProxy', () => {
     expect(String(ok.headers['set-cookie'])).toMatch(/; Secure$/)
     expect(ok.headers['strict-transport-security']).toBe('max-age=31536000')
     const cookie = String(ok.headers['set-cookie']).split(';')[0]!
-    // An export lands on whichever instance; its audit entry names the client behind the proxy.
-    expect((await p.request('/console/export/kpis.csv?level=province', { cookie, from: '127.0.0.3' })).status).toBe(200)
+    // An export lands on whichever instance; its audit entry names the client behind the proxy, not what the client
+    // wrote in its own X-Forwarded-For (the proxy drops it).
+    expect((await p.request('/console/export/kpis.csv?level=province', { cookie, from: '127.0.0.3', headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(200)
     const admin = await p.login('quantri', '127.0.0.3')
     await waitFor('the export on the audit log with the client behind the proxy', async () =>
       (await auditClients(admin, 'export')).some((e) => e.client === '127.0.0.3' && e.detail.includes('kpis.csv')))
