@@ -21,7 +21,8 @@ export interface Proc {
 }
 
 /**
- * Starts `node --import tsx <script> ...args` and waits for a JSON stdout line containing `marker`.
+ * Starts `node --import tsx <script> ...args` (a `.js` script, such as the production build's dist/hub.js, without
+ * tsx) and waits for a JSON stdout line containing `marker`.
  * `onLine` then gets every later JSON line (a process reporting as it goes).
  */
 export async function startTsProcess(
@@ -29,7 +30,8 @@ export async function startTsProcess(
 ): Promise<Proc> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits (node refuses --cpu-prof in NODE_OPTIONS).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', resolve(ROOT, script), ...args], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...loader, resolve(ROOT, script), ...args], {
     cwd: ROOT,
     // As the packaged units run them: glibc returns large freed blocks.
     env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: script.startsWith('edge/') ? MALLOC_TUNABLES.edge : MALLOC_TUNABLES.other, ...env },
@@ -39,7 +41,11 @@ export async function startTsProcess(
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
   const ready = await new Promise<Record<string, unknown>>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${script} did not start in 60 s: ${stderr}`)), 60_000)
+    // A process that did not start is ended here: the caller never gets it to stop.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`${script} did not start in 60 s: ${stderr}`))
+    }, 60_000)
     let out = ''
     const onData = (d: Buffer) => {
       out += d.toString()
