@@ -181,6 +181,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
         return d?.kind === 'kiosk' ? (d.counter ?? null) : null
       },
       wsPort: broker.ports.ws,
+      complaints: config.complaints,
     })
     // Queue systems that cannot speak MQTT post their tickets over HTTP (docs/queue-adapter.md).
     if (config.devices.some((d) => d.kind === 'queue' && d.http)) addTicketRoute(http, { site, duty, broker, clock, log })

@@ -184,6 +184,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         now,
         reports,
         deliveries: { log: deliveryLog, state: () => delivery.state() },
+        cases: { writer, config: config.cases },
         alertDeliveries: { log: alertDeliveryLog, recipients: config.alerts.delivery.recipients },
         cameras: () => peerCameras.cameras(),
         requests,

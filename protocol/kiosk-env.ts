@@ -22,6 +22,8 @@ export interface KioskEnv {
   idleMs: number
   /** A called ticket is offered for rating this long, then dropped. */
   promptTtlMs: number
+  /** Whether a dissatisfied rating is followed by the offer of a complaint (issue 16); absent: no. */
+  complaints?: boolean
 }
 
 export const KIOSK_ENV_ELEMENT_ID = 'kiosk-env'

@@ -24,6 +24,8 @@ export interface KioskHandlerOptions {
   thanksMs?: number
   idleMs?: number
   promptTtlMs?: number
+  /** Offer a complaint after a dissatisfied rating (edge config `complaints`). */
+  complaints?: boolean
 }
 
 export type KioskHandler = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -71,6 +73,7 @@ export function createKioskHandler(o: KioskHandlerOptions): KioskHandler {
         thanksMs: o.thanksMs ?? 4000,
         idleMs: o.idleMs ?? 20_000,
         promptTtlMs: o.promptTtlMs ?? 10 * 60_000,
+        complaints: o.complaints ?? false,
       }
       a = webAsset(Buffer.from(kioskHtml(env, refs)), 'text/html; charset=utf-8')
       // Only known devices are cached, so probing random ids cannot grow memory.

@@ -21,6 +21,7 @@ import { createInfluxQuery, type InfluxQuery } from '../queries/client.js'
 import { createDirectory, type Directory } from '../queries/directory.js'
 import { authenticate } from './auth.js'
 import type { ApiDeps, ApiHandler } from './context.js'
+import { casesApi } from './cases.js'
 import { dutyApi } from './duty.js'
 import { alertDeliveriesApi } from './alert-deliveries.js'
 import { ratingsCsv, ratingsPage } from './export.js'
@@ -99,6 +100,7 @@ export function createApi(opts: ApiOptions): Api {
   endpoint('GET', 'reports/monthly', monthlyReport)
   endpoint('GET', 'stream', streams.handler)
   endpoint('GET', 'duty', dutyApi)
+  endpoint('GET', 'cases', casesApi)
   endpoint('GET', 'sites', directory)
 
   return {

@@ -41,7 +41,7 @@ form.login{max-width:360px;margin:8vh auto;padding:24px;background:#16202d;borde
 form.login input{padding:8px;border-radius:6px;border:1px solid #4a5a6e;background:#0f1620;color:inherit;font:inherit}.error{color:#ff8a80}
 nav.tabs .badge{margin-left:6px}form.ack{display:flex;gap:6px;flex-wrap:wrap}form.ack input{flex:1;min-width:160px;padding:6px;border-radius:6px;border:1px solid #4a5a6e;background:#0f1620;color:inherit;font:inherit}
 tr.waiting td:first-child{box-shadow:inset 3px 0 #d23b3b}td.state.ongoing{color:#ff8a80}td.ack .comment{font-style:italic}#alerts-table td:first-child,#alerts-table td.state{white-space:nowrap}
-#duty-view h2{margin-top:18px}svg text{fill:#b7c6d8;font-size:11px}[hidden]{display:none!important}
+#duty-view h2{margin-top:18px}td.days.overdue{color:#ff8a80;font-weight:700}td.days.soon{color:#ffd27a}tr.case-form td{background:#1b2634}svg text{fill:#b7c6d8;font-size:11px}[hidden]{display:none!important}
 @media (max-width:800px){.panels{grid-template-columns:1fr}}`
 
 function layout(lang: Lang, body: string, head = ''): string {
@@ -74,10 +74,10 @@ export function appPage(lang: Lang, user: { name: string; role: string }): strin
     `<form method="post" action="/console/logout"><button class="ghost">${tx('logout', lang)}</button></form></header>` +
     `<p class="notice">${tx('privacy', lang)}</p>` +
     `<nav class="tabs" role="tablist"><button data-tab="overview">${tx('tabOverview', lang)}</button>` +
-    `<button data-tab="duty">${tx('tabDuty', lang)}</button><button data-tab="alerts">${tx('tabAlerts', lang)}<span id="alerts-badge" class="badge bad" hidden></span></button>` +
+    `<button data-tab="duty">${tx('tabDuty', lang)}</button><button data-tab="cases">${tx('tabCases', lang)}</button><button data-tab="alerts">${tx('tabAlerts', lang)}<span id="alerts-badge" class="badge bad" hidden></span></button>` +
     `<button data-tab="cameras">${tx('tabCameras', lang)}</button><button data-tab="recordings" hidden>${tx('tabRecordings', lang)}</button><button data-tab="audit" hidden>${tx('tabAudit', lang)}</button>` +
     `<button data-tab="reports" hidden>${tx('tabReports', lang)}</button>` +
     `<button data-tab="sent" hidden>${tx('tabSent', lang)}</button></nav>` +
-    `<main><section id="overview"></section><section id="duty" hidden></section><section id="alerts" hidden></section><section id="cameras" hidden></section><section id="audit" hidden></section><section id="reports" hidden></section><section id="sent" hidden></section></main>`,
+    `<main><section id="overview"></section><section id="duty" hidden></section><section id="cases" hidden></section><section id="alerts" hidden></section><section id="cameras" hidden></section><section id="audit" hidden></section><section id="reports" hidden></section><section id="sent" hidden></section></main>`,
     `<script type="module" src="${CONSOLE_JS}"></script>`)
 }

@@ -38,6 +38,9 @@ import type { Accounts } from '../users/accounts.js'
 import type { Alert } from '../kpi/alerts/types.js'
 import { canReadAudit, canSeeMetrics, canSeeOfficers, canWatch, type Principal } from '../users/roles.js'
 import type { PageAsset } from './bundle.js'
+import { caseRoutes } from '../cases/console.js'
+import type { CasesConfig } from '../cases/config.js'
+import type { PointWriter } from '../influx/writer.js'
 import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, viewPeriod, type Level, type Scope } from './data.js'
 import { dutyView } from './duty.js'
 import { createRecordings, type RecordingHandler } from './recordings.js'
@@ -62,6 +65,8 @@ export interface ConsoleOptions {
   reports?: Reports
   /** The delivery log and this instance's retry state, for administrators. */
   deliveries?: { log: DeliveryLog; state(): DeliveryState[] }
+  /** Complaint cases (hub/cases/console.ts): their events are written with this writer; without it the case routes answer 404. */
+  cases?: { writer: PointWriter; config: CasesConfig }
   /** What alerts were sent to whom (hub/alert-delivery), for administrators; recipients named from the config, without addresses. */
   alertDeliveries?: { log: AlertDeliveryLog; recipients: readonly AlertRecipient[] }
   /** The camera wall's list from every instance (hub/console/peer-cameras.ts); without it, this instance's relay alone. */
@@ -343,6 +348,13 @@ export function createConsole(o: ConsoleOptions): Console {
       .add('GET', '/console/api/recording-exports/:id', as(rec.sidecar))
       .add('GET', '/console/recordings/:site/cameras/:camera/clip.mp4', as(rec.clip))
       .add('GET', '/console/recordings/:site/snapshots/:name', as(rec.snapshot))
+  }
+
+  // Complaint cases (issue 16): the tab's list and actions, each behind the session like the routes above.
+  if (o.cases) {
+    for (const r of caseRoutes({ ...o.cases, db: o.db, directory: o.directory, audit: o.audit, log, now, client })) {
+      routes.add(r.method, r.path, signedIn((req, res, url, params, s) => r.handler(req, res, url, params, s.principal)))
+    }
   }
 
   const mount: Mount = {

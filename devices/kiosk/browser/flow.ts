@@ -1,6 +1,7 @@
 /**
  * The citizen's path through the kiosk as a pure state machine: start →
- * (reason chips after a dissatisfied level) → thank-you → start. Timers and
+ * (reason chips after a dissatisfied level) → (the offer of a complaint, and
+ * its form) → thank-you → start. Timers and
  * the DOM live in main.ts; this file decides what is shown and when a rating
  * is submitted, so the rules (one rating per ticket, nothing lost when a
  * citizen walks away) are tested without a browser.
@@ -15,6 +16,9 @@ export type Screen =
   | { name: 'start' }
   | { name: 'reasons'; level: number; chosen: string[]; ticket: string | null }
   | { name: 'thanks' }
+  /** After a dissatisfied rating (issue 16): would the citizen leave a comment or a number to be called back? */
+  | { name: 'offer'; level: number }
+  | { name: 'complaint'; level: number }
 
 export interface FlowState {
   screen: Screen
@@ -31,6 +35,10 @@ export type FlowEvent =
   /** The screen's timer ran out: the citizen left (reasons) or the thank-you is over. */
   | { type: 'idle' }
   | { type: 'prompt'; ticket: string; now: number }
+  /** On the offer: yes, leave a comment. */
+  | { type: 'complain' }
+  /** The complaint was sent (or could not be and the citizen gave up). */
+  | { type: 'sent' }
 
 export interface Submission {
   level: number
@@ -43,6 +51,8 @@ export interface FlowContext {
   /** Reason chips are offered only when the site configured some. */
   hasReasons: boolean
   promptTtlMs: number
+  /** Offer a complaint after a dissatisfied rating: only while connected, since it is never stored on the tablet. */
+  offerComplaint?: boolean
 }
 
 export const initialFlow = (rated: string[] = []): FlowState => ({ screen: { name: 'start' }, prompt: null, rated })
@@ -53,9 +63,10 @@ function liveTicket(state: FlowState, now: number, ttl: number): string | null {
   return p.ticket
 }
 
-function submit(state: FlowState, s: Submission): { state: FlowState; submit: Submission } {
+function submit(state: FlowState, s: Submission, ctx: FlowContext): { state: FlowState; submit: Submission } {
   const rated = s.ticket ? [...state.rated, s.ticket].slice(-RATED_MEMORY) : state.rated
-  return { state: { ...state, screen: { name: 'thanks' }, rated }, submit: s }
+  const next: Screen = ctx.offerComplaint && isDissatisfied(ctx.scale, s.level) ? { name: 'offer', level: s.level } : { name: 'thanks' }
+  return { state: { ...state, screen: next, rated }, submit: s }
 }
 
 export function step(state: FlowState, ev: FlowEvent, ctx: FlowContext): { state: FlowState; submit?: Submission } {
@@ -72,7 +83,7 @@ export function step(state: FlowState, ev: FlowEvent, ctx: FlowContext): { state
       if (ctx.hasReasons && isDissatisfied(ctx.scale, ev.level)) {
         return { state: { ...next, screen: { name: 'reasons', level: ev.level, chosen: [], ticket } } }
       }
-      return submit(next, { level: ev.level, reasons: [], ticket })
+      return submit(next, { level: ev.level, reasons: [], ticket }, ctx)
     }
     case 'toggle': {
       if (screen.name !== 'reasons') return { state }
@@ -89,10 +100,16 @@ export function step(state: FlowState, ev: FlowEvent, ctx: FlowContext): { state
       if (screen.name === 'reasons') {
         // A citizen who walks away has still rated; the chips they touched say what they meant.
         const reasons = ev.type === 'skip' ? [] : screen.chosen
-        return submit(state, { level: screen.level, reasons, ticket: screen.ticket })
+        return submit(state, { level: screen.level, reasons, ticket: screen.ticket }, ctx)
       }
+      // Declining, walking away or sending all end on the thank-you: the rating was sent before the offer.
+      if (screen.name === 'offer' || screen.name === 'complaint') return { state: { ...state, screen: { name: 'thanks' } } }
       if (screen.name === 'thanks' && ev.type === 'idle') return { state: { ...state, screen: { name: 'start' } } }
       return { state }
+    case 'complain':
+      return screen.name === 'offer' ? { state: { ...state, screen: { name: 'complaint', level: screen.level } } } : { state }
+    case 'sent':
+      return screen.name === 'complaint' ? { state: { ...state, screen: { name: 'thanks' } } } : { state }
   }
 }
 

@@ -15,6 +15,26 @@ export const TEXT = {
   thanksSub: { vi: 'Ý kiến của quý khách giúp chúng tôi phục vụ tốt hơn.', en: 'Your feedback helps us serve you better.' },
   switchLang: { vi: 'English', en: 'Tiếng Việt' },
   starting: { vi: 'Đang khởi động…', en: 'Starting…' },
+  offerTitle: { vi: 'Quý khách có muốn gửi ý kiến phản ánh?', en: 'Would you like to tell us more?' },
+  offerHint: {
+    vi: 'Quý khách có thể để lại nội dung và số điện thoại để được liên hệ lại. Không bắt buộc.',
+    en: 'You may leave a comment and a phone number so that we call you back. This is optional.',
+  },
+  offerYes: { vi: 'Gửi phản ánh', en: 'Leave a comment' },
+  offerNo: { vi: 'Không, cảm ơn', en: 'No, thank you' },
+  complaintTitle: { vi: 'Phản ánh, kiến nghị', en: 'Your comment' },
+  complaintComment: { vi: 'Nội dung (tối đa 500 ký tự)', en: 'Comment (500 characters at most)' },
+  complaintPhone: { vi: 'Số điện thoại để liên hệ lại', en: 'Phone number for a call back' },
+  complaintConsent: {
+    vi: 'Tôi đồng ý để Trung tâm lưu nội dung và số điện thoại này để xử lý phản ánh và liên hệ lại với tôi. Thông tin chỉ dùng cho việc này và được xoá theo quy định bảo vệ dữ liệu cá nhân.',
+    en: 'I agree that the Center keeps this comment and phone number to handle my complaint and call me back. They are used only for that and deleted as the personal-data rules require.',
+  },
+  complaintSend: { vi: 'Gửi phản ánh', en: 'Send' },
+  problem_empty: { vi: 'Vui lòng nhập nội dung hoặc số điện thoại.', en: 'Please write a comment or a phone number.' },
+  problem_comment_too_long: { vi: 'Nội dung dài quá 500 ký tự.', en: 'The comment is longer than 500 characters.' },
+  problem_phone_invalid: { vi: 'Số điện thoại chưa đúng (ví dụ 0912 345 678).', en: 'The phone number is not valid (for example 0912 345 678).' },
+  problem_consent_missing: { vi: 'Vui lòng đánh dấu đồng ý để gửi.', en: 'Please tick the consent box to send.' },
+  problem_no_link: { vi: 'Chưa gửi được, vui lòng thử lại hoặc bấm Bỏ qua.', en: 'Could not send; try again or press Skip.' },
 } as const satisfies Record<string, Record<Lang, string>>
 
 export type TextKey = keyof typeof TEXT

@@ -10,13 +10,18 @@ import { initialFlow, promptedTicket, step, type FlowEvent, type FlowState } fro
 import type { Lang } from './i18n.js'
 import { loadSecret, saveSecret, takeSecretFromFragment } from './identity.js'
 import { openLink, type Link } from './link.js'
-import { newEventId, ratingPayload, signInPayload, signOutPayload } from './messages.js'
-import { bootScreen, header, screen, type ViewActions } from './render.js'
+import { complaintPayload, newEventId, ratingPayload, signInPayload, signOutPayload } from './messages.js'
+import { bootScreen, header, screen, type ComplaintDraft, type ViewActions } from './render.js'
+import { complaintProblems } from '../../../protocol/complaint.js'
+import { isDissatisfied } from '../../../protocol/scales.js'
 import { PendingSender } from './sender.js'
 import { StaffPanel, setupScreen } from './staff.js'
 import { openPendingStore } from './store.js'
 
 const STAFF_HOLD_MS = 3000
+/** Typing a comment takes longer than choosing chips: the form waits this many times idleMs after the last keystroke. */
+const COMPLAINT_IDLE_FACTOR = 3
+const EMPTY_DRAFT: ComplaintDraft = { comment: '', phone: '', consent: false, problems: [] }
 
 const env = JSON.parse(document.getElementById(KIOSK_ENV_ELEMENT_ID)?.textContent ?? '{}') as KioskEnv
 const app = document.getElementById('app') as HTMLElement
@@ -42,6 +47,10 @@ let linkUp = false
 let problem = ''
 let link: Link | null = null
 let screenTimer: ReturnType<typeof setTimeout> | null = null
+/** The dissatisfied rating a complaint would follow, and what the citizen typed: in memory only, never stored. */
+let offered: { rating: string; level: number } | null = null
+let draft: ComplaintDraft = EMPTY_DRAFT
+let sendingComplaint = false
 
 const dot = h('div', { class: 'dot', id: 'link-dot', 'aria-hidden': 'true' })
 const panel = new StaffPanel(document.body, {
@@ -87,6 +96,12 @@ const actions: ViewActions = {
   toggle: (reason) => dispatch({ type: 'toggle', reason }),
   send: () => dispatch({ type: 'send' }),
   skip: () => dispatch({ type: 'skip' }),
+  complain: () => dispatch({ type: 'complain' }),
+  draft: (d) => {
+    draft = d
+    armTimer()
+  },
+  sendComplaint,
   switchLang: () => {
     lang = lang === 'vi' ? 'en' : 'vi'
     // Nobody rated after switching: the next citizen gets Vietnamese again.
@@ -104,7 +119,8 @@ const actions: ViewActions = {
 function dispatch(ev: FlowEvent): void {
   if (!config) return
   const before = flow.screen.name
-  const out = step(flow, ev, { scale: config.scale, hasReasons: config.reasons.length > 0, promptTtlMs: env.promptTtlMs })
+  // A complaint is offered only while connected: it is sent at once or not at all, never stored on the tablet.
+  const out = step(flow, ev, { scale: config.scale, hasReasons: config.reasons.length > 0, promptTtlMs: env.promptTtlMs, offerComplaint: linkUp && env.complaints === true })
   flow = out.state
   if (out.submit && env.counter) {
     const id = newEventId()
@@ -113,6 +129,12 @@ function dispatch(ev: FlowEvent): void {
     const payload = ratingPayload(id, now(), { scale: config.scale, ...out.submit })
     void sender.add({ id, topic: topics.rating(env.site, env.counter), payload: JSON.stringify(payload), createdAt: now() })
     localStorage.setItem(ratedKey, JSON.stringify(flow.rated))
+    offered = isDissatisfied(config.scale, out.submit.level) ? { rating: id, level: out.submit.level } : null
+  }
+  if (flow.screen.name !== 'offer' && flow.screen.name !== 'complaint') {
+    // The citizen is done: what they typed leaves the page's memory.
+    offered = null
+    draft = EMPTY_DRAFT
   }
   const entered = flow.screen.name !== before
   // The next citizen starts in Vietnamese whatever the last one chose.
@@ -128,7 +150,7 @@ function armTimer(): void {
   const name = flow.screen.name
   if (screenTimer) clearTimeout(screenTimer)
   screenTimer = null
-  const ms = name === 'reasons' ? env.idleMs : name === 'thanks' ? env.thanksMs : 0
+  const ms = name === 'reasons' || name === 'offer' ? env.idleMs : name === 'complaint' ? env.idleMs * COMPLAINT_IDLE_FACTOR : name === 'thanks' ? env.thanksMs : 0
   if (ms > 0) screenTimer = setTimeout(() => dispatch({ type: 'idle' }), ms)
 }
 
@@ -153,7 +175,29 @@ function draw(): void {
   const top = header({ config, flow, lang, ticket, acked }, actions)
   const counterName = top.querySelector<HTMLElement>('#counter-name')
   if (counterName) onLongPress(counterName, STAFF_HOLD_MS, () => panel.open())
-  app.replaceChildren(top, screen({ config, flow, lang, ticket, acked }, actions), dot)
+  app.replaceChildren(top, screen({ config, flow, lang, ticket, acked }, actions, draft), dot)
+}
+
+/** Checks the form as the edge will, then publishes it at QoS 1; the thank-you follows the edge's acknowledgement. */
+function sendComplaint(): void {
+  if (flow.screen.name !== 'complaint' || !offered || sendingComplaint) return
+  const problems: string[] = complaintProblems(draft)
+  if (problems.length === 0 && (!link || !linkUp || !env.counter)) problems.push('no_link')
+  if (problems.length > 0 || !link || !env.counter) {
+    draft = { ...draft, problems }
+    draw()
+    return
+  }
+  sendingComplaint = true
+  const payload = complaintPayload(newEventId(), now(), { rating: offered.rating, level: offered.level, comment: draft.comment, phone: draft.phone, lang })
+  link.publish(topics.complaint(env.site, env.counter), JSON.stringify(payload), (err) => {
+    sendingComplaint = false
+    if (flow.screen.name !== 'complaint') return
+    if (err) {
+      draft = { ...draft, problems: ['no_link'] }
+      draw()
+    } else dispatch({ type: 'sent' })
+  })
 }
 
 function panelSave(secret: string): void {

@@ -3,7 +3,7 @@
  * protocol/messages.ts (type-only imports keep zod out of the browser bundle);
  * tests/devices/kiosk checks every builder against the zod schemas.
  */
-import type { HeartbeatMessage, OfficerMessage, RatingMessage, StatusMessage } from '../../../protocol/messages.js'
+import type { ComplaintMessage, HeartbeatMessage, OfficerMessage, RatingMessage, StatusMessage } from '../../../protocol/messages.js'
 import type { ScaleSize } from '../../../protocol/scales.js'
 
 /**
@@ -30,6 +30,19 @@ export function ratingPayload(id: string, ts: number, input: RatingInput): Ratin
   if (input.reasons && input.reasons.length > 0) msg.reasons = [...input.reasons]
   if (input.ticket) msg.ticket = input.ticket
   return msg
+}
+
+export interface ComplaintInput {
+  rating: string
+  level: number
+  comment: string
+  phone: string
+  lang: 'vi' | 'en'
+}
+
+/** Only for a form complaintProblems() found nothing wrong with: consent was given. */
+export function complaintPayload(id: string, ts: number, input: ComplaintInput): ComplaintMessage {
+  return { v: 1, id, ts, rating: input.rating, level: input.level, comment: input.comment.trim(), phone: input.phone.trim(), consent: true, lang: input.lang }
 }
 
 export function signInPayload(id: string, ts: number, officer: string, pin: string): OfficerMessage {

@@ -6,7 +6,8 @@ import { faceSvg, levelLook } from './faces.js'
 import { h, trustedSvg } from './dom.js'
 import type { KioskConfig } from './downlink.js'
 import type { FlowState } from './flow.js'
-import { other, t, type Lang } from './i18n.js'
+import { other, t, type Lang, type TextKey } from './i18n.js'
+import { MAX_COMPLAINT_COMMENT } from '../../../protocol/complaint.js'
 
 export interface ViewModel {
   config: KioskConfig
@@ -23,6 +24,20 @@ export interface ViewActions {
   send(): void
   skip(): void
   switchLang(): void
+  /** On the complaint offer: yes. */
+  complain(): void
+  /** The complaint form's fields changed (typing keeps the citizen's time running). */
+  draft(d: ComplaintDraft): void
+  sendComplaint(): void
+}
+
+/** What the citizen typed so far, kept outside the DOM so a redraw loses nothing. */
+export interface ComplaintDraft {
+  comment: string
+  phone: string
+  consent: boolean
+  /** Problems of the last attempt to send (complaintProblems, or no_link), shown under the form. */
+  problems: string[]
 }
 
 export function header(vm: ViewModel, a: ViewActions): HTMLElement {
@@ -119,6 +134,50 @@ function reasonsScreen(vm: ViewModel, a: ViewActions, chosen: readonly string[])
   )
 }
 
+function offerScreen(vm: ViewModel, a: ViewActions): HTMLElement {
+  const { lang } = vm
+  return h(
+    'main',
+    { class: 'screen offer' },
+    h('h1', { class: 'question' }, t('offerTitle', lang)),
+    h('p', { class: 'hint' }, t('offerHint', lang)),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { id: 'offer-no', class: 'secondary', type: 'button', onclick: a.skip }, t('offerNo', lang)),
+      h('button', { id: 'offer-yes', class: 'primary', type: 'button', onclick: a.complain }, t('offerYes', lang)),
+    ),
+  )
+}
+
+function complaintScreen(vm: ViewModel, a: ViewActions, d: ComplaintDraft): HTMLElement {
+  const { lang } = vm
+  const comment = h('textarea', { id: 'complaint-comment', maxlength: MAX_COMPLAINT_COMMENT, rows: 4 }) as HTMLTextAreaElement
+  comment.value = d.comment
+  const phone = h('input', { id: 'complaint-phone', type: 'tel', inputmode: 'tel', autocomplete: 'off', maxlength: 20 }) as HTMLInputElement
+  phone.value = d.phone
+  const consent = h('input', { id: 'complaint-consent', type: 'checkbox' }) as HTMLInputElement
+  consent.checked = d.consent
+  const changed = () => a.draft({ comment: comment.value, phone: phone.value, consent: consent.checked, problems: d.problems })
+  for (const el of [comment, phone]) el.addEventListener('input', changed)
+  consent.addEventListener('change', changed)
+  return h(
+    'main',
+    { class: 'screen complaint' },
+    h('h1', { class: 'question' }, t('complaintTitle', lang)),
+    h('label', {}, t('complaintComment', lang), comment),
+    h('label', {}, t('complaintPhone', lang), phone),
+    h('label', { class: 'consent' }, consent, h('span', {}, t('complaintConsent', lang))),
+    h('p', { class: 'problems', id: 'complaint-problems', role: 'alert' }, d.problems.map((p) => t(`problem_${p}` as TextKey, lang)).join(' ')),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { id: 'complaint-skip', class: 'secondary', type: 'button', onclick: a.skip }, t('skip', lang)),
+      h('button', { id: 'complaint-send', class: 'primary', type: 'button', onclick: a.sendComplaint }, t('complaintSend', lang)),
+    ),
+  )
+}
+
 const HEART =
   '<svg viewBox="0 0 100 100" aria-hidden="true" focusable="false"><path fill="#c62828" d="M50 88 C20 66 6 50 6 32 A22 22 0 0 1 50 22 A22 22 0 0 1 94 32 C94 50 80 66 50 88Z"/></svg>'
 
@@ -134,9 +193,11 @@ function thanksScreen(vm: ViewModel): HTMLElement {
   )
 }
 
-export function screen(vm: ViewModel, a: ViewActions): HTMLElement {
+export function screen(vm: ViewModel, a: ViewActions, draft: ComplaintDraft): HTMLElement {
   const s = vm.flow.screen
   if (s.name === 'reasons') return reasonsScreen(vm, a, s.chosen)
+  if (s.name === 'offer') return offerScreen(vm, a)
+  if (s.name === 'complaint') return complaintScreen(vm, a, draft)
   if (s.name === 'thanks') return thanksScreen(vm)
   return startScreen(vm, a)
 }

@@ -6,6 +6,7 @@
 import { other, t, type TextKey } from '../i18n.js'
 import { startAlerts } from './alerts.js'
 import { startAudit } from './audit.js'
+import { startCases } from './cases.js'
 import { startDeliveries } from './deliveries.js'
 import { startAlertDeliveries } from './alert-deliveries.js'
 import { getJson, state } from './dom.js'
@@ -32,6 +33,8 @@ function show(tab: string, me: Me): void {
   for (const id of ['overview', 'duty', 'alerts', 'cameras', 'audit', 'reports', 'sent']) (document.getElementById(id) as HTMLElement).hidden = id !== tab
   if (tab === 'cameras') startWall(me.video)
   if (tab === 'duty') startDuty()
+  ;(document.getElementById('cases') as HTMLElement).hidden = tab !== 'cases'
+  if (tab === 'cases') startCases()
   ;(document.getElementById('recordings') as HTMLElement).hidden = tab !== 'recordings'
   if (tab === 'recordings') startRecordings(mayWatchRecordings(me))
   if (tab === 'audit' && me.audit) startAudit()
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   applyTexts()
   startOverview()
   startAlerts()
-  const wanted = /^#(duty|alerts|cameras|audit|reports|sent)/.exec(location.hash)?.[1]
+  const wanted = /^#(cases|duty|alerts|cameras|audit|reports|sent)/.exec(location.hash)?.[1]
   show((wanted === 'audit' || wanted === 'reports' || wanted === 'sent') && !me.audit ? 'overview' : (wanted ?? 'overview'), me)
   window.setInterval(() => void getJson('/console/api/me').catch(() => undefined), 15_000)
 }
