@@ -17,7 +17,7 @@ import { NO_STORE, sendError, sendJson } from '../../common/web/answer.js'
 import type { Params } from '../../common/web/router.js'
 import { ID_PATTERN } from '../../protocol/patterns.js'
 import type { RequestError } from '../../protocol/tunnel.js'
-import type { AuditLog } from '../audit/audit.js'
+import type { AuditEntry, AuditLog } from '../audit/audit.js'
 import type { Directory } from '../queries/directory.js'
 import type { Relay } from '../relay/relay.js'
 import { EdgeRequestError, type EdgeRequests } from '../relay/requests.js'
@@ -81,6 +81,22 @@ export function rangeOf(q: URLSearchParams, maxMs: number): { from: number; to: 
 /** Pure: a clip file's name, from what it shows (UTC). */
 export function clipFileName(site: string, camera: string, from: number): string {
   return `motcua-${site}-${camera}-${new Date(from).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.mp4`
+}
+
+/**
+ * Pure: an export's sidecar from its two audit entries (`export` with the range and reason, `export_done` with the
+ * hash), for an instance other than the one that streamed it; null unless both are there and the user's own.
+ */
+export function sidecarFromAudit(entries: readonly AuditEntry[], id: string, user: string): Omit<ClipSidecar, 'siteName' | 'cameraName' | 'exportedByName'> | null {
+  const start = entries.find((e) => e.viewing === id && e.action === 'export' && e.user === user)
+  const done = entries.find((e) => e.viewing === id && e.action === 'export_done' && e.user === user)
+  const range = start && /^clip (\S+)\/(\S+); reason: (.*)$/.exec(start.detail)
+  const sealed = done && /^sha256=([0-9a-f]{64}) bytes=(\d+) file=(\S+)$/.exec(done.detail)
+  if (!start?.site || !start.camera || !range || !sealed || !done) return null
+  return {
+    format: 'motcua-clip/1', file: sealed[3]!, site: start.site, camera: start.camera, from: range[1]!, to: range[2]!,
+    bytes: Number(sealed[2]), sha256: sealed[1]!, exportId: id, exportedBy: user, exportedAt: new Date(done.time).toISOString(), reason: range[3]!,
+  }
 }
 
 const EDGE_ANSWERS: Record<RequestError, HttpErrorCode> = {
@@ -225,11 +241,19 @@ export function createRecordings(o: RecordingsOptions) {
       .catch((err: unknown) => log.error({ err, id }, 'export hash not stored on the audit log; the sidecar still has it'))
   }
 
+  /** The sidecar of one's own export: kept here by the instance that streamed it, else rebuilt from the audit log. */
   const sidecar: RecordingHandler = async (_req, res, _url, params, p) => {
-    const s = sidecars.get(params.id ?? '')
+    const id = params.id ?? ''
+    const kept = sidecars.get(id)
+    let found: ClipSidecar | null = kept?.owner === p.username ? kept.sidecar : null
+    if (!kept && /^[A-Za-z0-9_-]{12}$/.test(id)) {
+      const at = o.now()
+      const s = sidecarFromAudit(await o.audit.list(at - SIDECAR_TTL_MS, at + 1, 5000), id, p.username)
+      found = s && { ...s, siteName: o.directory.site(s.site).name, cameraName: o.relay.camera(s.site, s.camera)?.name ?? s.camera, exportedByName: p.name }
+    }
     // Another person's export is as unknown as none.
-    if (!s || s.owner !== p.username) return fail(res, 'HUB_RECORDING_NOT_FOUND')
-    sendJson(res, 200, s.sidecar, { ...NO_STORE, 'content-disposition': `attachment; filename="${s.sidecar.file}.json"` })
+    if (!found) return fail(res, 'HUB_RECORDING_NOT_FOUND')
+    sendJson(res, 200, found, { ...NO_STORE, 'content-disposition': `attachment; filename="${found.file}.json"` })
   }
 
   const snapshots: RecordingHandler = async (_req, res, url, params, p) => {

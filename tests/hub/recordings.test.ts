@@ -32,6 +32,7 @@ import { TUNNEL_PATH } from '../../protocol/tunnel.js'
 import { DEMO_SITES, generateDemoData, writeDemoData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
+import { responseSchema, validate } from './openapi-validate.js'
 
 const run = promisify(execFile)
 const log = createLogger('test')
@@ -276,6 +277,8 @@ describe('live video for the Home Affairs monitoring system (GET /api/v1/live)',
   it('a key with video: true lists the cameras and pulls one as fragmented MP4; the viewing is on the audit log with its duration', async () => {
     const auth = { authorization: `Bearer ${VIDEO_KEY}` }
     const list = json(await get('/api/v1/live', auth))
+    const doc = json(await get('/api/openapi.json'))
+    expect(validate(doc, responseSchema(doc, '/api/v1/live', 'get', 200), list)).toEqual([])
     expect(list.data).toContainEqual(expect.objectContaining({ site: SITE, camera: 'cam-1', url: `/api/v1/live/${SITE}/cam-1`, edgeConnected: true }))
     const got = { bytes: Buffer.alloc(0) }
     await new Promise<void>((resolve, reject) => {

@@ -243,8 +243,14 @@ async function exportClip(): Promise<void> {
   if (!res.ok) return sayError(res)
   const file = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'clip.mp4'
   const mp4 = await res.blob()
-  // The hub kept the file's SHA-256 as it streamed; asked for once the last byte is here.
-  const side = await fetch(`/console/api/recording-exports/${enc(res.headers.get('x-motcua-clip') ?? '')}`, { cache: 'no-store' })
+  // The hub kept the file's SHA-256 as it streamed; asked for once the last byte is here. Another hub instance
+  // reads it from the audit log, whose entry may still be on its way: asked again a few times.
+  const sidecarUrl = `/console/api/recording-exports/${enc(res.headers.get('x-motcua-clip') ?? '')}`
+  let side = await fetch(sidecarUrl, { cache: 'no-store' })
+  for (let tries = 0; side.status === 404 && tries < 3; tries++) {
+    await new Promise((r) => setTimeout(r, 1000))
+    side = await fetch(sidecarUrl, { cache: 'no-store' })
+  }
   if (!side.ok) return sayError(side)
   const sidecar = new Blob([JSON.stringify(await side.json(), null, 2)], { type: 'application/json' })
   for (const [blob, name] of [[mp4, file], [sidecar, `${file}.json`]] as const) {
