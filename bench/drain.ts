@@ -148,8 +148,8 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
     const drained = new Map<number, Drained>()
     const ready = new Set<number>()
     const fillStart = performance.now()
-    // One at a time: each start is awaited and kept, so a failure leaves nothing unstopped.
-    for (let e = 0; e < opts.edges; e++) {
+    // Ten at a time; every edge that starts is kept at once, so a failure leaves nothing unstopped.
+    const startEdge = async (e: number) => {
       const edgeOpts: DrainEdgeOptions = {
         dir: join(dir, `edge-${e}`), site: siteOf(e), hubUrl, token: token(e), ca: pki.caCert,
         records: opts.recordsPerEdge, ratingEvery: opts.ratingEvery, dayStartMs,
@@ -159,6 +159,11 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
         if (line.msg === 'drain edge ready') ready.add(e)
         if (line.msg === 'drain edge drained') drained.set(e, line as unknown as Drained)
       }))
+    }
+    for (let first = 0; first < opts.edges; first += 10) {
+      const group = Array.from({ length: Math.min(10, opts.edges - first) }, (_, k) => first + k)
+      const failed = (await Promise.allSettled(group.map(startEdge))).find((r) => r.status === 'rejected')
+      if (failed) throw failed.reason
     }
     // Bounded: a backlog fills at thousands of records a second even on a loaded machine.
     const fillDeadline = Date.now() + Math.max(300_000, (opts.edges * opts.recordsPerEdge) / 5)
