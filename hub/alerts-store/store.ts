@@ -15,18 +15,37 @@ import { MotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
+import type { QueueEvent } from '../kpi/alerts/detect.js'
 import { acknowledgeAlert, evaluateAlerts } from '../kpi/alerts/state.js'
 import { dutyIntervals, localDayStart } from '../kpi/duty.js'
 import { ALERT_KINDS, ALERT_TITLES, DEFAULT_ALERT_THRESHOLDS, type Alert, type AlertDetails, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'
 import { rowsOf, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { queryDutyEvents, scheduleOf } from '../queries/duty.js'
-import { readFacts, ratingFactsStatement, ticketFactsStatement } from '../queries/facts.js'
+import { readFacts, ratingFactsStatement } from '../queries/facts.js'
 import { querySiteHealth } from '../queries/health.js'
 import { tagFilters, timeRange } from '../queries/influxql.js'
+import { TICKET_EVENTS } from '../../protocol/messages.js'
 
 /** Ratings this far back feed the detectors: a run may have started well before the run window. */
 const RATING_LOOKBACK_MS = 4 * 3_600_000
+
+/**
+ * Ticket events of the sites in [fromMs, toMs), only what the overload alert reads: a province's morning is
+ * hundreds of thousands of events, read every evaluation, so one field and the tags it groups by.
+ */
+export async function queryQueueEvents(db: InfluxQuery, sites: readonly string[] | undefined, fromMs: number, toMs: number): Promise<QueueEvent[]> {
+  if (sites?.length === 0) return []
+  const where = [timeRange(fromMs, toMs), ...tagFilters(sites ? { site: sites } : {})].join(' AND ')
+  const [series] = await db.run([`SELECT "ticket" FROM "ticket" WHERE ${where} GROUP BY "site", "event"`])
+  const out: QueueEvent[] = []
+  for (const s of series ?? []) {
+    const { site, event } = s.tags ?? {}
+    if (!site || !(TICKET_EVENTS as readonly string[]).includes(event ?? '')) continue
+    for (const r of rowsOf(s)) out.push({ t: Number(r.time), site, ticket: String(r.ticket), event: event as QueueEvent['event'] })
+  }
+  return out
+}
 
 export interface AlertStore {
   /**
@@ -123,13 +142,11 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
     const filter = sites ? { site: sites } : {}
     const today = localDayStart(now)
     const siteIds = sites ?? dir.sites.map((s) => s.id)
-    const [before, facts, health, duty] = await Promise.all([
+    const [before, facts, tickets, health, duty] = await Promise.all([
       stored(sites, now),
-      readFacts(db, dir, {
-        ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter),
-        // The queue now: tickets issued today, and not so long ago that their citizen has left (overload).
-        tickets: ticketFactsStatement(Math.max(today, now - thresholds.overload.abandonAfterMs), now + 1, filter),
-      }),
+      readFacts(db, dir, { ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter) }),
+      // The queue now: tickets issued today, and not so long ago that their citizen has left (overload).
+      queryQueueEvents(db, sites, Math.max(today, now - thresholds.overload.abandonAfterMs), now + 1),
       querySiteHealth(db, dir, sites, now - thresholds.lowIndex.windowMs, now + 1),
       // Duty intervals end by local midnight, so today's sign-ins and sign-outs say who is at a counter now.
       queryDutyEvents(db, siteIds, today, now + 1),
@@ -138,7 +155,7 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
     const { state, raised } = evaluateAlerts(
       { alerts: before },
       {
-        ratings: facts.ratings, cameras: health.cameras, edges: health.edges, tickets: facts.tickets,
+        ratings: facts.ratings, cameras: health.cameras, edges: health.edges, tickets,
         duty: { intervals: dutyIntervals(duty, now), sites: siteIds, schedule: scheduleOf(dir) },
       },
       now,

@@ -4,7 +4,6 @@
  */
 import { localDayStart, openingSessions, type DutyInterval, type DutySchedule } from '../duty.js'
 import type { RatingFact, TicketFact } from '../facts.js'
-import { pairTickets } from '../queue.js'
 import type { AlertCondition, AlertThresholds, CameraHealth, EdgeHealth } from './types.js'
 
 const counterSubject = (r: RatingFact) => `${r.site}/${r.counter}`
@@ -173,20 +172,33 @@ export function detectUnstaffedCounters(
   return out
 }
 
+/** What the overload alert reads of a ticket event (a TicketFact is one). */
+export type QueueEvent = Pick<TicketFact, 't' | 'site' | 'ticket' | 'event'>
+
 /**
  * The hall's queue at one site now, from its ticket events: tickets issued
- * today and not called yet (recalls and finishes come after a call), left out
- * once older than `abandonAfterMs` (a citizen who left is never called). Raised
- * when the longest wait reaches `waitMs` or the queue `queueLength`; kept open
- * while either is at least `keepRatio` of its threshold. `since` is when the
- * queue first crossed a threshold by the tickets still waiting: the oldest
- * issue plus `waitMs`, or the issue of the `queueLength`-th ticket.
+ * today and neither called nor finished yet, left out once older than
+ * `abandonAfterMs` (a citizen who left is never called). Raised when the
+ * longest wait reaches `waitMs` or the queue `queueLength`; kept open while
+ * either is at least `keepRatio` of its threshold. `since` is when the queue
+ * first crossed a threshold by the tickets still waiting: the oldest issue
+ * plus `waitMs`, or the issue of the `queueLength`-th ticket. Numbers restart
+ * every morning, so a ticket is one visit per site and day.
  */
-export function detectOverload(tickets: readonly TicketFact[], now: number, cfg: AlertThresholds['overload']): AlertCondition[] {
+export function detectOverload(tickets: readonly QueueEvent[], now: number, cfg: AlertThresholds['overload']): AlertCondition[] {
   const today = localDayStart(now)
+  const visits = new Map<string, { site: string; issuedAt: number | null; moved: boolean }>()
+  for (const e of tickets) {
+    if (e.t < today || e.t > now) continue
+    const key = `${e.site}\u0000${e.ticket}`
+    let v = visits.get(key)
+    if (!v) visits.set(key, (v = { site: e.site, issuedAt: null, moved: false }))
+    if (e.event === 'issued') v.issuedAt = Math.min(v.issuedAt ?? e.t, e.t)
+    else v.moved = true
+  }
   const waitingBySite = new Map<string, number[]>()
-  for (const v of pairTickets(tickets.filter((t) => t.t >= today && t.t <= now))) {
-    if (v.issuedAt === null || v.calledAt !== null || v.finishedAt !== null || now - v.issuedAt > cfg.abandonAfterMs) continue
+  for (const v of visits.values()) {
+    if (v.issuedAt === null || v.moved || now - v.issuedAt > cfg.abandonAfterMs) continue
     const list = waitingBySite.get(v.site)
     if (list) list.push(v.issuedAt)
     else waitingBySite.set(v.site, [v.issuedAt])

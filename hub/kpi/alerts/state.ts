@@ -1,8 +1,8 @@
 /** Alert state transitions: reconcile with what the detectors found, acknowledge. */
 import { MotcuaError } from '../../../common/errors.js'
 import type { DutyInterval, DutySchedule } from '../duty.js'
-import type { RatingFact, TicketFact } from '../facts.js'
-import { detectCameraProblems, detectDissatisfiedRuns, detectEdgeProblems, detectLowIndex, detectOverload, detectUnstaffedCounters } from './detect.js'
+import type { RatingFact } from '../facts.js'
+import { detectCameraProblems, detectDissatisfiedRuns, detectEdgeProblems, detectLowIndex, detectOverload, detectUnstaffedCounters, type QueueEvent } from './detect.js'
 import {
   ALERT_KINDS,
   ALERT_TITLES,
@@ -98,7 +98,7 @@ export interface AlertSnapshot {
   cameras: readonly CameraHealth[]
   edges: readonly EdgeHealth[]
   /** Today's ticket events of the sites (overload); without them overload alerts are left as they are. */
-  tickets?: readonly TicketFact[]
+  tickets?: readonly QueueEvent[]
   /** Today's duty intervals of the sites, as dutyIntervals gives them at `now` (unstaffed counters); without them those alerts are left as they are. */
   duty?: { intervals: readonly DutyInterval[]; sites: readonly string[]; schedule: Pick<DutySchedule, 'kioskCounters' | 'hours'> }
 }
