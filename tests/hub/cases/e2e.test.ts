@@ -26,6 +26,7 @@ import { startHub, type RunningHub } from '../../../hub/main.js'
 import { startInfluxd, type Influxd } from '../../../testkit/influxd.js'
 import { waitFor } from '../../../testkit/wait.js'
 import { launchChromium } from '../../devices/kiosk/harness.js'
+import { signInConsole } from '../../support/console.js'
 import { testSite } from '../../support/edge-site.js'
 import { influxRows, request } from '../helpers.js'
 import { responseSchema, validate } from '../openapi-validate.js'
@@ -87,13 +88,7 @@ afterAll(async () => {
 })
 
 async function signIn(user: keyof typeof PASSWORDS): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1500, height: 950 } })
-  const page = await ctx.newPage()
-  await page.goto(`${hub.url}/console/`)
-  await page.fill('input[name=username]', user)
-  await page.fill('input[name=password]', PASSWORDS[user])
-  await page.click('button[type=submit]')
-  await page.waitForSelector('nav.tabs')
+  const page = await signInConsole(browser, hub.url, user, PASSWORDS[user])
   await page.click('nav.tabs [data-tab=cases]')
   return page
 }
