@@ -20,6 +20,7 @@ import type { PointWriter } from '../influx/writer.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { canSeeComplaintDetails, canSeeMetrics, canSeeOfficers, siteScope, type Principal } from '../users/roles.js'
+import { caseDeadlineConditions } from './alerts.js'
 import { workCalendar, type WorkCalendar } from './calendar.js'
 import type { CasesConfig } from './config.js'
 import { caseClocks, type CaseClocks } from './deadlines.js'
@@ -125,7 +126,10 @@ export function caseRoutes(o: CaseConsoleOptions): { method: string; path: strin
     }
     // The departments a handler may assign a case to, per site.
     const departments = Object.fromEntries([...new Set(views.filter((v) => v.handles).map((v) => v.site))].map((s) => [s, o.directory.departments(s)]))
-    sendJson(res, 200, { cases: views, dueSoonDays: o.config.dueSoonDays, departments, truncated: cases.length > views.length }, NO_STORE)
+    // The deadline alerts of these cases, as the alert conditions count them: the tab's banner.
+    const near = caseDeadlineConditions(cases, cal, now, o.config.dueSoonDays)
+    const dueSoon = near.reduce((n, c) => n + Number(c.details.cases), 0)
+    sendJson(res, 200, { cases: views, dueSoonDays: o.config.dueSoonDays, dueSoon, departments, truncated: cases.length > views.length }, NO_STORE)
   }
 
   const act: Handler = async (req, res, _url, { site = '', id = '', action = '' }, p) => {

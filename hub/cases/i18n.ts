@@ -9,6 +9,7 @@ export const CASE_TEXT = {
   casesOpen: { vi: 'Đang xử lý', en: 'Open' },
   casesAll: { vi: 'Tất cả', en: 'All' },
   casesNone: { vi: 'Không có phản ánh nào.', en: 'No complaint.' },
+  casesDueSoon: { vi: 'phản ánh sắp đến hạn hoặc quá hạn', en: 'cases with a deadline near or passed' },
   caseOpened: { vi: 'Tiếp nhận', en: 'Received' },
   caseDepartment: { vi: 'Cơ quan xử lý', en: 'Department' },
   caseLevel: { vi: 'Mức đánh giá', en: 'Rating' },

@@ -13,6 +13,8 @@ import { el, getAnswer, postJson, state, timeText, tr } from './dom.js'
 interface CaseList {
   cases: CaseView[]
   dueSoonDays: number
+  /** Cases whose deadline is within dueSoonDays or passed (hub/cases/alerts.ts). */
+  dueSoon: number
   departments: Record<string, { id: string; name: string }[]>
 }
 
@@ -171,6 +173,11 @@ function render(): void {
   if (!data) {
     if (problem) r.append(el('p', 'error', problem))
     return
+  }
+  if (data.dueSoon > 0) {
+    const banner = el('p', 'error', `${data.dueSoon} ${tr('casesDueSoon')} (≤ ${data.dueSoonDays} ${tr('caseDays')})`)
+    banner.id = 'cases-due-soon'
+    r.append(banner)
   }
   if (data.cases.some((c) => c.handles)) r.append(el('p', 'notice', tr('casesAudited')))
   if (data.cases.length === 0) {

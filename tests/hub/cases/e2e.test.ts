@@ -159,6 +159,8 @@ describe('a complaint from the kiosk to the console (issue 16)', () => {
     expect(await row.locator('td.comment').textContent()).toBe(COMMENT)
     expect(await row.locator('td.phone').textContent()).toBe('0912345678')
     expect(await page.locator('#cases p.notice').textContent()).toContain('việc xem được ghi nhật ký')
+    // 20 days away: no deadline near, so no banner.
+    expect(await page.locator('#cases-due-soon').count()).toBe(0)
     await page.screenshot({ path: `${ARTIFACTS}/console-cases-supervisor.png` })
     const audit = await influxRows(influx.url, DB, 'SELECT "detail", "user" FROM "audit" WHERE "action" = \'export\'')
     expect(audit.some((a) => a.user === 'giamsat' && String(a.detail).startsWith('/console/api/cases'))).toBe(true)
@@ -187,6 +189,7 @@ describe('a complaint from the kiosk to the console (issue 16)', () => {
     expect(await row.locator('button').count()).toBe(0)
     const answer = await page.evaluate(async () => (await fetch('/console/api/cases')).text())
     expect(answer).not.toMatch(/0912345678|Chờ 2 tiếng|hẹn bổ sung/)
+    expect(JSON.parse(answer)).toMatchObject({ dueSoon: 0, dueSoonDays: 2 })
     await page.context().close()
 
     const api = await request(`${hub.url}/api/v1/cases?site=${SITE}`, { token: IOC_KEY })
