@@ -170,6 +170,16 @@ describe('a complaint from the kiosk to the console (issue 16)', () => {
     await page.click('form[data-action=progress] button[type=submit]')
     await page.locator(`#cases-table tr[data-case="${SITE}/${String(stored.event_id)}"] ul.history li`).first().waitFor()
     expect(await page.locator(`#cases-table tr[data-case="${SITE}/${String(stored.event_id)}"] ul.history`).textContent()).toContain('Cập nhật tiến độ · Đã gọi điện, hẹn bổ sung hồ sơ')
+    // Assigned to another department of the site, named from the edge's directory.
+    await row.locator('button[data-act=assign]').click()
+    expect(await page.locator('form[data-action=assign] select[name=department] option').allTextContents()).toEqual(['Sở Tư pháp', 'Sở Y tế'])
+    await page.selectOption('form[data-action=assign] select[name=department]', 'health')
+    await page.fill('form[data-action=assign] input[name=handler]', 'Trần Thị B')
+    await page.click('form[data-action=assign] button[type=submit]')
+    await page.locator(`#cases-table tr[data-case="${SITE}/${String(stored.event_id)}"] ul.history li`).nth(1).waitFor()
+    const assigned = page.locator(`#cases-table tr[data-case="${SITE}/${String(stored.event_id)}"]`)
+    expect(await assigned.locator('td').nth(2).textContent()).toBe('Sở Y tế')
+    expect(await assigned.locator('td').nth(8).textContent()).toBe('Trần Thị B')
     // Closing before the result is refused, with the reason.
     const refused = await page.evaluate(async (path) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json(), `/console/api/cases/${SITE}/${String(stored.event_id)}/close`)
     expect(refused).toMatchObject({ error: { code: 'HUB_CASE_ACTION_INVALID' } })
