@@ -39,6 +39,8 @@ export interface DrainOptions {
  * Device status and edge health add under 2% and are left out.
  */
 export const DAY_OF_A_CENTER = { records: 61_600, ratingEvery: 15 }
+/** Fifty processes loading under tsx while the first ones fill their backlogs: on a shared 2-core machine (load 60) one took over a minute. */
+const EDGE_START_MS = 300_000
 /** The province the issue sizes: 600 centers. */
 const PROVINCE_EDGES = 600
 
@@ -158,7 +160,7 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
       edges.push(await startTsProcess('bench/lib/drain-edge-main.ts', [JSON.stringify(edgeOpts)], 'drain edge started', {}, (line) => {
         if (line.msg === 'drain edge ready') ready.add(e)
         if (line.msg === 'drain edge drained') drained.set(e, line as unknown as Drained)
-      }))
+      }, EDGE_START_MS))
     }
     for (let first = 0; first < opts.edges; first += 10) {
       const group = Array.from({ length: Math.min(10, opts.edges - first) }, (_, k) => first + k)

@@ -27,6 +27,7 @@ export interface Proc {
  */
 export async function startTsProcess(
   script: string, args: string[], marker: string, env: Record<string, string> = {}, onLine?: (line: Record<string, unknown>) => void,
+  startMs = 60_000,
 ): Promise<Proc> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits (node refuses --cpu-prof in NODE_OPTIONS).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
@@ -44,8 +45,8 @@ export async function startTsProcess(
     // A process that did not start is ended here: the caller never gets it to stop.
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      fail(new Error(`${script} did not start in 60 s: ${stderr}`))
-    }, 60_000)
+      fail(new Error(`${script} did not start in ${startMs / 1000} s: ${stderr}`))
+    }, startMs)
     let out = ''
     const onData = (d: Buffer) => {
       out += d.toString()
