@@ -137,13 +137,18 @@ export interface PressContext {
   random: Random
   /** Level a stuck button keeps sending; undefined for a working one. */
   stuckLevel?: number
+  /**
+   * False: the press carries no queue ticket, as a hall's button box cannot know it (`hall` mode, beside the
+   * demo's queue system, whose misuse filter would flag a random number rated twice in a day as `excess`).
+   */
+  withTicket?: boolean
 }
 
 /** One press as the device sends it; validated against the protocol schema so the simulator never sends junk by accident. */
 export function buildRating(ctx: PressContext): RatingMessage {
   const level = ctx.stuckLevel ?? pickLevel(ctx.scale, ctx.random)
   const reasons = isDissatisfied(ctx.scale, level) && ctx.stuckLevel === undefined ? pickReasons(ctx.reasons, ctx.random) : undefined
-  const ticket = ctx.random() < 0.3 ? `A${100 + Math.floor(ctx.random() * 900)}` : undefined
+  const ticket = ctx.withTicket !== false && ctx.random() < 0.3 ? `A${100 + Math.floor(ctx.random() * 900)}` : undefined
   return ratingMessage.parse({
     v: 1,
     id: ctx.nextId(),

@@ -175,6 +175,7 @@ export class CounterBox {
       nextId: this.nextId,
       random: this.o.random,
       ...(this.stuckLevel !== undefined ? { stuckLevel: this.stuckLevel } : {}),
+      ...(this.o.mode === 'hall' ? { withTicket: false } : {}),
     })
     this.ledger.pressed(message)
     this.publishRating(message, false)

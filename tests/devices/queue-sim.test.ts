@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { seededRandom } from '../../common/random.js'
 import { arrivalGapMs, CounterQueue, firstNumber, QUEUE, serviceMs, ticketNumber } from '../../devices/queue-sim/behaviour.js'
 import { startQueueSim, type QueueSim } from '../../devices/queue-sim/sim.js'
-import { HALL, nextPressDelays, pickLevel } from '../../devices/simulator/behaviour.js'
+import { buildRating, HALL, nextPressDelays, pickLevel } from '../../devices/simulator/behaviour.js'
 import { edgeConfigSchema } from '../../edge/config/schema.js'
 import { MisuseFilter } from '../../edge/misuse/filter.js'
 import type { NewRecord } from '../../edge/outbox/types.js'
@@ -159,6 +159,13 @@ describe('the queue system the demo runs (pure)', () => {
       const other = demoDay(seed).judged
       expect(other.filter((r) => r.misuse === 'excess').length / other.length).toBeLessThan(0.015)
     }
+  })
+
+  it('leaves ticket numbers off the hall boxes\' presses: a box cannot know them, and a random one rated twice would be excess', () => {
+    const random = seededRandom(5)
+    let n = 0
+    const presses = Array.from({ length: 200 }, () => buildRating({ scale: 4, reasons: [], ts: T0, nextId: () => `evt-hall-${n++}`, random, withTicket: false }))
+    expect(presses.filter((p) => p.ticket !== undefined)).toEqual([])
   })
 
   it('numbers tickets per counter, continuing past today\'s numbers after a restart', () => {
