@@ -11,7 +11,7 @@ import { waitFor } from '../../testkit/wait.js'
 import { options, packets, probe, startStack, tempDir, type Stack } from './recording-fixtures.js'
 
 const rating = (counter: string, eventId: string, dissatisfied: boolean): NewRecord => ({
-  kind: 'rating', department: 'd-1', counter, device: 'kiosk-1', officer: null, eventId, scale: 5, level: dissatisfied ? 1 : 5,
+  kind: 'rating', department: 'd-1', counter, device: 'kiosk-1', officer: null, eventId, scale: 5, level: dissatisfied ? 5 : 1,
   score: dissatisfied ? 0 : 100, dissatisfied, reasons: [], ticket: null, deviceTs: Date.now(), edgeTs: Date.now(), misuse: null,
 })
 
