@@ -98,10 +98,12 @@ describe('published results under load (issue 16)', () => {
     const first = await hub.get('/public/')
     const one = hub.statements()
     hub.advance(PUBLIC_TTL_MS)
+    // The first request past the interval gets the figures held, without waiting for the database.
+    expect((await hub.get('/public/')).text).toBe(first.text)
+    // The crowd behind it gets those or the refreshed ones; one refresh served them all.
     const answers = await all(N, () => hub.get('/public/'))
-    // Every answer is the figures already held; exactly one refresh was started for them all.
-    expect(answers.every((a) => a.text === first.text)).toBe(true)
-    await waitFor('the one refresh to finish', () => hub.statements() === 2 * one)
+    expect(new Set(answers.map((a) => a.etag)).size).toBeLessThanOrEqual(2)
+    await waitFor('the one refresh to finish', async () => (await hub.get('/public/')).text !== first.text)
     await all(N, () => hub.get('/public/'))
     expect(hub.statements()).toBe(2 * one)
   })
