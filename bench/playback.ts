@@ -116,7 +116,10 @@ export async function benchPlayback(o: { rounds: number; log: (s: string) => voi
       await page.click(`#latest .rec-jump[data-counter="${COUNTER}"]`)
       const frameAt = await page.evaluate(() => (window as unknown as { firstFrame: Promise<number> }).firstFrame)
       samples.push(frameAt - clickedAt)
-      clipBytes = await page.evaluate(async () => (await (await fetch((document.getElementById('rec-video') as HTMLVideoElement).src)).blob()).size)
+      clipBytes = await page.evaluate(() => {
+        const clips = performance.getEntriesByType('resource').filter((e) => e.name.includes('/clip.mp4')) as PerformanceResourceTiming[]
+        return clips.at(-1)?.decodedBodySize ?? 0
+      })
       o.log(`playback: round ${r + 1}: ${Math.round(frameAt - clickedAt)} ms`)
     }
     return { rounds: o.rounds, clickToFirstFrame: latencyStats(samples), clipBytes }
