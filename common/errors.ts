@@ -45,6 +45,7 @@ const CATALOGUE = {
   EDGE_TICKET_TOO_LARGE: { message: 'the body is larger than a ticket event can be', status: 413 },
   EDGE_TICKET_INVALID: { message: 'the ticket event is not valid', status: 400 },
   EDGE_TICKET_NOT_STORED: { message: 'the edge could not store the ticket event; it was not accepted, send it again later', status: 503 },
+  EDGE_TICKET_RATE_LIMITED: { message: 'the queue system sends more events than a hall makes; this one was not accepted, send it again later', status: 429 },
   EDGE_HUB_UNREACHABLE: { message: 'the hub could not be reached or did not answer in time; records stay queued' },
   EDGE_HUB_UNEXPECTED: { message: 'the hub gave an answer outside its contract; records stay queued' },
   // Edge → hub (HTTP API).

@@ -18,6 +18,7 @@ import { MAX_TICKET_BODY_BYTES, TICKET_HTTP_PATH, ticketPost, type TicketPostAns
 import { topics } from '../../protocol/topics.js'
 import type { EdgeBroker } from '../broker/broker.js'
 import type { Clock } from '../clock/types.js'
+import { DEFAULT_RATE, DeviceRateLimiter } from '../misuse/rate.js'
 import type { EdgeHttp } from '../http/server.js'
 import { ingest, type DutyLookup } from './ingest.js'
 import type { DeviceEntry, SiteIndex } from './site.js'
@@ -44,6 +45,9 @@ export function httpQueueDevices(site: SiteIndex): Map<string, DeviceEntry> {
 export function addTicketRoute(http: EdgeHttp, o: TicketHttpOptions): void {
   const log = o.log.child({ module: 'ticket-http' })
   const devices = httpQueueDevices(o.site)
+  // The MQTT devices' rate (broker.deviceRate, docs/misuse.md), a bucket of its own: a token must not fill the disk either.
+  const rateSettings = o.site.config.broker.deviceRate ?? DEFAULT_RATE
+  const rate = new DeviceRateLimiter(rateSettings)
 
   http.route('POST', TICKET_HTTP_PATH, async (req, res) => {
     const refuse = (code: HttpErrorCode, detail: string, device?: string, headers: Record<string, string> = {}) => {
@@ -53,6 +57,14 @@ export function addTicketRoute(http: EdgeHttp, o: TicketHttpOptions): void {
     const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
     const device = token === undefined ? undefined : devices.get(hashSecret(token))
     if (!device) return refuse('EDGE_TICKET_AUTH_FAILED', token === undefined ? 'no bearer token' : 'no queue system has this token', undefined, { 'www-authenticate': 'Bearer realm="motcua-queue"' })
+    const admitted = rate.admit(device.id, o.clock.now())
+    if (admitted.action === 'refuse')
+      return refuse('EDGE_TICKET_RATE_LIMITED', `more than ${rateSettings.perSecond} events/s from this queue system`, device.id, { 'retry-after': '10' })
+    if (admitted.action === 'hold') {
+      // Held like an MQTT publish above the rate: the answer comes later, which slows the sender.
+      await new Promise((r) => setTimeout(r, admitted.waitMs))
+      rate.release(device.id)
+    }
     if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
       return refuse('EDGE_TICKET_MEDIA_TYPE', `got "${(req.headers['content-type'] ?? '').slice(0, 60)}"`, device.id)
 

@@ -19,6 +19,10 @@ import { topics } from '../../protocol/topics.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
 import { influxRows } from '../hub/helpers.js'
+import { createLogger } from '../../common/log.js'
+import { createEdgeHttp } from '../../edge/http/server.js'
+import { addTicketRoute } from '../../edge/ingest/ticket-http.js'
+import { startTestBroker } from '../support/edge-broker.js'
 import { testSite } from '../support/edge-site.js'
 import { startStack, type Stack } from '../support/stack.js'
 
@@ -167,4 +171,31 @@ describe('queue systems posting tickets over HTTP (issue 16)', () => {
     // After the restart a resend is still recognised (the outbox's dedup survives it).
     expect((await post(sent[0]!)).status).toBe(200)
   }, 120_000)
+})
+
+describe('a queue system posting faster than a hall (issue 16)', () => {
+  it('is held back above the device rate and refused with 429 past the held ones, as an MQTT device is', async () => {
+    const { config, devices } = testSite({ broker: { host: '127.0.0.1', mqttPort: 0, wsPort: 0, deviceRate: { perSecond: 2, burst: 2, maxHeld: 1 } } })
+    const site = { ...config, devices: config.devices.map((d) => (d.kind === 'queue' ? { ...d, http: true } : d)) }
+    const edge = await startTestBroker(site)
+    const http = createEdgeHttp({ host: '127.0.0.1', port: 0, log: createLogger('test', 'silent') })
+    addTicketRoute(http, { site: edge.site, duty: edge.duty, broker: edge.broker, clock: edge.clock, log: createLogger('test', 'silent') })
+    const port = await http.listen()
+    try {
+      const send = (i: number) =>
+        fetch(`http://127.0.0.1:${port}${TICKET_HTTP_PATH}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${devices.queue!.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ v: 1, id: `qs-rate-${String(i).padStart(4, '0')}`, ts: 1, counter: 'q1', ticket: `R${i}`, event: 'issued' }),
+        }).then(async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), code: ((await r.json()) as { error?: { code: string } }).error?.code }))
+      // The edge's clock stands still: two pass on the burst, one is held for its token, the fourth is refused.
+      const answers = await Promise.all([0, 1, 2, 3].map(send))
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 429])
+      expect(answers.find((a) => a.status === 429)).toEqual({ status: 429, retry: '10', code: 'EDGE_TICKET_RATE_LIMITED' })
+      expect(edge.outbox.ofKind('ticket')).toHaveLength(3)
+    } finally {
+      await http.close()
+      await edge.close()
+    }
+  })
 })
