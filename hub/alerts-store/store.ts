@@ -17,7 +17,7 @@ import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
 import type { QueueEvent } from '../kpi/alerts/detect.js'
 import { acknowledgeAlert, evaluateAlerts } from '../kpi/alerts/state.js'
-import { dutyIntervals, localDayStart } from '../kpi/duty.js'
+import { dutyIntervals, localDayStart, type DutyEvent, type DutyInterval } from '../kpi/duty.js'
 import { ALERT_KINDS, ALERT_TITLES, DEFAULT_ALERT_THRESHOLDS, type Alert, type AlertDetails, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'
 import { rowsOf, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
@@ -45,6 +45,17 @@ export async function queryQueueEvents(db: InfluxQuery, sites: readonly string[]
     for (const r of rowsOf(s)) out.push({ t: Number(r.time), site, ticket: String(r.ticket), event: event as QueueEvent['event'] })
   }
   return out
+}
+
+/** dutyIntervals site by site: it keeps every open interval in view at each event, so a province at once is quadratic. */
+function intervalsBySite(events: readonly DutyEvent[], now: number): DutyInterval[] {
+  const bySite = new Map<string, DutyEvent[]>()
+  for (const e of events) {
+    const list = bySite.get(e.site)
+    if (list) list.push(e)
+    else bySite.set(e.site, [e])
+  }
+  return [...bySite.values()].flatMap((list) => dutyIntervals(list, now))
 }
 
 export interface AlertStore {
@@ -156,7 +167,7 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
       { alerts: before },
       {
         ratings: facts.ratings, cameras: health.cameras, edges: health.edges, tickets,
-        duty: { intervals: dutyIntervals(duty, now), sites: siteIds, schedule: scheduleOf(dir) },
+        duty: { intervals: intervalsBySite(duty, now), sites: siteIds, schedule: scheduleOf(dir) },
       },
       now,
       thresholds,

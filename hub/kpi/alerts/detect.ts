@@ -151,12 +151,21 @@ export function detectUnstaffedCounters(
   now: number,
   cfg: AlertThresholds['unstaffed'],
 ): AlertCondition[] {
+  // By counter first: a province is 600 sites × 20 counters, and its morning as many intervals.
+  const byCounter = new Map<string, DutyInterval[]>()
+  for (const iv of intervals) {
+    if (iv.from > now) continue
+    const key = `${iv.site}\u0000${iv.counter}`
+    const list = byCounter.get(key)
+    if (list) list.push(iv)
+    else byCounter.set(key, [iv])
+  }
   const out: AlertCondition[] = []
   for (const site of sites) {
     const session = openingSessions(schedule.hours(site), localDayStart(now)).find(([from, to]) => from <= now && now < to)
     if (!session) continue
     for (const counter of schedule.kioskCounters(site)) {
-      const here = intervals.filter((iv) => iv.site === site && iv.counter === counter && iv.from <= now)
+      const here = byCounter.get(`${site}\u0000${counter}`) ?? []
       if (here.some((iv) => iv.end === 'open')) continue
       const since = Math.max(session[0], ...here.map((iv) => iv.to).filter((to) => to <= now))
       out.push({
