@@ -21,7 +21,7 @@ import { dutyIntervals, localDayStart, type DutyEvent, type DutyInterval } from 
 import { ALERT_KINDS, ALERT_TITLES, DEFAULT_ALERT_THRESHOLDS, type Alert, type AlertDetails, type AlertKind, type AlertThresholds } from '../kpi/alerts/types.js'
 import { rowsOf, type InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
-import { queryDutyEvents, scheduleOf } from '../queries/duty.js'
+import { queryDutyEvents } from '../queries/duty.js'
 import { readFacts, ratingFactsStatement } from '../queries/facts.js'
 import { querySiteHealth } from '../queries/health.js'
 import { tagFilters, timeRange } from '../queries/influxql.js'
@@ -167,7 +167,9 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
       { alerts: before },
       {
         ratings: facts.ratings, cameras: health.cameras, edges: health.edges, tickets,
-        duty: { intervals: intervalsBySite(duty, now), sites: siteIds, schedule: scheduleOf(dir) },
+        // Only counters the site's config posts a sign-in officer at: a spare counter or one whose officer has no PIN
+        // is not meant to be signed in at, and alerting on it every morning would bury the alerts that matter.
+        duty: { intervals: intervalsBySite(duty, now), sites: siteIds, schedule: { hours: (s) => dir.openingHours(s), kioskCounters: (s) => dir.dutySetup(s).postedCounters } },
       },
       now,
       thresholds,

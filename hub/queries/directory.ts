@@ -49,7 +49,7 @@ export interface Directory {
    * What officer duty is checked against, from the site's latest directory: officers its config posts at a
    * counter who can sign in (a kiosk PIN), and the counters with a kiosk, where sign-in is possible at all.
    */
-  dutySetup(site: string): { scheduled: string[]; kioskCounters: string[] }
+  dutySetup(site: string): { scheduled: string[]; kioskCounters: string[]; postedCounters: string[] }
 }
 
 /** `names` defaults to an empty store: every name is then its id (tests, tools without a database). */
@@ -94,11 +94,13 @@ export function createDirectory(
     openingHours: (s) => ownHours.get(s) ?? defaultHours,
     dutySetup(s) {
       const latest = names.latest(s)
-      if (!latest) return { scheduled: [], kioskCounters: [] }
+      if (!latest) return { scheduled: [], kioskCounters: [], postedCounters: [] }
       const canSignIn = new Set(latest.officers.filter((o) => o.signIn).map((o) => o.id))
       const kioskCounters = latest.counters.filter((c) => c.kiosk)
       const scheduled = kioskCounters.flatMap((c) => (c.officer && canSignIn.has(c.officer) ? [c.officer] : []))
-      return { scheduled: [...new Set(scheduled)], kioskCounters: kioskCounters.map((c) => c.id) }
+      // Kiosk counters the config posts a sign-in officer at: the ones meant to be staffed during opening hours (alerts).
+      const postedCounters = kioskCounters.filter((c) => c.officer && canSignIn.has(c.officer)).map((c) => c.id)
+      return { scheduled: [...new Set(scheduled)], kioskCounters: kioskCounters.map((c) => c.id), postedCounters }
     },
   }
 }

@@ -61,7 +61,7 @@ const received: { headers: http.IncomingHttpHeaders; body: string }[] = []
 let seq = 0
 const base = (t: number) => ({ seq: ++seq, t, clock: 'synced' as const })
 
-/** The morning: the directory, an officer at q1 since 07:20 and nobody at q2; 45 tickets issued from 08:00, none called. */
+/** The morning: the directory, an officer at q1 since 07:20 and nobody at q2 (nor at the spare q3); 45 tickets issued from 08:00, none called. */
 function morning(): EdgeRecord[] {
   const records: EdgeRecord[] = [{
     kind: 'directory', ...base(DAY - DAY_MS), hash: 'c'.repeat(64), siteName: SITE_NAME,
@@ -69,6 +69,8 @@ function morning(): EdgeRecord[] {
     counters: [
       { id: 'q1', name: 'Quầy 1', department: 'tu-phap', officer: 'nguyen-van-a', kiosk: true },
       { id: 'q2', name: 'Quầy 2', department: 'tu-phap', officer: 'tran-thi-b', kiosk: true },
+      // A spare counter with a kiosk and nobody posted: not meant to be staffed, so never "unstaffed".
+      { id: 'q3', name: 'Quầy 3', department: 'tu-phap', officer: null, kiosk: true },
     ],
     officers: [{ id: 'nguyen-van-a', name: 'Nguyễn Văn A', department: 'tu-phap', signIn: true }, { id: 'tran-thi-b', name: 'Trần Thị B', department: 'tu-phap', signIn: true }],
   }, { kind: 'duty', ...base(at(7, 20)), event: 'in', reason: 'sign-in', counter: 'q1', officer: 'nguyen-van-a', device: 'k1', eventId: 'duty-e2e-0001' }]
