@@ -22,6 +22,12 @@ import type { SegmentRecord } from './store.js'
 /** A segment starting within this of the previous one's end, in the same run, is joined to it exactly. */
 export const CONTIGUOUS_MS = 1000
 
+/**
+ * Fragments (100 ms each from the live remux) are written a second's worth at
+ * a time: a tenth of the writes, for at most this much video lost to a crash.
+ */
+const WRITE_EVERY_MS = 1000
+
 export interface WriterOptions {
   camera: string
   /** The camera's folder of segment files. */
@@ -52,6 +58,10 @@ interface Open {
   lastArrival: number
   keys: [number, number][]
   bytes: number
+  /** Fragments not yet handed to the disk, and the decode time they end at. */
+  held: Buffer[]
+  heldEnd: number
+  heldSince: number
 }
 
 export class SegmentWriter implements Viewer {
@@ -122,7 +132,7 @@ export class SegmentWriter implements Viewer {
     const fh = mkdir(this.o.dir, { recursive: true }).then(() => open(part, 'w'))
     const seg: Open = {
       part, fh, chain: Promise.resolve(), written: 0, writtenEnd: firstStart, failed: null, firstStart, mediaEnd: firstStart,
-      lastArrival: from, keys: [], bytes: init.length,
+      lastArrival: from, keys: [], bytes: init.length, held: [], heldEnd: firstStart, heldSince: firstStart,
     }
     this.write(seg, init, firstStart)
     return seg
@@ -133,7 +143,20 @@ export class SegmentWriter implements Viewer {
     seg.bytes += data.length
     seg.mediaEnd = end
     seg.lastArrival = arrival
-    this.write(seg, data, end)
+    seg.held.push(data)
+    seg.heldEnd = end
+    this.pending += data.length
+    if (((end - seg.heldSince) / (this.track as TrackInfo).timescale) * 1000 >= WRITE_EVERY_MS) this.release(seg)
+  }
+
+  /** Hands the held fragments to the disk in one write. */
+  private release(seg: Open): void {
+    if (seg.held.length === 0) return
+    const data = Buffer.concat(seg.held)
+    this.pending -= data.length
+    seg.held = []
+    seg.heldSince = seg.heldEnd
+    this.write(seg, data, seg.heldEnd)
   }
 
   private write(seg: Open, data: Buffer, end: number): void {
@@ -160,6 +183,7 @@ export class SegmentWriter implements Viewer {
     const seg = this.cur
     if (!seg) return
     this.cur = null
+    this.release(seg)
     const track = this.track as TrackInfo
     const run = this.run
     const init = this.initSeg as Buffer
