@@ -4,8 +4,8 @@
  * one RTSP session per camera (counter cameras often allow only two or three)
  * and inherit the remuxer's watchdog, restarts and reaping
  * (edge/live/remuxer.ts). The fragments (`-c copy`, each keyframe starts one)
- * are appended to `<from>.mp4.part` as they arrive, behind the run's init
- * segment; every `segmentMs` the next keyframe closes the file, which is
+ * are appended to `<from>.mp4.part` a second's worth at a time, behind the
+ * run's init segment; every `segmentMs` the next keyframe closes the file, which is
  * renamed to `<from>.mp4` and indexed. A crash leaves a `.part` holding whole
  * fragments but perhaps a torn last one: recovery (recover.ts) keeps the
  * readable prefix or deletes it, and nothing unindexed is ever served.
