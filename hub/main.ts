@@ -35,6 +35,7 @@ import { createRelay, type Relay } from './relay/relay.js'
 import { createTunnelServer, type TunnelServer } from './relay/tunnels.js'
 import { createEdgeRequests } from './relay/requests.js'
 import { createLiveApi } from './api/live.js'
+import { clientAddress } from '../common/web/forwarded.js'
 import { afterBackfill, createRollup, type Rollup } from './rollup/worker.js'
 import { createAccounts, sessionSecretOf } from './users/accounts.js'
 import { retentionGuard } from './retention/guard.js'
@@ -163,7 +164,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     mounts.push(createPublic({ db: kpiDb, dir, now, log }))
     const upgrades: UpgradeHandler[] = [tunnels.upgrade]
     // Live video for another video system (the Home Affairs monitoring system), ahead of the API's own /api/ routes.
-    mounts.unshift(createLiveApi({ config, relay, audit, directory: dir, log, client: (req) => req.socket.remoteAddress ?? '?' }))
+    mounts.unshift(createLiveApi({ config, relay, audit, directory: dir, log, client: clientAddress }))
     const secret = sessionSecretOf(config)
     if (secret) {
       const accounts = createAccounts(config.users, now)
