@@ -208,6 +208,12 @@ describe('hubs behind HAProxy', () => {
       }
       // Nor is an instance's list of its cameras open through the proxy.
       expect((await p.request('/v1/peer/cameras')).status).toBe(404)
+      // What else is read from the edge over its tunnel lands there too, from any client: here the snapshot list
+      // (an instance without the tunnel answers HUB_EDGE_OFFLINE).
+      for (const from of ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.9']) {
+        const res = await p.request(`/console/api/recordings/${SITE}/snapshots`, { cookie, from })
+        expect({ from, status: res.status, body: res.status === 200 ? '' : res.text }).toEqual({ from, status: 200, body: '' })
+      }
       // Last, as the instance counts its viewers only once their sockets are gone.
       expect(await everyFirstSocketAccepted(cookie)).toEqual([true, true, true, true, true])
 
