@@ -260,12 +260,16 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     let cursor: OutboxEntry[] = []
     // The first failure of this round; once set, no batch starts until every one in flight has settled.
     let pause: Pause | null = null
+    // After a failed round one batch probes the hub; the window opens again with its 200. A hub
+    // still overloaded then turns away one upload per edge, not four (bench drain: 3 of 4 answers were 503).
+    let allowed = maxInFlight
     const launch = (entries: OutboxEntry[]) => {
       state.inFlight += entries.length
       const task: Promise<void> = send(entries)
         .catch(storeFailed)
         .then((p) => {
           pause ??= p
+          if (p === null) allowed = maxInFlight
         })
         .finally(() => {
           state.inFlight -= entries.length
@@ -275,7 +279,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       flying.add(task)
     }
     while (state.running) {
-      if (pause === null && flying.size < maxInFlight) {
+      if (pause === null && flying.size < allowed) {
         try {
           const entries = await outbox.peek(state.batchSize, cursor)
           if (entries.length > 0) {
@@ -298,6 +302,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
         // Records not deleted are read again from the head of the queue, with the times they were first sent with.
         const delayMs = failed(pause)
         pause = null
+        allowed = 1
         cursor = []
         if (state.running && delayMs > 0) {
           state.nextAttemptAt = now() + delayMs

@@ -14,6 +14,8 @@ export interface BatchRequest {
   auth: string | undefined
   body: { v: number; site: string; records: EdgeRecord[] }
   at: number
+  /** When the answer went out (performance.now()). */
+  answeredAt?: number
 }
 
 export type Reply =
@@ -82,6 +84,7 @@ export class FakeHub {
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs))
     await reply.until
     this.inFlight--
+    batch.answeredAt = performance.now()
     if (reply.status === 200) {
       const rejected = (reply.body as { rejected?: { index: number }[] } | undefined)?.rejected ?? []
       const refused = new Set(rejected.map((r) => r.index))

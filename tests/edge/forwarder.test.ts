@@ -166,7 +166,7 @@ describe('forwarder delivery', () => {
     await waitFor('four batches on the wire at once', () => r.hub.inFlight === 4)
     expect(r.forwarder.status().inFlight).toBe(400)
     open()
-    await waitFor('every batch but the held one delivered', () => r.hub.accepted.size === 900)
+    await waitFor('every batch but the held one delivered and deleted', () => r.forwarder.status().delivered === 900)
     // Its records wait in the outbox for their own answer; nothing else is left.
     expect(r.outbox.stats().depth).toBe(100)
     expect(r.hub.acceptedSeqs()).toEqual(Array.from({ length: 900 }, (_, i) => 100 + i))
@@ -245,6 +245,29 @@ describe('forwarder when the hub is not available', () => {
     await waitFor('an empty outbox', () => r.outbox.stats().depth === 0)
     const [a, b] = r.hub.batches
     expect(b!.at - a!.at).toBeGreaterThanOrEqual(990)
+  })
+
+  it('after a refused round one batch probes the hub, and the window opens again with its 200', async () => {
+    const r = await rig({ inFlightBatches: 4 })
+    let shedding = true
+    let probeIndex = -1
+    r.hub.onBatch = () => {
+      if (shedding) return { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'HUB_OVERLOADED' } } }
+      if (probeIndex < 0) probeIndex = r.hub.batches.length - 1
+      return { status: 200, delayMs: 20 }
+    }
+    await fill(r.outbox, 1000)
+    r.forwarder.start()
+    await waitFor('a refused round', () => r.forwarder.status().consecutiveFailures >= 1)
+    shedding = false
+    await waitFor('an empty outbox', () => r.outbox.stats().depth === 0)
+    // The first batch the hub took came after refused rounds only: it went alone.
+    const probe = r.hub.batches[probeIndex]!
+    const refused = probeIndex
+    // Nothing else went out until the probe's answer came back.
+    expect(r.hub.batches[refused + 1]!.at).toBeGreaterThanOrEqual(probe.answeredAt!)
+    expect(r.hub.acceptedSeqs()).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+    expect(r.hub.duplicates()).toEqual([])
   })
 
   it('backs off with growing delays on 500, keeping everything', async () => {
