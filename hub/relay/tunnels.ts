@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Logger } from '../../common/log.js'
 import { refuseUpgrade } from '../../common/web/answer.js'
+import { clientAddress } from '../../common/web/forwarded.js'
 import type { RequestSink } from './requests.js'
 import { decodeBody, decodePiece, edgeMessage, parseControl, TUNNEL_PATH, type EdgeMessage, type HubMessage, type TunnelCamera, type TunnelPiece } from '../../protocol/tunnel.js'
 
@@ -140,7 +141,7 @@ export function createTunnelServer(o: TunnelServerOptions): TunnelServer {
       if ((req.url ?? '').split('?')[0] !== TUNNEL_PATH) return false
       const site = o.siteOf(req.headers.authorization)
       if (!site) {
-        log.warn({ client: req.socket.remoteAddress }, 'tunnel refused: edge token')
+        log.warn({ client: clientAddress(req) }, 'tunnel refused: edge token')
         return refuseUpgrade(socket, 401)
       }
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, site))
