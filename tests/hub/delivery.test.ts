@@ -27,6 +27,7 @@ import { DEMO_SITES, generateDemoData, writeDemoData } from '../../scripts/lib/d
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
 import { vn } from './kpi/fixtures.js'
+import { decodeSubject } from '../support/mail.js'
 
 const PASSWORD = 'smtp-Pass-9f27c1'
 const REFUSALS = 2
@@ -176,15 +177,3 @@ describe('scheduled delivery by email', () => {
     expect(JSON.stringify(entries)).not.toContain(PASSWORD)
   }, 240_000)
 })
-
-/** The Subject header, decoded from RFC 2047 encoded words. */
-function decodeSubject(raw: string): string {
-  const header = /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1] ?? ''
-  return header
-    .replace(/\r?\n[ \t]/g, ' ')
-    .replace(/=\?utf-8\?([BQ])\?([^?]*)\?=\s*/gi, (_m, enc: string, text: string) =>
-      enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64').toString('utf8')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
-    )
-}
