@@ -49,7 +49,8 @@ export const SECTIONS: Record<string, Section> = {
         measured: `${r.endToEnd.ratingsPerS.toLocaleString('en')} ratings/s, ${r.endToEnd.ratings - r.endToEnd.stored} lost, ${r.endToEnd.duplicates} duplicated`,
         met: r.endToEnd.ratingsPerS >= 25_000 && r.endToEnd.stored === r.endToEnd.ratings && r.endToEnd.duplicates === 0,
       },
-      { what: `backlog drain of ${r.drain.records.toLocaleString('en')} queued records into InfluxDB`, target: '≥ 100,000 points/s', measured: `${r.drain.pointsPerS.toLocaleString('en')} points/s`, met: r.drain.pointsPerS >= 100_000 },
+      { what: `backlog drain of ${r.drain.records.toLocaleString('en')} queued records into InfluxDB (${r.drain.inFlightBatches} batches in flight)`, target: '≥ 100,000 points/s', measured: `${r.drain.pointsPerS.toLocaleString('en')} points/s`, met: r.drain.pointsPerS >= 100_000 },
+      { what: 'the same backlog, same run, one batch in flight (the forwarder before issue 14)', target: 'measured', measured: `${r.drainOneAtATime.pointsPerS.toLocaleString('en')} points/s (window: ×${(r.drain.pointsPerS / r.drainOneAtATime.pointsPerS).toFixed(2)})`, met: null },
       { what: `press-to-queryable latency at 100 ratings/s (poll every ${r.latency.pollMs} ms)`, target: 'p50 ≤ 100 ms, p99 ≤ 300 ms', measured: `p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms`, met: r.latency.p50Ms <= 100 && r.latency.p99Ms <= 300 },
       { what: 'edge resident memory, 30 counters connected', target: '≤ 80 MB', measured: `${r.edgeRssMb30Counters} MB`, met: r.edgeRssMb30Counters <= 80 },
     ]

@@ -10,7 +10,7 @@ import { stringify } from 'yaml'
 import { createLogger } from '../common/log.js'
 import { appendRatings } from './lib/outbox-append.js'
 import { openOutbox } from '../edge/outbox/leveldb-outbox.js'
-import { createForwarder } from '../edge/forwarder/forwarder.js'
+import { DEFAULT_IN_FLIGHT_BATCHES, createForwarder } from '../edge/forwarder/forwarder.js'
 import { createHubClient } from '../edge/forwarder/hub-client.js'
 import { topics } from '../protocol/topics.js'
 import { makeDemoSite, type DemoSite } from '../scripts/lib/demo-site.js'
@@ -31,7 +31,9 @@ export interface IngestResults {
 
 export interface SpineResults {
   endToEnd: { ratings: number; stored: number; duplicates: number; seconds: number; ratingsPerS: number }
-  drain: { records: number; fillSeconds: number; seconds: number; pointsPerS: number }
+  drain: { records: number; fillSeconds: number; seconds: number; pointsPerS: number; inFlightBatches: number }
+  /** The same backlog, same run, one batch on the wire at a time (the forwarder before issue 14). */
+  drainOneAtATime: { records: number; fillSeconds: number; seconds: number; pointsPerS: number }
   latency: { samples: number; p50Ms: number; p99Ms: number; pollMs: number }
   edgeRssMb30Counters: number
 }
@@ -201,28 +203,34 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     await latEdge.proc.stop()
     say(`latency p50 ${percentile(latencies, 50).toFixed(0)} ms, edge RSS ${edgeRss.toFixed(0)} MB`)
 
-    // 3. Backlog drain: a million queued records from an outbox into InfluxDB through the hub.
-    await hub.stop()
-    writeFileSync(hubFile, stringify(hubConfig('bench_drain')))
-    hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
-    procs.push(hub)
+    // 3. Backlog drain: a million queued records from an outbox into InfluxDB through the hub,
+    // with the forwarder's window and then, same run, one batch at a time as before issue 14.
     const log = createLogger('bench', 'silent')
-    const outbox = await openOutbox({ dir: join(dir, 'drain-outbox'), commitWindowMs: 2, maxBytes: 8e9, minFreeBytes: 0, dedupDays: 30, log, now: Date.now })
-    const fillStart = performance.now()
-    await appendRatings(outbox, drainRecords, 1000)
-    const fillSeconds = (performance.now() - fillStart) / 1000
-    const client = createHubClient({ url: `https://localhost:${hubPort}`, token: site.edgeToken, caFile: pki.caCert, timeoutMs: 60_000 })
-    const clock = { model: () => ({ boot: 'bench', monoToTrue: 0 }), monoNow: () => performance.now(), observeServerTime: () => undefined }
-    const forwarder = createForwarder({ outbox, clock, hub: client, site: site.siteId, batchSize: 5000, backoffMinMs: 50, backoffMaxMs: 1000, log })
-    const d0 = performance.now()
-    forwarder.start()
-    await until(async () => (await countRatings(influx, 'bench_drain')) >= drainRecords, 900_000, 500)
-    const drainSeconds = (performance.now() - d0) / 1000
-    const drained = await countRatings(influx, 'bench_drain')
-    await forwarder.stop()
-    await outbox.close()
-    client.close()
-    say(`drain: ${drained} in ${drainSeconds.toFixed(1)} s`)
+    const drainInto = async (db: string, inFlightBatches: number) => {
+      await hub.stop()
+      writeFileSync(hubFile, stringify(hubConfig(db)))
+      hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+      procs.push(hub)
+      const outbox = await openOutbox({ dir: join(dir, `${db}-outbox`), commitWindowMs: 2, maxBytes: 8e9, minFreeBytes: 0, dedupDays: 30, log, now: Date.now })
+      const fillStart = performance.now()
+      await appendRatings(outbox, drainRecords, 1000)
+      const fillSeconds = (performance.now() - fillStart) / 1000
+      const client = createHubClient({ url: `https://localhost:${hubPort}`, token: site.edgeToken, caFile: pki.caCert, timeoutMs: 60_000 })
+      const clock = { model: () => ({ boot: 'bench', monoToTrue: 0 }), monoNow: () => performance.now(), observeServerTime: () => undefined }
+      const forwarder = createForwarder({ outbox, clock, hub: client, site: site.siteId, batchSize: 5000, inFlightBatches, backoffMinMs: 50, backoffMaxMs: 1000, log })
+      const d0 = performance.now()
+      forwarder.start()
+      await until(async () => (await countRatings(influx, db)) >= drainRecords, 900_000, 500)
+      const seconds = (performance.now() - d0) / 1000
+      const drained = await countRatings(influx, db)
+      await forwarder.stop()
+      await outbox.close()
+      client.close()
+      say(`drain, ${inFlightBatches} batch(es) in flight: ${drained} in ${seconds.toFixed(1)} s`)
+      return { records: drained, fillSeconds: Math.round(fillSeconds), seconds: Math.round(seconds * 10) / 10, pointsPerS: Math.round(drained / seconds) }
+    }
+    const drain = await drainInto('bench_drain', DEFAULT_IN_FLIGHT_BATCHES)
+    const drainOneAtATime = await drainInto('bench_drain_one', 1)
 
     return {
       endToEnd: {
@@ -232,7 +240,8 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
         seconds: Math.round(e2eSeconds * 10) / 10,
         ratingsPerS: Math.round(distinct.size / e2eSeconds),
       },
-      drain: { records: drained, fillSeconds: Math.round(fillSeconds), seconds: Math.round(drainSeconds * 10) / 10, pointsPerS: Math.round(drained / drainSeconds) },
+      drain: { ...drain, inFlightBatches: DEFAULT_IN_FLIGHT_BATCHES },
+      drainOneAtATime,
       latency: { samples: latencies.length, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)), pollMs: POLL_MS },
       edgeRssMb30Counters: Math.round(edgeRss),
     }
