@@ -7,9 +7,8 @@
  * from 07:30 to 09:30, four in five called and finished) into a fresh
  * database and times the background evaluation (AlertStore.list over every
  * site at 09:30, which runs the same statements and detectors without
- * writing), and the same with the duty and ticket detectors' facts left out
- * (readFacts and queryDutyEvents alone), so the share the new alerts cost is
- * measured in the same run.
+ * writing), and right after each the two reads the unstaffed and overload
+ * alerts add (queryQueueEvents and queryDutyEvents) alone, in the same run.
  */
 import { createLogger } from '../common/log.js'
 import { DAY_MS } from '../common/time.js'
@@ -36,7 +35,7 @@ export interface AlertsBenchResult {
   writeSeconds: number
   /** One evaluation of every site's alerts, ms. */
   evaluation: Timing
-  /** Of which reading today's duty events and ticket events for every site, ms. */
+  /** Reading today's duty events and ticket events for every site alone, right after each evaluation, ms. */
   dutyAndTickets: Timing
   alerts: { counter_unstaffed: number; overload: number }
 }
