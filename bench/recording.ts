@@ -94,7 +94,8 @@ export async function benchRecording(o: { cameras: number; windowS: number; log:
       if (busy.ffmpeg.length !== o.cameras) throw new Error(`expected ${o.cameras} live ffmpeg processes, found ${busy.ffmpeg.length}`)
       const ffmpegEach = busy.ffmpeg.reduce((n, c) => n + c, 0) / o.cameras
       const liveNodeEach = Math.max(0, warm.node - idle.node) / o.cameras
-      const recorderEach = Math.max(0, busy.node - warm.node) / o.cameras
+      // The difference of two windows: below zero when the recorder's cost is under the noise between them.
+      const recorderEach = (busy.node - warm.node) / o.cameras
 
       let bytes = 0
       let ms = 0
@@ -135,7 +136,7 @@ export async function benchRecording(o: { cameras: number; windowS: number; log:
       return {
         cameras: o.cameras, windowS: o.windowS, loadAverage: loadavg().map(round2),
         ffmpegCpuPercentEach: round2(ffmpegEach), liveNodeCpuPercentEach: round2(liveNodeEach), recorderCpuPercentEach: round2(recorderEach),
-        cpuPercentEach: round2(ffmpegEach + liveNodeEach + recorderEach),
+        cpuPercentEach: round2(ffmpegEach + liveNodeEach + Math.max(0, recorderEach)),
         bytesPerCameraHour: Math.round(bytesPerCameraHour), bitrateKbps: Math.round((bytesPerCameraHour * 8) / 3600 / 1000),
         boundaries, framesMissing, clipFirstByteMs,
       }
