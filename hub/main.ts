@@ -111,7 +111,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     // KPIs are answered once the raw days written before the rollup existed are marked, never as if those were empty.
     const kpiDb = rollup ? afterBackfill(db, rollup) : db
     // One alert store for the IOC API and the console, evaluated in the background so alerts are raised while nobody looks.
-    const alerts = createAlertStore({ db, writer, dir, thresholds: alertThresholds(config.alerts.thresholds) })
+    const alerts = createAlertStore({ db, writer, dir, thresholds: alertThresholds(config.alerts.thresholds), cases: config.cases })
     alerts.start(opts.alertEveryMs ?? 30_000, now, log.child({ module: 'alerts' }))
     parts.started(() => alerts.stop())
     // Alerts to people by email and webhook (docs/alerts.md), after each background evaluation; one instance sends.

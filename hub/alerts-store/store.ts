@@ -15,6 +15,10 @@ import { MotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import type { Point } from '../influx/line-protocol.js'
 import type { PointWriter } from '../influx/writer.js'
+import { caseDeadlineConditions } from '../cases/alerts.js'
+import { workCalendar } from '../cases/calendar.js'
+import type { CasesConfig } from '../cases/config.js'
+import { readCases } from '../cases/store.js'
 import type { QueueEvent } from '../kpi/alerts/detect.js'
 import { acknowledgeAlert, evaluateAlerts } from '../kpi/alerts/state.js'
 import { dutyIntervals, localDayStart, type DutyEvent, type DutyInterval } from '../kpi/duty.js'
@@ -103,9 +107,10 @@ export function alertPoint(a: Alert, raised: boolean): Point {
   }
 }
 
-export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; dir: Directory; thresholds?: AlertThresholds }): AlertStore {
+export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; dir: Directory; thresholds?: AlertThresholds; cases?: CasesConfig }): AlertStore {
   const { db, writer, dir } = deps
   const thresholds = deps.thresholds ?? DEFAULT_ALERT_THRESHOLDS
+  const calendar = deps.cases ? workCalendar(deps.cases.calendar) : null
   let timer: NodeJS.Timeout | null = null
   let latest: readonly Alert[] | null = null
   const listeners = new Set<(alerts: readonly Alert[]) => void>()
@@ -153,7 +158,7 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
     const filter = sites ? { site: sites } : {}
     const today = localDayStart(now)
     const siteIds = sites ?? dir.sites.map((s) => s.id)
-    const [before, facts, tickets, health, duty] = await Promise.all([
+    const [before, facts, tickets, health, duty, cases] = await Promise.all([
       stored(sites, now),
       readFacts(db, dir, { ratings: ratingFactsStatement(now - RATING_LOOKBACK_MS, now + 1, filter) }),
       // The queue now: tickets issued today, and not so long ago that their citizen has left (overload).
@@ -161,6 +166,8 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
       querySiteHealth(db, dir, sites, now - thresholds.lowIndex.windowMs, now + 1),
       // Duty intervals end by local midnight, so today's sign-ins and sign-outs say who is at a counter now.
       queryDutyEvents(db, siteIds, today, now + 1),
+      // Complaint cases (issue 16) are few: each evaluation reads them whole to see which deadlines are near.
+      calendar ? readCases(db, sites) : null,
     ])
     // Only the sites evaluated: alerts of other sites are neither seen nor cleared here.
     const { state, raised } = evaluateAlerts(
@@ -170,6 +177,7 @@ export function createAlertStore(deps: { db: InfluxQuery; writer: PointWriter; d
         // Only counters the site's config posts a sign-in officer at: a spare counter or one whose officer has no PIN
         // is not meant to be signed in at, and alerting on it every morning would bury the alerts that matter.
         duty: { intervals: intervalsBySite(duty, now), sites: siteIds, schedule: { hours: (s) => dir.openingHours(s), kioskCounters: (s) => dir.dutySetup(s).postedCounters } },
+        ...(cases && calendar && deps.cases ? { caseDeadlines: caseDeadlineConditions(cases, calendar, now, deps.cases.dueSoonDays) } : {}),
       },
       now,
       thresholds,

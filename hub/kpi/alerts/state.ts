@@ -101,6 +101,8 @@ export interface AlertSnapshot {
   tickets?: readonly QueueEvent[]
   /** Today's duty intervals of the sites, as dutyIntervals gives them at `now` (unstaffed counters); without them those alerts are left as they are. */
   duty?: { intervals: readonly DutyInterval[]; sites: readonly string[]; schedule: Pick<DutySchedule, 'kioskCounters' | 'hours'> }
+  /** Complaint cases' deadlines near or past (hub/cases/alerts.ts, computed over the working calendar); without them those alerts are left as they are. */
+  caseDeadlines?: readonly AlertCondition[]
 }
 
 /** The kinds evaluateAlerts detects from every snapshot; the others only when their facts are given. */
@@ -120,8 +122,14 @@ export function evaluateAlerts(
     ...detectEdgeProblems(snapshot.edges, now, thresholds.edge),
     ...(snapshot.tickets ? detectOverload(snapshot.tickets, now, thresholds.overload) : []),
     ...(snapshot.duty ? detectUnstaffedCounters(snapshot.duty.intervals, snapshot.duty.sites, snapshot.duty.schedule, now, thresholds.unstaffed) : []),
+    ...(snapshot.caseDeadlines ?? []),
   ]
-  const kinds: AlertKind[] = [...BASE_KINDS, ...(snapshot.tickets ? ['overload' as const] : []), ...(snapshot.duty ? ['counter_unstaffed' as const] : [])]
+  const kinds: AlertKind[] = [
+    ...BASE_KINDS,
+    ...(snapshot.tickets ? ['overload' as const] : []),
+    ...(snapshot.duty ? ['counter_unstaffed' as const] : []),
+    ...(snapshot.caseDeadlines ? ['case_deadline' as const] : []),
+  ]
   return reconcileAlerts(state, conditions, now, { kinds, retainMs: thresholds.retainMs })
 }
 

@@ -9,11 +9,14 @@ process.env.LOG_LEVEL ??= 'silent'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MotcuaError } from '../../../common/errors.js'
 import { createLogger } from '../../../common/log.js'
+import { createAlertStore } from '../../../hub/alerts-store/store.js'
 import { actOnCase, readCase, readCases } from '../../../hub/cases/store.js'
 import { retentionConfigSchema } from '../../../hub/config/retention.js'
 import { hubConfigSchema } from '../../../hub/config/schema.js'
 import { toPoint } from '../../../hub/influx/points.js'
+import { ALERT_TITLES } from '../../../hub/kpi/alerts/types.js'
 import { createInfluxQuery, type InfluxQuery } from '../../../hub/queries/client.js'
+import { createDirectory } from '../../../hub/queries/directory.js'
 import { CLASS_OF } from '../../../hub/retention/policy.js'
 import { sweep } from '../../../hub/retention/sweeper.js'
 import { createWriter, type MarkingWriter } from '../../../hub/rollup/writer.js'
@@ -103,5 +106,19 @@ describe('cases in InfluxDB', () => {
     expect(await count(`SELECT count("by") FROM "case_event" WHERE "case" = 'cmp-recent'`)).toBe(3)
     // Idempotent: nothing left to delete.
     expect((await sweep(db, retention, NOW, ['cases'])).steps.map((s) => s.statements)).toEqual([0, 0])
+  })
+
+  it('the alert store raises a case_deadline alert when a case is due within dueSoonDays, without personal data', async () => {
+    // Received 19 days ago: its 20-day handling clock ends tomorrow.
+    await writer.write([toPoint(SITE, { ...complaint(4, NOW - 19 * DAY, 'cmp-due-soon', 'Hồ sơ bị trả lại'), counter: 'q2' } as EdgeRecord)])
+    const cfg = hubConfigSchema.parse({ influx: { version: 1, url: influxd.url, database: 'motcua_cases' }, edges: [{ site: SITE, tokenHash: `sha256:${'0'.repeat(64)}` }] })
+    const dir = createDirectory(cfg)
+    const withCases = await createAlertStore({ db, writer, dir, cases: cfg.cases }).list([SITE], NOW)
+    const due = withCases.filter((a) => a.kind === 'case_deadline' && a.subject === `${SITE}/q2`)
+    expect(due).toEqual([expect.objectContaining({ site: SITE, title: ALERT_TITLES.case_deadline, details: expect.objectContaining({ clock: 'handle', cases: 1, overdue: 0 }) })])
+    expect(JSON.stringify(withCases)).not.toMatch(/0912345678|Hồ sơ bị trả lại|nguyen-van-a/)
+    // A hub without the cases config leaves those alerts alone.
+    const without = await createAlertStore({ db, writer, dir }).list([SITE], NOW)
+    expect(without.filter((a) => a.kind === 'case_deadline')).toEqual([])
   })
 })
