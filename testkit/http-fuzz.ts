@@ -52,6 +52,7 @@ export const EDGE_PATHS = [
   '/', '/healthz', '/metrics', '/kiosk/', '/kiosk/?device=kiosk-q01', '/kiosk/kiosk.js', '/kiosk/kiosk.css',
   '/supervisor/', '/supervisor/?lang=en', '/supervisor/login', '/supervisor/logout', '/supervisor/app.js',
   '/supervisor/api/cameras', '/supervisor/api/cameras/cam-1/snapshot', '/supervisor/snapshots/cam-1-1.jpg', '/supervisor/live/cam-1',
+  '/queue/v1/tickets',
 ]
 /** Paths of the hub's surface (ingest, IOC API, console and its API, live socket, reports, health). */
 export const HUB_PATHS = [
@@ -59,6 +60,10 @@ export const HUB_PATHS = [
   '/api/v1/stream', '/api/v1/alerts', '/api/v1/openapi.yaml', '/console/', '/console/login', '/console/logout', '/console/app.js',
   '/console/api/me', '/console/api/cameras', '/console/api/audit', '/console/api/alerts', '/console/api/alerts/x/ack',
   '/console/export/kpis.csv?level=province', '/console/live/ct-center/cam-1', '/reports/monthly?site=ct-center&month=2026-11',
+  '/console/api/kpis?level=province&period=quarter', '/console/reports/report.xlsx?level=province', '/console/api/cases',
+  '/console/api/recordings/ct-center/snapshots', '/console/recordings/ct-center/cameras/cam-1/clip.mp4?from=1&to=2',
+  '/public/', '/public/lobby/ct-center', '/public/?lang=en', '/api/v1/cases', '/api/v1/alerts/deliveries', '/api/v1/live',
+  '/api/v1/live/ct-center/cam-1', '/api/v1/duty?site=ct-center',
 ]
 
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT', 'BREW', 'get', '']
