@@ -22,7 +22,7 @@ import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.j
 import { assertId, localTimeGroup, tagFilters, tagNotIn, timeRange, type TagFilter } from './influxql.js'
 import { mapLimit } from './map-limit.js'
 import { windowsFor, type PeriodChoice, type Window } from './periods.js'
-import { FEW_SITES, PARALLEL, SPLIT_FROM_SITES } from './planning.js'
+import { BY_DAY_FROM_PERIODS, FEW_SITES, PARALLEL, SPLIT_FROM_SITES } from './planning.js'
 import { DAY_MS } from '../../common/time.js'
 
 export interface RatingKpiQuery {
@@ -111,19 +111,26 @@ interface Acc {
  * province's counters and officers are ~25,000 groups from as many rows, and
  * decoding each row into tallies took most of a report's hub CPU and memory.
  */
+/** A row's non-zero counts as [place, count, …]: most of a cube row's fields are empty, and a row feeds several groupings. */
+function nonZero(places: readonly number[], row: readonly unknown[]): number[] {
+  const out: number[] = []
+  for (let i = 0; i < places.length; i++) {
+    const value = row[i]
+    if (places[i]! >= 0 && typeof value === 'number' && value !== 0) out.push(places[i]!, value)
+  }
+  return out
+}
+
 function accumulator(dims: readonly Dimension[], dir: Directory, fields: ReturnType<typeof fieldIndex>) {
   const groups = new Map<string, Acc>()
   return {
-    add(period: PeriodBucket, tags: Record<string, string>, places: readonly number[], row: readonly unknown[]) {
+    /** `counts`: a row's non-zero fields as [place, count, place, count, …] (nonZero). */
+    add(period: PeriodBucket, tags: Record<string, string>, counts: readonly number[]) {
       const key = groupKeyOf(tags, dims, dir)
       const id = `${period.label}\u0002${dims.map((d) => key[d] ?? '\u0001').join('\u0000')}`
       let acc = groups.get(id)
       if (!acc) groups.set(id, (acc = { key, period, sums: [] }))
-      for (let i = 0; i < places.length; i++) {
-        const value = row[i]
-        const at = places[i]!
-        if (at >= 0 && typeof value === 'number' && value !== 0) acc.sums[at] = (acc.sums[at] ?? 0) + value
-      }
+      for (let i = 0; i < counts.length; i += 2) acc.sums[counts[i]!] = (acc.sums[counts[i]!] ?? 0) + counts[i + 1]!
     },
     /** Groups with something to show: a rating, or (when served tickets count) a served visit. */
     groups(withTickets: boolean) {
@@ -226,9 +233,10 @@ export async function queryRatingKpisBy(
 
   const asked = windowsFor(q.period)
   const { bucketAt } = asked
-  // Months, quarters and years are a statement each; for FEW_SITES or fewer, one statement by day, bucketed here.
+  // Months, quarters and years are a statement each; for FEW_SITES or fewer and more than BY_DAY_FROM_PERIODS of them,
+  // one statement by day, bucketed here (two periods, a drill-down's, are faster as two sums: bench reports).
   const windows: Window[] =
-    asked.windows.length > 1 && q.filter.site && q.filter.site.length <= FEW_SITES
+    asked.windows.length >= BY_DAY_FROM_PERIODS && q.filter.site && q.filter.site.length <= FEW_SITES
       ? [{ fromMs: asked.windows[0]!.fromMs, toMs: asked.windows.at(-1)!.toMs, timeGroup: localTimeGroup('day') }]
       : asked.windows
   const tags = influxTags(dims, dir)
@@ -277,7 +285,10 @@ export async function queryRatingKpisBy(
     for (const s of sums[i] ?? []) {
       const places = fields.of(s.columns)
       for (const row of s.values) {
-        for (const acc of accs) acc.add(part.window.bucket ?? bucketAt(Number(row[0])), s.tags ?? {}, places, row)
+        const counts = nonZero(places, row)
+        if (counts.length === 0) continue
+        const period = part.window.bucket ?? bucketAt(Number(row[0]))
+        for (const acc of accs) acc.add(period, s.tags ?? {}, counts)
       }
     }
   })
@@ -288,9 +299,8 @@ export async function queryRatingKpisBy(
       for (const cell of cells) {
         const cellTags = { ...cell.tags, site } as Record<CellTag, string>
         if (!wanted(cellTags)) continue
-        const places = fields.of(Object.keys(cell.fields))
-        const row = Object.values(cell.fields)
-        for (const acc of accs) acc.add(bucketAt(day), cellTags, places, row)
+        const counts = nonZero(fields.of(Object.keys(cell.fields)), Object.values(cell.fields))
+        for (const acc of accs) acc.add(bucketAt(day), cellTags, counts)
       }
     }
   })
