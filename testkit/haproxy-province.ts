@@ -108,7 +108,7 @@ function openViewer(url: string, ca: string, cookie: string, from: string): Live
     if (closed) return
     connects++
     current = 0
-    const sock = new WebSocket(url, { ca, headers: { cookie }, localAddress: from, perMessageDeflate: false })
+    const sock = new WebSocket(url, { ca, headers: { cookie }, localAddress: from, family: 4, perMessageDeflate: false })
     ws = sock
     sock.on('open', () => (backoffMs = 500))
     sock.on('message', (_data, isBinary) => {
@@ -257,6 +257,9 @@ export async function startHaproxyProvince(o: {
         ca: pki.caPem,
         agent: false,
         localAddress: init.from ?? '127.0.0.3',
+        // A client address of 127.0.0.x needs an IPv4 socket: where "localhost" resolves to ::1 first (a machine whose
+        // /etc/hosts lists it, or none at all) the bind would fail with EINVAL.
+        family: 4,
         headers: { ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers },
       }, (res) => {
         const chunks: Buffer[] = []

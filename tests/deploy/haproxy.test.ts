@@ -49,7 +49,7 @@ async function revive(hub: HubProcess): Promise<void> {
 /** Whether a live view through the proxy is accepted on its first socket (the one the proxy picked), or refused. */
 function firstSocket(cookie: string, from: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${p.url.replace('https', 'wss')}/console/live/${SITE}/${CAMERA}`, { ca: p.pki.caPem, headers: { cookie }, localAddress: from })
+    const ws = new WebSocket(`${p.url.replace('https', 'wss')}/console/live/${SITE}/${CAMERA}`, { ca: p.pki.caPem, headers: { cookie }, localAddress: from, family: 4 })
     ws.once('open', () => (ws.terminate(), resolve(true)))
     ws.once('unexpected-response', (req) => (req.destroy(), resolve(false)))
     ws.once('error', () => resolve(false))
@@ -138,7 +138,7 @@ describe('hubs behind HAProxy', () => {
   it("the IOC's event stream through the proxy carries new ratings, and is audited under the client behind the proxy", async () => {
     let status = 0
     let text = ''
-    const req = https.request(`${p.url}/api/v1/stream?site=${SITE}`, { ca: p.pki.caPem, agent: false, localAddress: '127.0.0.9', headers: { 'x-api-key': p.apiKey } }, (res) => {
+    const req = https.request(`${p.url}/api/v1/stream?site=${SITE}`, { ca: p.pki.caPem, agent: false, localAddress: '127.0.0.9', family: 4, headers: { 'x-api-key': p.apiKey } }, (res) => {
       status = res.statusCode ?? 0
       res.on('data', (c: Buffer) => (text += c.toString()))
       res.on('error', () => undefined)
