@@ -105,12 +105,6 @@ interface Acc {
   sums: number[]
 }
 
-/**
- * Adds rows into (period, group) accumulators, keyed like hub/kpi's groups.
- * Rows are summed field by field and turned into tallies once per group: a
- * province's counters and officers are ~25,000 groups from as many rows, and
- * decoding each row into tallies took most of a report's hub CPU and memory.
- */
 /** A row's non-zero counts as [place, count, …]: most of a cube row's fields are empty, and a row feeds several groupings. */
 function nonZero(places: readonly number[], row: readonly unknown[]): number[] {
   const out: number[] = []
@@ -121,6 +115,12 @@ function nonZero(places: readonly number[], row: readonly unknown[]): number[] {
   return out
 }
 
+/**
+ * Adds rows into (period, group) accumulators, keyed like hub/kpi's groups.
+ * Rows are summed field by field and turned into tallies once per group: a
+ * province's counters and officers are ~25,000 groups from as many rows, and
+ * decoding each row into tallies took most of a report's hub CPU and memory.
+ */
 function accumulator(dims: readonly Dimension[], dir: Directory, fields: ReturnType<typeof fieldIndex>) {
   const groups = new Map<string, Acc>()
   return {
@@ -196,13 +196,6 @@ export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: Rating
 }
 
 /**
- * Several groupings of one question from one read: the statements group by
- * every tag any grouping needs, and each grouping is summed here from those
- * rows. A province report's levels (branches to officers) then read the
- * counter cube once per period instead of once per level: in InfluxDB 1.x a
- * GROUP BY that merges series costs more than the hub's sums (bench reports).
- */
-/**
  * For a province-wide scope (the province, a department across it): a site
  * filter naming every site of the directory is no filter. Without it the
  * figures come from the province cube (a series per department) instead of
@@ -220,6 +213,13 @@ export function provinceWide(filter: TagFilter, dir: Directory): TagFilter {
   return rest
 }
 
+/**
+ * Several groupings of one question from one read: the statements group by
+ * every tag any grouping needs, and each grouping is summed here from those
+ * rows. A province report's levels (branches to officers) then read the
+ * counter cube once per period instead of once per level: in InfluxDB 1.x a
+ * GROUP BY that merges series costs more than the hub's sums (bench reports).
+ */
 export async function queryRatingKpisBy(
   db: InfluxQuery, dir: Directory, q: Omit<RatingKpiQuery, 'groupBy'>, groupings: readonly (readonly Dimension[])[],
 ): Promise<RatingGroup[][]> {
@@ -233,7 +233,7 @@ export async function queryRatingKpisBy(
 
   const asked = windowsFor(q.period)
   const { bucketAt } = asked
-  // Months, quarters and years are a statement each; for FEW_SITES or fewer and more than BY_DAY_FROM_PERIODS of them,
+  // Months, quarters and years are a statement each; for FEW_SITES or fewer and BY_DAY_FROM_PERIODS or more of them,
   // one statement by day, bucketed here (two periods, a drill-down's, are faster as two sums: bench reports).
   const windows: Window[] =
     asked.windows.length >= BY_DAY_FROM_PERIODS && q.filter.site && q.filter.site.length <= FEW_SITES
