@@ -28,6 +28,7 @@ import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
 import { CHROMIUM_ARGS } from '../devices/kiosk/harness.js'
 import { responseSchema, validate } from './openapi-validate.js'
+import { signInConsole } from '../support/console.js'
 
 const ARTIFACTS = 'test-artifacts/alert-delivery'
 const SITE = 'ct-canh-bao'
@@ -127,16 +128,7 @@ afterAll(async () => {
   await influxd?.stop()
 })
 
-async function signIn(user: keyof typeof PASSWORDS): Promise<Page> {
-  const ctx = await browser!.newContext({ viewport: { width: 1500, height: 900 } })
-  const page = await ctx.newPage()
-  await page.goto(`${hub!.url}/console/`)
-  await page.fill('input[name=username]', user)
-  await page.fill('input[name=password]', PASSWORDS[user])
-  await page.click('button[type=submit]')
-  await page.waitForSelector('nav.tabs')
-  return page
-}
+const signIn = (user: keyof typeof PASSWORDS): Promise<Page> => signInConsole(browser!, hub!.url, user, PASSWORDS[user], { width: 1500, height: 900 })
 
 describe('duty and ticket records raise alerts that reach people (issue 16)', () => {
   it('the unstaffed counter and the overloaded queue are sent to the subscribed supervisor by webhook, once each', async () => {

@@ -27,6 +27,7 @@ import { createWriter } from '../../hub/rollup/writer.js'
 import type { DutyReason, EdgeRecord } from '../../protocol/records.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { CHROMIUM_ARGS } from '../devices/kiosk/harness.js'
+import { signInConsole } from '../support/console.js'
 
 const ARTIFACTS = 'test-artifacts/console-duty'
 const DB = 'motcua_console_duty'
@@ -129,16 +130,7 @@ function pure(days: readonly number[] = [DAY]) {
   }
 }
 
-async function signIn(user: keyof typeof PASSWORDS): Promise<Page> {
-  const ctx = await browser!.newContext({ viewport: { width: 1400, height: 950 } })
-  const page = await ctx.newPage()
-  await page.goto(`${hub!.url}/console/`)
-  await page.fill('input[name=username]', user)
-  await page.fill('input[name=password]', PASSWORDS[user])
-  await page.click('button[type=submit]')
-  await page.waitForSelector('nav.tabs')
-  return page
-}
+const signIn = (user: keyof typeof PASSWORDS): Promise<Page> => signInConsole(browser!, hub!.url, user, PASSWORDS[user], { width: 1400, height: 950 })
 
 /** Opens the duty tab on the known day. */
 async function openDay(page: Page): Promise<void> {
