@@ -23,7 +23,7 @@ import type { Alert } from '../kpi/alerts/types.js'
 import type { HubConfig } from '../config/schema.js'
 import { rowsOf } from '../queries/client.js'
 import type { TagFilter } from '../queries/influxql.js'
-import { rfc3339ToNs, toRawRating, type RawRating } from '../queries/raw.js'
+import { isWholeRating, rfc3339ToNs, toRawRating, type RawRating } from '../queries/raw.js'
 import type { ApiDeps, ApiHandler } from './context.js'
 import { recordExport } from './export.js'
 import { filters } from './params.js'
@@ -131,10 +131,12 @@ export function createStreams(deps: ApiDeps, limits: HubConfig['streams']): Stre
         `SELECT * FROM "rating" WHERE time > ${from} AND time <= ${nowNs} ORDER BY time ASC LIMIT ${MAX_PER_POLL}`,
       ], { ns: true })
       const send = (row: Record<string, unknown>, moveCursor: boolean) => {
-        const rating = toRawRating(row)
-        const ns = rfc3339ToNs(rating.time)
-        const key = `${rating.site}/${rating.eventId}`
+        const ns = rfc3339ToNs(String(row.time))
         if (moveCursor) cursorNs = ns
+        // A point seen halfway through landing: the next polls' look back (LATE_NS) sends it once it is whole.
+        if (!isWholeRating(row)) return
+        const rating = toRawRating(row)
+        const key = `${rating.site}/${rating.eventId}`
         if (recent.has(key)) return
         recent.set(key, ns)
         let chunk: Buffer | null = null

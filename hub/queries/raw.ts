@@ -25,6 +25,17 @@ export interface RawRating {
   eventId: string
 }
 
+/** Fields the hub writes with every rating (hub/influx/points.ts). */
+const RATING_FIELDS = ['event_id', 'score', 'dissatisfied', 'misuse', 'ticket', 'reasons', 'seq'] as const
+
+/**
+ * Whether a rating row holds every field of its point. InfluxDB 1.x stores
+ * each field of a point apart, and a query running while the point lands can
+ * see some of them: the stream once sent such a row as a rating with the
+ * event id "undefined" (fresh-machine run at e6aa849).
+ */
+export const isWholeRating = (r: Record<string, unknown>): boolean => RATING_FIELDS.every((f) => r[f] !== null && r[f] !== undefined)
+
 /** One row of `SELECT * FROM rating` as the API shows it. */
 export function toRawRating(r: Record<string, unknown>): RawRating {
   return {

@@ -243,6 +243,29 @@ describe('event streams are bounded (issue 11, finding 5)', () => {
     }
   }, 90_000)
 
+  it('sends a rating seen halfway through landing once, whole, not as a rating without its event id', async () => {
+    // InfluxDB 1.x stores a point's fields apart, and a poll can run while only some have landed (a fresh-machine run
+    // saw 30,001 "ratings" of 30,000). Written here in two halves, with a whole rating after it that proves a poll
+    // read the half.
+    const reading = await openWhenFree(hubs[1]!, KEYS.ioc, '?site=ct-center')
+    try {
+      const t = Date.now() + 1
+      const half = ratingPoint('ct-center', 900, t)
+      const { score, dissatisfied, ...rest } = half.fields
+      await writer.write([{ ...half, fields: { score: score!, dissatisfied: dissatisfied! } }])
+      await writer.write([ratingPoint('ct-center', 901, t + 1)])
+      const ids = () => reading.events.filter((e) => e.event === 'rating').map((e) => e.data.eventId)
+      await waitFor('the whole rating after the half one', () => ids().includes('ct-center-901'))
+      await writer.write([{ ...half, fields: rest }])
+      await waitFor('the first rating, once whole', () => ids().includes('ct-center-900'))
+      expect(ids()).toEqual(['ct-center-901', 'ct-center-900'])
+      const sent = reading.events.find((e) => e.data.eventId === 'ct-center-900')!.data
+      expect(sent).toMatchObject({ ticket: 'B900', officer: 'cb-tran-binh', counter: 'q1', score: score })
+    } finally {
+      reading.close()
+    }
+  })
+
   it('GET /api/v1/alerts writes nothing to InfluxDB', async () => {
     const now = Date.now()
     // Three dissatisfied ratings at one counter within minutes: a dissatisfied run is listed.
