@@ -51,16 +51,18 @@ describe('recording the simulated camera', () => {
       expect((await probe(f)).codec).toBe('h264')
     }
     // Each segment starts on a keyframe and continues the previous one's decode time: the step from one file's last
-    // frame to the next one's first is a frame interval like those inside the files (the camera's intervals vary a
-    // little), never a missing frame's double step.
+    // frame to the next one's first is one frame interval, never a missing frame's double step nor a repeated
+    // frame's zero. The camera stamps frames by its clock, so intervals vary (5565–6435 inside the files of one
+    // fresh-machine run, 6619 at a boundary): one interval is told from two or none by half an interval's margin.
     const perFile = await Promise.all(first4.map(packets))
-    const inside = perFile.flatMap((ps) => ps.slice(1).map((p, k) => p.dts - ps[k]!.dts))
+    const inside = perFile.flatMap((ps) => ps.slice(1).map((p, k) => p.dts - ps[k]!.dts)).sort((a, b) => a - b)
+    const interval = inside[Math.floor(inside.length / 2)]!
     for (let i = 0; i < perFile.length; i++) {
       expect(perFile[i]![0]!.key).toBe(true)
       if (i === 0) continue
       const step = perFile[i]![0]!.dts - perFile[i - 1]!.at(-1)!.dts
-      expect(step).toBeGreaterThanOrEqual(Math.min(...inside))
-      expect(step).toBeLessThanOrEqual(Math.max(...inside))
+      expect(step, `step into segment ${i} (median interval ${interval})`).toBeGreaterThan(interval / 2)
+      expect(step, `step into segment ${i} (median interval ${interval})`).toBeLessThan(interval * 1.5)
     }
 
     const span = spans[0]!
