@@ -21,6 +21,14 @@ export interface InfluxQuery {
   readonly rollup: string
   /** One result (list of series) per statement, in order. Times are epoch ms unless `ns` asks for RFC 3339 strings. */
   run(statements: readonly string[], opts?: { ns?: boolean }): Promise<Series[][]>
+  /**
+   * One statement's series handed to `onSeries` as InfluxDB sends them
+   * (`chunked=true`, times in epoch ms), never held as one answer: a
+   * province's counter cube is ~24,000 series a statement, and parsed whole
+   * they held hundreds of MB of the hub (bench reports). A series longer than
+   * a chunk arrives in pieces, each with the series' tags.
+   */
+  each(statement: string, onSeries: (series: Series) => void): Promise<void>
 }
 
 interface QueryReply {
@@ -39,16 +47,21 @@ export function createInfluxQuery(config: HubConfig['influx'], { timeoutMs = 30_
   }
   const rp = config.version === 1 ? config.retentionPolicy : undefined
 
+  const formOf = (q: string, ns = false) => {
+    const form = new URLSearchParams({ db, q })
+    if (!ns) form.set('epoch', 'ms')
+    if (rp) form.set('rp', rp)
+    return form
+  }
+  const post = (form: URLSearchParams) => fetch(`${base}/query`, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(timeoutMs) })
+
   return {
     rollup: config.version === 1 ? `"${rollupRetentionPolicy(config)}".` : '',
     async run(statements, opts = {}) {
       if (statements.length === 0) return []
-      const form = new URLSearchParams({ db, q: joinStatements(statements) })
-      if (!opts.ns) form.set('epoch', 'ms')
-      if (rp) form.set('rp', rp)
       let reply: QueryReply
       try {
-        const res = await fetch(`${base}/query`, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(timeoutMs) })
+        const res = await post(formOf(joinStatements(statements), opts.ns))
         reply = (await res.json()) as QueryReply
         if (!res.ok && !reply.error) throw new Error(`influxdb answered ${res.status}`)
       } catch (err) {
@@ -64,6 +77,85 @@ export function createInfluxQuery(config: HubConfig['influx'], { timeoutMs = 30_
         return r?.series ?? []
       })
     },
+    async each(statement, onSeries) {
+      const form = formOf(statement)
+      form.set('chunked', 'true')
+      const lines = new ReplyLines()
+      // What onSeries throws is the caller's, not the database's: passed on as it is.
+      let callerError: unknown
+      const hand = (s: Series) => {
+        try {
+          onSeries(s)
+        } catch (err) {
+          throw (callerError = err)
+        }
+      }
+      try {
+        const res = await post(form)
+        // An error before the first chunk comes as one JSON object with a non-2xx status, like run's.
+        if (!res.ok || !res.body) {
+          const text = await res.text()
+          throw new Error(replyError(text) ?? `influxdb answered ${res.status}`)
+        }
+        const reader = res.body.getReader()
+        try {
+          for (let read = await reader.read(); !read.done; read = await reader.read()) for (const line of lines.push(read.value)) eachOfLine(line, hand)
+        } catch (err) {
+          // Nothing more is wanted of an answer that failed halfway: the connection goes back, not left to the timeout.
+          await reader.cancel().catch(() => undefined)
+          throw err
+        }
+        for (const line of lines.end()) eachOfLine(line, hand)
+      } catch (err) {
+        if (err === callerError || err instanceof MotcuaError) throw err
+        throw new MotcuaError('HUB_DB_QUERY_FAILED', (err as Error).message, { cause: err })
+      }
+    },
+  }
+}
+
+/** A chunked answer's lines, each one JSON reply, from the body's bytes as they come (a line may span many reads). */
+export class ReplyLines {
+  private readonly decoder = new TextDecoder()
+  private parts: string[] = []
+  push(bytes: Uint8Array): string[] {
+    const text = this.decoder.decode(bytes, { stream: true })
+    const lines: string[] = []
+    let start = 0
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.parts.push(text.slice(start, nl))
+      const line = this.parts.join('')
+      this.parts = []
+      if (line !== '') lines.push(line)
+      start = nl + 1
+    }
+    if (start < text.length) this.parts.push(text.slice(start))
+    return lines
+  }
+  end(): string[] {
+    this.parts.push(this.decoder.decode())
+    const last = this.parts.join('')
+    this.parts = []
+    return last.trim() === '' ? [] : [last]
+  }
+}
+
+function replyError(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as QueryReply).error
+  } catch {
+    return undefined
+  }
+}
+
+/** One line of a chunked answer; an error in it (the database's or a statement's) fails the whole read. */
+function eachOfLine(line: string, onSeries: (series: Series) => void): void {
+  const reply = JSON.parse(line) as QueryReply
+  if (reply.error) throw new MotcuaError('HUB_DB_QUERY_FAILED', reply.error)
+  for (const r of reply.results ?? []) {
+    if (r.error) throw new MotcuaError('HUB_DB_QUERY_FAILED', r.error)
+    // `partial` here means "more chunks follow"; a chunked answer has no row limit to truncate it.
+    for (const s of r.series ?? []) onSeries(s)
   }
 }
 
@@ -72,7 +164,7 @@ export function createInfluxQuery(config: HubConfig['influx'], { timeoutMs = 30_
  * retention policy it reads does not exist yet: both appear with the first
  * write (a hub started on a new InfluxDB), and until then nothing is in them.
  */
-export async function readIfAny(db: InfluxQuery, statement: string): Promise<Series[]> {
+export async function readIfAny(db: Pick<InfluxQuery, 'run'>, statement: string): Promise<Series[]> {
   try {
     return (await db.run([statement]))[0] ?? []
   } catch (err) {

@@ -35,7 +35,7 @@ interface Known {
   names: Record<'department' | 'counter' | 'officer', Map<string, { name: string; at: number }>>
 }
 
-export function createSiteNames(o: { db?: InfluxQuery; now?: () => number; refreshMs?: number; log?: Logger } = {}): SiteNames {
+export function createSiteNames(o: { db?: Pick<InfluxQuery, 'run'>; now?: () => number; refreshMs?: number; log?: Logger } = {}): SiteNames {
   const sites = new Map<string, Known>()
   const now = o.now ?? Date.now
   const refreshMs = o.refreshMs ?? 60_000

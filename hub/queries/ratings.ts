@@ -57,7 +57,7 @@ export function groupKeyOf(tags: Record<string, string>, dims: readonly Dimensio
 const filteredTags = (filter: TagFilter) => (Object.keys(filter) as CellTag[]).filter((t) => filter[t] !== undefined)
 
 /** Site-days in [from, to) whose rollup is behind their raw points. */
-export function staleStatement(db: InfluxQuery, fromMs: number, toMs: number, sites: readonly string[] | undefined, half = ''): string {
+export function staleStatement(db: Pick<InfluxQuery, 'rollup'>, fromMs: number, toMs: number, sites: readonly string[] | undefined, half = ''): string {
   const where = [timeRange(fromMs, toMs), ...tagFilters(sites ? { site: sites } : {}), ...(half ? [half] : []), `"changed" != "rolled"`]
   return `SELECT "changed", "rolled" FROM ${db.rollup}"${STATE_MEASUREMENT}" WHERE ${where.join(' AND ')} GROUP BY "site"`
 }
@@ -76,9 +76,6 @@ export function siteHalves(sites: readonly string[], rest: boolean): string[] {
   const firstIds = first.map(assertId).join('|')
   return [`"site" =~ /^(${firstIds})$/`, rest ? `"site" !~ /^(${firstIds})$/` : `"site" =~ /^(${sites.slice(first.length).map(assertId).join('|')})$/`]
 }
-
-/** Statements as separate requests, PARALLEL at a time (hub/queries/planning.ts). */
-const runParallel = (db: InfluxQuery, statements: readonly string[]) => mapLimit(statements, PARALLEL, async (s) => (await db.run([s]))[0] ?? [])
 
 /** Field names met in the answers, each with its place in the accumulators' sums (`sum_n4_2` and `n4_2` are one). */
 function fieldIndex() {
@@ -274,24 +271,23 @@ export async function queryRatingKpisBy(
     }
     return part.exclude ? [statement(siteCube.measurement, tagNotIn('site', part.exclude))] : halves.map((half) => statement(cube.measurement, half))
   })
-  const [sums, fresh] = await Promise.all([
-    runParallel(db, statements.map((s) => s.text)),
+  // Each answer is summed as it streams in: a province's counter cube held whole was hundreds of MB (bench reports).
+  const fields = fieldIndex()
+  const accs = each.map((g) => accumulator(g.dims, dir, fields))
+  const addSeries = (part: CubePart, s: Series) => {
+    const places = fields.of(s.columns)
+    for (const row of s.values) {
+      const counts = nonZero(places, row)
+      if (counts.length === 0) continue
+      const period = part.window.bucket ?? bucketAt(Number(row[0]))
+      for (const acc of accs) acc.add(period, s.tags ?? {}, counts)
+    }
+  }
+  const [, fresh] = await Promise.all([
+    mapLimit(statements, PARALLEL, ({ part, text }) => db.each(text, (s) => addSeries(part, s))),
     mapLimit(days, PARALLEL, (day) => countSiteDays(db, dir, day, { ...q.filter, site: [...staleDays.get(day)!] })),
   ])
 
-  const fields = fieldIndex()
-  const accs = each.map((g) => accumulator(g.dims, dir, fields))
-  statements.forEach(({ part }, i) => {
-    for (const s of sums[i] ?? []) {
-      const places = fields.of(s.columns)
-      for (const row of s.values) {
-        const counts = nonZero(places, row)
-        if (counts.length === 0) continue
-        const period = part.window.bucket ?? bucketAt(Number(row[0]))
-        for (const acc of accs) acc.add(period, s.tags ?? {}, counts)
-      }
-    }
-  })
   const wanted = (cellTags: Record<CellTag, string>) => filtered.every((t) => q.filter[t]!.includes(cellTags[t]))
   days.forEach((day, i) => {
     for (const [site, cells] of fresh[i]!) {

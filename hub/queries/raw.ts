@@ -31,8 +31,8 @@ const RATING_FIELDS = ['event_id', 'score', 'dissatisfied', 'misuse', 'ticket', 
 /**
  * Whether a rating row holds every field of its point. InfluxDB 1.x stores
  * each field of a point apart, and a query running while the point lands can
- * see some of them: the stream once sent such a row as a rating with the
- * event id "undefined" (fresh-machine run at e6aa849).
+ * see some of them: the stream once sent such a row as a rating without
+ * its event id (fresh-machine run at e6aa849).
  */
 export const isWholeRating = (r: Record<string, unknown>): boolean => RATING_FIELDS.every((f) => r[f] !== null && r[f] !== undefined)
 

@@ -230,5 +230,9 @@ export function afterBackfill(db: InfluxQuery, rollup: Pick<Rollup, 'ready'>): I
       await rollup.ready()
       return db.run(statements, opts)
     },
+    async each(statement, onSeries) {
+      await rollup.ready()
+      return db.each(statement, onSeries)
+    },
   }
 }

@@ -78,8 +78,7 @@ describe('Directory names (issue 15)', () => {
       'ct-center': [{ hash: 'h1', body: content('Quầy 1'), time: 1000 }],
       'xa-1': [{ hash: 'h9', body: content('Quầy xã'), time: 1000 }],
     }
-    const db: InfluxQuery = {
-      rollup: '',
+    const db: Pick<InfluxQuery, 'run'> = {
       async run([q]) {
         statements.push(q!)
         const sites = Object.keys(stored).filter((site) => !q!.includes(`"site" =`) || q!.includes(`'${site}'`))

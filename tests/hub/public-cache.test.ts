@@ -46,7 +46,11 @@ async function instance() {
   const cfg = publicHubConfig(influxd.url, DB)
   const real = createInfluxQuery(cfg.influx)
   let statements = 0
-  const db: InfluxQuery = { rollup: real.rollup, run: (s, o) => ((statements += s.length), real.run(s, o)) }
+  const db: InfluxQuery = {
+    rollup: real.rollup,
+    run: (s, o) => ((statements += s.length), real.run(s, o)),
+    each: (s, f) => ((statements += 1), real.each(s, f)),
+  }
   const names = createSiteNames({ db: real })
   await names.load()
   let now = NOW

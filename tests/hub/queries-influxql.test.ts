@@ -26,7 +26,7 @@ describe('values that reach InfluxQL', () => {
   })
 
   it('looks for stale rollup days in the rollup retention policy, within the range and sites asked', () => {
-    const db = { rollup: '"motcua_rollup".', run: async () => [] }
+    const db = { rollup: '"motcua_rollup".' }
     expect(staleStatement(db, 0, 10, ['a', 'b'])).toBe(
       `SELECT "changed", "rolled" FROM "motcua_rollup"."kpi_state" WHERE time >= 0ms AND time < 10ms AND "site" =~ /^(a|b)$/ AND "changed" != "rolled" GROUP BY "site"`,
     )

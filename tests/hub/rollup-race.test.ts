@@ -88,17 +88,19 @@ function heldWriter(inner: PointWriter) {
 function stepped(db: InfluxQuery, after: (n: number) => Promise<void>): InfluxQuery {
   let chain: Promise<unknown> = Promise.resolve()
   let n = 0
+  const inTurn = <T>(request: () => Promise<T>): Promise<T> => {
+    const mine = chain.then(async () => {
+      const answer = await request()
+      await after(++n)
+      return answer
+    })
+    chain = mine.catch(() => undefined)
+    return mine
+  }
   return {
     rollup: db.rollup,
-    run(statements, opts) {
-      const mine = chain.then(async () => {
-        const answer = await db.run(statements, opts)
-        await after(++n)
-        return answer
-      })
-      chain = mine.catch(() => undefined)
-      return mine
-    },
+    run: (statements, opts) => inTurn(() => db.run(statements, opts)),
+    each: (statement, onSeries) => inTurn(() => db.each(statement, onSeries)),
   }
 }
 

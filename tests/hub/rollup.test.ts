@@ -194,7 +194,12 @@ describe('rollup worker against influxd', () => {
     const real = createInfluxQuery(cfg.influx)
     // The database refuses every query at first, as one still starting when the hub does.
     let down = true
-    const db: InfluxQuery = { rollup: real.rollup, run: (statements, opts) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : real.run(statements, opts)) }
+    const refused = () => Promise.reject(new Error('connect ECONNREFUSED'))
+    const db: InfluxQuery = {
+      rollup: real.rollup,
+      run: (statements, opts) => (down ? refused() : real.run(statements, opts)),
+      each: (statement, onSeries) => (down ? refused() : real.each(statement, onSeries)),
+    }
     const writer = createWriter(cfg.influx, { log })
     const rollup = createRollup({ db, writer: writer.rollup, dir: createDirectory(cfg), log, intervalMs: 20, scanEveryMs: 50 })
     rollup.start()
