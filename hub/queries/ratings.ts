@@ -21,7 +21,7 @@ import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
 import { assertId, localTimeGroup, tagFilters, tagNotIn, timeRange, type TagFilter } from './influxql.js'
 import { mapLimit } from './map-limit.js'
-import { windowsFor, type PeriodChoice, type Window } from './periods.js'
+import { pairWindow, periodOfRow, windowsFor, type PeriodChoice, type Window } from './periods.js'
 import { BY_DAY_FROM_PERIODS, FEW_SITES, PARALLEL, SPLIT_FROM_SITES } from './planning.js'
 import { DAY_MS } from '../../common/time.js'
 
@@ -230,14 +230,23 @@ export async function queryRatingKpisBy(
 
   const asked = windowsFor(q.period)
   const { bucketAt } = asked
-  // Months, quarters and years are a statement each; for FEW_SITES or fewer and BY_DAY_FROM_PERIODS or more of them,
-  // one statement by day, bucketed here (two periods, a drill-down's, are faster as two sums: bench reports).
-  const windows: Window[] =
-    asked.windows.length >= BY_DAY_FROM_PERIODS && q.filter.site && q.filter.site.length <= FEW_SITES
-      ? [{ fromMs: asked.windows[0]!.fromMs, toMs: asked.windows.at(-1)!.toMs, timeGroup: localTimeGroup('day') }]
-      : asked.windows
   const tags = influxTags(dims, dir)
   const sites = q.filter.site ?? dir.sites.map((x) => x.id)
+  const filtered = filteredTags(q.filter)
+  const cube = CUBES[cubeFor([...tags, ...filtered])]
+  const siteCube = CUBES[cubeFor([...tags, ...filtered, 'site'])]
+  const bySite = (cube.tags as readonly CellTag[]).includes('site')
+  // Months, quarters and years are a statement each; for FEW_SITES or fewer and BY_DAY_FROM_PERIODS or more of them,
+  // one statement by day, bucketed here (two periods, a drill-down's, are faster as two sums: bench reports). Two
+  // periods of a sum read in halves (many sites, or the province cube) are one statement a half (pairWindow).
+  const fewSites = q.filter.site !== undefined && q.filter.site.length <= FEW_SITES
+  const inHalves = !bySite || sites.length >= SPLIT_FROM_SITES
+  const windows: Window[] =
+    asked.windows.length >= BY_DAY_FROM_PERIODS && fewSites
+      ? [{ fromMs: asked.windows[0]!.fromMs, toMs: asked.windows.at(-1)!.toMs, timeGroup: localTimeGroup('day') }]
+      : asked.windows.length === 2 && asked.windows.every((w) => w.bucket) && inHalves
+        ? [pairWindow(asked.windows[0]!.bucket!, asked.windows[1]!.bucket!)]
+        : asked.windows
 
   // First the stale site-days, and only then the cubes: the rollup rewrites a site-day's cubes only while its state
   // says stale, so the cube of every site-day not stale now holds what its raw points held when it was last marked.
@@ -250,10 +259,6 @@ export async function queryRatingKpisBy(
 
   // The cubes without the stale site-days (never "minus what the cube held for them": a rewrite may be landing in
   // that very cube as it is read), and those site-days counted from their raw points, at the same time.
-  const filtered = filteredTags(q.filter)
-  const cube = CUBES[cubeFor([...tags, ...filtered])]
-  const siteCube = CUBES[cubeFor([...tags, ...filtered, 'site'])]
-  const bySite = (cube.tags as readonly CellTag[]).includes('site')
   const halves = bySite ? siteHalves(sites, !q.filter.site) : ['']
   // The province cube has no site to halve on: a stretch of days is summed as two halves of its days instead.
   const parts = cubeParts(windows, staleDays).flatMap((part) => (bySite || part.exclude ? [part] : halvesOfDays(part)))
@@ -279,7 +284,7 @@ export async function queryRatingKpisBy(
     for (const row of s.values) {
       const counts = nonZero(places, row)
       if (counts.length === 0) continue
-      const period = part.window.bucket ?? bucketAt(Number(row[0]))
+      const period = periodOfRow(part.window, Number(row[0]), bucketAt)
       for (const acc of accs) acc.add(period, s.tags ?? {}, counts)
     }
   }

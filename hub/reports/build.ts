@@ -14,7 +14,7 @@ import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../queries/facts.js'
 import type { TagFilter } from '../queries/influxql.js'
-import { choiceOf, comparisonOf } from '../queries/periods.js'
+import { bothOf, comparisonOf } from '../queries/periods.js'
 import { FEW_SITES } from '../queries/planning.js'
 import { provinceWide, queryRatingKpisBy } from '../queries/ratings.js'
 import { readReportDuty, type ReportDuty } from './duty.js'
@@ -139,11 +139,16 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
   const none = r.sites.length === 0
   // The total and every level of a period from one read (the counter cube once, not once per level: bench reports).
   const groupings = [[], ...levels.map((l) => GROUP_BY[l])]
-  const ask = (b: PeriodBucket): Promise<RatingGroup[][]> =>
-    none ? Promise.resolve(groupings.map(() => [])) : queryRatingKpisBy(db, dir, { period: choiceOf(b), filter }, groupings)
+  // Both periods in one read: a province's counter cube is then read once per series, not twice (pairWindow).
+  const both = async (): Promise<[RatingGroup[][], RatingGroup[][]]> => {
+    if (none) return [groupings.map(() => []), groupings.map(() => [])]
+    const read = await queryRatingKpisBy(db, dir, { period: bothOf({ current, previous }), filter }, groupings)
+    const of = (b: PeriodBucket) => read.map((groups) => groups.filter((g) => g.period.label === b.label))
+    return [of(current), of(previous)]
+  }
   const queueTimes = !none && r.sites.length <= FEW_SITES
   const [[now, before], queue, duty] = await Promise.all([
-    Promise.all([ask(current), ask(previous)]),
+    both(),
     queueTimes ? readQueue(db, dir, current, filter) : null,
     r.officers && !none && !summary && r.scope.level !== 'department' ? readReportDuty(db, dir, r.sites, current, r.nowMs) : null,
   ])

@@ -1,7 +1,7 @@
 /** Period arithmetic for reports and the console (hub/queries/periods.ts, hub/reports/period-title.ts): pure. */
 import { describe, expect, it } from 'vitest'
 import { bucketOf, parsePeriodLabel } from '../../hub/kpi/time.js'
-import { choiceOf, comparisonOf, lastWholePeriod, recentPeriods, windowsFor } from '../../hub/queries/periods.js'
+import { bothOf, choiceOf, comparisonOf, lastWholePeriod, pairWindow, periodOfRow, recentPeriods, windowsFor } from '../../hub/queries/periods.js'
 import { labelTitle, periodTitle } from '../../hub/reports/period-title.js'
 import { vn } from './kpi/fixtures.js'
 
@@ -34,6 +34,36 @@ describe('comparing periods', () => {
     const w = windowsFor(choiceOf(h))
     expect(w.buckets).toEqual([h])
     expect(w.windows).toEqual([{ fromMs: h.start, toMs: h.end, bucket: h }])
+  })
+})
+
+describe('a period and the one before it read as one window', () => {
+  // What InfluxDB does with GROUP BY time(length, offset): a row carries the start of the bucket holding its points.
+  const bucketStart = (t: number, timeGroup: string) => {
+    const [, length, offset] = /^time\((\d+)ms, (\d+)ms\)$/.exec(timeGroup)!.map(Number) as [number, number, number]
+    return Math.floor((t - offset) / length) * length + offset
+  }
+
+  it('puts every instant of each period in a bucket of its own period, whichever is longer', () => {
+    for (const [a, b] of [['2025-Q4', '2026-Q1'], ['2026-01', '2026-02'], ['2026-02', '2026-03'], ['2025-H2', '2026-H1'], ['2024', '2025']] as const) {
+      const first = parsePeriodLabel(a)!
+      const second = parsePeriodLabel(b)!
+      const w = pairWindow(first, second)
+      expect(w).toMatchObject({ fromMs: first.start, toMs: second.end })
+      const bucketAt = () => {
+        throw new Error('a pair places rows itself')
+      }
+      for (const [period, t] of [[first, first.start], [first, first.end - 1], [second, second.start], [second, second.end - 1], [first, (first.start + first.end) / 2]] as const) {
+        expect(periodOfRow(w, bucketStart(t, w.timeGroup!), bucketAt), `${a}/${b} at ${new Date(t).toISOString()}`).toEqual(period)
+      }
+    }
+  })
+
+  it('is asked for as one choice, and only of adjacent periods', () => {
+    const c = comparisonOf(parsePeriodLabel('2026-Q1')!)
+    expect(bothOf(c)).toEqual({ unit: 'quarter', fromMs: c.previous.start, toMs: c.current.end })
+    expect(windowsFor(bothOf(c)).buckets).toEqual([c.previous, c.current])
+    expect(() => pairWindow(parsePeriodLabel('2026-01')!, parsePeriodLabel('2026-03')!)).toThrow(RangeError)
   })
 })
 

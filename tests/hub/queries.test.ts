@@ -133,6 +133,8 @@ describe.each(ROLLUP_STATES)('rating KPIs counted in InfluxDB equal the pure KPI
     { groupBy: ['branch'], unit: 'week', days: 20 },
     { groupBy: ['site'], unit: 'day', days: 5 },
     { groupBy: ['counter'], unit: 'month', days: DAYS },
+    // Two months of the province cube: one statement for both (pairWindow).
+    { groupBy: ['department'], unit: 'month', days: DAYS },
     { groupBy: ['department'], unit: 'year', days: DAYS },
     { groupBy: ['officer'], unit: 'quarter', days: DAYS },
     { groupBy: ['site', 'department'], unit: 'week', days: 14 },
