@@ -23,7 +23,7 @@ import type { Alert } from '../kpi/alerts/types.js'
 import type { HubConfig } from '../config/schema.js'
 import { rowsOf } from '../queries/client.js'
 import type { TagFilter } from '../queries/influxql.js'
-import { isWholeRating, rfc3339ToNs, toRawRating, type RawRating } from '../queries/raw.js'
+import { rfc3339ToNs, toRawRating, type RawRating } from '../queries/raw.js'
 import type { ApiDeps, ApiHandler } from './context.js'
 import { recordExport } from './export.js'
 import { filters } from './params.js'
@@ -133,9 +133,9 @@ export function createStreams(deps: ApiDeps, limits: HubConfig['streams']): Stre
       const send = (row: Record<string, unknown>, moveCursor: boolean) => {
         const ns = rfc3339ToNs(String(row.time))
         if (moveCursor) cursorNs = ns
-        // A point seen halfway through landing: the next polls' look back (LATE_NS) sends it once it is whole.
-        if (!isWholeRating(row)) return
         const rating = toRawRating(row)
+        // A point seen halfway through landing: the next polls' look back (LATE_NS) sends it once it is whole.
+        if (!rating) return
         const key = `${rating.site}/${rating.eventId}`
         if (recent.has(key)) return
         recent.set(key, ns)

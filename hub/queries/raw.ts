@@ -25,19 +25,18 @@ export interface RawRating {
   eventId: string
 }
 
-/** Fields the hub writes with every rating (hub/influx/points.ts). */
+/** Fields the hub has written with every rating since its first version (hub/influx/points.ts). */
 const RATING_FIELDS = ['event_id', 'score', 'dissatisfied', 'misuse', 'ticket', 'reasons', 'seq'] as const
 
 /**
- * Whether a rating row holds every field of its point. InfluxDB 1.x stores
- * each field of a point apart, and a query running while the point lands can
- * see some of them: the stream once sent such a row as a rating without
- * its event id (fresh-machine run at e6aa849).
+ * One row of `SELECT * FROM rating` as the API shows it; null while the row
+ * lacks a field its point was written with. InfluxDB 1.x stores each field
+ * of a point apart, and a query running while the point lands can see some
+ * of them: the stream once sent such a row as a rating without its event id
+ * (fresh-machine run at e6aa849).
  */
-export const isWholeRating = (r: Record<string, unknown>): boolean => RATING_FIELDS.every((f) => r[f] !== null && r[f] !== undefined)
-
-/** One row of `SELECT * FROM rating` as the API shows it. */
-export function toRawRating(r: Record<string, unknown>): RawRating {
+export function toRawRating(r: Record<string, unknown>): RawRating | null {
+  if (!RATING_FIELDS.every((f) => r[f] !== null && r[f] !== undefined)) return null
   return {
     time: String(r.time),
     site: String(r.site),
@@ -99,11 +98,13 @@ export async function queryRawRatings(
 ): Promise<RatingsPage> {
   const [series] = await db.run([rawRatingsStatement(q.fromMs, q.toMs, q.filter, q.limit, q.cursor)], { ns: true })
   const rows = (series ?? []).flatMap(rowsOf).slice(q.cursor?.skip ?? 0)
-  const items = rows.map(toRawRating)
-  if (items.length < q.limit) return { items, next: null }
-  const lastNs = rfc3339ToNs(items.at(-1)!.time)
+  // A rating still landing is left out of its page (it is in the answer to the same question asked a moment
+  // later); the cursor counts it among the rows read, so the next page neither repeats nor skips one.
+  const items = rows.map(toRawRating).filter((r) => r !== null)
+  if (rows.length < q.limit) return { items, next: null }
+  const lastNs = rfc3339ToNs(String(rows.at(-1)!.time))
   let sameTime = 0
-  for (let i = items.length - 1; i >= 0 && rfc3339ToNs(items[i]!.time) === lastNs; i--) sameTime++
+  for (let i = rows.length - 1; i >= 0 && rfc3339ToNs(String(rows[i]!.time)) === lastNs; i--) sameTime++
   // Rows at the cursor's time sent on earlier pages are still skipped on the next one.
   const carried = q.cursor && q.cursor.ns === lastNs ? q.cursor.skip : 0
   return { items, next: encodeCursor({ ns: lastNs, skip: sameTime + carried }) }
