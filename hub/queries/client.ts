@@ -80,35 +80,23 @@ export function createInfluxQuery(config: HubConfig['influx'], { timeoutMs = 30_
     async each(statement, onSeries) {
       const form = formOf(statement)
       form.set('chunked', 'true')
+      // The database's failures become HUB_DB_QUERY_FAILED; what onSeries throws is the caller's and passes as it is.
+      const failed = (err: unknown) => (err instanceof MotcuaError ? err : new MotcuaError('HUB_DB_QUERY_FAILED', (err as Error).message, { cause: err }))
+      const res = await post(form).catch((err: unknown) => Promise.reject(failed(err)))
+      // An error before the first chunk comes as one JSON object with a non-2xx status, like run's.
+      if (!res.ok || !res.body) throw failed(new Error(replyError(await res.text().catch(() => '')) ?? `influxdb answered ${res.status}`))
+      const reader = res.body.getReader()
       const lines = new ReplyLines()
-      // What onSeries throws is the caller's, not the database's: passed on as it is.
-      let callerError: unknown
-      const hand = (s: Series) => {
-        try {
-          onSeries(s)
-        } catch (err) {
-          throw (callerError = err)
-        }
-      }
       try {
-        const res = await post(form)
-        // An error before the first chunk comes as one JSON object with a non-2xx status, like run's.
-        if (!res.ok || !res.body) {
-          const text = await res.text()
-          throw new Error(replyError(text) ?? `influxdb answered ${res.status}`)
+        for (;;) {
+          const read = await reader.read().catch((err: unknown) => Promise.reject(failed(err)))
+          for (const line of read.done ? lines.end() : lines.push(read.value)) for (const series of seriesOfLine(line)) onSeries(series)
+          if (read.done) return
         }
-        const reader = res.body.getReader()
-        try {
-          for (let read = await reader.read(); !read.done; read = await reader.read()) for (const line of lines.push(read.value)) eachOfLine(line, hand)
-        } catch (err) {
-          // Nothing more is wanted of an answer that failed halfway: the connection goes back, not left to the timeout.
-          await reader.cancel().catch(() => undefined)
-          throw err
-        }
-        for (const line of lines.end()) eachOfLine(line, hand)
       } catch (err) {
-        if (err === callerError || err instanceof MotcuaError) throw err
-        throw new MotcuaError('HUB_DB_QUERY_FAILED', (err as Error).message, { cause: err })
+        // Nothing more is wanted of an answer that failed halfway: the connection goes back, not left to the timeout.
+        await reader.cancel().catch(() => undefined)
+        throw err
       }
     },
   }
@@ -149,14 +137,21 @@ function replyError(text: string): string | undefined {
 }
 
 /** One line of a chunked answer; an error in it (the database's or a statement's) fails the whole read. */
-function eachOfLine(line: string, onSeries: (series: Series) => void): void {
-  const reply = JSON.parse(line) as QueryReply
+function seriesOfLine(line: string): Series[] {
+  let reply: QueryReply
+  try {
+    reply = JSON.parse(line) as QueryReply
+  } catch (err) {
+    throw new MotcuaError('HUB_DB_QUERY_FAILED', `the database's answer is not JSON: ${(err as Error).message}`, { cause: err })
+  }
   if (reply.error) throw new MotcuaError('HUB_DB_QUERY_FAILED', reply.error)
+  const series: Series[] = []
   for (const r of reply.results ?? []) {
     if (r.error) throw new MotcuaError('HUB_DB_QUERY_FAILED', r.error)
     // `partial` here means "more chunks follow"; a chunked answer has no row limit to truncate it.
-    for (const s of r.series ?? []) onSeries(s)
+    series.push(...(r.series ?? []))
   }
+  return series
 }
 
 /**
