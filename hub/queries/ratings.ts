@@ -11,7 +11,7 @@
  */
 import { NO_OFFICER } from '../influx/schema.js'
 import { byPeriodThenKey, normaliseDimensions, type Dimension, type GroupKey } from '../kpi/grouping.js'
-import { aggregateRatings, ratingKpisFromTallies, type LevelTally, type RatingGroup } from '../kpi/ratings.js'
+import { aggregateRatings, ratingKpisFromTallies, type LevelTally, type RatingGroup, type RatingKpis } from '../kpi/ratings.js'
 import type { PeriodBucket } from '../kpi/time.js'
 import { CUBES, STATE_MEASUREMENT, cubeFor, talliesOfRow, type CellTag } from '../rollup/cells.js'
 import { countSiteDays } from '../rollup/count.js'
@@ -129,14 +129,12 @@ function accumulator(dims: readonly Dimension[], dir: Directory, fields: ReturnT
       if (!acc) groups.set(id, (acc = { key, period, sums: [] }))
       for (let i = 0; i < counts.length; i += 2) acc.sums[counts[i]!] = (acc.sums[counts[i]!] ?? 0) + counts[i + 1]!
     },
-    /** Groups with something to show: a rating, or (when served tickets count) a served visit. */
-    groups(withTickets: boolean) {
-      const out: { key: GroupKey; period: PeriodBucket; tallies: LevelTally[]; served: number }[] = []
+    /** Groups with something to show: a rating, or (when served tickets count) a served visit; one at a time. */
+    *groups(withTickets: boolean): Generator<{ key: GroupKey; period: PeriodBucket; tallies: LevelTally[]; served: number }> {
       for (const g of groups.values()) {
         const { tallies, served } = talliesOfRow(fields.names, g.sums)
-        if (tallies.length || (withTickets && served > 0)) out.push({ key: g.key, period: g.period, tallies, served })
+        if (tallies.length || (withTickets && served > 0)) yield { key: g.key, period: g.period, tallies, served }
       }
-      return out
     },
   }
 }
@@ -217,15 +215,37 @@ export function provinceWide(filter: TagFilter, dir: Directory): TagFilter {
  * counter cube once per period instead of once per level: in InfluxDB 1.x a
  * GROUP BY that merges series costs more than the hub's sums (bench reports).
  */
-export async function queryRatingKpisBy(
+export function queryRatingKpisBy(
   db: InfluxQuery, dir: Directory, q: Omit<RatingKpiQuery, 'groupBy'>, groupings: readonly (readonly Dimension[])[],
 ): Promise<RatingGroup[][]> {
+  return queryRatingsBy(db, dir, q, groupings, (kpis) => kpis)
+}
+
+/** A group of a read, its KPIs kept as `keep` makes them. */
+export interface KeptGroup<T> {
+  key: GroupKey
+  period: PeriodBucket
+  kpis: T
+}
+
+/**
+ * queryRatingKpisBy, each group's KPIs kept as `keep` makes them (of grouping
+ * `i`), as soon as they are made: a province report's ~50,000 counter and
+ * officer groups held as whole RatingKpis were ~100 MB of the hub's peak
+ * (bench reports); its rows keep a few figures.
+ */
+export async function queryRatingsBy<T>(
+  db: InfluxQuery, dir: Directory, q: Omit<RatingKpiQuery, 'groupBy'>, groupings: readonly (readonly Dimension[])[],
+  keep: (kpis: RatingKpis, grouping: number) => T,
+): Promise<KeptGroup<T>[][]> {
   const each = groupings.map((g) => {
     const dims = normaliseDimensions(g)
     // Ticket events do not name the officer: served tickets per officer are unknown (docs/kpi.md).
     return { dims, withTickets: !dims.includes('officer') && !q.filter.officer }
   })
-  if (q.period.unit === 'live') return Promise.all(each.map((g) => liveRatingKpis(db, dir, q, g.dims, g.withTickets)))
+  if (q.period.unit === 'live') {
+    return Promise.all(each.map(async (g, i) => (await liveRatingKpis(db, dir, q, g.dims, g.withTickets)).map((x) => ({ ...x, kpis: keep(x.kpis, i) }))))
+  }
   const dims = normaliseDimensions(each.flatMap((g) => g.dims))
 
   const asked = windowsFor(q.period)
@@ -305,16 +325,15 @@ export async function queryRatingKpisBy(
       }
     }
   })
-  return each.map(({ dims: groupDims, withTickets }, i) =>
-    accs[i]!
-      .groups(withTickets)
-      .map((g) => ({
-        key: g.key,
-        period: g.period,
-        kpis: ratingKpisFromTallies(g.tallies, { includeMisuse: q.includeMisuse, ticketsServed: withTickets ? g.served : null }),
-      }))
-      .sort(byPeriodThenKey(groupDims)),
-  )
+  // Each accumulator is let go as soon as its groups are made, so only one grouping's sums and KPIs are held whole.
+  return each.map(({ dims: groupDims, withTickets }, i) => {
+    const out: KeptGroup<T>[] = []
+    for (const g of accs.shift()!.groups(withTickets)) {
+      const kpis = ratingKpisFromTallies(g.tallies, { includeMisuse: q.includeMisuse, ticketsServed: withTickets ? g.served : null })
+      out.push({ key: g.key, period: g.period, kpis: keep(kpis, i) })
+    }
+    return out.sort(byPeriodThenKey(groupDims))
+  })
 }
 
 async function liveRatingKpis(db: InfluxQuery, dir: Directory, q: Omit<RatingKpiQuery, 'groupBy'>, dims: Dimension[], withTickets: boolean): Promise<RatingGroup[]> {

@@ -8,7 +8,7 @@
  */
 import type { Dimension, GroupKey } from '../kpi/grouping.js'
 import { aggregateQueue, type QueueKpis } from '../kpi/queue.js'
-import type { RatingGroup, RatingKpis } from '../kpi/ratings.js'
+import type { RatingKpis } from '../kpi/ratings.js'
 import type { PeriodBucket } from '../kpi/time.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
@@ -16,7 +16,7 @@ import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../querie
 import type { TagFilter } from '../queries/influxql.js'
 import { bothOf, comparisonOf } from '../queries/periods.js'
 import { FEW_SITES } from '../queries/planning.js'
-import { provinceWide, queryRatingKpisBy } from '../queries/ratings.js'
+import { provinceWide, queryRatingsBy, type KeptGroup } from '../queries/ratings.js'
 import { readReportDuty, type ReportDuty } from './duty.js'
 import { namesOf } from './names.js'
 
@@ -35,6 +35,25 @@ export type SheetLevel = 'branch' | 'site' | 'department' | 'counter' | 'officer
 /** Sites that belong to no branch (the province's own Center), as a branch id. */
 export const NO_BRANCH = '-'
 
+/**
+ * What a level's row shows of a period: the KPIs without the spread over
+ * levels and misuse kinds that only the total shows. A province's ~50,000
+ * counter and officer rows (two periods) as whole RatingKpis were ~100 MB
+ * of the hub's peak for one Excel file (bench reports).
+ */
+export type RowKpis = Pick<RatingKpis, 'presses' | 'counted' | 'misuse' | 'dissatisfied' | 'satisfactionIndex' | 'dissatisfiedShare' | 'ticketsServed' | 'decision766'>
+
+export const rowKpis = (k: RatingKpis): RowKpis => ({
+  presses: k.presses,
+  counted: k.counted,
+  misuse: k.misuse,
+  dissatisfied: k.dissatisfied,
+  satisfactionIndex: k.satisfactionIndex,
+  dissatisfiedShare: k.dissatisfiedShare,
+  ticketsServed: k.ticketsServed,
+  decision766: k.decision766,
+})
+
 export interface ReportRow {
   id: string
   name: string
@@ -42,8 +61,8 @@ export interface ReportRow {
   site: string | null
   /** The department's name, for counters. */
   department: string | null
-  current: RatingKpis | null
-  previous: RatingKpis | null
+  current: RowKpis | null
+  previous: RowKpis | null
   /** Waiting and service times of the period, when the report reads them (few sites: queue.ts reads single events). */
   queue: QueueKpis | null
 }
@@ -59,7 +78,7 @@ export interface Report {
   scope: ReportScope
   /** The scope's name: the province id, a branch's, site's or department's name. */
   subject: string
-  total: Omit<ReportRow, 'id' | 'name' | 'site' | 'department'>
+  total: { current: RatingKpis | null; previous: RatingKpis | null; queue: QueueKpis | null }
   sheets: ReportSheet[]
   /** Whether waiting and service times were read (scopes of up to FEW_SITES sites). */
   queueTimes: boolean
@@ -140,9 +159,16 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
   // The total and every level of a period from one read (the counter cube once, not once per level: bench reports).
   const groupings = [[], ...levels.map((l) => GROUP_BY[l])]
   // Both periods in one read: a province's counter cube is then read once per series, not twice (pairWindow).
-  const both = async (): Promise<[RatingGroup[][], RatingGroup[][]]> => {
+  // The total keeps its whole KPIs, each level's rows the few figures a row shows.
+  type Kept = RatingKpis | RowKpis
+  const keep = (k: RatingKpis, grouping: number): Kept => (grouping === 0 ? k : rowKpis(k))
+  const whole = (groups: readonly KeptGroup<Kept>[]): RatingKpis | null => {
+    const k = groups[0]?.kpis
+    return k && 'levels' in k ? k : null
+  }
+  const both = async (): Promise<[KeptGroup<Kept>[][], KeptGroup<Kept>[][]]> => {
     if (none) return [groupings.map(() => []), groupings.map(() => [])]
-    const read = await queryRatingKpisBy(db, dir, { period: bothOf({ current, previous }), filter }, groupings)
+    const read = await queryRatingsBy(db, dir, { period: bothOf({ current, previous }), filter }, groupings, keep)
     const of = (b: PeriodBucket) => read.map((groups) => groups.filter((g) => g.period.label === b.label))
     return [of(current), of(previous)]
   }
@@ -181,7 +207,7 @@ export async function buildReport(db: InfluxQuery, dir: Directory, r: ReportRequ
     previous,
     scope: r.scope,
     subject: subjectName(dir, r.scope, departmentName),
-    total: { current: now[0]![0]?.kpis ?? null, previous: before[0]![0]?.kpis ?? null, queue: queue?.get('total') ?? null },
+    total: { current: whole(now[0]!), previous: whole(before[0]!), queue: queue?.get('total') ?? null },
     sheets: levels.map((level, i) => {
       const rows = new Map<string, ReportRow>()
       for (const [g, which] of [...now[i + 1]!.map((g) => [g, 'current'] as const), ...before[i + 1]!.map((g) => [g, 'previous'] as const)]) {

@@ -14,8 +14,7 @@
  */
 import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
-import type { RatingKpis } from '../kpi/ratings.js'
-import type { Report, ReportRow, SheetLevel } from './build.js'
+import type { Report, ReportRow, RowKpis, SheetLevel } from './build.js'
 import { change, reportKind, reportTitle, rowName, SHEET_TITLES, SUBJECT_TITLES, NO_BRANCH_NAME } from './html.js'
 import { periodTitle } from './period-title.js'
 
@@ -46,7 +45,7 @@ interface Column {
 
 const value = (v: number | null | undefined): ExcelJS.CellValue => (v === null || v === undefined ? null : v)
 const formula = (f: string, result: number | null): ExcelJS.CellValue => ({ formula: f, result: result ?? '' })
-const cur = (r: ReportRow): RatingKpis | null => r.current
+const cur = (r: ReportRow): RowKpis | null => r.current
 const minutes = (s: number | null | undefined) => (s === null || s === undefined ? null : s / 60)
 
 function columns(level: SheetLevel, queueTimes: boolean): Column[] {

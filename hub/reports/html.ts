@@ -4,8 +4,7 @@
  * hub prints to PDF (pdf.ts). The Decision 766 figure is the one the
  * province is judged on (docs/kpi.md).
  */
-import type { RatingKpis } from '../kpi/ratings.js'
-import type { Report, ReportRow, SheetLevel } from './build.js'
+import type { Report, ReportRow, RowKpis, SheetLevel } from './build.js'
 import { periodTitle, REPORT_KIND } from './period-title.js'
 
 /**
@@ -42,7 +41,7 @@ const mins = (s: number | null | undefined) => (s === null || s === undefined ? 
 const signed = (v: number | null) => (v === null ? '—' : `${v > 0 ? '+' : ''}${num(v)}`)
 const bi = (vi: string, en: string) => `${esc(vi)}<br><span class="en">${esc(en)}</span>`
 /** The change of the satisfaction index from the previous period; null when either is unknown. */
-export const change = (now: RatingKpis | null, before: RatingKpis | null) =>
+export const change = (now: RowKpis | null, before: RowKpis | null) =>
   now?.satisfactionIndex == null || before?.satisfactionIndex == null ? null : now.satisfactionIndex - before.satisfactionIndex
 
 export function vnTime(ms: number): string {
