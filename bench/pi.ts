@@ -25,17 +25,9 @@ import { makeDemoSite } from '../scripts/lib/demo-site.js'
 import { buildDist } from '../scripts/build.js'
 import { freePort } from '../testkit/ports.js'
 import { cpuSeconds, rssMb } from './lib/sampler.js'
+import { serviceStart } from '../scripts/lib/units.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const UNIT = join(ROOT, 'packaging/edge/motcua-edge.service')
-
-/** How the packaged unit starts the edge: node's flags (between node and edge.js on ExecStart) and GLIBC_TUNABLES. */
-export function serviceStart(unit = readFileSync(UNIT, 'utf8')): { nodeFlags: string[]; glibcTunables: string } {
-  const exec = /^ExecStart=\S+\/node((?: --\S+)*) \S+\/edge\.js /m.exec(unit)
-  const tunables = /^Environment=GLIBC_TUNABLES=(\S+)$/m.exec(unit)
-  if (!exec || !tunables) throw new Error(`${UNIT}: no ExecStart=.../node [flags] .../edge.js or Environment=GLIBC_TUNABLES= line`)
-  return { nodeFlags: exec[1]!.trim().split(' ').filter(Boolean), glibcTunables: tunables[1]! }
-}
 
 /** Ratings in the busy-day load: 30 counters × 100, pressed 30 at a time. */
 const BUSY_DAY_ROUNDS = 100
@@ -154,7 +146,7 @@ export async function benchPi(opts: { log?: (s: string) => void } = {}): Promise
   const say = opts.log ?? (() => undefined)
   await buildDist()
   const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-pi-'))
-  const service = serviceStart()
+  const service = serviceStart('edge')
   const line = (r: EdgeRun) =>
     `MQTT after ${r.startToMqttMs} ms, ${r.rssMb30Counters} MB with 30 counters, ${r.diskBytesPerRatingPaced} B/rating paced, ${r.diskBytesPerRatingBurst} B/rating in bursts` +
     (r.busyDay ? `; ${r.busyDay.ratings} more ratings: ${r.busyDay.cpuSeconds} CPU s, ${r.busyDay.rssMbRightAfter} MB right after, ${r.busyDay.rssMbIdle} MB idle` : '')

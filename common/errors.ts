@@ -79,6 +79,7 @@ const CATALOGUE = {
   HUB_CAMERA_UNKNOWN: { message: 'no such camera known to this hub', status: 404 },
   // Reports and their delivery (hub/reports, hub/delivery).
   HUB_REPORT_PDF_UNAVAILABLE: { message: 'the PDF could not be printed (Chromium is missing or failed); the Excel and web reports still work', status: 503 },
+  HUB_REPORTS_BUSY: { message: 'the hub is making as many reports as it may at once; retry in a few seconds', status: 503 },
   HUB_MAIL_FAILED: { message: 'a scheduled report could not be delivered by email; it is tried again later' },
   HUB_ALERT_DELIVERY_FAILED: { message: 'an alert message could not be delivered by email or webhook; it is tried again later unless given up' },
   // Complaint cases (hub/cases).

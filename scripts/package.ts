@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildDist } from './build.js'
+import { serviceStart } from './lib/units.js'
 import { COMMANDS as HUB_COMMANDS } from '../hub/cli/run.js'
 
 const root = resolve(import.meta.dirname, '..')
@@ -139,7 +140,7 @@ const wrapper = (p: Program) =>
     ? '#!/bin/sh\n# The technician\'s command on the box: check, provision-device, set-pin, health, outbox (motcua-edge --help).\nexec /usr/lib/motcua-edge/node /usr/lib/motcua-edge/edge-cli.js "$@"\n'
     : '#!/bin/sh\n# motcua-hub CONFIG runs the hub in the foreground (the service runs it with /etc/motcua/hub.yaml);\n# motcua-hub audit-verify | hash-password | --help are the operator\'s tools.\n' +
       `case "$1" in\n  ${HUB_COMMANDS.join('|')}|-h|--help) exec /usr/lib/motcua-hub/node /usr/lib/motcua-hub/hub-cli.js "$@" ;;\nesac\n` +
-      'exec /usr/lib/motcua-hub/node /usr/lib/motcua-hub/hub.js "$@"\n'
+      `exec /usr/lib/motcua-hub/node ${[...serviceStart('hub').nodeFlags, '/usr/lib/motcua-hub/hub.js'].join(' ')} "$@"\n`
 
 function sizeKb(dir: string): number {
   return Number(execFileSync('du', ['-sk', '--exclude=DEBIAN', dir], { encoding: 'utf8' }).split('\t')[0])

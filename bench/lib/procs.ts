@@ -1,13 +1,16 @@
 /** Child processes for benchmarks: each server runs in its own process, as it would in production. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
+import { serviceStart } from '../../scripts/lib/units.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 /**
- * The malloc setting of each packaged unit (packaging/edge, packaging/hub):
- * the edge returns freed blocks from 128 KiB, the hub from 4 MiB (docs/pi.md).
+ * Hubs and edges run with their packaged unit's malloc setting (the edge returns freed blocks from 128 KiB, the
+ * hub from 4 MiB: docs/pi.md), and hubs with its node flags (the heap's bound: docs/reports.md); an edge's
+ * flags are a Pi's (bench/pi.ts). Other processes, as a hub.
  */
-const MALLOC_TUNABLES = { edge: 'glibc.malloc.mmap_threshold=131072', other: 'glibc.malloc.mmap_threshold=4194304' }
+const UNITS = { edge: serviceStart('edge'), hub: serviceStart('hub') }
+const HUB_SCRIPTS = ['hub/main.ts', 'dist/hub.js']
 
 export interface Proc {
   pid: number
@@ -32,10 +35,11 @@ export async function startTsProcess(
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits (node refuses --cpu-prof in NODE_OPTIONS).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...loader, resolve(ROOT, script), ...args], {
+  const flags = HUB_SCRIPTS.includes(script) ? UNITS.hub.nodeFlags : []
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...flags, ...loader, resolve(ROOT, script), ...args], {
     cwd: ROOT,
     // As the packaged units run them: glibc returns large freed blocks.
-    env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: script.startsWith('edge/') ? MALLOC_TUNABLES.edge : MALLOC_TUNABLES.other, ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: (script.startsWith('edge/') ? UNITS.edge : UNITS.hub).glibcTunables, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))

@@ -30,7 +30,7 @@ import type { AlertDeliveryLog } from '../alert-delivery/log.js'
 import type { AlertRecipient } from '../config/alerts.js'
 import { sitesOfScope, type ReportScope } from '../reports/build.js'
 import { REPORT_CSP } from '../reports/html.js'
-import { REPORT_FORMATS, type ReportFormat, type Reports } from '../reports/service.js'
+import { REPORT_FORMATS, REPORTS_RETRY_AFTER_S, type ReportFormat, type Reports } from '../reports/service.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
 import type { Relay, RelayCamera } from '../relay/relay.js'
@@ -219,7 +219,8 @@ export function createConsole(o: ConsoleOptions): Console {
       res.end(out.body)
     } catch (err) {
       if (err instanceof MotcuaError && err.code === 'HUB_REPORT_PDF_UNAVAILABLE') log.warn({ err: err.message }, 'report PDF not made')
-      if (!sendCaught(res, err, NO_STORE)) throw err
+      const busy = err instanceof MotcuaError && err.code === 'HUB_REPORTS_BUSY'
+      if (!sendCaught(res, err, busy ? { ...NO_STORE, 'retry-after': String(REPORTS_RETRY_AFTER_S) } : NO_STORE)) throw err
     }
   }
 

@@ -3,6 +3,7 @@
  * Excel workbook or the printed PDF, with a file name a person can file.
  * One service for the console's downloads, the API and the scheduled email.
  */
+import { MotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
@@ -41,10 +42,40 @@ export function reportFilename(r: Pick<Report, 'scope' | 'period'>, format: Repo
   return `bao-cao-${r.scope.level}${id}-${r.period.label}.${format}`
 }
 
+/**
+ * Reports one hub instance makes at once; more wait their turn, up to REPORTS_WAITING, and past that are refused
+ * (HUB_REPORTS_BUSY, 503 with retry-after). A province's quarter holds ~50 MB and reads InfluxDB for seconds while
+ * it is made (docs/reports.md): a crowd of downloads must not add up to more than the hub's heap.
+ */
+export const REPORTS_AT_ONCE = 2
+export const REPORTS_WAITING = 8
+/** What a refused download is told to wait: about one province quarter's making. */
+export const REPORTS_RETRY_AFTER_S = 10
+
+/** Runs work at most `atOnce` at a time, in the order asked; refuses it when `waiting` already wait. */
+export function turns(atOnce: number, waiting: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const queue: (() => void)[] = []
+  return async (work) => {
+    if (running < atOnce) running++
+    else if (queue.length >= waiting) throw new MotcuaError('HUB_REPORTS_BUSY', `${running} reports are being made and ${queue.length} wait`)
+    // A finished report hands its turn to the next one waiting, so `running` stays as it is.
+    else await new Promise<void>((ok) => queue.push(ok))
+    try {
+      return await work()
+    } finally {
+      const next = queue.shift()
+      if (next) next()
+      else running--
+    }
+  }
+}
+
 export function createReports(o: { db: InfluxQuery; dir: Directory; printer: PdfPrinter; log: Logger }): Reports {
   const log = o.log.child({ module: 'reports' })
+  const inTurn = turns(REPORTS_AT_ONCE, REPORTS_WAITING)
   return {
-    async file(req, format) {
+    file: (req, format) => inTurn(async () => {
       const report = await buildReport(o.db, o.dir, format === 'pdf' ? { ...req, printed: true } : req)
       let body: Buffer
       if (format === 'xlsx') body = await renderReportXlsx(report)
@@ -52,6 +83,6 @@ export function createReports(o: { db: InfluxQuery; dir: Directory; printer: Pdf
       else body = Buffer.from(renderReportHtml(report), 'utf8')
       log.info({ scope: req.scope, period: req.period.label, format, bytes: body.length }, 'report made')
       return { report, format, filename: reportFilename(report, format), contentType: CONTENT_TYPES[format], body }
-    },
+    }),
   }
 }

@@ -152,6 +152,7 @@ describe('the built hub command, run from its package tree', () => {
     // Every operator command goes to hub-cli.js (the list grows with hub/cli), anything else runs the hub.
     expect(HUB_COMMANDS).toEqual(expect.arrayContaining(['audit-verify', 'hash-password']))
     expect(wrapper).toContain(`\n  ${HUB_COMMANDS.join('|')}|-h|--help) exec /usr/lib/motcua-hub/node /usr/lib/motcua-hub/hub-cli.js "$@" ;;\n`)
-    expect(wrapper).toMatch(/\nexec \/usr\/lib\/motcua-hub\/node \/usr\/lib\/motcua-hub\/hub\.js "\$@"\n$/)
+    // The hub in the foreground as the service runs it: the unit's node flags (the heap's bound).
+    expect(wrapper).toMatch(/\nexec \/usr\/lib\/motcua-hub\/node --max-old-space-size=1024 \/usr\/lib\/motcua-hub\/hub\.js "\$@"\n$/)
   }, 60_000)
 })
