@@ -228,9 +228,9 @@ export const SECTIONS: Record<string, Section> = {
         fileRow('xlsx', 'Excel'),
         fileRow('pdf', 'PDF'),
         ...Object.entries(r.drillDown).map(([level, d]): Row => ({
-          what: `console drill-down, ${level}, the quarter (${set}; ${d.n} requests)`,
+          what: `console drill-down, ${level}, the quarter (${set}; ${d.n} requests after 2)`,
           target: 'p95 ≤ 300 ms',
-          measured: `p50 ${d.p50} ms, p95 ${d.p95} ms`,
+          measured: `p50 ${d.p50} ms, p95 ${d.p95} ms; the first ${d.firstMs} ms`,
           met: d.p95 <= 300,
         })),
       ]

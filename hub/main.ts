@@ -22,10 +22,11 @@ import { createConsole } from './console/routes.js'
 import { createSessionCodec } from './console/session.js'
 import { createPeerCameras } from './console/peer-cameras.js'
 import { createSignOuts } from './users/sign-outs.js'
-import { createHubMetrics } from './http/metrics.js'
+import { addPastAnswerMetrics, createHubMetrics } from './http/metrics.js'
 import { createHubServer, type Mount, type UpgradeHandler } from './http/server.js'
 import type { PointWriter } from './influx/writer.js'
 import { createWriter } from './rollup/writer.js'
+import { createPastAnswers } from './queries/past-answers.js'
 import { createEdgeAuth } from './ingest/auth.js'
 import { createInfluxQuery } from './queries/client.js'
 import { createDirectory } from './queries/directory.js'
@@ -171,6 +172,9 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
       // Behind HAProxy each instance relays its share of the sites; the camera list asks the others (docs/haproxy.md).
       const peerCameras = createPeerCameras({ local: () => relay.cameras(), peers: config.peers, secret, log: log.child({ module: 'console' }) })
       mounts.push(peerCameras.mount)
+      // Only with this hub's own writer: a replacement writes no marks, so nothing would move the rollup's epoch.
+      const past = marking ? createPastAnswers({ rollupDays: config.retention.days.rollup }) : undefined
+      if (past) addPastAnswerMetrics(metrics.registry, () => past.stats())
       const consoleApp = createConsole({
         accounts,
         sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now,
@@ -189,6 +193,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
         alertDeliveries: { log: alertDeliveryLog, recipients: config.alerts.delivery.recipients },
         cameras: () => peerCameras.cameras(),
         requests,
+        past,
       })
       parts.started(() => consoleApp.close())
       mounts.push(consoleApp.mount)

@@ -15,6 +15,7 @@ import type { Directory } from '../queries/directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../queries/facts.js'
 import type { TagFilter } from '../queries/influxql.js'
 import { FEW_SITES } from '../queries/planning.js'
+import type { PastAnswers } from '../queries/past-answers.js'
 import { queryRawRatings, type RawRating } from '../queries/raw.js'
 import { provinceWide, queryRatingKpis, queryRatingKpisBy } from '../queries/ratings.js'
 import { namesOf } from '../reports/names.js'
@@ -140,8 +141,9 @@ export function viewPeriod(unit: PeriodUnit, at: PeriodBucket | null, nowMs: num
   return at ?? bucketOf(nowMs, unit)
 }
 
+/** `past`: answers about past days this instance keeps (hub/queries/past-answers.ts). */
 export async function levelView(
-  db: InfluxQuery, dir: Directory, p: Principal, scope: Scope, period: PeriodBucket,
+  db: InfluxQuery, dir: Directory, p: Principal, scope: Scope, period: PeriodBucket, past?: PastAnswers,
 ): Promise<LevelView | null> {
   const sites = sitesOf(p, dir, scope)
   if (sites === null) return null
@@ -175,9 +177,11 @@ export async function levelView(
   const keyOf = (k: GroupKey) => child.group.map((d) => k[d] ?? '').join('/') + (child.level === 'counter' ? `@${k.site}` : '')
   // The period and the one before it from one read (their totals and rows, InfluxDB's statements split by period),
   // the trend's earlier periods from another: each period is read once (bench reports: 34 statements became ~20).
+  // One epoch for both reads: their past answers and stale site-days are kept together.
+  const turn = await past?.turn(db)
   const [[totals = [], rowsBoth = []], earlier, queue] = await Promise.all([
-    queryRatingKpisBy(db, dir, { period: { unit, fromMs: previousPeriod.start, toMs: period.end }, filter }, officersHidden ? [[]] : [[], child.group]),
-    trendFrom.start < previousPeriod.start ? queryRatingKpis(db, dir, { groupBy: [], period: { unit, fromMs: trendFrom.start, toMs: previousPeriod.start }, filter }) : [],
+    queryRatingKpisBy(db, dir, { period: { unit, fromMs: previousPeriod.start, toMs: period.end }, filter, past: turn }, officersHidden ? [[]] : [[], child.group]),
+    trendFrom.start < previousPeriod.start ? queryRatingKpis(db, dir, { groupBy: [], period: { unit, fromMs: trendFrom.start, toMs: previousPeriod.start }, filter, past: turn }) : [],
     queueTimes ? queueFigures(db, dir, period, filter, child.level === 'officer' ? [] : (child.group as Exclude<Dimension, 'officer'>[])) : null,
   ])
   const of = (groups: RatingGroup[], b: PeriodBucket) => groups.filter((g) => g.period.label === b.label)

@@ -44,6 +44,7 @@ import type { PointWriter } from '../influx/writer.js'
 import { alertSites, latestRatings, levelCsv, levelView, NO_BRANCH, viewPeriod, type Level, type Scope } from './data.js'
 import { dutyView } from './duty.js'
 import { createRecordings, type RecordingHandler } from './recordings.js'
+import type { PastAnswers } from '../queries/past-answers.js'
 import type { EdgeRequests } from '../relay/requests.js'
 import { isLang, type Lang } from './i18n.js'
 import { appPage, CONSOLE_JS, CSP, loginPage } from './page.js'
@@ -71,6 +72,8 @@ export interface ConsoleOptions {
   alertDeliveries?: { log: AlertDeliveryLog; recipients: readonly AlertRecipient[] }
   /** The camera wall's list from every instance (hub/console/peer-cameras.ts); without it, this instance's relay alone. */
   cameras?: () => Promise<RelayCamera[]>
+  /** Answers about past days kept by this instance for the drill-down (hub/queries/past-answers.ts); without it every view reads them. */
+  past?: PastAnswers
   /** Requests to the edges over their tunnels (recorded video, snapshots; docs/recordings.md); without them those routes answer 404. */
   requests?: EdgeRequests
 }
@@ -255,7 +258,7 @@ export function createConsole(o: ConsoleOptions): Console {
     if (!q) return fail(res, 'HUB_QUERY_INVALID')
     const body = latest
       ? await latestRatings(o.db, o.directory, s.principal, q.scope, now())
-      : await levelView(o.db, o.directory, s.principal, q.scope, viewPeriod(q.unit, q.at, now()))
+      : await levelView(o.db, o.directory, s.principal, q.scope, viewPeriod(q.unit, q.at, now()), o.past)
     if (body === null) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
     return sendJson(res, 200, latest ? { ratings: body } : body)
   }
@@ -290,7 +293,7 @@ export function createConsole(o: ConsoleOptions): Console {
     .add('GET', '/console/export/kpis.csv', signedIn(async (req, res, url, _params, s) => {
       const q = scopeOf(url)
       if (!q) return fail(res, 'HUB_QUERY_INVALID')
-      const view = await levelView(o.db, o.directory, s.principal, q.scope, viewPeriod(q.unit, q.at, now()))
+      const view = await levelView(o.db, o.directory, s.principal, q.scope, viewPeriod(q.unit, q.at, now()), o.past)
       if (!view) return fail(res, 'HUB_CONSOLE_FORBIDDEN')
       const site = q.scope.id.includes('/') || q.scope.level === 'site' ? q.scope.id.split('/')[0] : undefined
       await o.audit.record({ action: 'export', who: s.principal, site, detail: `${url.pathname}${url.search}`, client: client(req) })

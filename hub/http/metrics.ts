@@ -1,5 +1,6 @@
 /** Prometheus metrics of one hub instance, in its own registry so several instances can share a process (tests). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { PastStats } from '../queries/past-answers.js'
 
 export type BatchOutcome =
   | 'accepted'
@@ -48,3 +49,27 @@ export function createHubMetrics() {
 }
 
 export type HubMetrics = ReturnType<typeof createHubMetrics>
+
+/** What the drill-down keeps about past days (hub/queries/past-answers.ts): hits against reads, and its size. */
+export function addPastAnswerMetrics(registry: Registry, stats: () => PastStats): void {
+  new Counter({
+    name: 'motcua_hub_past_answers_total',
+    help: 'Cube statements about past days: answered from what this instance keeps (hit) or read (miss)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const s = stats()
+      this.reset()
+      this.inc({ outcome: 'hit' }, s.hits)
+      this.inc({ outcome: 'miss' }, s.misses)
+    },
+  })
+  new Gauge({
+    name: 'motcua_hub_past_answer_values',
+    help: 'Row values kept for past answers (about 8 bytes each)',
+    registers: [registry],
+    collect() {
+      this.set(stats().values)
+    },
+  })
+}

@@ -176,4 +176,6 @@ export const ROLLUP_MEASUREMENTS = {
   kpi_counter: { tags: ['site', 'department', 'counter', 'officer'], fields: rollupFields },
   /** Per site and local day: `changed` is a fresh stamp on every write of ratings or tickets, `rolled` the stamp the rollup last covered, `cells` what it wrote then. */
   kpi_state: { tags: ['site'], fields: { changed: 'integer', rolled: 'integer', cells: 'string' } },
+  /** A point per write that touched a day before today, per hub process (hub/rollup/epoch.ts): answers about past days hold until it moves. */
+  kpi_epoch: { tags: ['hub'], fields: { stamp: 'integer' } },
 } as const satisfies Record<string, MeasurementSchema>

@@ -15,12 +15,13 @@ import { aggregateRatings, ratingKpisFromTallies, type LevelTally, type RatingGr
 import type { PeriodBucket } from '../kpi/time.js'
 import { CUBES, STATE_MEASUREMENT, cubeFor, talliesOfRow, type CellTag } from '../rollup/cells.js'
 import { countSiteDays } from '../rollup/count.js'
-import { siteDaysOf, type SiteDays } from '../rollup/marks.js'
+import { mergeSiteDays, siteDaysOf, type SiteDays } from '../rollup/marks.js'
 import type { InfluxQuery, Series } from './client.js'
 import type { Directory } from './directory.js'
 import { ratingFactsStatement, readFacts, ticketFactsStatement } from './facts.js'
 import { assertId, localTimeGroup, tagFilters, tagNotIn, timeRange, type TagFilter } from './influxql.js'
 import { mapLimit } from './map-limit.js'
+import type { PastTurn } from './past-answers.js'
 import { pairWindow, periodOfRow, windowsFor, type PeriodChoice, type Window } from './periods.js'
 import { BY_DAY_FROM_PERIODS, FEW_SITES, PARALLEL, SPLIT_FROM_SITES } from './planning.js'
 import { DAY_MS } from '../../common/time.js'
@@ -31,6 +32,8 @@ export interface RatingKpiQuery {
   /** Already narrowed to what the caller may see; `site` undefined = every site. */
   filter: TagFilter
   includeMisuse?: boolean
+  /** Answers about past days kept by this instance, under this question's epoch (hub/queries/past-answers.ts). */
+  past?: PastTurn
 }
 
 /** InfluxDB tags to group on: branch and province are looked up from the site (no tag at all for a one-province hub's province). */
@@ -186,6 +189,27 @@ export function halvesOfDays(part: CubePart): CubePart[] {
   ]
 }
 
+/** A part cut in two at `at` when it spans it (the last past day's end: what is before may be kept). */
+export function splitAt(part: CubePart, at: number): CubePart[] {
+  return part.fromMs < at && at < part.toMs ? [{ ...part, toMs: at }, { ...part, fromMs: at }] : [part]
+}
+
+/**
+ * The stale site-days of a question's past days. Province-wide, from what this
+ * instance keeps (reading only the days it does not know); for some sites,
+ * only the stretch of days kept as stale somewhere (no other past day can be)
+ * is read for them, or every past day when nothing is kept.
+ */
+async function stalePast(
+  past: PastTurn, look: (fromMs: number, toMs: number, only?: readonly string[]) => Promise<SiteDays>, fromMs: number, toMs: number, only: readonly string[] | undefined,
+): Promise<SiteDays> {
+  const to = Math.min(toMs, past.horizon)
+  if (!only) return new Map([...(await past.staleEverywhere(fromMs, (from, until) => look(from, until, undefined)))].filter(([day]) => day < to))
+  const days = past.maybeStale(fromMs)?.filter((day) => day < to)
+  if (days === undefined) return look(fromMs, to, only)
+  return days.length ? look(days[0]!, days.at(-1)! + DAY_MS, only) : new Map()
+}
+
 export async function queryRatingKpis(db: InfluxQuery, dir: Directory, q: RatingKpiQuery): Promise<RatingGroup[]> {
   return (await queryRatingKpisBy(db, dir, q, [q.groupBy]))[0]!
 }
@@ -271,17 +295,26 @@ export async function queryRatingsBy<T>(
   // First the stale site-days, and only then the cubes: the rollup rewrites a site-day's cubes only while its state
   // says stale, so the cube of every site-day not stale now holds what its raw points held when it was last marked.
   // Over a year this reads every site-day's state: halves again, run on both cores.
-  const staleSeries = await Promise.all(
-    siteHalves(sites, !q.filter.site).map(async (half) => (await db.run([staleStatement(db, windows[0]!.fromMs, windows.at(-1)!.toMs, q.filter.site, half)]))[0] ?? []),
-  )
-  const staleDays = staleSiteDays(staleSeries.flat(), q.filter.site)
+  const look = async (fromMs: number, toMs: number, only = q.filter.site) => {
+    const series = await Promise.all(siteHalves(only ?? sites, !only).map(async (half) => (await db.run([staleStatement(db, fromMs, toMs, only, half)]))[0] ?? []))
+    return staleSiteDays(series.flat(), only)
+  }
+  const fromMs = windows[0]!.fromMs
+  const toMs = windows.at(-1)!.toMs
+  const { past } = q
+  const staleDays =
+    past && fromMs < past.horizon
+      ? mergeSiteDays(...(await Promise.all([stalePast(past, look, fromMs, toMs, q.filter.site), toMs > past.horizon ? look(past.horizon, toMs) : new Map()])))
+      : await look(fromMs, toMs)
   const days = [...staleDays.keys()]
 
   // The cubes without the stale site-days (never "minus what the cube held for them": a rewrite may be landing in
   // that very cube as it is read), and those site-days counted from their raw points, at the same time.
   const halves = bySite ? siteHalves(sites, !q.filter.site) : ['']
   // The province cube has no site to halve on: a stretch of days is summed as two halves of its days instead.
-  const parts = cubeParts(windows, staleDays).flatMap((part) => (bySite || part.exclude ? [part] : halvesOfDays(part)))
+  const parts = cubeParts(windows, staleDays)
+    .flatMap((part) => (past ? splitAt(part, past.horizon) : [part]))
+    .flatMap((part) => (bySite || part.exclude ? [part] : halvesOfDays(part)))
   const statements = parts.flatMap((part) => {
     const group = [...(part.window.timeGroup ? [part.window.timeGroup] : []), ...tags.map((t) => `"${t}"`)]
     const statement = (measurement: string, extra: string) => {
@@ -309,7 +342,11 @@ export async function queryRatingsBy<T>(
     }
   }
   const [, fresh] = await Promise.all([
-    mapLimit(statements, PARALLEL, ({ part, text }) => db.each(text, (s) => addSeries(part, s))),
+    mapLimit(statements, PARALLEL, ({ part, text }) => {
+      const read = (onSeries: (s: Series) => void) => db.each(text, onSeries)
+      const onSeries = (s: Series) => addSeries(part, s)
+      return past && part.toMs <= past.horizon && part.fromMs >= past.keptFrom ? past.answer(text, read, onSeries) : read(onSeries)
+    }),
     mapLimit(days, PARALLEL, (day) => countSiteDays(db, dir, day, { ...q.filter, site: [...staleDays.get(day)!] })),
   ])
 

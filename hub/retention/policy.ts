@@ -48,7 +48,7 @@ export const RETENTION_CLASSES: Readonly<Record<RetentionClass, readonly Measure
   audit: [{ measurement: 'audit', rule: { kind: 'wholeChains', field: 'hash', tag: 'chain' } }],
   signouts: [time('console_signout')],
   deliveries: [time('report_delivery')],
-  rollup: ['kpi_province', 'kpi_site', 'kpi_department', 'kpi_counter', 'kpi_state'].map(time),
+  rollup: ['kpi_province', 'kpi_site', 'kpi_department', 'kpi_counter', 'kpi_state', 'kpi_epoch'].map(time),
   // Complaints before their events: the `closed` event says which cases go, so it is deleted last.
   cases: [{ measurement: 'complaint', rule: { kind: 'closedCases' } }, { measurement: 'case_event', rule: { kind: 'closedCases' } }],
 }

@@ -21,6 +21,7 @@ import { mapLimit } from '../queries/map-limit.js'
 import { COUNT_UP_TO_SITES, ROLLUP_CHUNK_SITES, ROLLUP_LANES } from '../queries/planning.js'
 import { MAX_CELLS_TEXT, STATE_MEASUREMENT, decodeCells, encodeCells, rollupPoints } from './cells.js'
 import { countSiteDays } from './count.js'
+import { beforeToday, nextEpochPoint } from './epoch.js'
 import { localDayStart, markPoints, mergeSiteDays, rolledPoint, siteDaysOf, stamper, type SiteDays } from './marks.js'
 import { DAY_MS } from '../../common/time.js'
 
@@ -92,7 +93,8 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
       }
     }
     if (!found.size) return
-    await writer.write(markPoints(found, stamper()()))
+    // Past days all: the epoch moves with them (hub/rollup/epoch.ts).
+    await writer.write([...markPoints(found, stamper()()), nextEpochPoint()])
     log.info({ days: found.size }, 'rollup backfill: marked days written before the rollup existed')
   }
 
@@ -135,7 +137,8 @@ export function createRollup({ db, writer, dir, log, intervalMs = 1000, scanEver
     }
     // Cubes first, then the state that says they are current (and holds what they were written from).
     await writer.write(points)
-    await writer.write(rolled)
+    // A past day's recount moves the rollup's epoch once its state is written (hub/rollup/epoch.ts).
+    await writer.write(rolled.length && beforeToday(day, Date.now()) ? [...rolled, nextEpochPoint()] : rolled)
   }
 
   async function round(): Promise<void> {

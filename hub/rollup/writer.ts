@@ -5,10 +5,12 @@
  * counted by the rollup or marked stale (read from raw points by the KPI
  * queries meanwhile). Listeners (this hub's rollup worker) hear of the
  * changes at once; other hub instances find them by scanning the marks.
+ * A write reaching before today also moves the rollup's epoch.
  */
 import type { HubConfig } from '../config/schema.js'
 import { openWriters } from '../influx/open.js'
 import type { PointWriter, WriterOptions } from '../influx/writer.js'
+import { nextEpochPoint, touchesPast } from './epoch.js'
 import { changedSiteDays, markPoints, stamper, type SiteDays } from './marks.js'
 
 export interface MarkingWriter extends PointWriter {
@@ -27,7 +29,9 @@ export function createMarkingWriter(raw: PointWriter, rollup: PointWriter, now: 
       await raw.write(points)
       const changes = changedSiteDays(points)
       if (changes.size === 0) return
-      await rollup.write(markPoints(changes, stamp()))
+      // A day before today moves the rollup's epoch, in the same write as its marks (hub/rollup/epoch.ts).
+      const marks = markPoints(changes, stamp())
+      await rollup.write(touchesPast(changes, Date.now()) ? [...marks, nextEpochPoint()] : marks)
       for (const l of listeners) l(changes)
     },
     ping: () => raw.ping(),

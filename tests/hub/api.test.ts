@@ -17,7 +17,7 @@ import { startHub, type RunningHub } from '../../hub/main.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { waitFor } from '../../testkit/wait.js'
-import { demoFacts, request, rounded, type Reply } from './helpers.js'
+import { demoFacts, request, rounded, type Reply, DEMO_PROVINCE } from './helpers.js'
 import { responseSchema, validate } from './openapi-validate.js'
 
 const DAY = 86_400_000
@@ -36,9 +36,7 @@ function config(url: string): HubConfig {
     http: { host: '127.0.0.1', port: 0 },
     influx: { version: 1, url, database: 'motcua' },
     edges: DEMO_SITES.map((s) => ({ site: s.id, tokenHash: hashSecret(s.id === 'ct-center' ? EDGE_TOKEN : `${s.id}-token-unused-0123456789`) })),
-    province: 'can-tho',
-    branches: [{ id: 'ninh-kieu', name: 'Chi nhánh Ninh Kiều' }, { id: 'cai-rang', name: 'Chi nhánh Cái Răng' }],
-    sites: DEMO_SITES.map((s) => ({ id: s.id, name: s.name, ...(s.placement.branch ? { branch: s.placement.branch } : {}) })),
+    ...DEMO_PROVINCE,
     apiKeys: [
       { id: 'ioc', keyHash: hashSecret(KEYS.ioc), scope: 'ioc' },
       { id: 'center-wall', keyHash: hashSecret(KEYS.center), scope: 'site', sites: ['ct-center'] },

@@ -7,7 +7,14 @@ import { hubConfigSchema } from '../../hub/config/schema.js'
 import { hashSecret } from '../../common/secrets.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
-import type { DemoSiteData } from '../../scripts/lib/demo-data.js'
+import { DEMO_SITES, type DemoSiteData } from '../../scripts/lib/demo-data.js'
+
+/** The demo sites' province, branches and sites, as a hub config names them. */
+export const DEMO_PROVINCE = {
+  province: 'can-tho',
+  branches: [{ id: 'ninh-kieu', name: 'Chi nhánh Ninh Kiều' }, { id: 'cai-rang', name: 'Chi nhánh Cái Răng' }],
+  sites: DEMO_SITES.map((s) => ({ id: s.id, name: s.name, ...(s.placement.branch ? { branch: s.placement.branch } : {}) })),
+}
 
 export const TOKENS = { 'ttpv-can-tho': 'token-can-tho-0123456789', 'chi-nhanh-tay-ho': 'token-tay-ho-9876543210' } as const
 export type TestSite = keyof typeof TOKENS

@@ -28,7 +28,7 @@ import { queryRatingKpis } from '../../hub/queries/ratings.js'
 import type { PeriodChoice } from '../../hub/queries/periods.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
-import { demoFacts, rating, rounded } from './helpers.js'
+import { demoFacts, rating, rounded, DEMO_PROVINCE } from './helpers.js'
 
 const DAY = 86_400_000
 // A fixed instant keeps the seeded data, and so the expected figures, reproducible.
@@ -44,9 +44,7 @@ const config = (url: string) =>
   hubConfigSchema.parse({
     influx: { version: 1, url, database: 'motcua' },
     edges: DEMO_SITES.map((s) => ({ site: s.id, tokenHash: `sha256:${'0'.repeat(64)}` })),
-    province: 'can-tho',
-    branches: [{ id: 'ninh-kieu', name: 'Chi nhánh Ninh Kiều' }, { id: 'cai-rang', name: 'Chi nhánh Cái Răng' }],
-    sites: DEMO_SITES.map((s) => ({ id: s.id, name: s.name, ...(s.placement.branch ? { branch: s.placement.branch } : {}) })),
+    ...DEMO_PROVINCE,
   })
 
 beforeAll(async () => {

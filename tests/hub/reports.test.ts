@@ -28,6 +28,7 @@ import { renderReportHtml } from '../../hub/reports/html.js'
 import { createPdfPrinter } from '../../hub/reports/pdf.js'
 import { createWriter } from '../../hub/rollup/writer.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
+import { DEMO_PROVINCE } from './helpers.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
 import { CHROMIUM_ARGS } from '../devices/kiosk/harness.js'
 
@@ -52,9 +53,7 @@ beforeAll(async () => {
     http: { host: '127.0.0.1', port: 0 },
     influx: { version: 1, url: influxd.url, database: 'motcua' },
     edges: DEMO_SITES.map((s) => ({ site: s.id, tokenHash: hashSecret(`${s.id}-token-unused-0123456789`) })),
-    province: 'can-tho',
-    branches: [{ id: 'ninh-kieu', name: 'Chi nhánh Ninh Kiều' }, { id: 'cai-rang', name: 'Chi nhánh Cái Răng' }],
-    sites: DEMO_SITES.map((s) => ({ id: s.id, name: s.name, ...(s.placement.branch ? { branch: s.placement.branch } : {}) })),
+    ...DEMO_PROVINCE,
     users: [
       { username: 'thanhtra', name: 'Nguyễn Văn Thanh (Sở Nội vụ)', role: 'inspector', passwordHash: await hashPassword(PASSWORDS.thanhtra) },
       { username: 'ioc', name: 'Trung tâm IOC', role: 'ioc', passwordHash: await hashPassword(PASSWORDS.ioc) },
