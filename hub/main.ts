@@ -141,7 +141,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     parts.started(() => api.close())
     // Report files for the console and the scheduled email; PDFs by a Chromium process per report (hub/reports/pdf.ts).
     const reports = createReports({
-      db: kpiDb, dir, log,
+      db: kpiDb, dir, log, atOnce: config.reports.atOnce, waiting: config.reports.waiting,
       printer: createPdfPrinter({ chromium: config.reports.chromium, timeoutMs: config.reports.pdfTimeoutS * 1000 }),
     })
     const deliveryLog = createDeliveryLog({ writer, db })

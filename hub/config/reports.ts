@@ -51,6 +51,12 @@ export const reportsConfigSchema = z
     /** Chromium for PDF reports; without it the hub answers HUB_REPORT_PDF_UNAVAILABLE for PDFs and sends Excel only. */
     chromium: z.string().min(1).default('/usr/bin/chromium'),
     pdfTimeoutS: z.number().int().min(5).default(120),
+    /**
+     * Reports one instance makes at once, and how many more wait their turn; past that a download is refused
+     * (HUB_REPORTS_BUSY, 503 with retry-after). A province's quarter holds ~50 MB of the hub while it is made.
+     */
+    atOnce: z.number().int().min(1).max(8).default(2),
+    waiting: z.number().int().min(0).max(100).default(8),
     mail: mail.optional(),
     /**
      * Whether this instance sends the schedules. Hub instances share nothing but the database: turn it on for

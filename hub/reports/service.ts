@@ -42,17 +42,15 @@ export function reportFilename(r: Pick<Report, 'scope' | 'period'>, format: Repo
   return `bao-cao-${r.scope.level}${id}-${r.period.label}.${format}`
 }
 
-/**
- * Reports one hub instance makes at once; more wait their turn, up to REPORTS_WAITING, and past that are refused
- * (HUB_REPORTS_BUSY, 503 with retry-after). A province's quarter holds ~50 MB and reads InfluxDB for seconds while
- * it is made (docs/reports.md): a crowd of downloads must not add up to more than the hub's heap.
- */
-export const REPORTS_AT_ONCE = 2
-export const REPORTS_WAITING = 8
 /** What a refused download is told to wait: about one province quarter's making. */
 export const REPORTS_RETRY_AFTER_S = 10
 
 /** Runs work at most `atOnce` at a time, in the order asked; refuses it when `waiting` already wait. */
+/**
+ * Reports one hub instance makes at once (config reports.atOnce); more wait their turn, up to `waiting`, and past
+ * that are refused (HUB_REPORTS_BUSY, 503 with retry-after). A province's quarter holds ~50 MB and reads InfluxDB for
+ * seconds while it is made (docs/reports.md): a crowd of downloads must not add up to more than the hub's heap.
+ */
 export function turns(atOnce: number, waiting: number): <T>(work: () => Promise<T>) => Promise<T> {
   let running = 0
   const queue: (() => void)[] = []
@@ -71,9 +69,9 @@ export function turns(atOnce: number, waiting: number): <T>(work: () => Promise<
   }
 }
 
-export function createReports(o: { db: InfluxQuery; dir: Directory; printer: PdfPrinter; log: Logger }): Reports {
+export function createReports(o: { db: InfluxQuery; dir: Directory; printer: PdfPrinter; log: Logger; atOnce: number; waiting: number }): Reports {
   const log = o.log.child({ module: 'reports' })
-  const inTurn = turns(REPORTS_AT_ONCE, REPORTS_WAITING)
+  const inTurn = turns(o.atOnce, o.waiting)
   return {
     file: (req, format) => inTurn(async () => {
       const report = await buildReport(o.db, o.dir, format === 'pdf' ? { ...req, printed: true } : req)

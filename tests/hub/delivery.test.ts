@@ -126,7 +126,7 @@ describe('scheduled delivery by email', () => {
     await writeDemoData(writer, generateDemoData({ end: Date.now(), days: 40 }))
     const db = createInfluxQuery(hubConfig.influx)
     const dir = createDirectory(hubConfig)
-    const reports = createReports({ db, dir, log, printer: createPdfPrinter({ chromium: '/usr/bin/chromium' }) })
+    const reports = createReports({ db, dir, log, atOnce: 2, waiting: 8, printer: createPdfPrinter({ chromium: '/usr/bin/chromium' }) })
     const deliveryLog = createDeliveryLog({ writer, db })
     const due = dueReports(reportsConfig.schedules, reportsConfig.sendAt, Date.now())[0]!
     const delivery = createDelivery({ config: reportsConfig, reports, dir, log: deliveryLog, logger: log, now: Date.now })

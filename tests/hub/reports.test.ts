@@ -7,7 +7,9 @@
  */
 process.env.LOG_LEVEL ??= 'silent'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -30,6 +32,7 @@ import { createWriter } from '../../hub/rollup/writer.js'
 import { DEMO_SITES, generateDemoData, writeDemoData, type DemoSiteData } from '../../scripts/lib/demo-data.js'
 import { DEMO_PROVINCE } from './helpers.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { waitFor } from '../../testkit/wait.js'
 import { CHROMIUM_ARGS } from '../devices/kiosk/harness.js'
 
 const END = Math.floor(Date.now() / 60_000) * 60_000
@@ -38,6 +41,8 @@ const log = createLogger('test', process.env.LOG_LEVEL ?? 'silent')
 const PASSWORDS = { thanhtra: 'thanh-tra-noi-vu-1', ioc: 'ioc-van-hanh-2026', quantri: 'quan-tri-he-thong' } as const
 
 let influxd: Influxd
+/** The hub's config as written (a second hub in a test changes a part of it). */
+let hubInput: Record<string, unknown>
 let hub: RunningHub | undefined
 let browser: Browser | undefined
 let data: DemoSiteData[]
@@ -49,7 +54,7 @@ const month = previousBucket(bucketOf(END, 'month'))
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
   influxd = await startInfluxd()
-  const cfg = hubConfigSchema.parse({
+  hubInput = {
     http: { host: '127.0.0.1', port: 0 },
     influx: { version: 1, url: influxd.url, database: 'motcua' },
     edges: DEMO_SITES.map((s) => ({ site: s.id, tokenHash: hashSecret(`${s.id}-token-unused-0123456789`) })),
@@ -60,7 +65,8 @@ beforeAll(async () => {
       { username: 'quantri', name: 'Quản trị viên', role: 'admin', passwordHash: await hashPassword(PASSWORDS.quantri) },
     ],
     sessionSecret: newSecret(),
-  })
+  }
+  const cfg = hubConfigSchema.parse(hubInput)
   data = generateDemoData({ end: END, days: 70 })
   ratings = data.flatMap((d) => d.records.filter((r) => r.kind === 'rating').map((r) => ratingFact(d.site, d.placement, r as never)))
   tickets = data.flatMap((d) => d.records.filter((r) => r.kind === 'ticket').map((r) => ticketFact(d.site, d.placement, r as never)))
@@ -85,10 +91,10 @@ function pure(b: PeriodBucket, groupBy: Dimension[], keep: (f: RatingFact | Tick
   return new Map(groups.filter((g) => g.period.label === b.label).map((g) => [groupBy.map((d) => g.key[d] ?? '-').join('/'), g.kpis]))
 }
 
-async function signIn(user: keyof typeof PASSWORDS): Promise<Page> {
+async function signIn(user: keyof typeof PASSWORDS, url = hub!.url): Promise<Page> {
   const ctx = await browser!.newContext({ viewport: { width: 1400, height: 950 }, acceptDownloads: true })
   const page = await ctx.newPage()
-  await page.goto(`${hub!.url}/console/`)
+  await page.goto(`${url}/console/`)
   await page.fill('input[name=username]', user)
   await page.fill('input[name=password]', PASSWORDS[user])
   await page.click('button[type=submit]')
@@ -285,6 +291,47 @@ describe('reports as files', () => {
     expect(text).toContain('Theo điểm tiếp nhận')
     expect(text).not.toContain('Theo quầy')
     expect(text.replace(/\s+/g, ' ')).toContain('Bản in không có các cấp quầy, cán bộ')
+  })
+
+  it('a download refused while the hub makes another report says so on the page, and the next one goes', async () => {
+    // One report at a time, none waiting; the PDF's Chromium held at a gate (a file) until the test lets it print.
+    const dir = mkdtempSync(join(tmpdir(), 'motcua-report-gate-'))
+    const gated = join(dir, 'chromium')
+    writeFileSync(
+      gated,
+      `#!/bin/sh\ntouch '${dir}/entered'\nfor i in $(seq 1 1200); do [ -e '${dir}/open' ] && break; sleep 0.05; done\nexec /usr/bin/chromium "$@"\n`,
+      { mode: 0o755 },
+    )
+    const cfg = hubConfigSchema.parse({ ...hubInput, reports: { chromium: gated, atOnce: 1, waiting: 0 } })
+    const busyHub = await startHub(cfg, { log })
+    try {
+      const page = await signIn('thanhtra', busyHub.url)
+      const pdf = page.waitForEvent('download')
+      await page.click('#report-pdf')
+      expect(await page.textContent('#report-status')).toBe('Đang lập báo cáo…')
+      await waitFor('the PDF report to reach its Chromium', () => existsSync(join(dir, 'entered')))
+      await page.click('#report-xlsx')
+      await page.waitForSelector('#report-status:has-text("thử lại sau")')
+      expect(await page.textContent('#report-status')).toBe('Máy chủ đang lập nhiều báo cáo khác. Vui lòng thử lại sau 10 giây.')
+      // The same refusal over HTTP: 503, its code and the seconds to wait.
+      const refused = await page.evaluate(async () => {
+        const r = await fetch((document.querySelector('#report-xlsx') as HTMLAnchorElement).href)
+        return { status: r.status, retryAfter: r.headers.get('retry-after'), body: (await r.json()) as { error: { code: string } } }
+      })
+      expect(refused).toEqual({ status: 503, retryAfter: '10', body: { error: { code: 'HUB_REPORTS_BUSY', message: expect.any(String) } } })
+      writeFileSync(join(dir, 'open'), '')
+      const printed = await pdf
+      expect(printed.suggestedFilename()).toMatch(/^bao-cao-.*\.pdf$/)
+      expect(readFileSync(await printed.path()).subarray(0, 5).toString('latin1')).toBe('%PDF-')
+      const [xlsx] = await Promise.all([page.waitForEvent('download'), page.click('#report-xlsx')])
+      expect(xlsx.suggestedFilename()).toMatch(/^bao-cao-.*\.xlsx$/)
+      expect(readFileSync(await xlsx.path()).subarray(0, 2).toString('latin1')).toBe('PK')
+      await page.waitForFunction(() => document.querySelector('#report-status')?.textContent === '')
+      await page.context().close()
+    } finally {
+      await busyHub.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('without Chromium the PDF is refused with a clear code and the hub carries on', async () => {

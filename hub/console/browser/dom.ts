@@ -52,6 +52,33 @@ export async function postJson<T>(path: string, body: unknown): Promise<{ status
   return { status: res.status, body: (await res.json().catch(() => null)) as T | null }
 }
 
+/**
+ * GET a file and hand it to the browser as a download, the error's answer
+ * included: a refused download (503 while the hub makes other reports) is
+ * told on the page in the person's language instead of a failed download.
+ * Null when the session ended.
+ */
+export async function getFile(path: string): Promise<{ status: number; retryAfterS: number | null; code: string | null } | null> {
+  const res = await fetch(path, { cache: 'no-store' })
+  if (res.status === 401) return sessionEnded()
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null
+    const retry = Number(res.headers.get('retry-after'))
+    return { status: res.status, retryAfterS: Number.isFinite(retry) && retry > 0 ? retry : null, code: body?.error?.code ?? null }
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? ''
+  const url = URL.createObjectURL(await res.blob())
+  const a = el('a')
+  a.href = url
+  a.download = name
+  document.body.append(a)
+  a.click()
+  a.remove()
+  // The browser has taken the file by the time a person could click again.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+  return { status: res.status, retryAfterS: null, code: null }
+}
+
 export const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`)
 export const num = (x: number | null, digits = 1) => (x === null ? '–' : x.toFixed(digits))
 

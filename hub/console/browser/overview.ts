@@ -12,7 +12,7 @@ import { periodTitle } from '../../reports/period-title.js'
 import type { KpiRow, LevelView } from '../data.js'
 import type { TextKey } from '../i18n.js'
 import { donut, esc, gauge, indexColour, levelColour, trendChart } from './charts.js'
-import { el, getJson, num, pct, state, timeText, tr } from './dom.js'
+import { el, getFile, getJson, num, pct, state, timeText, tr } from './dom.js'
 import { periodPicker } from './period.js'
 import { mayJump } from './recordings.js'
 
@@ -195,14 +195,38 @@ function reportLinks(): HTMLElement[] {
   if (c.level === 'counter' || (c.level === 'department' && c.id.includes('/'))) return []
   const label = at ?? recentPeriods(period, Date.now(), 1)[0]!.label
   const q = `level=${c.level}&id=${encodeURIComponent(c.id)}&at=${label}`
-  return (['xlsx', 'pdf', 'html'] as const).map((f) => {
+  const status = el('span', 'muted')
+  status.id = 'report-status'
+  status.setAttribute('role', 'status')
+  const links = (['xlsx', 'pdf', 'html'] as const).map((f) => {
     const a = el('a', 'btn ghost', tr(f === 'xlsx' ? 'reportExcel' : f === 'pdf' ? 'reportPdf' : 'reportView'))
     a.id = `report-${f}`
     a.href = `/console/reports/report.${f}?${q}`
     if (f === 'html') a.target = '_blank'
-    else a.setAttribute('download', '')
+    else a.addEventListener('click', (e) => {
+      e.preventDefault()
+      void downloadReport(a, status)
+    })
     return a
   })
+  return [...links, status]
+}
+
+/** A report file fetched by the page (it takes seconds), saying meanwhile that it is being made, and why it was not. */
+async function downloadReport(a: HTMLAnchorElement, status: HTMLElement): Promise<void> {
+  if (a.getAttribute('aria-busy') === 'true') return
+  a.setAttribute('aria-busy', 'true')
+  status.textContent = tr('reportMaking')
+  try {
+    const got = await getFile(a.href).catch(() => ({ status: 0, retryAfterS: null, code: null }))
+    if (!got) return
+    status.textContent =
+      got.status === 200 ? ''
+      : got.code === 'HUB_REPORTS_BUSY' ? tr('reportsBusy').replace('{s}', String(got.retryAfterS ?? 10))
+      : `${tr('reportFailed')}${got.code ? ` (${got.code})` : ''}`
+  } finally {
+    a.removeAttribute('aria-busy')
+  }
 }
 
 function rowName(row: KpiRow): string {
