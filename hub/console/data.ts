@@ -10,9 +10,9 @@ import type { Dimension, GroupKey } from '../kpi/grouping.js'
 import { aggregateQueue, type QueueKpis } from '../kpi/queue.js'
 import type { RatingGroup, RatingKpis } from '../kpi/ratings.js'
 import { bucketOf, previousBucket, type PeriodBucket, type PeriodUnit } from '../kpi/time.js'
-import type { InfluxQuery } from '../queries/client.js'
+import type { InfluxQuery, Series } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
-import { ratingFactsStatement, readFacts, ticketFactsStatement } from '../queries/facts.js'
+import { ratingFactsOf, ratingFactsStatement, ticketFactsOf, ticketFactsStatement } from '../queries/facts.js'
 import type { TagFilter } from '../queries/influxql.js'
 import { FEW_SITES } from '../queries/planning.js'
 import type { PastAnswers } from '../queries/past-answers.js'
@@ -224,9 +224,21 @@ export async function levelView(
     trend: trend.map((g) => ({ label: g.period.label, start: g.period.start, index: g.kpis.satisfactionIndex, presses: g.kpis.presses })),
   }
 
-  /** Waiting and service medians from single ticket events (hub/kpi/queue.ts), for the total ('') and each row. */
+  /**
+   * Waiting and service medians from single ticket events (hub/kpi/queue.ts), for the total ('') and each row.
+   * Ratings only count towards visits, so a scope without ticket events (no queue system) reads none: scanning a
+   * site's quarter of ratings for ticket numbers took most of a site's view (bench reports). A past period's raw
+   * points are kept with the past answers.
+   */
   async function queueFigures(db_: InfluxQuery, dir_: Directory, b: PeriodBucket, f: TagFilter, groupBy: Exclude<Dimension, 'officer'>[]): Promise<Map<string, QueueFigures>> {
-    const { ratings, tickets } = await readFacts(db_, dir_, { ratings: ratingFactsStatement(b.start, b.end, f, true), tickets: ticketFactsStatement(b.start, b.end, f) })
+    const read = async (statement: string): Promise<Series[]> => {
+      const once = async (on: (s: Series) => void) => ((await db_.run([statement]))[0] ?? []).forEach(on)
+      const out: Series[] = []
+      await (turn && b.end <= turn.horizon && b.start >= turn.keptFrom ? turn.answer(statement, once, (s) => out.push(s)) : once((s) => out.push(s)))
+      return out
+    }
+    const tickets = ticketFactsOf(await read(ticketFactsStatement(b.start, b.end, f)), dir_)
+    const ratings = tickets.length ? ratingFactsOf(await read(ratingFactsStatement(b.start, b.end, f, true)), dir_) : []
     const out = new Map<string, QueueFigures>()
     const figures = (q: QueueKpis): QueueFigures => ({ waitMedianS: q.waitMedianS, serviceMedianS: q.serviceMedianS, served: q.served })
     for (const g of aggregateQueue(tickets, ratings, { groupBy: [], period: unit })) out.set('', figures(g.kpis))
