@@ -55,23 +55,29 @@ export function daysIn(from: number, to: number): number[] {
  */
 export function dutyIntervals(events: readonly DutyEvent[], now: number): DutyInterval[] {
   const sorted = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map((x) => x.e)
+  // Intervals are opened in time order and a Map keeps insertion order, so `open` runs from the oldest.
   const open = new Map<string, { site: string; counter: string; officer: string; from: number }>()
+  // Each site's open keys, so a site-wide sign-out does not walk a province's open intervals.
+  const ofSite = new Map<string, Set<string>>()
   const out: DutyInterval[] = []
   const close = (key: string, to: number, end: DutyInterval['end']) => {
     const o = open.get(key)!
     open.delete(key)
+    ofSite.get(o.site)!.delete(key)
     out.push({ ...o, to: Math.max(o.from, to), end })
   }
   const closeBefore = (t: number) => {
     for (const [key, o] of open) {
       const midnight = localDayStart(o.from) + DAY_MS
-      if (midnight <= t) close(key, midnight, 'day-end')
+      // The rest were opened later: their midnights are no earlier.
+      if (midnight > t) break
+      close(key, midnight, 'day-end')
     }
   }
   for (const e of sorted) {
     closeBefore(e.t)
     if (e.counter === null) {
-      for (const [key, o] of open) if (o.site === e.site) close(key, e.t, e.reason)
+      for (const key of [...(ofSite.get(e.site) ?? [])]) close(key, e.t, e.reason)
       continue
     }
     const key = `${e.site}\u0000${e.counter}`
@@ -83,6 +89,9 @@ export function dutyIntervals(events: readonly DutyEvent[], now: number): DutyIn
     if (e.officer === null || current?.officer === e.officer) continue
     if (current) close(key, e.t, 'replaced')
     open.set(key, { site: e.site, counter: e.counter, officer: e.officer, from: e.t })
+    const keys = ofSite.get(e.site)
+    if (keys) keys.add(key)
+    else ofSite.set(e.site, new Set([key]))
   }
   closeBefore(now)
   for (const key of [...open.keys()]) close(key, now, 'open')

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../../common/random.js'
+import { DAY_MS } from '../../../common/time.js'
 import { DEFAULT_OPENING_HOURS, openingHoursSchema } from '../../../hub/config/opening-hours.js'
 import {
   counterDays, dayLabel, daysIn, dutyIntervals, localDayStart, officerDays, openingSessions, ratingsPerHour, type DutyEvent, type DutySchedule,
@@ -64,7 +66,58 @@ describe('duty intervals', () => {
     const [iv] = dutyIntervals([ev('08:00', 'in', 'a', 'q1', 'sign-in')], at('09:30'))
     expect(iv).toMatchObject({ from: at('08:00'), to: at('09:30'), end: 'open' })
   })
+
+  it('equals the plain rules, walked over every open interval at each event, on 3,000 random events of 3 sites', () => {
+    const rand = seededRandom(3)
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!
+    const events: DutyEvent[] = Array.from({ length: 3000 }, () => {
+      const restart = rand() < 0.03
+      return {
+        t: MON + Math.floor(rand() * 4.5 * DAY_MS),
+        site: pick(['s1', 's2', 's3']),
+        counter: restart ? null : pick(['q1', 'q2', 'q3', 'q4']),
+        officer: restart ? null : pick(['a', 'b', 'c', null]),
+        event: restart ? 'out' : pick(['in', 'in', 'out'] as const),
+        reason: restart ? 'restart' : pick(['sign-in', 'sign-out', 'end-of-day'] as const),
+      }
+    })
+    const got = dutyIntervals(events, MON + 4.6 * DAY_MS)
+    expect(got.length).toBeGreaterThan(500)
+    expect(new Set(got.map((i) => i.end))).toEqual(new Set(['sign-in', 'sign-out', 'end-of-day', 'replaced', 'restart', 'day-end', 'open']))
+    expect(got).toEqual(plainIntervals(events, MON + 4.6 * DAY_MS))
+  })
 })
+
+/** The rules of dutyIntervals written plainly: every open interval looked at on every event. */
+function plainIntervals(events: readonly DutyEvent[], now: number) {
+  const sorted = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map((x) => x.e)
+  const open: { site: string; counter: string; officer: string; from: number }[] = []
+  const out: ReturnType<typeof dutyIntervals> = []
+  const close = (o: (typeof open)[number], to: number, end: ReturnType<typeof dutyIntervals>[number]['end']) => {
+    open.splice(open.indexOf(o), 1)
+    out.push({ ...o, to: Math.max(o.from, to), end })
+  }
+  const endDays = (t: number) => {
+    for (const o of [...open]) if (localDayStart(o.from) + DAY_MS <= t) close(o, localDayStart(o.from) + DAY_MS, 'day-end')
+  }
+  for (const e of sorted) {
+    endDays(e.t)
+    if (e.counter === null) {
+      for (const o of open.filter((x) => x.site === e.site)) close(o, e.t, e.reason)
+      continue
+    }
+    const current = open.find((o) => o.site === e.site && o.counter === e.counter)
+    if (e.event === 'out') {
+      if (current && (e.officer === null || e.officer === current.officer)) close(current, e.t, e.reason)
+    } else if (e.officer !== null && current?.officer !== e.officer) {
+      if (current) close(current, e.t, 'replaced')
+      open.push({ site: e.site, counter: e.counter, officer: e.officer, from: e.t })
+    }
+  }
+  endDays(now)
+  for (const o of [...open]) close(o, now, 'open')
+  return out.sort((a, b) => a.from - b.from)
+}
 
 describe('officer days', () => {
   it('counts time on duty once across counters, within opening hours apart, and flags lateness past the grace', () => {
