@@ -157,6 +157,10 @@ describe('drill-down for any period', () => {
     expect(await page.locator('#overview #rows tbody tr[data-id="le-thi-hoa"]').count()).toBe(1)
     await page.screenshot({ path: `${ARTIFACTS}/drilldown-officers.png`, fullPage: true })
     await page.context().close()
+    // The last month's views read their cubes and kept them (hub/queries/past-answers.ts), on the hub's /metrics.
+    const metrics = await (await fetch(`${hub!.url}/metrics`)).text()
+    expect(Number(/^motcua_hub_past_answers_total\{outcome="miss"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0)
+    expect(Number(/^motcua_hub_past_answer_values (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0)
   })
 
   it('Home Affairs’ department view compares one department across the sites; the IOC sees no officer', async () => {
