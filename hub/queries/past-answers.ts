@@ -68,6 +68,25 @@ interface Kept {
 
 const valuesOf = (s: Series) => s.values.length * s.columns.length
 
+/** Most stretches of days read again at once; more are read as one stretch from the first to the last. */
+const MAX_RUNS = 4
+
+/**
+ * Local days as [from, to) stretches of consecutive days, or one stretch over
+ * all of them when they are many: a site-day the rollup can never count (too
+ * varied) stays stale for good, and must not cost a read of every day since.
+ */
+export function runsOf(days: readonly number[]): [number, number][] {
+  const sorted = [...days].sort((a, b) => a - b)
+  const runs: [number, number][] = []
+  for (const day of sorted) {
+    const last = runs.at(-1)
+    if (last && last[1] === day) last[1] = day + DAY_MS
+    else runs.push([day, day + DAY_MS])
+  }
+  return runs.length > MAX_RUNS ? [[runs[0]![0], runs.at(-1)![1]]] : runs
+}
+
 export interface PastAnswersOptions {
   /** How long the rollup is kept (config retention.days.rollup). */
   rollupDays: number
@@ -121,9 +140,8 @@ export function createPastAnswers({ rollupDays, maxValues = MAX_KEPT_VALUES, max
             else {
               if (fromMs < k.staleFrom) reads.push([fromMs, k.staleFrom])
               if (k.staleTo < horizon) reads.push([k.staleTo, horizon])
-              // Site-days kept as stale may have been rolled up since: read their stretch again.
-              const days = [...k.stale.keys()].filter((d) => d >= fromMs && d < horizon)
-              if (days.length) reads.push([Math.min(...days), Math.min(Math.max(...days) + DAY_MS, k.staleTo)])
+              // Site-days kept as stale may have been rolled up since: read their days again.
+              reads.push(...runsOf([...k.stale.keys()].filter((d) => d >= fromMs && d < Math.min(horizon, k.staleTo))))
             }
             const found = await Promise.all(reads.map(([from, to]) => look(from, to)))
             // Kept under this turn's epoch even if a newer one has replaced it since: then it is only this turn's.

@@ -16,7 +16,7 @@ import { toPoint } from '../../hub/influx/points.js'
 import { bucketOf, type PeriodBucket } from '../../hub/kpi/time.js'
 import { createInfluxQuery, type InfluxQuery } from '../../hub/queries/client.js'
 import { createDirectory, type Directory } from '../../hub/queries/directory.js'
-import { createPastAnswers, PAST_MARGIN_MS, type PastAnswers } from '../../hub/queries/past-answers.js'
+import { createPastAnswers, PAST_MARGIN_MS, runsOf, type PastAnswers } from '../../hub/queries/past-answers.js'
 import { splitAt } from '../../hub/queries/ratings.js'
 import { epochOf, epochStatement, touchesPast } from '../../hub/rollup/epoch.js'
 import { localDayStart } from '../../hub/rollup/marks.js'
@@ -194,6 +194,13 @@ describe('past and present (pure)', () => {
     const w = { fromMs: 0, toMs: 10 * DAY_MS }
     expect(splitAt({ window: w, fromMs: 0, toMs: 10 * DAY_MS }, 4 * DAY_MS).map((p) => [p.fromMs, p.toMs])).toEqual([[0, 4 * DAY_MS], [4 * DAY_MS, 10 * DAY_MS]])
     expect(splitAt({ window: w, fromMs: 0, toMs: 4 * DAY_MS }, 4 * DAY_MS)).toHaveLength(1)
+  })
+
+  it('days kept as stale are read again as stretches of consecutive days, or as one when they are many', () => {
+    const d = (n: number) => n * DAY_MS
+    expect(runsOf([])).toEqual([])
+    expect(runsOf([d(9), d(1), d(2), d(3)])).toEqual([[d(1), d(4)], [d(9), d(10)]])
+    expect(runsOf([d(1), d(3), d(5), d(7), d(9)])).toEqual([[d(1), d(10)]])
   })
 
   it('epochOf reads count and largest stamp', () => {
