@@ -35,6 +35,7 @@ import { addTicketRoute } from './ingest/ticket-http.js'
 import { diskGauge } from './outbox/disk.js'
 import { openOutbox } from './outbox/leveldb-outbox.js'
 import { createTunnel, type EdgeTunnel } from './tunnel/client.js'
+import { addRecordingMetrics } from './recording/metrics.js'
 import { startRecording, type Recording } from './recording/service.js'
 import { createDispatch } from './tunnel/requests.js'
 import type { ForwardableOutbox, Outbox } from './outbox/types.js'
@@ -204,6 +205,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, opts: StartEdgeOpt
       const rec = await startRecording({ cameras: config.cameras, options: config.recordingOptions, live: cameras.live, log, now: () => clock.now() })
       recording = rec
       parts.started(() => rec.stop())
+      addRecordingMetrics(metrics, () => rec.status())
     }
     // The hub never dials an edge (NAT): the edge keeps a socket open to it for remote live view.
     let tunnel: EdgeTunnel | null = null

@@ -50,6 +50,16 @@ describe('recording wired into the edge', () => {
     await waitFor('a segment recorded', () => rec.status().cameras['cam-1']!.segments >= 1, { timeoutMs: 60_000 })
     // Recording and the warm live view share one ffmpeg.
     expect(livePids()).toHaveLength(1)
+    // The same status on the edge's /metrics, for the province's monitoring.
+    const metrics = await (await fetch(`http://127.0.0.1:${edge.ports.http}/metrics`)).text()
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1])
+    expect(value('motcua_edge_recording_attached{camera="cam-1"}')).toBe(1)
+    expect(value('motcua_edge_recording_segments_total{camera="cam-1"}')).toBeGreaterThanOrEqual(1)
+    expect(value('motcua_edge_recording_last_segment_seconds{camera="cam-1"}')).toBeGreaterThan(Date.now() / 1000 - 120)
+    expect(value('motcua_edge_recording_paused{reason="disk"}')).toBe(0)
+    expect(value('motcua_edge_recording_paused{reason="budget"}')).toBe(0)
+    expect(value('motcua_edge_recording_kept_bytes')).toBeGreaterThan(0)
+    expect(value('motcua_edge_recording_free_bytes')).toBeGreaterThan(0)
 
     const kiosk = devices.k1!
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${edge.ports.mqtt}`, { clientId: kiosk.id, username: kiosk.id, password: kiosk.secret, reconnectPeriod: 0 })
