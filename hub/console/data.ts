@@ -234,7 +234,8 @@ export async function levelView(
     const read = async (statement: string): Promise<Series[]> => {
       const once = async (on: (s: Series) => void) => ((await db_.run([statement]))[0] ?? []).forEach(on)
       const out: Series[] = []
-      await (turn && b.end <= turn.horizon && b.start >= turn.keptFrom ? turn.answer(statement, once, (s) => out.push(s)) : once((s) => out.push(s)))
+      const push = (s: Series) => void out.push(s)
+      await (turn ? turn.answer(statement, b.start, b.end, once, push) : once(push))
       return out
     }
     const tickets = ticketFactsOf(await read(ticketFactsStatement(b.start, b.end, f)), dir_)

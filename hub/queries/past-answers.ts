@@ -36,8 +36,11 @@ export interface PastTurn {
   staleEverywhere(fromMs: number, look: (fromMs: number, toMs: number) => Promise<SiteDays>): Promise<SiteDays>
   /** The days of [fromMs, horizon) that may hold stale site-days (none other can), or null when [fromMs, horizon) is not kept. */
   maybeStale(fromMs: number): number[] | null
-  /** A statement about days in [keptFrom, horizon): its kept answer handed to `onSeries`, else `read` and kept when small enough. */
-  answer(statement: string, read: (onSeries: (s: Series) => void) => Promise<void>, onSeries: (s: Series) => void): Promise<void>
+  /**
+   * A statement about the days [fromMs, toMs): when they lie in [keptFrom, horizon), its kept answer handed to
+   * `onSeries`, else `read` and kept when small enough; other days are simply read.
+   */
+  answer(statement: string, fromMs: number, toMs: number, read: (onSeries: (s: Series) => void) => Promise<void>, onSeries: (s: Series) => void): Promise<void>
 }
 
 export interface PastStats {
@@ -160,7 +163,8 @@ export function createPastAnswers({ rollupDays, maxValues = MAX_KEPT_VALUES, max
           if (!current() || kept.staleFrom === null || fromMs < kept.staleFrom || kept.staleTo < horizon) return null
           return [...kept.stale.keys()].filter((d) => d >= fromMs && d < horizon).sort((a, b) => a - b)
         },
-        async answer(statement, read, onSeries) {
+        async answer(statement, fromMs, toMs, read, onSeries) {
+          if (fromMs < keptFrom || toMs > horizon) return read(onSeries)
           const hit = current() ? kept.answers.get(statement) : undefined
           if (hit) {
             hits++

@@ -204,7 +204,7 @@ async function stalePast(
   past: PastTurn, look: (fromMs: number, toMs: number, only?: readonly string[]) => Promise<SiteDays>, fromMs: number, toMs: number, only: readonly string[] | undefined,
 ): Promise<SiteDays> {
   const to = Math.min(toMs, past.horizon)
-  if (!only) return new Map([...(await past.staleEverywhere(fromMs, (from, until) => look(from, until, undefined)))].filter(([day]) => day < to))
+  if (!only) return new Map([...(await past.staleEverywhere(fromMs, look))].filter(([day]) => day < to))
   const days = past.maybeStale(fromMs)?.filter((day) => day < to)
   if (days === undefined) return look(fromMs, to, only)
   return days.length ? look(days[0]!, days.at(-1)! + DAY_MS, only) : new Map()
@@ -345,7 +345,7 @@ export async function queryRatingsBy<T>(
     mapLimit(statements, PARALLEL, ({ part, text }) => {
       const read = (onSeries: (s: Series) => void) => db.each(text, onSeries)
       const onSeries = (s: Series) => addSeries(part, s)
-      return past && part.toMs <= past.horizon && part.fromMs >= past.keptFrom ? past.answer(text, read, onSeries) : read(onSeries)
+      return past ? past.answer(text, part.fromMs, part.toMs, read, onSeries) : read(onSeries)
     }),
     mapLimit(days, PARALLEL, (day) => countSiteDays(db, dir, day, { ...q.filter, site: [...staleDays.get(day)!] })),
   ])

@@ -45,11 +45,11 @@ export function reportFilename(r: Pick<Report, 'scope' | 'period'>, format: Repo
 /** What a refused download is told to wait: about one province quarter's making. */
 export const REPORTS_RETRY_AFTER_S = 10
 
-/** Runs work at most `atOnce` at a time, in the order asked; refuses it when `waiting` already wait. */
 /**
- * Reports one hub instance makes at once (config reports.atOnce); more wait their turn, up to `waiting`, and past
- * that are refused (HUB_REPORTS_BUSY, 503 with retry-after). A province's quarter holds ~50 MB and reads InfluxDB for
- * seconds while it is made (docs/reports.md): a crowd of downloads must not add up to more than the hub's heap.
+ * Runs work at most `atOnce` at a time, in the order asked; refuses it (HUB_REPORTS_BUSY, 503 with retry-after) when
+ * `waiting` already wait. For reports, config reports.atOnce and reports.waiting: a province's quarter holds ~50 MB
+ * and reads InfluxDB for seconds while it is made (docs/reports.md), so a crowd of downloads must not add up to more
+ * than the hub's heap.
  */
 export function turns(atOnce: number, waiting: number): <T>(work: () => Promise<T>) => Promise<T> {
   let running = 0

@@ -20,7 +20,7 @@ import { localDayStart, stamper, type SiteDays } from './marks.js'
 export const EPOCH_MEASUREMENT = 'kpi_epoch'
 
 /** This process's series of epoch points. */
-export const EPOCH_WRITER = `${hostname()}:${process.pid}`
+const WRITER = `${hostname()}:${process.pid}`
 
 /** Whether a local day (its start) is before the one holding nowMs (wall clock: the readers' horizon is too). */
 export const beforeToday = (day: number, nowMs: number): boolean => day < localDayStart(nowMs)
@@ -28,16 +28,14 @@ export const beforeToday = (day: number, nowMs: number): boolean => day < localD
 /** Whether a write's site-days reach before today. */
 export const touchesPast = (changes: SiteDays, nowMs: number): boolean => [...changes.keys()].some((day) => beforeToday(day, nowMs))
 
-/** An epoch point with a stamper's value (hub/rollup/marks.ts: µs-like, increasing): its time is the stamp in ns, unique in the series. */
-export function epochPoint(stamp: number, writer: string = EPOCH_WRITER): Point {
-  return { measurement: EPOCH_MEASUREMENT, tags: { hub: writer }, fields: { stamp }, timestampNs: `${stamp}000` }
-}
-
 // One stamper for the process, on the wall clock: the process's series must only grow, whichever writer writes.
 const processStamp = stamper()
 
-/** The next epoch point of this process. */
-export const nextEpochPoint = (): Point => epochPoint(processStamp())
+/** The next epoch point of this process: its stamp (hub/rollup/marks.ts: µs-like, increasing) is its time in ns, unique in the series. */
+export function nextEpochPoint(): Point {
+  const stamp = processStamp()
+  return { measurement: EPOCH_MEASUREMENT, tags: { hub: WRITER }, fields: { stamp }, timestampNs: `${stamp}000` }
+}
 
 export const epochStatement = (db: Pick<InfluxQuery, 'rollup'>): string => `SELECT count("stamp"), max("stamp") FROM ${db.rollup}"${EPOCH_MEASUREMENT}"`
 

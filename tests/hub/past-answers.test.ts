@@ -162,7 +162,8 @@ describe('past answers for the drill-down', () => {
     await everyView(month, past)
     const { answers, values } = past.stats()
     let read = 0
-    await old.answer('SELECT 1', async (on) => void on({ name: 'x', columns: ['time', 'n'], values: [[0, 1]] }), () => read++)
+    // About a past day, so only the epoch keeps it from being kept.
+    await old.answer('SELECT 1', localDayStart(END) - DAY_MS, localDayStart(END), async (on) => void on({ name: 'x', columns: ['time', 'n'], values: [[0, 1]] }), () => read++)
     expect(read).toBe(1)
     expect(past.stats()).toMatchObject({ answers, values })
     expect(old.maybeStale(month.start)).toBeNull()
