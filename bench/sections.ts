@@ -49,10 +49,18 @@ export const SECTIONS: Record<string, Section> = {
         measured: `${r.endToEnd.ratingsPerS.toLocaleString('en')} ratings/s, ${r.endToEnd.ratings - r.endToEnd.stored} lost, ${r.endToEnd.duplicates} duplicated`,
         met: r.endToEnd.ratingsPerS >= 25_000 && r.endToEnd.stored === r.endToEnd.ratings && r.endToEnd.duplicates === 0,
       },
+      { what: 'the same load through bare aedes with nothing behind it, same run: what end to end cannot exceed on this machine', target: 'measured', measured: `${r.bareAedesMsgsPerS.toLocaleString('en')} msg/s (end to end: ${Math.round((r.endToEnd.ratingsPerS / r.bareAedesMsgsPerS) * 100)}% of it)`, met: null },
       { what: `backlog drain of ${r.drain.records.toLocaleString('en')} queued records into InfluxDB (${r.drain.inFlightBatches} batches in flight)`, target: '≥ 100,000 points/s', measured: `${r.drain.pointsPerS.toLocaleString('en')} points/s`, met: r.drain.pointsPerS >= 100_000 },
       { what: 'the same backlog, same run, one batch in flight (the forwarder before issue 14)', target: 'measured', measured: `${r.drainOneAtATime.pointsPerS.toLocaleString('en')} points/s (window: ×${(r.drain.pointsPerS / r.drainOneAtATime.pointsPerS).toFixed(2)})`, met: null },
+      {
+        what: `the hub's writer alone into the same influxd, same run (${r.writerAlone.points.toLocaleString('en')} ratings mapped, serialized, written ${r.drain.inFlightBatches} batches at a time; no edge, no HTTPS, no validation): what a drain cannot exceed on this machine`,
+        target: 'measured',
+        measured: `${r.writerAlone.pointsPerS.toLocaleString('en')} points/s, CPU per million points: influxd ${r.writerAlone.influxdCpuSPerM} s, writer ${r.writerAlone.writerCpuSPerM} s (${r.writerAlone.coresBusy} of 2 cores busy; the drain: ${Math.round((r.drain.pointsPerS / r.writerAlone.pointsPerS) * 100)}% of it)`,
+        met: null,
+      },
       { what: `press-to-queryable latency at 100 ratings/s (poll every ${r.latency.pollMs} ms)`, target: 'p50 ≤ 100 ms, p99 ≤ 300 ms', measured: `p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms`, met: r.latency.p50Ms <= 100 && r.latency.p99Ms <= 300 },
-      { what: 'edge resident memory, 30 counters connected', target: '≤ 80 MB', measured: `${r.edgeRssMb30Counters} MB`, met: r.edgeRssMb30Counters <= 80 },
+      // The 80 MB target is the packaged build's (pi section); here the edge runs under tsx, whose compiler stays resident.
+      { what: 'edge resident memory, 30 counters connected, under tsx (the packaged build against its 80 MB: pi section)', target: 'measured', measured: `${r.edgeRssMb30Counters} MB`, met: null },
     ]
     return { raw: r, rows }
   },

@@ -17,6 +17,7 @@ import { makeDemoSite, type DemoSite } from '../scripts/lib/demo-site.js'
 import { makeTestPki } from '../testkit/certs.js'
 import { startInfluxd, type Influxd } from '../testkit/influxd.js'
 import { freePort } from '../testkit/ports.js'
+import { benchWrite } from './lib/influx-write.js'
 import { runMqttLoad, type LoadClient } from './lib/mqtt-load.js'
 import { startTsProcess, type Proc } from './lib/procs.js'
 import { rssMb } from './lib/sampler.js'
@@ -31,9 +32,16 @@ export interface IngestResults {
 
 export interface SpineResults {
   endToEnd: { ratings: number; stored: number; duplicates: number; seconds: number; ratingsPerS: number }
+  /** The same load through bare aedes with nothing behind it, same run: what end to end cannot exceed here. */
+  bareAedesMsgsPerS: number
   drain: { records: number; fillSeconds: number; seconds: number; pointsPerS: number; inFlightBatches: number }
   /** The same backlog, same run, one batch on the wire at a time (the forwarder before issue 14). */
   drainOneAtATime: { records: number; fillSeconds: number; seconds: number; pointsPerS: number }
+  /**
+   * The hub's writer alone into the same influxd, same run: ratings mapped, serialized and written with the
+   * drain's batches in flight, no edge, no HTTPS, no validation. What a drain cannot exceed on this machine.
+   */
+  writerAlone: { points: number; pointsPerS: number; influxdCpuSPerM: number; writerCpuSPerM: number; coresBusy: number }
   latency: { samples: number; p50Ms: number; p99Ms: number; pollMs: number }
   edgeRssMb30Counters: number
 }
@@ -74,6 +82,16 @@ function loadClients(site: DemoSite, tag: string): LoadClient[] {
     }))
 }
 
+/** The 30 clients' load through bare aedes in its own process: the baseline for ingest and the ceiling for end to end. */
+async function bareAedesRun(site: DemoSite, tag: string, perClient: number): Promise<{ perSecond: number; acked: number }> {
+  const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
+  try {
+    return await runMqttLoad({ url: bare.ready.url as string, clients: loadClients(site, tag), perClient, window: 100, timeoutMs: 120_000 })
+  } finally {
+    await bare.stop()
+  }
+}
+
 /** Bare aedes and the edge (durable, hub unreachable so the forwarder sleeps) under the same 30 clients, one after the other. */
 export async function benchIngest(opts: { perClient?: number; log?: (s: string) => void } = {}): Promise<IngestResults> {
   const say = opts.log ?? (() => undefined)
@@ -90,10 +108,7 @@ export async function benchIngest(opts: { perClient?: number; log?: (s: string) 
       http: { host: '127.0.0.1', port: ports.http },
       outbox: { dir: join(dir, 'outbox') },
     }))
-    const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
-    procs.push(bare)
-    const bareRun = await runMqttLoad({ url: bare.ready.url as string, clients: loadClients(site, 'bare'), perClient, window: 100, timeoutMs: 120_000 })
-    await bare.stop()
+    const bareRun = await bareAedesRun(site, 'bare', perClient)
     say(`bare aedes: ${Math.round(bareRun.perSecond)} msg/s`)
     const edge = await startTsProcess('edge/main.ts', [file], 'edge listening')
     procs.push(edge)
@@ -142,7 +157,9 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
       return { proc, url }
     }
 
-    // 1. Sustained end to end into InfluxDB, zero loss.
+    // 1. Sustained end to end into InfluxDB, zero loss; first the same load through bare aedes, its ceiling.
+    const bareRun = await bareAedesRun(site, 'ceiling', perClient)
+    say(`bare aedes, same load: ${Math.round(bareRun.perSecond)} msg/s`)
     const hubFile = join(dir, 'hub.yaml')
     const hubConfig = (db: string) => ({
       http: { host: '127.0.0.1', port: hubPort, tls: { cert: pki.serverCert, key: pki.serverKey } },
@@ -232,6 +249,13 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     const drain = await drainInto('bench_drain', DEFAULT_IN_FLIGHT_BATCHES)
     const drainOneAtATime = await drainInto('bench_drain_one', 1)
 
+    // 4. The drain's ceiling here: the hub's writer alone into the same influxd (the hub is idle by now).
+    await hub.stop()
+    const alonePoints = Math.min(drainRecords, 500_000)
+    const alone = await benchWrite({ url: influx.url, database: 'bench_writer_alone', points: alonePoints, concurrency: DEFAULT_IN_FLIGHT_BATCHES, serverPid: influx.pid() })
+    const perM = (cpuS: number) => Math.round((cpuS / alone.points) * 1e7) / 10
+    say(`writer alone into influxd: ${alone.pointsPerSecond} points/s`)
+
     return {
       endToEnd: {
         ratings: e2eRun.acked,
@@ -240,8 +264,16 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
         seconds: Math.round(e2eSeconds * 10) / 10,
         ratingsPerS: Math.round(distinct.size / e2eSeconds),
       },
+      bareAedesMsgsPerS: Math.round(bareRun.perSecond),
       drain: { ...drain, inFlightBatches: DEFAULT_IN_FLIGHT_BATCHES },
       drainOneAtATime,
+      writerAlone: {
+        points: alone.points,
+        pointsPerS: alone.pointsPerSecond,
+        influxdCpuSPerM: perM(alone.serverCpuSeconds ?? 0),
+        writerCpuSPerM: perM(alone.clientCpuSeconds),
+        coresBusy: Math.round(((alone.clientCpuSeconds + (alone.serverCpuSeconds ?? 0)) / alone.seconds) * 10) / 10,
+      },
       latency: { samples: latencies.length, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)), pollMs: POLL_MS },
       edgeRssMb30Counters: Math.round(edgeRss),
     }

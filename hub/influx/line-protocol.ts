@@ -1,6 +1,7 @@
 /**
- * InfluxDB line protocol, written by hand: building strings directly is what
- * lets one hub write 100k points/s (see bench/lib/influx-write.ts).
+ * InfluxDB line protocol, written by hand: building strings directly keeps
+ * mapping, serializing and sending a rating to about 9 µs of CPU (bench spine,
+ * "the hub's writer alone").
  * https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/
  */
 
