@@ -6,6 +6,7 @@
  * while it lasts, and counts every point in InfluxDB (none lost, none twice).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import https from 'node:https'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
@@ -60,6 +61,8 @@ export interface DrainResults {
   /** Per edge, from its first 200 to its outbox empty. */
   perEdgeActiveSeconds: { min: number; max: number }
   answers: Record<string, number>
+  /** Batches the hub refused before their upload (Expect: 100-continue), and the bytes that never crossed an uplink. */
+  spared: { uploads: number; bytes: number }
   expected: number
   stored: number
   lost: number
@@ -99,6 +102,19 @@ async function countPoints(influx: Influxd, db: string): Promise<{ points: numbe
     for (const s of await influxQuery(influx, db, `SELECT count(distinct(seq)) FROM ${m} GROUP BY site`)) distinct += Number(s.values[0]?.[1] ?? 0)
   }
   return { points, distinct }
+}
+
+/** Samples of the hub's /metrics (open to loopback without a token), by name. */
+function hubMetrics(url: string, ca: string, names: readonly string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    https.get(`${url}/metrics`, { ca, agent: false, timeout: 10_000 }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (text += c))
+      res.on('end', () => resolve(names.map((n) => Number(new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN))))
+      res.on('error', reject)
+    }).on('error', reject)
+  })
 }
 
 /** Pings influxd every 500 ms until stopped: is it still answering, and how fast. */
@@ -198,6 +214,7 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
       edges: edgeCpu() - cpuBefore.edges,
     }
     const pings = await ping.stop()
+    const [sparedUploads = NaN, sparedBytes = NaN] = await hubMetrics(hubUrl, pki.caPem, ['motcua_hub_batch_uploads_spared_total', 'motcua_hub_batch_upload_bytes_spared_total'])
     if (drained.size < opts.edges) throw new Error(`only ${drained.size} of ${opts.edges} edges drained in ${((deadline - upAt) / 1000).toFixed(0)} s`)
     const done = [...drained.values()]
     const lastAt = Math.max(...done.map((d) => d.at))
@@ -224,6 +241,7 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
       perEdgeSeconds: { min: round1(Math.min(...perEdge)), p50: round1(percentile(perEdge, 50)), max: round1(Math.max(...perEdge)) },
       perEdgeActiveSeconds: { min: round1(Math.min(...active)), max: round1(Math.max(...active)) },
       answers,
+      spared: { uploads: sparedUploads, bytes: sparedBytes },
       expected,
       stored: points,
       lost: expected - distinct,

@@ -28,6 +28,9 @@ export interface HubClientOptions {
   timeoutMs: number
 }
 
+/** How long a batch waits for the hub's 100 Continue before it is sent regardless. */
+export const CONTINUE_WAIT_MS = 1000
+
 export function createHubClient(opts: HubClientOptions): HubClient {
   const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`)
   const secure = base.protocol === 'https:'
@@ -43,10 +46,22 @@ export function createHubClient(opts: HubClientOptions): HubClient {
     if (body !== undefined) {
       headers['content-type'] = 'application/json'
       headers['content-length'] = Buffer.byteLength(body)
+      // The hub refuses a batch it cannot take (overloaded, token) before the upload: a shed batch costs no uplink.
+      headers.expect = '100-continue'
     }
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)])
     return new Promise((resolve, reject) => {
+      let sent = body === undefined
+      const send = () => {
+        if (sent) return
+        sent = true
+        clearTimeout(waiting)
+        req.end(body)
+      }
+      // A hub or proxy that ignores Expect never says 100: the body goes anyway after a while (RFC 9110, 10.1.1).
+      const waiting = sent ? undefined : setTimeout(send, CONTINUE_WAIT_MS)
       const req = (secure ? https : http).request(target, { method, agent, headers, signal: deadline }, (res) => {
+        clearTimeout(waiting)
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('error', reject)
@@ -59,10 +74,14 @@ export function createHubClient(opts: HubClientOptions): HubClient {
             parsed = null
           }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed })
+          // Answered before the body went: this request can never complete, and its socket is not reused.
+          if (!sent) req.destroy()
         })
       })
       req.on('error', reject)
-      req.end(body)
+      req.on('close', () => clearTimeout(waiting))
+      if (body === undefined) req.end()
+      else req.on('continue', send)
     })
   }
 

@@ -34,6 +34,16 @@ export function createHubMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    sparedUploads: new Counter({
+      name: 'motcua_hub_batch_uploads_spared_total',
+      help: 'Batches refused before their body was sent (Expect: 100-continue)',
+      registers: [registry],
+    }),
+    sparedBytes: new Counter({
+      name: 'motcua_hub_batch_upload_bytes_spared_total',
+      help: 'Bytes those refused batches declared, which never crossed the edge uplink',
+      registers: [registry],
+    }),
     writeSeconds: new Histogram({
       name: 'motcua_hub_write_seconds',
       help: 'Time for the database to accept one batch',

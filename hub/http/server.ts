@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { Logger } from '../../common/log.js'
-import { dispatch, sendError, sendJson, type DispatchOptions, type RouteHandler } from '../../common/web/answer.js'
+import { dispatch, requestUrl, sendError, sendJson, type DispatchOptions, type RouteHandler } from '../../common/web/answer.js'
 import { sendMetrics } from '../../common/web/access.js'
 import { proxyList, trustForwarded } from '../../common/web/forwarded.js'
 import { Router } from '../../common/web/router.js'
@@ -66,6 +66,16 @@ export function createHubServer(deps: ServerDeps): http.Server {
   const server = tls
     ? https.createServer({ ...serverOptions(), cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
     : http.createServer(serverOptions(), handler)
+  // Expect: 100-continue (the edge's batches): a batch ingest would refuse is answered before its upload;
+  // anything else is told to go on at once, as Node does when nobody listens for this event.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'POST' && requestUrl(req)?.pathname === '/v1/batches') {
+      if (trustForwarded(req, proxies).https) res.setHeader('strict-transport-security', HSTS)
+      if (ingest.refuseUpload(req, res)) return
+    }
+    res.writeContinue()
+    void handler(req, res)
+  })
   handleUpgrades(server, () => deps.upgrades ?? [], log)
   server.prependListener('upgrade', (req: IncomingMessage) => void trustForwarded(req, proxies))
   return server

@@ -30,26 +30,59 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
   const retryAfter = { 'retry-after': String(config.retryAfterS) }
   let inFlight = 0
 
-  const unauthorized = (req: IncomingMessage, res: ServerResponse) => {
+  const unauthorized = (req: IncomingMessage, res: ServerResponse, headers: Record<string, string> = {}) => {
     log.warn({ remote: clientAddress(req), path: req.url }, 'edge authentication failed')
-    sendError(res, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer' })
+    sendError(res, 'HUB_AUTH_FAILED', undefined, { 'www-authenticate': 'Bearer', ...headers })
   }
 
-  const overloaded = (res: ServerResponse) => {
+  const overloaded = (res: ServerResponse, headers: Record<string, string> = {}) => {
     metrics.batches.inc({ outcome: 'overloaded' })
     metrics.unavailable.inc({ reason: 'overloaded' })
-    sendError(res, 'HUB_OVERLOADED', undefined, retryAfter)
+    sendError(res, 'HUB_OVERLOADED', undefined, { ...retryAfter, ...headers })
   }
 
-  async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The checks that need no body: the site of a valid token, or null once answered (401, or 503 with no write slot free). */
+  function admit(req: IncomingMessage, res: ServerResponse, headers?: Record<string, string>): string | null {
     const tokenSite = authenticate(req.headers.authorization)
     if (!tokenSite) {
       metrics.batches.inc({ outcome: 'auth_failed' })
-      return unauthorized(req, res)
+      unauthorized(req, res, headers)
+      return null
     }
-    // Shed before the upload when writes are saturated, so a slow uplink does not send a batch for nothing.
-    if (inFlight >= config.maxConcurrentWrites) return overloaded(res)
-    await ingest(tokenSite, req, res)
+    if (inFlight >= config.maxConcurrentWrites) {
+      overloaded(res, headers)
+      return null
+    }
+    return tokenSite
+  }
+
+  async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Shed before reading the body when writes are saturated (refuseUpload spares the upload itself).
+    const tokenSite = admit(req, res)
+    if (tokenSite) await ingest(tokenSite, req, res)
+  }
+
+  /**
+   * A batch sent with `Expect: 100-continue` waits for the hub's go-ahead
+   * before its upload. When it would be refused anyway (token, no write slot,
+   * declared size), the refusal is the answer and the body never crosses the
+   * edge's uplink; the connection is closed, since the client will not send
+   * it. True when it answered.
+   */
+  function refuseUpload(req: IncomingMessage, res: ServerResponse): boolean {
+    const close = { connection: 'close' }
+    const declared = Number(req.headers['content-length']) || 0
+    let refused = admit(req, res, close) === null
+    if (!refused && declared > config.http.maxBodyBytes) {
+      metrics.batches.inc({ outcome: 'too_large' })
+      sendError(res, 'HUB_BODY_TOO_LARGE', `${declared} bytes > ${config.http.maxBodyBytes}`, close)
+      refused = true
+    }
+    if (refused) {
+      metrics.sparedUploads.inc()
+      metrics.sparedBytes.inc(declared)
+    }
+    return refused
   }
 
   /** Only the database write holds a slot: a slow uplink still uploading must not starve the other edges. */
@@ -117,5 +150,5 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     sendJson(res, 200, { serverTime: now() })
   }
 
-  return { batch, clock }
+  return { batch, clock, refuseUpload }
 }

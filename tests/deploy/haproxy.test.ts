@@ -111,6 +111,36 @@ describe('hubs behind HAProxy', () => {
     await revive(busy!)
   }, 240_000)
 
+  it("an edge's batch through the proxy waits for the hub's 100 Continue; one the hub refuses is answered before its upload", async () => {
+    const body = JSON.stringify({ v: 1, site: p.site.siteId, records: [
+      { kind: 'heartbeat', seq: 1, t: Date.now() - 60_000, clock: 'synced', counter: 'q1', device: 'expect-probe', uptimeS: 1, rssi: -40, battery: 90 },
+    ] })
+    const send = (token: string) => new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+      let continued = false
+      const req = https.request(`${p.url}/v1/batches`, {
+        method: 'POST', ca: p.pki.caPem, agent: false,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+      }, (res) => {
+        res.resume()
+        res.on('end', () => {
+          resolve({ continued, status: res.statusCode ?? 0 })
+          if (!continued) req.destroy()
+        })
+      })
+      // The body goes only after a 100: a proxy that held it back, or answered for the hub, would show here.
+      req.on('continue', () => {
+        continued = true
+        req.end(body)
+      })
+      req.on('error', reject)
+    })
+    const spared = async () => (await Promise.all(p.hubs.filter((h) => h.running()).map((h) => h.metric('motcua_hub_batch_uploads_spared_total')))).reduce((a, b) => a + b, 0)
+    expect(await send(p.site.edgeToken)).toEqual({ continued: true, status: 200 })
+    const before = await spared()
+    expect(await send('not-the-edge-token-0123456789')).toEqual({ continued: false, status: 401 })
+    expect(await spared()).toBe(before + 1)
+  })
+
   it('the console through the proxy: Secure cookie, HSTS, the real client on the audit log and in sign-in throttling', async () => {
     const signIn = (password: string, from: string) => p.request('/console/login', {
       method: 'POST', from,
