@@ -20,7 +20,7 @@ import { freePort } from '../testkit/ports.js'
 import { benchWrite } from './lib/influx-write.js'
 import { runMqttLoad, type LoadClient } from './lib/mqtt-load.js'
 import { startTsProcess, type Proc } from './lib/procs.js'
-import { rssMb } from './lib/sampler.js'
+import { cpuSeconds, rssMb } from './lib/sampler.js'
 import { percentile } from './lib/stats.js'
 
 export interface IngestResults {
@@ -28,6 +28,8 @@ export interface IngestResults {
   edgeDurableMsgsPerS: number
   edgeToBareRatio: number
   messages: number
+  /** CPU per acknowledged message (µs), same run: what each needs whatever share of the machine it gets. */
+  cpuUsPerMsg: { bareAedes: number; edge: number; loadForBare: number; loadForEdge: number }
 }
 
 export interface SpineResults {
@@ -83,13 +85,30 @@ function loadClients(site: DemoSite, tag: string): LoadClient[] {
 }
 
 /** The 30 clients' load through bare aedes in its own process: the baseline for ingest and the ceiling for end to end. */
-async function bareAedesRun(site: DemoSite, tag: string, perClient: number): Promise<{ perSecond: number; acked: number }> {
+async function bareAedesRun(site: DemoSite, tag: string, perClient: number): Promise<LoadRun> {
   const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
   try {
-    return await runMqttLoad({ url: bare.ready.url as string, clients: loadClients(site, tag), perClient, window: 100, timeoutMs: 120_000 })
+    return await measuredLoad(bare.pid, bare.ready.url as string, site, tag, perClient)
   } finally {
     await bare.stop()
   }
+}
+
+interface LoadRun {
+  perSecond: number
+  acked: number
+  /** CPU per acknowledged message (µs): the broker's process, and this process generating the load. */
+  serverCpuUs: number
+  loadCpuUs: number
+}
+
+async function measuredLoad(pid: number, url: string, site: DemoSite, tag: string, perClient: number): Promise<LoadRun> {
+  const server0 = cpuSeconds(pid)
+  const load0 = process.cpuUsage()
+  const run = await runMqttLoad({ url, clients: loadClients(site, tag), perClient, window: 100, timeoutMs: 120_000 })
+  const load = process.cpuUsage(load0)
+  const perMsg = (s: number) => Math.round((s / run.acked) * 1e7) / 10
+  return { perSecond: run.perSecond, acked: run.acked, serverCpuUs: perMsg(cpuSeconds(pid) - server0), loadCpuUs: perMsg((load.user + load.system) / 1e6) }
 }
 
 /** Bare aedes and the edge (durable, hub unreachable so the forwarder sleeps) under the same 30 clients, one after the other. */
@@ -112,7 +131,7 @@ export async function benchIngest(opts: { perClient?: number; log?: (s: string) 
     say(`bare aedes: ${Math.round(bareRun.perSecond)} msg/s`)
     const edge = await startTsProcess('edge/main.ts', [file], 'edge listening')
     procs.push(edge)
-    const edgeRun = await runMqttLoad({ url: `mqtt://127.0.0.1:${ports.mqtt}`, clients: loadClients(site, 'ingest'), perClient, window: 100, timeoutMs: 120_000 })
+    const edgeRun = await measuredLoad(edge.pid, `mqtt://127.0.0.1:${ports.mqtt}`, site, 'ingest', perClient)
     await edge.stop()
     say(`edge durable ingest: ${Math.round(edgeRun.perSecond)} msg/s`)
     return {
@@ -120,6 +139,7 @@ export async function benchIngest(opts: { perClient?: number; log?: (s: string) 
       edgeDurableMsgsPerS: Math.round(edgeRun.perSecond),
       edgeToBareRatio: Math.round((edgeRun.perSecond / bareRun.perSecond) * 100) / 100,
       messages: edgeRun.acked,
+      cpuUsPerMsg: { bareAedes: bareRun.serverCpuUs, edge: edgeRun.serverCpuUs, loadForBare: bareRun.loadCpuUs, loadForEdge: edgeRun.loadCpuUs },
     }
   } finally {
     for (const p of procs) await p.stop().catch(() => undefined)
