@@ -4,9 +4,15 @@ import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { MotcuaError } from '../../common/errors.js'
 
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** A request whose Content-Length is over the limit, known before any of its body is read: the error, else null. */
+export function declaredTooLarge(req: IncomingMessage, limit: number): MotcuaError | null {
   const declared = Number(req.headers['content-length'])
-  if (declared > limit) return Promise.reject(new MotcuaError('HUB_BODY_TOO_LARGE', `${declared} bytes > ${limit}`))
+  return declared > limit ? new MotcuaError('HUB_BODY_TOO_LARGE', `${declared} bytes > ${limit}`) : null
+}
+
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = declaredTooLarge(req, limit)
+  if (tooLarge) return Promise.reject(tooLarge)
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
   if (encoding !== 'identity' && encoding !== 'gzip') {
     return Promise.reject(new MotcuaError('HUB_BATCH_INVALID', `unsupported content-encoding ${encoding}`))

@@ -56,10 +56,14 @@ export function createHubServer(deps: ServerDeps): http.Server {
 
   // The client and scheme behind the configured proxies, resolved before any route reads them (common/web/forwarded.ts).
   const proxies = config.trustedProxies.length > 0 ? proxyList(config.trustedProxies) : null
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
+  const resolveClient = (req: IncomingMessage, res: ServerResponse) => {
     // A browser that reached the hub over TLS, directly or through the proxy, never tries it in clear again.
     if (trustForwarded(req, proxies).https) res.setHeader('strict-transport-security', HSTS)
-    return dispatch(router, req, res, { ...HUB_ANSWERS, log })
+  }
+  const route = (req: IncomingMessage, res: ServerResponse) => dispatch(router, req, res, { ...HUB_ANSWERS, log })
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    resolveClient(req, res)
+    return route(req, res)
   }
 
   const tls = config.http.tls
@@ -69,12 +73,10 @@ export function createHubServer(deps: ServerDeps): http.Server {
   // Expect: 100-continue (the edge's batches): a batch ingest would refuse is answered before its upload;
   // anything else is told to go on at once, as Node does when nobody listens for this event.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'POST' && requestUrl(req)?.pathname === '/v1/batches') {
-      if (trustForwarded(req, proxies).https) res.setHeader('strict-transport-security', HSTS)
-      if (ingest.refuseUpload(req, res)) return
-    }
+    resolveClient(req, res)
+    if (req.method === 'POST' && requestUrl(req)?.pathname === '/v1/batches' && ingest.refuseUpload(req, res)) return
     res.writeContinue()
-    void handler(req, res)
+    void route(req, res)
   })
   handleUpgrades(server, () => deps.upgrades ?? [], log)
   server.prependListener('upgrade', (req: IncomingMessage) => void trustForwarded(req, proxies))

@@ -9,7 +9,7 @@ import { isMotcuaError } from '../../common/errors.js'
 import type { Logger } from '../../common/log.js'
 import type { BatchAck } from '../../protocol/records.js'
 import type { HubConfig } from '../config/schema.js'
-import { readBody } from '../http/body.js'
+import { declaredTooLarge, readBody } from '../http/body.js'
 import type { HubMetrics } from '../http/metrics.js'
 import { sendError, sendJson } from '../../common/web/answer.js'
 import { clientAddress } from '../../common/web/forwarded.js'
@@ -39,6 +39,12 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     metrics.batches.inc({ outcome: 'overloaded' })
     metrics.unavailable.inc({ reason: 'overloaded' })
     sendError(res, 'HUB_OVERLOADED', undefined, { ...retryAfter, ...headers })
+  }
+
+  /** The body is unread (still coming, or never to come): the answer closes the connection. */
+  const tooLarge = (res: ServerResponse) => {
+    metrics.batches.inc({ outcome: 'too_large' })
+    sendError(res, 'HUB_BODY_TOO_LARGE', undefined, { connection: 'close' })
   }
 
   /** The checks that need no body: the site of a valid token, or null once answered (401, or 503 with no write slot free). */
@@ -71,18 +77,13 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
    */
   function refuseUpload(req: IncomingMessage, res: ServerResponse): boolean {
     const close = { connection: 'close' }
-    const declared = Number(req.headers['content-length']) || 0
-    let refused = admit(req, res, close) === null
-    if (!refused && declared > config.http.maxBodyBytes) {
-      metrics.batches.inc({ outcome: 'too_large' })
-      sendError(res, 'HUB_BODY_TOO_LARGE', `${declared} bytes > ${config.http.maxBodyBytes}`, close)
-      refused = true
+    if (admit(req, res, close) !== null) {
+      if (!declaredTooLarge(req, config.http.maxBodyBytes)) return false
+      tooLarge(res)
     }
-    if (refused) {
-      metrics.sparedUploads.inc()
-      metrics.sparedBytes.inc(declared)
-    }
-    return refused
+    metrics.sparedUploads.inc()
+    metrics.sparedBytes.inc(Number(req.headers['content-length']) || 0)
+    return true
   }
 
   /** Only the database write holds a slot: a slow uplink still uploading must not starve the other edges. */
@@ -104,10 +105,7 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     try {
       body = JSON.parse((await readBody(req, config.http.maxBodyBytes)).toString('utf8'))
     } catch (err) {
-      if (isMotcuaError(err) && err.code === 'HUB_BODY_TOO_LARGE') {
-        metrics.batches.inc({ outcome: 'too_large' })
-        return sendError(res, 'HUB_BODY_TOO_LARGE', undefined, { connection: 'close' })
-      }
+      if (isMotcuaError(err) && err.code === 'HUB_BODY_TOO_LARGE') return tooLarge(res)
       if (!isMotcuaError(err) && !(err instanceof SyntaxError)) throw err
       metrics.batches.inc({ outcome: 'invalid' })
       return sendError(res, 'HUB_BATCH_INVALID', isMotcuaError(err) ? err.message : 'body is not JSON')
