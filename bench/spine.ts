@@ -36,7 +36,7 @@ export interface IngestResults {
 
 export interface SpineResults {
   endToEnd: { ratings: number; stored: number; duplicates: number; seconds: number; ratingsPerS: number }
-  /** The same load through bare aedes with nothing behind it, same run: what end to end cannot exceed here. */
+  /** The same load through bare aedes (warmed up) with nothing behind it, same run: what end to end cannot exceed here. */
   bareAedesMsgsPerS: number
   drain: { records: number; fillSeconds: number; seconds: number; pointsPerS: number; inFlightBatches: number }
   /** The same backlog, same run, one batch on the wire at a time (the forwarder before issue 14). */
@@ -285,7 +285,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     const drain = await drainInto('bench_drain', DEFAULT_IN_FLIGHT_BATCHES)
     const drainOneAtATime = await drainInto('bench_drain_one', 1)
 
-    // 4. The drain's ceiling here: the hub's writer alone into the same influxd (the hub is idle by now).
+    // 4. The drain's ceiling here: the hub's writer alone into the same influxd, the hub stopped so nothing else runs.
     await hub.stop()
     const alonePoints = Math.min(drainRecords, 500_000)
     const alone = await benchWrite({ url: influx.url, database: 'bench_writer_alone', points: alonePoints, concurrency: DEFAULT_IN_FLIGHT_BATCHES, serverPid: influx.pid() })
