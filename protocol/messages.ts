@@ -15,7 +15,8 @@ export const MAX_DEVICE_PAYLOAD_BYTES = 2048
 const MIN_PLAUSIBLE_MS = Date.UTC(2020, 0, 1)
 
 const deviceTime = z.number().int().min(0).max(8.64e15)
-const scaleSchema = z.union(SCALE_SIZES.map((n) => z.literal(n)) as [z.ZodLiteral<3>, z.ZodLiteral<4>, z.ZodLiteral<5>])
+/** One literal of several values: a wrong scale is told as "expected one of 3|4|5", and it parses without a union's attempts. */
+export const scaleSchema = z.literal(SCALE_SIZES)
 
 export const ratingMessage = z
   .strictObject({

@@ -261,7 +261,9 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
       state.online = record.online
       state.statusCounter = record.counter
     }
-    const stored = outbox.append(record, stamp, dedupKey ?? undefined).then(
+    // The acknowledgement (done) waits for the commit, except at QoS 0 (heartbeats): there is
+    // none to hold back, and dropping the device over a lost heartbeat would only make things worse.
+    void outbox.append(record, stamp, dedupKey ?? undefined).then(
       (outcome) => {
         if (outcome === 'duplicate') {
           stats.duplicates++
@@ -271,20 +273,17 @@ export async function startBroker(opts: BrokerOptions): Promise<EdgeBroker> {
           bump(stats.stored, record.kind)
           onStored(record)
         }
-        return null
+        if (packet.qos !== 0) done(null)
       },
       (err: unknown) => {
         const code = isMotcuaError(err) ? err.code : 'EDGE_STORE_FAILED'
         bump(stats.storeFailures, code)
         stats.lastStoreFailure = { code, message: (err as Error).message, at: clock.now() }
         log.error({ err, code, device: state.device?.id, kind: record.kind }, 'store failed; not acknowledged')
-        return err instanceof Error ? err : new Error(String(err))
+        if (packet.qos !== 0) done(err instanceof Error ? err : new Error(String(err)))
       },
     )
-    // QoS 0 (heartbeats) has no acknowledgement to hold back, and dropping the
-    // device over a lost heartbeat would only make things worse.
     if (packet.qos === 0) done(null)
-    else void stored.then((err) => done(err))
   }
 
   /** Only a first store counts: a resent ticket must not be counted or prompted twice. */

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod'
 import { idSchema } from '../../protocol/ids.js'
-import { DEFAULT_SCALE, SCALE_SIZES } from '../../protocol/scales.js'
-import { DEVICE_KINDS } from '../../protocol/messages.js'
+import { DEFAULT_SCALE } from '../../protocol/scales.js'
+import { DEVICE_KINDS, scaleSchema } from '../../protocol/messages.js'
 import { RESERVED_COUNTER_IDS } from '../../protocol/topics.js'
 import { DEFAULT_CAMERA_DOWN_S } from '../health/status.js'
 import { hubUrlProblem, tlsSchema } from './tls.js'
@@ -25,7 +25,7 @@ export const edgeConfigSchema = z
       branch: idSchema.optional(),
       province: idSchema.optional(),
     }),
-    scale: z.union(SCALE_SIZES.map((n) => z.literal(n)) as [z.ZodLiteral<3>, z.ZodLiteral<4>, z.ZodLiteral<5>]).default(DEFAULT_SCALE),
+    scale: scaleSchema.default(DEFAULT_SCALE),
     reasons: z
       .array(z.strictObject({ id: idSchema, vi: z.string().min(1), en: z.string().min(1) }))
       .default([

@@ -57,22 +57,25 @@ export class MisuseFilter {
 
   judge(record: RatingRecord, dedupKey: string | null): Judged {
     if (dedupKey !== null && this.judged.has(dedupKey)) return { record: { ...record, misuse: this.judged.get(dedupKey) ?? null }, alert: null }
-    const p: Press = { counter: record.counter, device: record.device, level: record.level, ticket: record.ticket, deviceTs: record.deviceTs, edgeTs: record.edgeTs }
+    const p: Press = record
     const run = nextRun(this.runs.get(p.device), p, this.settings)
     const day = this.dayOf(p.counter, p.edgeTs, false)
     const misuse = verdict(p, sincePrevious(this.last.get(p.counter), p), run, day, this.settings)
 
-    this.last.set(p.counter, { device: p.device, deviceTs: p.deviceTs, edgeTs: p.edgeTs })
+    this.last.set(p.counter, record)
     this.runs.set(p.device, run)
     const alert = this.stuckChange(p, run)
     if (misuse === null && day) {
       day.counted++
       if (p.ticket !== null) day.rated.add(p.ticket)
     }
-    const who = `${p.counter}|${record.officer ?? ''}`
-    if (misuse !== null) bump(this.stats.flagged, `${misuse}|${who}`)
     // Level 1 is the most satisfied on every scale (protocol/scales.ts).
-    if (record.level === 1 && p.ticket === null) bump(this.stats.bestWithoutTicket, who)
+    const bestWithoutTicket = record.level === 1 && p.ticket === null
+    if (misuse !== null || bestWithoutTicket) {
+      const who = `${p.counter}|${record.officer ?? ''}`
+      if (misuse !== null) bump(this.stats.flagged, `${misuse}|${who}`)
+      if (bestWithoutTicket) bump(this.stats.bestWithoutTicket, who)
+    }
     if (dedupKey !== null) this.remember(dedupKey, misuse)
     return { record: { ...record, misuse }, alert }
   }

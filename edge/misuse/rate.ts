@@ -31,6 +31,9 @@ export type Admission =
   /** Too many held already: refuse it, unacknowledged. */
   | { action: 'refuse' }
 
+const PASS: Admission = { action: 'pass' }
+const REFUSE: Admission = { action: 'refuse' }
+
 interface Bucket {
   tokens: number
   at: number
@@ -45,15 +48,15 @@ export class DeviceRateLimiter {
   /** `device` comes from the edge config (authenticated devices), so the map holds at most one entry per configured device. */
   admit(device: string, now: number): Admission {
     const s = this.settings
-    const b = this.buckets.get(device) ?? { tokens: s.burst, at: now, held: 0 }
-    this.buckets.set(device, b)
+    let b = this.buckets.get(device)
+    if (!b) this.buckets.set(device, (b = { tokens: s.burst, at: now, held: 0 }))
     b.tokens = Math.min(s.burst, b.tokens + ((now - b.at) / 1000) * s.perSecond)
     b.at = now
     if (b.tokens >= 1) {
       b.tokens -= 1
-      return { action: 'pass' }
+      return PASS
     }
-    if (b.held >= s.maxHeld) return { action: 'refuse' }
+    if (b.held >= s.maxHeld) return REFUSE
     // Tokens go negative: each held message waits for its own token.
     b.tokens -= 1
     b.held++

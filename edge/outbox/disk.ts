@@ -9,6 +9,8 @@ export type StatfsFn = (dir: string) => Promise<{ bavail: number | bigint; bsize
 export interface DiskGauge {
   /** Free bytes available to this process, refreshed at most every `cacheMs`. */
   freeBytes(): Promise<number>
+  /** The cached value while it is fresh, else null: lets a hot path skip a promise (the outbox's append). */
+  freshFreeBytes(): number | null
   /** Last known value without touching the disk (null before the first check). */
   lastFreeBytes(): number | null
   /** Forget the cached value, e.g. after ENOSPC, so the next check is fresh. */
@@ -21,9 +23,11 @@ export function diskGauge(dir: string, opts: { statfs?: StatfsFn; cacheMs?: numb
   let value: number | null = null
   let at = -Infinity
   let pending: Promise<number> | null = null
+  const fresh = () => (value !== null && opts.now() - at < cacheMs ? value : null)
   return {
     async freeBytes() {
-      if (value !== null && opts.now() - at < cacheMs) return value
+      const cached = fresh()
+      if (cached !== null) return cached
       pending ??= statfs(dir)
         .then((s) => {
           value = Number(s.bavail) * Number(s.bsize)
@@ -35,6 +39,7 @@ export function diskGauge(dir: string, opts: { statfs?: StatfsFn; cacheMs?: numb
         })
       return pending
     },
+    freshFreeBytes: fresh,
     lastFreeBytes: () => value,
     invalidate() {
       at = -Infinity

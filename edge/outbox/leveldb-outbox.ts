@@ -147,7 +147,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     const outcome: ('stored' | 'duplicate')[] = []
     const added: { lane: Lane; bytes: number; wall: number }[] = []
     const storedKeys: string[] = []
-    const at = opts.now()
+    const storedAt = String(opts.now())
     let seq = nextSeq
     for (const g of group) {
       if (g.dedupKey !== undefined) {
@@ -158,7 +158,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
         }
         seen.add(g.dedupKey)
         storedKeys.push(g.dedupKey)
-        ops.push({ type: 'put', key: dedupIndexKey(g.dedupKey), value: String(at) })
+        ops.push({ type: 'put', key: dedupIndexKey(g.dedupKey), value: storedAt })
       }
       const lane = laneOf(g.record)
       const key = queueKey(lane, seq++)
@@ -292,33 +292,43 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     return touched
   }
 
+  /** Queues an append for the next group commit, unless the disk is at its reserve. */
+  function enqueue(record: NewRecord, stamp: Stamp, dedupKey: string | undefined, free: number): Promise<'stored' | 'duplicate'> {
+    if (free < opts.minFreeBytes) {
+      if (refusing === null) log.error({ free, minFreeBytes: opts.minFreeBytes }, 'disk reserve reached, refusing writes')
+      refusing = `disk free ${free} B is below the reserve of ${opts.minFreeBytes} B`
+      return Promise.reject(new MotcuaError('EDGE_DISK_FULL', refusing))
+    }
+    if (refusing !== null && opts.now() >= diskFullUntil) {
+      log.info({ free }, 'disk space available again, accepting writes')
+      refusing = null
+    }
+    return new Promise((resolve, reject) => {
+      pending.push({ record, stamp, dedupKey, resolve, reject })
+      if (flushScheduled) return
+      flushScheduled = true
+      timers.setTimeout(() => {
+        flushScheduled = false
+        void serial(flush)
+      }, opts.commitWindowMs)
+    })
+  }
+
   const outbox: ForwardableOutbox = {
-    async append(record, stamp, dedupKey) {
-      if (closed) throw new MotcuaError('EDGE_STORE_FAILED', 'outbox is closed')
-      if (opts.now() < diskFullUntil) throw new MotcuaError('EDGE_DISK_FULL', refusing ?? undefined)
-      // A failing statfs must not stop ratings: the write itself still reports ENOSPC.
-      const free = await disk.freeBytes().catch((err: unknown) => {
-        log.warn({ err }, 'cannot read free disk space')
-        return Infinity
-      })
-      if (free < opts.minFreeBytes) {
-        if (refusing === null) log.error({ free, minFreeBytes: opts.minFreeBytes }, 'disk reserve reached, refusing writes')
-        refusing = `disk free ${free} B is below the reserve of ${opts.minFreeBytes} B`
-        throw new MotcuaError('EDGE_DISK_FULL', refusing)
-      }
-      if (refusing !== null && opts.now() >= diskFullUntil) {
-        log.info({ free }, 'disk space available again, accepting writes')
-        refusing = null
-      }
-      return new Promise((resolve, reject) => {
-        pending.push({ record, stamp, dedupKey, resolve, reject })
-        if (flushScheduled) return
-        flushScheduled = true
-        timers.setTimeout(() => {
-          flushScheduled = false
-          void serial(flush)
-        }, opts.commitWindowMs)
-      })
+    append(record, stamp, dedupKey) {
+      if (closed) return Promise.reject(new MotcuaError('EDGE_STORE_FAILED', 'outbox is closed'))
+      if (opts.now() < diskFullUntil) return Promise.reject(new MotcuaError('EDGE_DISK_FULL', refusing ?? undefined))
+      // Between two reads of the disk (statfsCacheMs) an append waits for nothing but its commit: it runs for every message.
+      const free = disk.freshFreeBytes()
+      if (free !== null) return enqueue(record, stamp, dedupKey, free)
+      return disk
+        .freeBytes()
+        // A failing statfs must not stop ratings: the write itself still reports ENOSPC.
+        .catch((err: unknown) => {
+          log.warn({ err }, 'cannot read free disk space')
+          return Infinity
+        })
+        .then((f) => enqueue(record, stamp, dedupKey, f))
     },
 
     // Reads need no place on the write chain: LevelDB iterators read a

@@ -78,6 +78,7 @@ describe('loadEdgeConfig', () => {
     ['no hub token at all', (c: ReturnType<typeof base>) => delete (c.hub as { tokenFile?: string }).tokenFile, /hub: expected "token" or "tokenFile"/],
     ['a reserved counter id', (c: ReturnType<typeof base>) => (c.counters[0]!.id = 'edge'), /counters\.0\.id: "edge" is reserved/],
     ['a wrong type', (c: ReturnType<typeof base>) => Object.assign(c, { healthIntervalS: 'often' }), /healthIntervalS: Invalid input: expected number/],
+    ['a scale no site uses', (c: ReturnType<typeof base>) => Object.assign(c, { scale: 7 }), /scale: Invalid option: expected one of 3\|4\|5/],
     ['an http:// hub off this machine', (c: ReturnType<typeof base>) => (c.hub.url = 'http://hub.example.vn:8443/'), /hub\.url: expected an https:\/\/ URL/],
     ['an http:// hub on a LAN address', (c: ReturnType<typeof base>) => (c.hub.url = 'http://10.0.0.7/'), /hub\.url: expected an https:\/\/ URL/],
     ['pages over https with a plain broker', (c: ReturnType<typeof base>) => {

@@ -53,6 +53,8 @@ describe('ingest: ratings', () => {
     expect(rejection(run(topics.rating(SITE, 'q1'), rating({ level: 5 })))?.message).toBe('level: level must be between 1 and scale')
     expect(rejection(run(topics.rating(SITE, 'q1'), rating({ id: 'x' })))?.message).toMatch(/^id: .*8–64 characters/)
     expect(rejection(run(topics.rating(SITE, 'q1'), rating({ note: 'hi' })))?.message).toMatch(/note/)
+    // A scale that exists on no site is told with the scales there are.
+    expect(rejection(run(topics.rating(SITE, 'q1'), rating({ scale: 6 })))?.message).toBe('scale: Invalid option: expected one of 3|4|5')
     const many = rejection(run(topics.rating(SITE, 'q1'), { v: 2, id: 1, ts: 'x', scale: 9, level: 'a' }))
     expect(many?.code).toBe('EDGE_PAYLOAD_INVALID')
     expect(many?.message).toMatch(/and 2 more/)
