@@ -15,7 +15,7 @@
  */
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { build } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
 import { writeBrowserAssets } from './lib/browser-assets.js'
 
 const root = resolve(import.meta.dirname, '..')
@@ -24,6 +24,19 @@ const dist = join(root, 'dist')
 const NATIVE = ['classic-level']
 /** What classic-level requires at run time, besides itself. */
 const NATIVE_DEPS = ['abstract-level', 'module-error', 'napi-macros', 'node-gyp-build', 'buffer', 'base64-js', 'ieee754', 'is-buffer', 'level-supports', 'level-transcoder', 'maybe-combine-errors']
+
+const QUIET_DEBUG = join(root, 'scripts/lib/quiet-debug.cjs')
+/**
+ * `debug` resolves to scripts/lib/quiet-debug.cjs, which does nothing unless DEBUG is set at start (then it is the
+ * real package, so DEBUG=mqtt-packet:* still works). Disabled, the real loggers still cost the edge about 750 bytes
+ * of garbage per message (bench/results: ingest).
+ */
+const quietDebug: Plugin = {
+  name: 'quiet-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) => (args.importer === QUIET_DEBUG ? undefined : { path: QUIET_DEBUG }))
+  },
+}
 
 export async function buildDist(): Promise<void> {
   rmSync(dist, { recursive: true, force: true })
@@ -37,6 +50,7 @@ export async function buildDist(): Promise<void> {
     format: 'esm',
     target: 'node20',
     external: [...NATIVE, 'esbuild'],
+    plugins: [quietDebug],
     // Bundled CommonJS packages call require() and read __dirname (fluent-ffmpeg); an ES module has neither.
     banner: {
       js: [

@@ -95,7 +95,8 @@ describe('the built edge, run from its package tree', () => {
     writeFileSync(file, stringify({ ...config, http, broker, hub: { url: 'https://127.0.0.1:9/', token: 'package-test-token-0123' }, outbox: { dir: join(dir, 'outbox') } }))
     // A bare environment: what the service has, not this shell's PATH or NODE_OPTIONS.
     const env = { PATH: '/usr/bin:/bin', LOG_LEVEL: 'warn' }
-    const edge = spawn(join(lib, 'node'), [join(lib, 'edge.js'), file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // DEBUG still reaches the bundled packages' own loggers (the build silences them only without it).
+    const edge = spawn(join(lib, 'node'), [join(lib, 'edge.js'), file], { cwd: dir, env: { ...env, DEBUG: 'mqtt-packet:parser' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     edge.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     const exited = new Promise<number | null>((resolve) => edge.once('exit', (code) => resolve(code)))
@@ -117,6 +118,7 @@ describe('the built edge, run from its package tree', () => {
       // The rating and the edge's own records (device and health status) wait for the hub.
       const waiting = Number(/^outbox\s+(\d+) records waiting/m.exec(`${out.stdout}${out.stderr}`)?.[1])
       expect(waiting).toBeGreaterThanOrEqual(1)
+      expect(stderr).toMatch(/mqtt-packet:parser .*publish/)
       edge.kill('SIGTERM')
       expect(await exited).toBe(0)
     } finally {
