@@ -1,6 +1,8 @@
 /**
  * Issue 2's benchmarks. Every server is a child process (influxd, hub, edge,
- * and bare aedes for the baseline); MQTT load comes from this process.
+ * and bare aedes for the baseline); MQTT load comes from this process. The
+ * edge and the hub run as their packages run them: the production build
+ * (dist/edge.js, dist/hub.js), built first.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,6 +22,7 @@ import { freePort } from '../testkit/ports.js'
 import { benchWrite } from './lib/influx-write.js'
 import { runMqttLoad, type LoadClient } from './lib/mqtt-load.js'
 import { startTsProcess, type Proc } from './lib/procs.js'
+import { buildDist } from '../scripts/build.js'
 import { cpuSeconds, rssMb } from './lib/sampler.js'
 import { percentile } from './lib/stats.js'
 
@@ -51,6 +54,8 @@ export interface SpineResults {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const EDGE = 'dist/edge.js'
+const HUB = 'dist/hub.js'
 
 /**
  * Each load client presses thousands of times a second, far past a real box's
@@ -123,6 +128,7 @@ async function measuredLoad(pid: number, url: string, site: DemoSite, tag: strin
 export async function benchIngest(opts: { perClient?: number; pairs?: number; log?: (s: string) => void } = {}): Promise<IngestResults> {
   const say = opts.log ?? (() => undefined)
   const perClient = opts.perClient ?? 4000
+  await buildDist()
   const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-ingest-'))
   const procs: Proc[] = []
   try {
@@ -137,7 +143,7 @@ export async function benchIngest(opts: { perClient?: number; pairs?: number; lo
     }))
     const bare = await startTsProcess('bench/lib/bare-aedes-main.ts', [], 'bare aedes listening')
     procs.push(bare)
-    const edge = await startTsProcess('edge/main.ts', [file], 'edge listening')
+    const edge = await startTsProcess(EDGE, [file], 'edge listening')
     procs.push(edge)
     const pairs: { bare: LoadRun; edge: LoadRun; ratio: number }[] = []
     // The first pair warms both up and is not counted: bare aedes gains most from it (28k cold, 46-54k warm here).
@@ -167,6 +173,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
   const say = opts.log ?? (() => undefined)
   const perClient = opts.perClient ?? 4000
   const drainRecords = opts.drainRecords ?? 1_000_000
+  await buildDist()
   const dir = mkdtempSync(join(tmpdir(), 'motcua-bench-spine-'))
   const procs: Proc[] = []
   const influx = await startInfluxd()
@@ -188,7 +195,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     }
     const startEdge = async (name: string, hubUrl: string) => {
       const { file, url } = await writeEdge(name, hubUrl)
-      const proc = await startTsProcess('edge/main.ts', [file], 'edge listening')
+      const proc = await startTsProcess(EDGE, [file], 'edge listening')
       procs.push(proc)
       return { proc, url }
     }
@@ -203,7 +210,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
       edges: [site.hubEdge],
     })
     writeFileSync(hubFile, stringify(hubConfig('bench_e2e')))
-    let hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+    let hub = await startTsProcess(HUB, [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
     procs.push(hub)
     const e2eEdge = await startEdge('e2e', `https://localhost:${hubPort}`)
     const t0 = performance.now()
@@ -218,7 +225,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     // 2. Press-to-queryable latency at 100 ratings/s, and the edge's memory with 30 counters connected.
     await hub.stop()
     writeFileSync(hubFile, stringify(hubConfig('bench_latency')))
-    hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+    hub = await startTsProcess(HUB, [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
     procs.push(hub)
     const latEdge = await startEdge('latency', `https://localhost:${hubPort}`)
     const buttons = site.devices.filter((d) => d.kind === 'button')
@@ -262,7 +269,7 @@ export async function benchSpine(opts: { perClient?: number; drainRecords?: numb
     const drainInto = async (db: string, inFlightBatches: number) => {
       await hub.stop()
       writeFileSync(hubFile, stringify(hubConfig(db)))
-      hub = await startTsProcess('hub/main.ts', [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
+      hub = await startTsProcess(HUB, [hubFile], 'hub listening', { LOG_LEVEL: 'info' })
       procs.push(hub)
       const outbox = await openOutbox({ dir: join(dir, `${db}-outbox`), commitWindowMs: 2, maxBytes: 8e9, minFreeBytes: 0, dedupDays: 30, log, now: Date.now })
       const fillStart = performance.now()

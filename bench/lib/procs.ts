@@ -11,6 +11,7 @@ const ROOT = resolve(import.meta.dirname, '../..')
  */
 const UNITS = { edge: serviceStart('edge'), hub: serviceStart('hub') }
 const HUB_SCRIPTS = ['hub/main.ts', 'dist/hub.js']
+const isEdge = (script: string) => script.startsWith('edge/') || script === 'dist/edge.js'
 
 export interface Proc {
   pid: number
@@ -39,7 +40,7 @@ export async function startTsProcess(
   const child: ChildProcess = spawn(process.execPath, [...profile, ...flags, ...loader, resolve(ROOT, script), ...args], {
     cwd: ROOT,
     // As the packaged units run them: glibc returns large freed blocks.
-    env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: (script.startsWith('edge/') ? UNITS.edge : UNITS.hub).glibcTunables, ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', GLIBC_TUNABLES: (isEdge(script) ? UNITS.edge : UNITS.hub).glibcTunables, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
