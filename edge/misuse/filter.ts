@@ -40,12 +40,22 @@ export interface Judged {
 /** Event ids remembered for re-judging resends; a kiosk replays at most a few hundred. */
 const REMEMBERED = 10_000
 
+/** A counter's keys in MisuseStats for its current officer: built once, so a press bumps counts under strings V8 has already hashed. */
+interface StatsKeys {
+  officer: string | null
+  /** `${counter}|${officer or ""}` */
+  who: string
+  /** kind → `${kind}|${who}` */
+  flagged: Map<MisuseKind, string>
+}
+
 export class MisuseFilter {
   readonly stats: MisuseStats = { flagged: new Map(), bestWithoutTicket: new Map(), stuck: new Set() }
   private readonly last = new Map<string, LastPress>()
   private readonly runs = new Map<string, Run>()
   private readonly days = new Map<string, CounterDay>()
   private readonly judged = new Map<string, MisuseKind | null>()
+  private readonly keys = new Map<string, StatsKeys>()
   /**
    * Insertion order of `judged`, as a ring: evicting through `judged.keys().next()`
    * walks V8's tombstones of earlier deletes, which cost more than all the rules.
@@ -72,9 +82,13 @@ export class MisuseFilter {
     // Level 1 is the most satisfied on every scale (protocol/scales.ts).
     const bestWithoutTicket = record.level === 1 && p.ticket === null
     if (misuse !== null || bestWithoutTicket) {
-      const who = `${p.counter}|${record.officer ?? ''}`
-      if (misuse !== null) bump(this.stats.flagged, `${misuse}|${who}`)
-      if (bestWithoutTicket) bump(this.stats.bestWithoutTicket, who)
+      const keys = this.keysOf(p.counter, record.officer)
+      if (misuse !== null) {
+        let key = keys.flagged.get(misuse)
+        if (key === undefined) keys.flagged.set(misuse, (key = `${misuse}|${keys.who}`))
+        bump(this.stats.flagged, key)
+      }
+      if (bestWithoutTicket) bump(this.stats.bestWithoutTicket, keys.who)
     }
     if (dedupKey !== null) this.remember(dedupKey, misuse)
     return { record: { ...record, misuse }, alert }
@@ -92,6 +106,13 @@ export class MisuseFilter {
     if (stuck) this.stats.stuck.add(p.device)
     else this.stats.stuck.delete(p.device)
     return { counter: p.counter, device: p.device, active: stuck, level: p.level, repeats: stuck ? run.count : 0 }
+  }
+
+  /** One entry per counter of the site (counters come from its config). */
+  private keysOf(counter: string, officer: string | null): StatsKeys {
+    let keys = this.keys.get(counter)
+    if (keys === undefined || keys.officer !== officer) this.keys.set(counter, (keys = { officer, who: `${counter}|${officer ?? ''}`, flagged: new Map() }))
+    return keys
   }
 
   private dayOf(counter: string, t: number, create: boolean): CounterDay | undefined {

@@ -112,6 +112,14 @@ describe('misuse filter', () => {
     f.judge(press(T0 + 40_000, { level: 4, scale: 4 }), null)
     expect(Object.fromEntries(f.stats.bestWithoutTicket)).toEqual({ 'q1|': 1, 'q1|nguyen-van-a': 1 })
   })
+
+  it('counts flags under the officer on duty at each press, across a change of officer and back', () => {
+    const f = new MisuseFilter(SETTINGS)
+    const officers = ['nguyen-van-a', null, 'nguyen-van-a', 'le-van-c', 'le-van-c']
+    officers.forEach((officer, i) => f.judge(press(T0 + i * 1000, { level: 2, officer }), null))
+    // The first press has no previous one; the next two follow within the rapid window; from the fourth the same level is a stuck run.
+    expect(Object.fromEntries(f.stats.flagged)).toEqual({ 'rapid|q1|': 1, 'rapid|q1|nguyen-van-a': 1, 'stuck|q1|le-van-c': 2 })
+  })
 })
 
 describe('ticket prompts', () => {
