@@ -42,6 +42,33 @@ export function mappingFromServer(serverTime: number, sentMono: number, received
   return serverTime + rtt / 2 - receivedMono
 }
 
+/** A step of the hub's time ahead of the mapping beyond this is a clock being set, not drift or a round trip's noise. */
+export const FORWARD_STEP_MS = 60_000
+/** How long the hub must keep answering a step ahead before the edge follows it. */
+export const FORWARD_HOLD_MS = 10 * 60_000
+
+/** A step ahead seen in the hub's answers and not yet followed. */
+export interface HeldStep {
+  mapping: number
+  /** Mono time of the first answer that showed it. */
+  sinceMono: number
+}
+
+/**
+ * The mapping after an answer from the hub. The hub refuses records dated past
+ * its own clock (HUB_RECORD_FUTURE) and the edge keeps those as dead letters,
+ * so the edge must never date records ahead of the hub: it follows at once a
+ * step back and any small step, but a step ahead beyond FORWARD_STEP_MS only
+ * once the hub's answers have agreed with it for FORWARD_HOLD_MS. A hub clock
+ * set ahead and back within that time then changes nothing; one that stays
+ * ahead is followed (records in between are dated behind it, which it takes).
+ */
+export function nextMapping(current: number | null, held: HeldStep | null, observed: number, atMono: number): { mapping: number; held: HeldStep | null } {
+  if (current === null || observed - current <= FORWARD_STEP_MS) return { mapping: observed, held: null }
+  if (held === null || Math.abs(observed - held.mapping) > FORWARD_STEP_MS) return { mapping: current, held: { mapping: observed, sinceMono: atMono } }
+  return atMono - held.sinceMono >= FORWARD_HOLD_MS ? { mapping: observed, held: null } : { mapping: current, held }
+}
+
 /** Stamp for a record received now, final at once if the clock is trusted. */
 export function stampAt(wall: number, mono: number, model: ClockModel): Stamp {
   const t = model.monoToTrue === null ? null : Math.round(mono + model.monoToTrue)

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import type { Logger } from '../../common/log.js'
-import { mappingFromServer, stampAt, wallJump, type ClockModel } from './model.js'
+import { FORWARD_HOLD_MS, FORWARD_STEP_MS, mappingFromServer, nextMapping, stampAt, wallJump, type ClockModel, type HeldStep } from './model.js'
 import type { Clock, Stamp } from './types.js'
 
 export interface SystemClockOptions {
@@ -52,6 +52,7 @@ export function createSystemClock(opts: SystemClockOptions): SystemClock {
   }
   const boot = readBootId(opts.bootIdPath ?? '/proc/sys/kernel/random/boot_id') ?? `process-${randomUUID()}`
   let monoToTrue: number | null = null
+  let held: HeldStep | null = null
   let source: 'hub' | 'local' | null = null
   let skew = wall() - mono()
   let timer: unknown = null
@@ -81,9 +82,19 @@ export function createSystemClock(opts: SystemClockOptions): SystemClock {
     monoNow: mono,
     model: () => ({ boot, monoToTrue }),
     observeServerTime(serverTime, sentMono, receivedMono) {
-      const next = mappingFromServer(serverTime, sentMono, receivedMono)
-      if (monoToTrue === null || source !== 'hub') log.info({ offsetMs: Math.round(next + receivedMono - wall()) }, 'clock mapped from hub time')
-      monoToTrue = next
+      const observed = mappingFromServer(serverTime, sentMono, receivedMono)
+      const next = nextMapping(monoToTrue, held, observed, receivedMono)
+      if (next.held !== null && held === null && monoToTrue !== null) {
+        log.warn({ aheadMs: Math.round(observed - monoToTrue), holdS: FORWARD_HOLD_MS / 1000 }, "hub time is ahead of this edge's clock; following it only if it stays so")
+      }
+      if (next.held === null && held !== null) {
+        const stepMs = Math.round(next.mapping - (monoToTrue as number))
+        log.info({ stepMs }, stepMs > FORWARD_STEP_MS ? 'hub time stayed ahead; following it' : 'hub time back in line')
+      }
+      held = next.held
+      if (held !== null) return
+      if (monoToTrue === null || source !== 'hub') log.info({ offsetMs: Math.round(next.mapping + receivedMono - wall()) }, 'clock mapped from hub time')
+      monoToTrue = next.mapping
       source = 'hub'
     },
     check,

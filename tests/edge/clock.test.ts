@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
-import { finalize, mappingFromServer, stampAt, wallJump } from '../../edge/clock/model.js'
+import { FORWARD_HOLD_MS, finalize, mappingFromServer, nextMapping, stampAt, wallJump } from '../../edge/clock/model.js'
 import { createSystemClock, readBootId } from '../../edge/clock/system-clock.js'
 import { tempDir } from './outbox-fixtures.js'
 
@@ -41,6 +41,28 @@ describe('clock maths', () => {
     expect(wallJump(1000, 1500)).toBe(0)
     expect(wallJump(1000, 3000)).toBe(2000)
     expect(wallJump(1000, -86_400_000)).toBe(-86_401_000)
+  })
+})
+
+describe('following the hub\'s time', () => {
+  const MIN = 60_000
+  it('follows at once a first mapping, a step back and a small step ahead', () => {
+    expect(nextMapping(null, null, T + 30 * MIN, 5000)).toEqual({ mapping: T + 30 * MIN, held: null })
+    expect(nextMapping(T, null, T - 30 * MIN, 5000)).toEqual({ mapping: T - 30 * MIN, held: null })
+    expect(nextMapping(T, null, T + 2000, 5000)).toEqual({ mapping: T + 2000, held: null })
+  })
+
+  it('holds a step ahead, drops it when the hub comes back, and follows it once it has lasted the hold time', () => {
+    const ahead = nextMapping(T, null, T + 30 * MIN, 5000)
+    expect(ahead).toEqual({ mapping: T, held: { mapping: T + 30 * MIN, sinceMono: 5000 } })
+    // Still ahead a minute short of the hold: not followed.
+    expect(nextMapping(T, ahead.held, T + 30 * MIN + 3, 5000 + FORWARD_HOLD_MS - MIN)).toEqual({ mapping: T, held: ahead.held })
+    // Back in line: followed at once, nothing held.
+    expect(nextMapping(T, ahead.held, T + 4, 6000)).toEqual({ mapping: T + 4, held: null })
+    // Ahead for the whole hold: followed.
+    expect(nextMapping(T, ahead.held, T + 30 * MIN + 7, 5000 + FORWARD_HOLD_MS)).toEqual({ mapping: T + 30 * MIN + 7, held: null })
+    // A different step ahead starts the hold again.
+    expect(nextMapping(T, ahead.held, T + 90 * MIN, 7000)).toEqual({ mapping: T, held: { mapping: T + 90 * MIN, sinceMono: 7000 } })
   })
 })
 
@@ -94,6 +116,26 @@ describe('system clock', () => {
     expect(lines.some((l) => l.msg === 'wall clock jumped' && l.jumpMs === -3_600_050)).toBe(true)
     expect(finalize(before, clock.model())).toEqual({ t: T, clock: 'synced' })
     expect(clock.stamp().t).toBe(T + 50)
+  })
+
+  it('does not date records ahead when the hub\'s clock is set ahead and back, and follows it when it stays ahead', () => {
+    const { clock, c, lines } = rig()
+    clock.observeServerTime(T, 5000, 5000)
+    c.mono += 1000
+    clock.observeServerTime(T + 1000 + 30 * 60_000, c.mono, c.mono)
+    expect(clock.stamp().t).toBe(T + 1000)
+    expect(lines.some((l) => l.msg === "hub time is ahead of this edge's clock; following it only if it stays so")).toBe(true)
+    c.mono += 1000
+    clock.observeServerTime(T + 2000, c.mono, c.mono)
+    expect(lines.some((l) => l.msg === 'hub time back in line')).toBe(true)
+    // Set ahead again, and answering so for the whole hold: then followed.
+    for (let i = 0; i <= FORWARD_HOLD_MS / 60_000; i++) {
+      expect(clock.stamp().t).toBe(c.mono - 5000 + T)
+      clock.observeServerTime(c.mono - 5000 + T + 30 * 60_000, c.mono, c.mono)
+      c.mono += 60_000
+    }
+    expect(clock.stamp().t).toBe(c.mono - 5000 + T + 30 * 60_000)
+    expect(lines.some((l) => l.msg === 'hub time stayed ahead; following it')).toBe(true)
   })
 
   it('does not resample the local clock across a jump', () => {

@@ -34,6 +34,8 @@ const root = tempDir('future')
 
 let influxd: Influxd
 let hub: RunningHub
+/** How far ahead of the real time the hub's clock is set. */
+let hubAheadMs = 0
 const config = (url: string) =>
   hubConfigSchema.parse({
     http: { host: '127.0.0.1', port: 0 },
@@ -45,7 +47,7 @@ const config = (url: string) =>
 
 beforeAll(async () => {
   influxd = await startInfluxd()
-  hub = await startHub(config(influxd.url), { log, streamPollMs: 100, alertEveryMs: 60_000 })
+  hub = await startHub(config(influxd.url), { log, streamPollMs: 100, alertEveryMs: 60_000, now: () => Date.now() + hubAheadMs })
 }, 120_000)
 
 afterAll(async () => {
@@ -98,6 +100,38 @@ describe('records from the future (issue 11, finding 4)', () => {
       await waitFor('the later record delivered', () => forwarder.status().delivered === 2)
       expect({ posts, dead: outbox.stats().deadLetters }).toEqual({ posts: 2, dead: 1 })
     } finally {
+      await forwarder.stop()
+      await outbox.close()
+    }
+  })
+
+  it("the hub's clock set half an hour ahead and back costs an edge nothing: it does not follow a step ahead at once", async () => {
+    const outbox = await openOutbox({ dir: join(root, 'outbox-step'), commitWindowMs: 1, maxBytes: 1e9, minFreeBytes: 0, dedupDays: 30, log: silentLog, now: Date.now })
+    const bootFile = join(root, 'boot-step')
+    writeFileSync(bootFile, 'boot-step\n')
+    // No synchronised local clock: the edge's time is the hub's.
+    const clock = createSystemClock({ log: silentLog, bootIdPath: bootFile, syncedFlagPath: join(root, 'no-such-flag') })
+    const forwarder = createForwarder({ outbox, clock, hub: createHubClient({ url: hub.url, token: TOKEN, timeoutMs: 5000 }), site: SITE, batchSize: 100, backoffMinMs: 10, backoffMaxMs: 200, log: silentLog })
+    const send = async (n: number, eventId: string) => {
+      await outbox.append(edgeRating(n, eventId), clock.stamp(), `kiosk-1:${eventId}`)
+      await waitFor(`${eventId} answered`, () => forwarder.status().delivered + forwarder.status().deadLettered === n)
+    }
+    forwarder.start()
+    try {
+      await send(1, 'step-before')
+      hubAheadMs = 30 * 60_000
+      // Its answer tells the edge the hub is half an hour ahead.
+      await send(2, 'step-during')
+      hubAheadMs = 0
+      // Stamped after that answer: an edge that had followed would date it half an hour ahead, and the hub would refuse it.
+      await send(3, 'step-after')
+      expect(forwarder.status()).toMatchObject({ delivered: 3, deadLettered: 0 })
+      for (const eventId of ['step-before', 'step-during', 'step-after']) {
+        const [row] = await stored(eventId)
+        expect(Math.abs(Date.parse(String(row?.time)) - Date.now()), eventId).toBeLessThan(60_000)
+      }
+    } finally {
+      hubAheadMs = 0
       await forwarder.stop()
       await outbox.close()
     }
