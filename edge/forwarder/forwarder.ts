@@ -305,7 +305,8 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
         allowed = 1
         cursor = []
         if (state.running && delayMs > 0) {
-          state.nextAttemptAt = now() + delayMs
+          // From the failure's own instant (failed() just set it): a second now() could be a millisecond later.
+          state.nextAttemptAt = (state.lastErrorAt as number) + delayMs
           await sleep(delayMs)
           state.nextAttemptAt = null
         }
