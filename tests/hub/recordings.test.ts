@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createReadStream } from 'node:fs'
 import http from 'node:http'
+import { PassThrough } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -59,6 +60,9 @@ let browser: Browser | null = null
 /** What the small recording service was asked, to check the hub passed the range through. */
 const asked: { from: number; to: number }[] = []
 
+/** Set by a test: the next clip sends the file's first bytes and then waits, as a long clip being read does. */
+let holdNextClip: PassThrough | null = null
+
 /** A RecordingService over one real MP4 file: every clip is that file. */
 function fileRecordings(file: string): RecordingService {
   const clip: KeptClip = { id: 'k1', camera: 'cam-1', from: Date.now() - 3_600_000, to: Date.now() - 3_540_000, reason: 'rating', ref: null, keepUntil: Date.now() + 90 * 86_400_000 }
@@ -67,6 +71,12 @@ function fileRecordings(file: string): RecordingService {
     clips: async () => [clip],
     async openClip(_camera, from, to) {
       asked.push({ from, to })
+      if (holdNextClip) {
+        const held = holdNextClip
+        holdNextClip = null
+        held.write(readFileSync(file).subarray(0, 64 * 1024))
+        return { stream: held, contentType: 'video/mp4', from, to }
+      }
       return { stream: createReadStream(file), contentType: 'video/mp4', from, to }
     },
     keep: async () => clip,
@@ -257,6 +267,9 @@ describe('recordings over the tunnel, through the hub', () => {
 
   it('a viewer who goes away mid-clip cancels the edge\'s read', async () => {
     const cookie = await login('thanhtra')
+    // A clip whose read has not finished when its first bytes reach the viewer, whatever the machine's speed.
+    const held = new PassThrough()
+    holdNextClip = held
     let streaming = 0
     await new Promise<void>((resolve, reject) => {
       const req = http.get(`${hub.url}${clipPath(SITE, 'cam-1', minuteAgo(), 'Xem rồi đóng')}`, { headers: { cookie }, agent: false }, (res) => {
@@ -270,6 +283,8 @@ describe('recordings over the tunnel, through the hub', () => {
     })
     expect(streaming).toBe(1)
     await waitFor('the edge to drop the request', () => tunnel.status().requests === 0)
+    // The edge stopped reading the clip: its stream was destroyed, not left open.
+    expect(held.destroyed).toBe(true)
   })
 })
 
