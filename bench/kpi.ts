@@ -64,6 +64,8 @@ export interface KpiBenchResult {
   /** Ratings written again after the rollup, leaving the newest day stale. */
   stalePoints: number
   calls: Record<string, CallStats>
+  /** The first call asked again and again of a hub that keeps answers about past days (an IOC wall's repeat). */
+  askedAgain: CallStats
   targetP95Ms: number
   meetsTarget: boolean
 }
@@ -179,7 +181,8 @@ export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult
     edges: [{ site: siteId(0), tokenHash: hashSecret('unused-edge-token-0123456789') }],
     apiKeys: [{ id: 'bench', keyHash: hashSecret(KEY), scope: 'ioc' }],
   })
-  const hub = await startHub(config, { log: createLogger('bench', 'silent') })
+  // Every call timed as read afresh: with kept answers, each repeat of a question about past days would be a lookup.
+  const hub = await startHub(config, { log: createLogger('bench', 'silent'), keepPastAnswers: false })
   const label = (unit: PeriodUnit, back: number) => bucketOf(o.endMs - back, unit).label
   const rand = seededRandom(1)
   const pick = (n: number) => Math.floor(rand() * n)
@@ -192,24 +195,33 @@ export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult
     'department year': () => `department=dept-${pick(17)}&groupBy=department&at=${label('year', 100 * DAY)}`,
     'officer quarter': () => `officer=o-${siteId(pick(o.sites))}-${pick(o.countersPerSite)}&groupBy=officer&at=${label('quarter', 100 * DAY)}`,
   }
+  const timed = async (url: string, name: string, query: () => string): Promise<CallStats> => {
+    const times: number[] = []
+    let groups = 0
+    // Two untimed calls first: the first answer of a kind pays for cold caches, not for the query.
+    for (let i = -2; i < o.iterations; i++) {
+      const began = performance.now()
+      const res = await fetch(`${url}/api/v1/kpi/ratings?${query()}`, { headers: { 'x-api-key': KEY }, signal: AbortSignal.timeout(60_000) })
+      const body = (await res.json()) as { data?: unknown[] }
+      if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`)
+      if (i >= 0) times.push(performance.now() - began)
+      groups = body.data?.length ?? 0
+    }
+    return { n: times.length, p50Ms: Math.round(percentile(times, 50)), p95Ms: Math.round(percentile(times, 95)), maxMs: Math.round(percentile(times, 100)), groups }
+  }
   const stats: Record<string, CallStats> = {}
   try {
-    for (const [name, query] of Object.entries(calls)) {
-      const times: number[] = []
-      let groups = 0
-      // Two untimed calls first: the first answer of a kind pays for cold caches, not for the query.
-      for (let i = -2; i < o.iterations; i++) {
-        const began = performance.now()
-        const res = await fetch(`${hub.url}/api/v1/kpi/ratings?${query()}`, { headers: { 'x-api-key': KEY }, signal: AbortSignal.timeout(60_000) })
-        const body = (await res.json()) as { data?: unknown[] }
-        if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`)
-        if (i >= 0) times.push(performance.now() - began)
-        groups = body.data?.length ?? 0
-      }
-      stats[name] = { n: times.length, p50Ms: Math.round(percentile(times, 50)), p95Ms: Math.round(percentile(times, 95)), maxMs: Math.round(percentile(times, 100)), groups }
-    }
+    for (const [name, query] of Object.entries(calls)) stats[name] = await timed(hub.url, name, query)
   } finally {
     await hub.stop()
+  }
+  const keeping = await startHub(config, { log: createLogger('bench', 'silent') })
+  let askedAgain: CallStats
+  try {
+    const [name, query] = Object.entries(calls)[0]!
+    askedAgain = await timed(keeping.url, name, query)
+  } finally {
+    await keeping.stop()
   }
   const targetP95Ms = 300
   return {
@@ -219,6 +231,7 @@ export async function runKpiBench(opts: KpiBenchOptions): Promise<KpiBenchResult
     rollupSeconds: Math.round(data.rollupSeconds * 10) / 10,
     stalePoints: data.stalePoints,
     calls: stats,
+    askedAgain,
     targetP95Ms,
     meetsTarget: Object.values(stats).every((s) => s.p95Ms <= targetP95Ms),
   }

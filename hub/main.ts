@@ -64,6 +64,8 @@ export interface HubOptions {
   alertEveryMs?: number
   /** Pause between KPI rollup rounds (default 1 s). */
   rollupIntervalMs?: number
+  /** Keep answers about past days (default true); the KPI benchmark turns it off to time reading them afresh. */
+  keepPastAnswers?: boolean
 }
 
 export interface RunningHub {
@@ -137,7 +139,11 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
     })
     // One audit log per instance (one hash chain): the API's raw exports and the console's viewings and exports.
     const audit = createAuditLog({ writer, query: kpiDb, log, now })
-    const api = createApi({ config, db: kpiDb, writer, dir, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, alerts, audit })
+    // Answers about past days, for the IOC API and the console. Only with this hub's own writer: a replacement
+    // writes no marks, so nothing would move the rollup's epoch.
+    const past = marking && opts.keepPastAnswers !== false ? createPastAnswers({ rollupDays: config.retention.days.rollup }) : undefined
+    if (past) addPastAnswerMetrics(metrics.registry, () => past.stats())
+    const api = createApi({ config, db: kpiDb, writer, dir, log: log.child({ module: 'api' }), now, streamPollMs: opts.streamPollMs, alerts, audit, past })
     parts.started(() => api.close())
     // Report files for the console and the scheduled email; PDFs by a Chromium process per report (hub/reports/pdf.ts).
     const reports = createReports({
@@ -172,9 +178,6 @@ export async function startHub(config: Readonly<HubConfig>, opts: HubOptions = {
       // Behind HAProxy each instance relays its share of the sites; the camera list asks the others (docs/haproxy.md).
       const peerCameras = createPeerCameras({ local: () => relay.cameras(), peers: config.peers, secret, log: log.child({ module: 'console' }) })
       mounts.push(peerCameras.mount)
-      // Only with this hub's own writer: a replacement writes no marks, so nothing would move the rollup's epoch.
-      const past = marking ? createPastAnswers({ rollupDays: config.retention.days.rollup }) : undefined
-      if (past) addPastAnswerMetrics(metrics.registry, () => past.stats())
       const consoleApp = createConsole({
         accounts,
         sessions: createSessionCodec(secret, { ttlS: config.sessionTtlS, idleS: config.sessionIdleS }, accounts, now,

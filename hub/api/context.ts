@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/audit.js'
 import type { PointWriter } from '../influx/writer.js'
 import type { InfluxQuery } from '../queries/client.js'
 import type { Directory } from '../queries/directory.js'
+import type { PastAnswers } from '../queries/past-answers.js'
 import type { ApiKey } from './auth.js'
 
 export interface ApiDeps {
@@ -22,6 +23,8 @@ export interface ApiDeps {
   now: () => number
   /** SSE poll interval for new ratings (default 2 s), one poll for every stream of the instance. */
   streamPollMs?: number
+  /** Answers about past days this instance keeps, shared with the console (hub/queries/past-answers.ts). */
+  past?: PastAnswers
 }
 
 export interface ApiRequest {

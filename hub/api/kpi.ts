@@ -74,7 +74,7 @@ export const ratingsKpi: ApiHandler = async ({ res, key, query, pathSite }, deps
   const dims = groupBy(query, ['site'])
   const filter = filters(query, key, deps.dir, pathSite)
   const includeMisuse = bool(query, 'includeMisuse')
-  const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter, includeMisuse })
+  const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter, includeMisuse, past: await deps.past?.turn(deps.db) })
   sendJson(res, 200, { data: named(groups, deps.dir, filter.site), meta: { period: describePeriod(p), groupBy: dims, includeMisuse } })
 }
 
@@ -82,7 +82,7 @@ export const decision766: ApiHandler = async ({ res, key, query, pathSite }, dep
   const p = periodOrInvalid(query, deps.now())
   const dims = groupBy(query, ['province'])
   const filter = filters(query, key, deps.dir, pathSite)
-  const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter })
+  const groups = matchesNothing(filter) ? [] : await queryRatingKpis(deps.db, deps.dir, { groupBy: dims, period: p, filter, past: await deps.past?.turn(deps.db) })
   const nameOf = groupNamer(deps.dir, filter.site ?? deps.dir.sites.map((s) => s.id))
   sendJson(res, 200, {
     data: groups.map((g) => ({ key: g.key, names: nameOf(g.key), period: g.period, decision766: g.kpis.decision766 })),

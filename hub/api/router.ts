@@ -17,6 +17,7 @@ import type { AuditLog } from '../audit/audit.js'
 import type { HubConfig } from '../config/schema.js'
 import { HUB_ANSWERS } from '../http/server.js'
 import type { PointWriter } from '../influx/writer.js'
+import type { PastAnswers } from '../queries/past-answers.js'
 import { createInfluxQuery, type InfluxQuery } from '../queries/client.js'
 import { createDirectory, type Directory } from '../queries/directory.js'
 import { authenticate } from './auth.js'
@@ -52,6 +53,8 @@ export interface ApiOptions {
   audit: AuditLog
   /** The hub's one site directory (names from the edges); default one from the config alone, naming every id by itself. */
   dir?: Directory
+  /** Answers about past days this instance keeps (with its own writer); without it every question is read afresh. */
+  past?: PastAnswers
 }
 
 export function createApi(opts: ApiOptions): Api {
@@ -68,6 +71,7 @@ export function createApi(opts: ApiOptions): Api {
     alerts: opts.alerts,
     audit: opts.audit,
     streamPollMs: opts.streamPollMs,
+    past: opts.past,
   }
   const streams = createStreams(deps, config.streams)
   const directory: ApiHandler = async ({ res, key }) => {

@@ -130,6 +130,37 @@ describe('KPIs', () => {
     conforms(await get('/api/v1/sites'), '/api/v1/sites', 200)
   })
 
+  it('answers a question about past days again from what the instance kept, and a rating about one of those days sent to another instance changes the answer at once', async () => {
+    const month = bucketOf(END - 35 * DAY, 'month')
+    const path = `/api/v1/kpi/ratings?groupBy=site&at=${month.label}`
+    const pastAnswers = async () => {
+      const text = await (await fetch(`${hubs[0]!.url}/metrics`)).text()
+      const count = (outcome: string) => Number(new RegExp(`^motcua_hub_past_answers_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+      return { hit: count('hit'), miss: count('miss') }
+    }
+    const counted = (body: Record<string, unknown>) =>
+      Object.fromEntries((body.data as { key: { site: string }; kpis: { counted: number } }[]).map((g) => [g.key.site, g.kpis.counted]))
+    // The hubs' rollups recount the demo's days they found at start, and each recount moves the epoch: let them finish.
+    await Promise.all(hubs.map((h) => h.rollup!.catchUp()))
+    const first = conforms(await get(path), '/api/v1/kpi/ratings', 200)
+    const before = await pastAnswers()
+    const again = conforms(await get(path), '/api/v1/kpi/ratings', 200)
+    expect(again).toEqual(first)
+    const after = await pastAnswers()
+    expect(after.hit).toBeGreaterThan(before.hit)
+    expect(after.miss).toBe(before.miss)
+    // A rating dated in that month, sent by the Center's edge to the other instance: the rollup's epoch moves.
+    const t = month.start + 3 * DAY + 3_600_000
+    const record = {
+      kind: 'rating', seq: 9_000_001, t, clock: 'synced', department: 'tu-phap', counter: 'q01', device: 'kiosk-late', officer: null, eventId: 'late-rating-0001',
+      scale: 4, level: 1, score: 100, dissatisfied: false, reasons: [], ticket: null, deviceTs: t, edgeTs: t, misuse: null,
+    }
+    const posted = await request(`${hubs[1]!.url}/v1/batches`, { token: EDGE_TOKEN, body: { v: 1, site: 'ct-center', records: [record] } })
+    expect(posted.body).toMatchObject({ accepted: 1, rejected: [] })
+    const fresh = counted(conforms(await get(path), '/api/v1/kpi/ratings', 200))
+    expect(fresh).toEqual({ ...counted(first), 'ct-center': counted(first)['ct-center']! + 1 })
+  })
+
   it('answers bad parameters with 400 naming them, and never passes them to the database', async () => {
     const bad = [
       ['/api/v1/kpi/ratings?period=fortnight', 'period'],
