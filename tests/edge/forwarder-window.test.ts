@@ -176,7 +176,8 @@ describe('forwarder with batches in flight, real hub and InfluxDB', () => {
     try {
       for (let e = 0; e < 6; e++) edges.push(await edgeWithBacklog(hub.url, `shed-${e}`, e * 100_000, 3000, 250))
       for (const e of edges) e.forwarder.start()
-      await waitFor('every edge drained', () => edges.every((e) => e.outbox.stats().depth === 0), { timeoutMs: DRAIN_MS, everyMs: 200 })
+      // The outbox is empty once the last removal commits; the forwarder counts it delivered when that removal returns.
+      await waitFor('every edge drained, every record counted delivered', () => edges.every((e) => e.outbox.stats().depth === 0 && e.forwarder.status().delivered === 3000), { timeoutMs: DRAIN_MS, everyMs: 200 })
       const answers = edges.flatMap((e) => e.answers)
       const shed = answers.filter((a) => a.status === 503)
       expect(shed.length).toBeGreaterThan(0)

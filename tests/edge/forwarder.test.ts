@@ -185,7 +185,8 @@ describe('forwarder delivery', () => {
     r.hub.onBatch = (b) => (b.body.records.some((rec) => rec.seq === 250) && failures++ === 0 ? { status: 500, delayMs: 5 } : { status: 200, delayMs: 20 })
     await fill(r.outbox, 800)
     r.forwarder.start()
-    await waitFor('an empty outbox', () => r.outbox.stats().depth === 0)
+    // The outbox is empty once the last removal commits; the forwarder counts it delivered when that removal returns.
+    await waitFor('an empty outbox, every record counted delivered', () => r.outbox.stats().depth === 0 && r.forwarder.status().delivered === 800)
     expect(r.hub.acceptedSeqs()).toEqual(Array.from({ length: 800 }, (_, i) => i))
     expect(r.hub.duplicates()).toEqual([])
     // Sent twice: only the failed batch's records.
