@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createLogger } from '../../common/log.js'
 import type { CameraSim } from '../../devices/camera-sim/index.js'
+import { blockFrame } from '../../devices/camera-sim/moving-block.js'
 import type { EdgeConfig } from '../../edge/config/schema.js'
 import { createLiveService, type LiveService } from '../../edge/live/service.js'
 import { startRecording, type Recording, type RecordingDeps } from '../../edge/recording/service.js'
@@ -57,6 +58,19 @@ export async function packets(file: string): Promise<{ dts: number; duration: nu
       const [dts, duration, flags] = line.split(',')
       return { dts: Number(dts), duration: Number(duration), key: (flags ?? '').startsWith('K') }
     })
+}
+
+/**
+ * The simulator's frame number (modulo its block's cycle) of every frame of a file, in decode order: each frame
+ * decoded, its middle row read for the moving block. `-fps_mode passthrough` keeps ffmpeg from adding or dropping
+ * frames to even out the camera's uneven timestamps.
+ */
+export async function blockFrames(file: string, width = 640, height = 360): Promise<(number | undefined)[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-fps_mode', 'passthrough', '-vf', `format=gray,crop=${width}:1:0:${height / 2}`,
+    '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { encoding: 'buffer', maxBuffer: 64e6 })
+  const frames: (number | undefined)[] = []
+  for (let o = 0; o + width <= stdout.length; o += width) frames.push(blockFrame(stdout.subarray(o, o + width)))
+  return frames
 }
 
 /** Codec name and duration (s) of a file's video, by ffprobe. */
