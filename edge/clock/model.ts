@@ -56,12 +56,13 @@ export interface HeldStep {
 
 /**
  * The mapping after an answer from the hub. The hub refuses records dated past
- * its own clock (HUB_RECORD_FUTURE) and the edge keeps those as dead letters,
- * so the edge must never date records ahead of the hub: it follows at once a
- * step back and any small step, but a step ahead beyond FORWARD_STEP_MS only
- * once the hub's answers have agreed with it for FORWARD_HOLD_MS. A hub clock
- * set ahead and back within that time then changes nothing; one that stays
- * ahead is followed (records in between are dated behind it, which it takes).
+ * its own clock (HUB_RECORD_FUTURE) and the edge holds those back until the
+ * hub's clock reaches them, so the edge must not date records ahead of the
+ * hub: it follows at once a step back and any small step, but a step ahead
+ * beyond FORWARD_STEP_MS only once the hub's answers have agreed with it for
+ * FORWARD_HOLD_MS. A hub clock set ahead and back within that time then
+ * changes nothing; one that stays ahead is followed (records in between are
+ * dated behind it, which it takes).
  */
 export function nextMapping(current: number | null, held: HeldStep | null, observed: number, atMono: number): { mapping: number; held: HeldStep | null } {
   if (current === null || observed - current <= FORWARD_STEP_MS) return { mapping: observed, held: null }

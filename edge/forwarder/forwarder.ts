@@ -224,6 +224,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       for (const [index, code] of rejected) byCode.set(code, [...(byCode.get(code) ?? []), entries[index]!])
       for (const [code, dead] of byCode) {
         // Kept and counted (motcua_edge_dead_letters, edge_health.deadLetters), never resent: the hub said why.
+        // HUB_RECORD_FUTURE alone is sent again, once the hub's clock has reached the record (below).
         log.warn({ code, count: dead.length, seqs: dead.slice(0, 5).map((e) => e.seq), kinds: [...new Set(dead.map((e) => e.record.kind))] }, 'hub refused records, keeping them as dead letters')
         await deadLetter(dead, code)
       }
@@ -232,6 +233,9 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       state.delivered += delivered.length
       state.lastSuccessAt = now()
       state.consecutiveFailures = 0
+      // Records refused as dated past the hub's clock were stamped while the edge followed a hub clock set ahead,
+      // which was then set back. Once the hub's time has reached them they go again, same seq and time.
+      if (ack.serverTime !== null) await outbox.requeueDead('HUB_RECORD_FUTURE' satisfies ErrorCode, ack.serverTime)
       return null
     }
     if (v.action === 'split' || v.action === 'shrink') {

@@ -29,6 +29,13 @@ export const lanePrefix = (lane: Lane) => `q!${LANE_CODE[lane]}!`
 export const laneOfKey = (key: string): Lane => (key[2] === 'c' ? 'critical' : key[2] === 'n' ? 'normal' : 'low')
 export const queueKey = (lane: Lane, seq: number) => lanePrefix(lane) + hex(seq, 14)
 export const deadKey = (seq: number) => DEAD_PREFIX + hex(seq, 14)
+/** A dead letter's value: the record, its stamp, why it was refused and when (wall ms). */
+export interface DeadLetter {
+  r: NewRecord
+  s: Stamp
+  reason: string
+  at: number
+}
 export const dedupKey = (key: string) => DEDUP_PREFIX + key
 /** Exclusive upper bound for every key that starts with `prefix` ('!' + 1 = '"'). */
 export const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)

@@ -1,7 +1,7 @@
 /** LevelDB plumbing for the outbox: synced writes, error mapping, and the state rebuilt at open. */
 import type { ClassicLevel } from 'classic-level'
 import { MotcuaError } from '../../common/errors.js'
-import { DEAD_PREFIX, LANES, SEQ_META_KEY, decodeStamp, entryBytes, lanePrefix, prefixEnd, seqOfKey, type Lane } from './keys.js'
+import { DEAD_PREFIX, LANES, SEQ_META_KEY, decodeStamp, entryBytes, lanePrefix, prefixEnd, seqOfKey, type DeadLetter, type Lane } from './keys.js'
 
 export type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }
 
@@ -36,12 +36,21 @@ export function storeError(err: unknown): MotcuaError {
   return new MotcuaError(full ? 'EDGE_DISK_FULL' : 'EDGE_STORE_FAILED', text.trim(), { cause: err })
 }
 
+/** The earliest point time among the dead letters kept for each reason: what `requeueDead` may have to move. */
+export type EarliestDead = Map<string, number>
+
+export function noteDead(earliest: EarliestDead, reason: string, t: number | null): void {
+  if (t !== null && !(t >= (earliest.get(reason) ?? Infinity))) earliest.set(reason, t)
+}
+
 /**
  * Counters rebuilt from the disk at open (one scan; a million queued records
  * take a few seconds). The sequence continues after the highest number ever
  * used, queued, dead or already delivered (`m!seq`).
  */
-export async function recoverState(db: ClassicLevel<string, string>): Promise<{ lanes: Record<Lane, LaneState>; nextSeq: number; deadLetters: number }> {
+export async function recoverState(
+  db: ClassicLevel<string, string>,
+): Promise<{ lanes: Record<Lane, LaneState>; nextSeq: number; deadLetters: number; earliestDead: EarliestDead }> {
   const lanes = Object.fromEntries(LANES.map((l) => [l, { depth: 0, bytes: 0, oldestWall: null, floor: lanePrefix(l) }])) as Record<Lane, LaneState>
   let nextSeq = Number((await db.get(SEQ_META_KEY)) ?? 0)
   let deadLetters = 0
@@ -64,9 +73,12 @@ export async function recoverState(db: ClassicLevel<string, string>): Promise<{ 
       await it.close()
     }
   }
-  for await (const key of db.keys({ gte: DEAD_PREFIX, lt: prefixEnd(DEAD_PREFIX) })) {
+  const earliestDead: EarliestDead = new Map()
+  for await (const [key, value] of db.iterator({ gte: DEAD_PREFIX, lt: prefixEnd(DEAD_PREFIX) })) {
     deadLetters++
     nextSeq = Math.max(nextSeq, seqOfKey(key) + 1)
+    const dead = JSON.parse(value) as DeadLetter
+    noteDead(earliestDead, dead.reason, dead.s.t)
   }
-  return { lanes, nextSeq, deadLetters }
+  return { lanes, nextSeq, deadLetters, earliestDead }
 }

@@ -16,10 +16,11 @@ import { BloomFilter } from './bloom.js'
 import { diskGauge, type StatfsFn } from './disk.js'
 import {
   DEDUP_PREFIX, LANES, SEQ_META_KEY, dedupKey as dedupIndexKey, dedupOfIndexKey, deadKey, decodeEntry, decodeStamp,
-  encodeStored, encodeValue, entryBytes, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, type Lane,
+  encodeStored, encodeValue, entryBytes, laneOf, laneOfKey, lanePrefix, prefixEnd, queueKey, seqOfKey, DEAD_PREFIX,
+  type DeadLetter, type Lane,
 } from './keys.js'
 import { ensureFormat } from './format.js'
-import { SCAN_CHUNK, commitSynced, recoverState, storeError, type Op } from './level-store.js'
+import { SCAN_CHUNK, commitSynced, noteDead, recoverState, storeError, type Op } from './level-store.js'
 import type { ForwardableOutbox, NewRecord, OutboxEntry, OutboxStats } from './types.js'
 import { DAY_MS } from '../../common/time.js'
 
@@ -56,6 +57,8 @@ interface PendingAppend {
 }
 
 const PRUNE_LIMIT = 10_000
+/** Dead letters moved back per call; the rest stay due and move on the next. */
+const REQUEUE_LIMIT = 10_000
 
 const defaultTimers: OutboxTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -75,7 +78,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
     throw err
   })
   const recovered = await recoverState(db)
-  const { lanes } = recovered
+  const { lanes, earliestDead } = recovered
   let { nextSeq, deadLetters } = recovered
   // Every dedup key on disk is in this filter (filled at open by the first prune scan).
   let seenKeys = new BloomFilter()
@@ -95,6 +98,8 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
    */
   let lowShedThrough = ''
   const alreadyShed = (key: string) => key <= lowShedThrough && laneOfKey(key) === 'low'
+  /** Counts requeues that put a record below a lane's floor (the one exception to "nothing appears below a committed key"). */
+  let floorsLowered = 0
 
   const commit = (ops: readonly Op[]) => commitSynced(db, ops)
 
@@ -116,9 +121,11 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
    */
   async function readHead(lane: Lane, limit: number): Promise<[string, string][]> {
     const committed = nextSeq
+    const lowered = floorsLowered
     const rows = await db.iterator({ gte: lanes[lane].floor, lt: laneEnd(lane), limit }).all()
     const first = rows[0]?.[0] ?? queueKey(lane, committed)
-    if (first > lanes[lane].floor) lanes[lane].floor = first
+    // A requeue that lowered a floor during this read wrote below what the read saw.
+    if (first > lanes[lane].floor && lowered === floorsLowered) lanes[lane].floor = first
     return rows
   }
 
@@ -368,12 +375,58 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
         await write(
           entries.flatMap((e): Op[] => [
             { type: 'del', key: e.key },
-            { type: 'put', key: deadKey(e.seq), value: JSON.stringify({ r: e.record, s: e.stamp, reason, at }) },
+            { type: 'put', key: deadKey(e.seq), value: JSON.stringify({ r: e.record, s: e.stamp, reason, at } satisfies DeadLetter) },
           ]),
         )
         deadLetters += entries.length
+        for (const e of entries) noteDead(earliestDead, reason, e.stamp.t)
         for (const lane of subtract(entries)) await refreshOldest(lane)
         log.warn({ records: entries.length, reason, seqs: entries.slice(0, 20).map((e) => e.seq) }, 'records moved to dead letters')
+      })
+    },
+
+    requeueDead(reason, dueBy) {
+      // Nothing kept for this reason is due: the common case, answered without a read.
+      if (!((earliestDead.get(reason) ?? Infinity) <= dueBy)) return Promise.resolve(0)
+      return serial(async () => {
+        const ops: Op[] = []
+        const moved: { lane: Lane; key: string; bytes: number }[] = []
+        let left = Infinity
+        for await (const [key, value] of db.iterator({ gte: DEAD_PREFIX, lt: prefixEnd(DEAD_PREFIX) })) {
+          const dead = JSON.parse(value) as DeadLetter
+          if (dead.reason !== reason || dead.s.t === null) continue
+          const lane = laneOf(dead.r)
+          const target = queueKey(lane, seqOfKey(key))
+          // A low-lane key at or below what shedding deleted would read as shed; it waits for the next open.
+          if (alreadyShed(target)) continue
+          if (dead.s.t > dueBy || moved.length >= REQUEUE_LIMIT) {
+            left = Math.min(left, dead.s.t)
+            continue
+          }
+          const stored = encodeValue(dead.r, dead.s)
+          ops.push({ type: 'del', key }, { type: 'put', key: target, value: stored })
+          moved.push({ lane, key: target, bytes: entryBytes(target, stored) })
+        }
+        if (left === Infinity) earliestDead.delete(reason)
+        else earliestDead.set(reason, left)
+        if (moved.length === 0) return 0
+        await write(ops)
+        deadLetters -= moved.length
+        const touched = new Set<Lane>()
+        for (const m of moved) {
+          const l = lanes[m.lane]
+          l.depth++
+          l.bytes += m.bytes
+          if (m.key < l.floor) {
+            l.floor = m.key
+            floorsLowered++
+          }
+          touched.add(m.lane)
+        }
+        for (const lane of touched) await refreshOldest(lane)
+        log.info({ records: moved.length, reason, seqs: moved.slice(0, 20).map((m) => seqOfKey(m.key)) }, 'dead letters due again, queued under their own sequence numbers')
+        for (const listener of listeners) listener()
+        return moved.length
       })
     },
 

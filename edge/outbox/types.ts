@@ -51,6 +51,13 @@ export interface ForwardableOutbox extends Outbox {
   remove(entries: readonly OutboxEntry[]): Promise<void>
   /** Moves refused entries to the dead-letter keyspace; they are kept and counted, never dropped. */
   markDead(entries: readonly OutboxEntry[], reason: string): Promise<void>
+  /**
+   * Moves the dead letters kept for `reason` whose point time is at or before
+   * `dueBy` back to the queue, under their own sequence numbers: sent again,
+   * they carry the same seq and time, so the hub's writes stay idempotent.
+   * Resolves with how many moved; answers 0 without a read when none is due.
+   */
+  requeueDead(reason: string, dueBy: number): Promise<number>
   /** Stores new stamps (finalized times) for entries, so a replay carries identical times. */
   rewrite(entries: readonly OutboxEntry[]): Promise<OutboxEntry[]>
   /** Called after every committed append batch; returns an unsubscribe function. */

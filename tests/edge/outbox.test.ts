@@ -170,6 +170,41 @@ describe('outbox order and restart', () => {
     await again.close()
   })
 
+  it('queues dead letters kept for a reason again once due, under their own sequence numbers, also below where reads had reached and after a reopen', async () => {
+    const opts = options()
+    const box = await openOutbox(opts)
+    await box.append(rating(0), syncedStamp(T0 + 60_000), 'a')
+    await box.append(heartbeat(1), syncedStamp(T0 + 90_000))
+    await box.append(rating(2), syncedStamp(T0 + 120_000), 'c')
+    await box.append(rating(3), syncedStamp(T0), 'd')
+    const [early, beat, late, invalid] = await box.peek(10).then((es) => [0, 1, 2, 3].map((seq) => es.find((e) => e.seq === seq)!))
+    await box.markDead([early!, beat!, late!], 'HUB_RECORD_FUTURE')
+    await box.markDead([invalid!], 'HUB_RECORD_INVALID')
+    // An append after them, read and removed: each lane's reads now start past the dead letters' keys.
+    await box.append(rating(4), syncedStamp(T0), 'e')
+    await box.remove(await box.peek(10))
+    expect(box.stats()).toMatchObject({ depth: 0, deadLetters: 4 })
+
+    expect(await box.requeueDead('HUB_RECORD_FUTURE', T0 + 59_999)).toBe(0)
+    expect(await box.requeueDead('HUB_RECORD_FUTURE', T0 + 90_000)).toBe(2)
+    expect(box.stats()).toMatchObject({ depth: 2, deadLetters: 2 })
+    const back = await box.peek(10)
+    expect(back.map((e) => [e.seq, e.record, e.stamp])).toEqual([[0, rating(0), syncedStamp(T0 + 60_000)], [1, heartbeat(1), syncedStamp(T0 + 90_000)]])
+    expect(box.stats().bytes).toBe(back.reduce((n, e) => n + e.bytes, 0))
+    await box.remove(back)
+    await box.close()
+
+    // The one still due later is found again at open; the record refused for another reason, older than every
+    // due time, stays where it is.
+    const again = await openOutbox(opts)
+    expect(again.stats()).toMatchObject({ depth: 0, deadLetters: 2 })
+    expect(await again.requeueDead('HUB_RECORD_FUTURE', T0 + 119_999)).toBe(0)
+    expect(await again.requeueDead('HUB_RECORD_FUTURE', T0 + 120_000)).toBe(1)
+    expect((await again.peek(10)).map((e) => [e.seq, e.stamp.t])).toEqual([[2, T0 + 120_000]])
+    expect(again.stats()).toMatchObject({ depth: 1, deadLetters: 1 })
+    await again.close()
+  })
+
   it('reports the age of the oldest record', async () => {
     let now = T0
     const box = await openOutbox(options({ now: () => now }))

@@ -63,6 +63,16 @@ const record = (seq: number, t: number, eventId: string): EdgeRecord => ({
 const edgeRating = (i: number, eventId: string): NewRecord => ({ ...(fixtureRating(i) as Extract<NewRecord, { kind: 'rating' }>), eventId })
 const stored = async (eventId: string) => influxRows(influxd.url, 'motcua', `SELECT "seq" FROM "rating" WHERE "event_id" = '${eventId}' AND time >= 0 AND time < '2200-01-01T00:00:00Z'`)
 
+/** An edge on the test hub: outbox, clock (no synchronised local clock, so its time is the hub's) and forwarder. */
+async function edgeOnHub(name: string, mono?: () => number) {
+  const outbox = await openOutbox({ dir: join(root, `outbox-${name}`), commitWindowMs: 1, maxBytes: 1e9, minFreeBytes: 0, dedupDays: 30, log: silentLog, now: Date.now })
+  const bootFile = join(root, `boot-${name}`)
+  writeFileSync(bootFile, `boot-${name}\n`)
+  const clock = createSystemClock({ log: silentLog, bootIdPath: bootFile, syncedFlagPath: join(root, 'no-such-flag'), ...(mono ? { mono } : {}) })
+  const forwarder = createForwarder({ outbox, clock, hub: createHubClient({ url: hub.url, token: TOKEN, timeoutMs: 5000 }), site: SITE, batchSize: 100, backoffMinMs: 10, backoffMaxMs: 200, log: silentLog })
+  return { outbox, clock, forwarder }
+}
+
 describe('records from the future (issue 11, finding 4)', () => {
   it('the hub refuses a record beyond its clock plus the skew with HUB_RECORD_FUTURE, and writes the rest of the batch', async () => {
     const now = Date.now()
@@ -76,7 +86,7 @@ describe('records from the future (issue 11, finding 4)', () => {
     expect(await stored('future-in-skew')).toHaveLength(1)
   })
 
-  it('the edge keeps a refused future record as a dead letter, delivers the others and does not send it again', async () => {
+  it("the edge keeps a refused future record as a dead letter, delivers the others and does not send it again before the hub's clock reaches it", async () => {
     const dir = join(root, 'outbox')
     const outbox = await openOutbox({ dir, commitWindowMs: 1, maxBytes: 1e9, minFreeBytes: 0, dedupDays: 30, log: silentLog, now: Date.now })
     const bootFile = join(root, 'boot')
@@ -106,12 +116,7 @@ describe('records from the future (issue 11, finding 4)', () => {
   })
 
   it("the hub's clock set half an hour ahead and back costs an edge nothing: it does not follow a step ahead at once", async () => {
-    const outbox = await openOutbox({ dir: join(root, 'outbox-step'), commitWindowMs: 1, maxBytes: 1e9, minFreeBytes: 0, dedupDays: 30, log: silentLog, now: Date.now })
-    const bootFile = join(root, 'boot-step')
-    writeFileSync(bootFile, 'boot-step\n')
-    // No synchronised local clock: the edge's time is the hub's.
-    const clock = createSystemClock({ log: silentLog, bootIdPath: bootFile, syncedFlagPath: join(root, 'no-such-flag') })
-    const forwarder = createForwarder({ outbox, clock, hub: createHubClient({ url: hub.url, token: TOKEN, timeoutMs: 5000 }), site: SITE, batchSize: 100, backoffMinMs: 10, backoffMaxMs: 200, log: silentLog })
+    const { outbox, clock, forwarder } = await edgeOnHub('step')
     const send = async (n: number, eventId: string) => {
       await outbox.append(edgeRating(n, eventId), clock.stamp(), `kiosk-1:${eventId}`)
       await waitFor(`${eventId} answered`, () => forwarder.status().delivered + forwarder.status().deadLettered === n)
@@ -129,6 +134,65 @@ describe('records from the future (issue 11, finding 4)', () => {
       for (const eventId of ['step-before', 'step-during', 'step-after']) {
         const [row] = await stored(eventId)
         expect(Math.abs(Date.parse(String(row?.time)) - Date.now()), eventId).toBeLessThan(60_000)
+      }
+    } finally {
+      hubAheadMs = 0
+      await forwarder.stop()
+      await outbox.close()
+    }
+  })
+
+  it("a hub clock that stays ahead long enough to be followed and is then set back: what the edge stamped meanwhile waits and is stored once when the hub's clock reaches it", async () => {
+    // Time the test lets pass at once, for the edge's monotonic clock and the hub's alike (not for Date.now()).
+    let passedMs = 0
+    const { outbox, clock, forwarder } = await edgeOnHub('stay', () => performance.now() + passedMs)
+    const answered = (n: number) => waitFor(`${n} records answered`, () => forwarder.status().delivered + forwarder.status().deadLettered === n)
+    const stamped = new Map<string, number | null>()
+    const append = async (n: number, eventId: string) => {
+      const stamp = clock.stamp()
+      stamped.set(eventId, stamp.t)
+      await outbox.append(edgeRating(n, eventId), stamp, `kiosk-1:${eventId}`)
+    }
+    forwarder.start()
+    try {
+      await append(1, 'stay-before')
+      await answered(1)
+      hubAheadMs = 30 * 60_000
+      await append(2, 'stay-ahead-first')
+      await answered(2)
+      // Eleven minutes on, the hub still half an hour ahead: its next answer comes more than ten minutes after the
+      // first that showed the step, so the edge follows it.
+      passedMs = 11 * 60_000
+      hubAheadMs = passedMs + 30 * 60_000
+      await append(3, 'stay-ahead-second')
+      await answered(3)
+      await forwarder.stop()
+      await append(4, 'stay-stamped-ahead-1')
+      await append(5, 'stay-stamped-ahead-2')
+      expect(stamped.get('stay-stamped-ahead-1')! - (Date.now() + passedMs)).toBeGreaterThan(29 * 60_000)
+      // Set back to the right time before those two were sent: the hub refuses them as dated past its clock.
+      hubAheadMs = passedMs
+      forwarder.start()
+      await answered(5)
+      expect(forwarder.status()).toMatchObject({ delivered: 3, deadLettered: 2 })
+      expect(outbox.stats()).toMatchObject({ depth: 0, deadLetters: 2 })
+      // A rating now is dated by the hub's clock again; its answer is still before the two, which stay kept.
+      await append(6, 'stay-after')
+      await waitFor('the rating after the set-back delivered', () => forwarder.status().delivered === 4)
+      expect(outbox.stats().deadLetters).toBe(2)
+      expect(await stored('stay-stamped-ahead-1')).toEqual([])
+      // Half an hour on, as the hub sees it: the next answer is past both, and they go.
+      hubAheadMs = passedMs + 31 * 60_000
+      await append(7, 'stay-later')
+      await waitFor('every record delivered', () => forwarder.status().delivered === 7 && outbox.stats().depth === 0)
+      expect(outbox.stats().deadLetters).toBe(0)
+      // Each stored once, at the time the edge stamped it (the first was stamped before the edge knew the hub's time).
+      expect(stamped.get('stay-before')).toBeNull()
+      expect(await stored('stay-before')).toHaveLength(1)
+      for (const eventId of ['stay-ahead-first', 'stay-ahead-second', 'stay-stamped-ahead-1', 'stay-stamped-ahead-2', 'stay-after', 'stay-later']) {
+        const rows = await stored(eventId)
+        expect(rows, eventId).toHaveLength(1)
+        expect(Date.parse(String(rows[0]!.time)), eventId).toBe(stamped.get(eventId))
       }
     } finally {
       hubAheadMs = 0
