@@ -47,7 +47,9 @@ describe('cameras wired into the edge', () => {
   it('reports camera health into the outbox and serves the supervisor page, while a hung camera never delays a rating', async () => {
     const cams = edge.cameras!.cameras
     await waitFor('cam-good online and cam-slow offline', () => cams.camera('cam-good')?.state === 'online' && cams.camera('cam-slow')?.state === 'offline')
-    expect(outbox.ofKind('camera_status').map((r) => [r.camera, r.state]).sort()).toEqual([['cam-good', 'online'], ['cam-slow', 'offline']])
+    // Each camera's latest record (with 1 s ONVIF deadlines a loaded machine can record a slow first round as offline).
+    const latest = new Map(outbox.ofKind('camera_status').map((r) => [r.camera, r.state]))
+    expect([...latest].sort()).toEqual([['cam-good', 'online'], ['cam-slow', 'offline']])
 
     const page = await fetch(`http://127.0.0.1:${edge.ports.http}/supervisor/`)
     expect(page.status).toBe(200)

@@ -91,7 +91,8 @@ describe('camera manager against the simulated camera', () => {
     expect(v.snapshotUri).toBe(sim.snapshotUrl)
     expect(Math.abs(v.cameraOffsetMs ?? Infinity)).toBeLessThan(2000)
     expect(v.events).toBe('subscribed')
-    expect(outbox.ofKind('camera_status')[0]).toMatchObject({ kind: 'camera_status', camera: 'cam-1', state: 'online', onvif: true, stream: true })
+    // The record of the state it settled in (a first stream probe on a loaded machine can miss, and be recorded).
+    expect(outbox.ofKind('camera_status').at(-1)).toMatchObject({ kind: 'camera_status', camera: 'cam-1', state: 'online', onvif: true, stream: true })
   })
 
   it('takes a snapshot on demand and stores it as a JPEG', async () => {
@@ -109,12 +110,17 @@ describe('camera manager against the simulated camera', () => {
 
   it('reports offline, then online, with records and the retained MQTT state', async () => {
     // How fast (the 10 s target) is measured by `npm run bench -- cameras`.
+    expect(statuses().at(-1)).toBe('online')
+    const before = statuses().length
     await sim.setFault('offline')
     await waitFor('offline', () => view().state === 'offline')
     expect(outbox.ofKind('camera_status').at(-1)).toMatchObject({ state: 'offline', onvif: false, stream: false })
     await sim.setFault('none')
     await waitFor('back online', () => view().state === 'online' && view().events === 'subscribed', { timeoutMs: 30_000 })
-    expect(statuses().slice(-3)).toEqual(['online', 'offline', 'online'])
+    // Offline, then online again (a stream that comes back after ONVIF may show no_stream in between).
+    const since = statuses().slice(before)
+    expect(since[0]).toBe('offline')
+    expect(since.at(-1)).toBe('online')
 
     const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`)
     const retained = await new Promise<CameraStateMessage>((resolve) => {

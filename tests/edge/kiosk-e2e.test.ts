@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPin } from '../../common/secrets.js'
 import { topics } from '../../protocol/topics.js'
-import { launchChromium } from '../devices/kiosk/harness.js'
+import { holdForStaff, launchChromium } from '../devices/kiosk/harness.js'
 import { testSite } from '../support/edge-site.js'
 import { waitFor } from '../../testkit/wait.js'
 import { startRatingStack, type RatingStack } from './rating-stack.js'
@@ -113,7 +113,8 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
     await stack.stopEdge()
     await page.waitForSelector('body[data-link="down"]', { timeout: 10_000 })
     await rate(2)
-    expect(await page.getAttribute('body', 'data-pending')).toBe('1')
+    // Pending once the page's store holds it (an IndexedDB write with strict durability, after the thanks screen).
+    await page.waitForSelector('body[data-pending="1"]', { timeout: 10_000 })
     await stack.startEdge()
     await page.waitForSelector('body[data-link="up"][data-pending="0"]', { timeout: 30_000 })
     const rows = await stack.waitRows(Q, (r) => r.length > before)
@@ -125,11 +126,7 @@ describe('kiosk on the real edge, through the hub to InfluxDB', () => {
 
   it('refuses a wrong PIN; the right PIN puts the officer on later points', async () => {
     await page.waitForSelector('body[data-screen="start"]', { timeout: 10_000 })
-    await page.hover('#counter-name')
-    await page.mouse.down()
-    await page.waitForTimeout(3300) // the staff gesture: a 3 s hold
-    await page.mouse.up()
-    await page.waitForSelector('#staff')
+    await holdForStaff(page)
     const enter = async (pin: string) => {
       await page.click('#staff button[data-officer="pham-thi-d"]')
       for (const d of pin) await page.click(`#staff .pinpad button.key:text-is("${d}")`)

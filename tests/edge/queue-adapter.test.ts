@@ -116,6 +116,8 @@ describe('queue systems posting tickets over HTTP (issue 16)', () => {
     await waitFor('the prompt', () => prompts.length > 0)
     expect(prompts.map((p) => p.ticket)).toEqual(['C042'])
     await client.endAsync()
+    // The prompt goes straight from the edge; the ticket itself reaches InfluxDB through the hub, once.
+    await waitFor('the called ticket in InfluxDB', async () => (await pointsOf(e.id)).length === 1)
   })
 
   it('answers every wrong request with a clear 4xx and stores nothing of it', async () => {

@@ -148,6 +148,11 @@ describe('duty and ticket records raise alerts that reach people (issue 16)', ()
     expect(byKind.get('overload')!.text).toBe(`[Cảnh báo] Quá tải: người dân chờ lâu hoặc hàng chờ dài: ${SITE_NAME}; 45 vé đang chờ, lâu nhất 90 phút; từ 08:39 ${DM}.`)
     for (const r of received) expect(r.headers['idempotency-key']).toBe((JSON.parse(r.body) as { id: string }).id)
     expect(received).toHaveLength(2)
+    // The hub logs a delivery once the gateway has answered it, a moment after the gateway saw it.
+    await waitFor('both deliveries logged', async () => {
+      const res = await fetch(`${hub!.url}/api/v1/alerts/deliveries?from=${DAY}`, { headers: { authorization: `Bearer ${API_KEY}` } })
+      return ((await res.json()) as { data: unknown[] }).data.length >= 2
+    })
   })
 
   it('the administrator sees what was sent to whom in the console, Vietnamese first; the phone number is not shown', async () => {

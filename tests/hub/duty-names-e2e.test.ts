@@ -158,9 +158,10 @@ describe('names and duty from a real edge (issue 15)', () => {
       await k1.endAsync()
       await k2.endAsync()
     }
-    const stored = await waitFor('the start\'s restart and the three kiosk duty events in InfluxDB', async () => {
+    // Batches go four at a time, so the rating can be written after the duty events sent later: wait for both.
+    const stored = await waitFor('the start\'s restart, the three kiosk duty events and the rating in InfluxDB', async () => {
       const r = await rows('SELECT * FROM "duty"')
-      return r.length >= 4 ? r : null
+      return r.length >= 4 && (await rows(`SELECT * FROM "rating" WHERE "event_id" = 'evt-duty-0001'`)).length === 1 ? r : null
     })
     expect(stored.map((r) => [r.event, r.reason, r.counter ?? null, r.officer ?? null, r.event_id ?? null])).toEqual([
       ['out', 'restart', null, null, null],

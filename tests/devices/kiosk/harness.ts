@@ -1,7 +1,7 @@
 /** Starts what a kiosk page needs in a test: its HTTP handler on a free port, a test edge and Chromium. */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import type { DeviceConfigMessage } from '../../../protocol/messages.js'
 import { SCALES, type ScaleSize } from '../../../protocol/scales.js'
 import { buildKioskAssets, type KioskAssets } from '../../../edge/kiosk/build.js'
@@ -21,6 +21,25 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ]
+
+/** How long the kiosk's staff gesture holds (devices/kiosk/browser: onLongPress). */
+export const STAFF_HOLD_MS = 3000
+
+/**
+ * The staff gesture: presses `selector` and holds it until the staff panel
+ * opens, then lets go; resolves with how long it was held. Waiting for the
+ * panel rather than a fixed 3.3 s hold: on a loaded machine the page's timer
+ * and a release sent 300 ms after it can be handled release first.
+ */
+export async function holdForStaff(page: Page, selector = '#counter-name'): Promise<number> {
+  await page.hover(selector)
+  const pressed = Date.now()
+  await page.mouse.down()
+  await page.waitForSelector('#staff', { timeout: 15_000 })
+  const held = Date.now() - pressed
+  await page.mouse.up()
+  return held
+}
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })

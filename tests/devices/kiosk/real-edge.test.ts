@@ -10,7 +10,7 @@ import { hashPin } from '../../../common/secrets.js'
 import { startTestBroker, type BrokerHarness } from '../../support/edge-broker.js'
 import { testSite, type TestDevice } from '../../support/edge-site.js'
 import { waitFor } from '../../../testkit/wait.js'
-import { launchChromium, startKioskServer, type KioskServer } from './harness.js'
+import { holdForStaff, launchChromium, startKioskServer, type KioskServer } from './harness.js'
 
 let browser: Browser
 let h: BrokerHarness | undefined
@@ -96,11 +96,7 @@ describe('kiosk against the real edge broker', () => {
 
   it('signs an officer in with a real PIN check; later ratings carry the officer', async () => {
     const page = await start()
-    await page.hover('#counter-name')
-    await page.mouse.down()
-    await page.waitForTimeout(3300) // the staff gesture: a 3 s hold
-    await page.mouse.up()
-    await page.waitForSelector('#staff')
+    await holdForStaff(page)
     const enter = async (pin: string) => {
       await page.click('#staff button[data-officer="pham-thi-d"]')
       for (const d of pin) await page.click(`#staff .pinpad button.key:text-is("${d}")`)
