@@ -407,10 +407,14 @@ export async function openOutbox(opts: OutboxOptions): Promise<ForwardableOutbox
           ops.push({ type: 'del', key }, { type: 'put', key: target, value: stored })
           moved.push({ lane, key: target, bytes: entryBytes(target, stored) })
         }
-        if (left === Infinity) earliestDead.delete(reason)
-        else earliestDead.set(reason, left)
-        if (moved.length === 0) return 0
+        // Set once the move is on disk: a failed write leaves every one of them due for the next call.
+        const settle = () => (left === Infinity ? earliestDead.delete(reason) : earliestDead.set(reason, left))
+        if (moved.length === 0) {
+          settle()
+          return 0
+        }
         await write(ops)
+        settle()
         deadLetters -= moved.length
         const touched = new Set<Lane>()
         for (const m of moved) {
