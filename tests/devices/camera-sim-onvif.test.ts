@@ -2,7 +2,6 @@ process.env.LOG_LEVEL ??= 'silent'
 import dgram from 'node:dgram'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
-import { waitFor } from '../../testkit/wait.js'
 import {
   asList, call, connectCam, fetchWithDigest, onvif, postSoap, securityHeader, soapEnvelope, type OnvifCam, type PullResult,
 } from './support/onvif-client.js'
@@ -110,22 +109,26 @@ describe('events service', () => {
       '<PullMessages xmlns="http://www.onvif.org/ver10/events/wsdl"><Timeout>PT0S</Timeout><MessageLimit>5</MessageLimit></PullMessages>',
       securityHeader(sim.user, sim.password)))
     const renew = (url: string) => postSoap(url, soapEnvelope(
-      '<Renew xmlns="http://docs.oasis-open.org/wsn/b-2"><TerminationTime>PT10S</TerminationTime></Renew>', securityHeader(sim.user, sim.password)))
+      '<Renew xmlns="http://docs.oasis-open.org/wsn/b-2"><TerminationTime>PT10M</TerminationTime></Renew>', securityHeader(sim.user, sim.password)))
 
-    const short = addr((await create('PT1S')).text)
-    const renewed = addr((await create('PT1S')).text)
+    // Both live a minute; the camera's clock (not the test's waiting) then moves past it, so a slow machine cannot end one early.
+    const short = addr((await create('PT1M')).text)
+    const renewed = addr((await create('PT1M')).text)
     expect(short).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/onvif\/pullpoint\//)
     expect((await pull(short)).status).toBe(200)
     const r = await renew(renewed)
     expect(r.status).toBe(200)
     expect(r.text).toContain('<wsnt:RenewResponse>')
-    const gone = await waitFor('the 1 s subscription to end', async () => {
-      const res = await pull(short)
-      return res.status === 200 ? null : res
-    })
-    expect(gone.status).toBe(400)
-    expect(gone.text).toContain('ter:InvalidArgVal')
-    expect((await pull(renewed)).status).toBe(200)
+    // Two minutes on: past the minute, inside the renewed ten, and inside WS-Security's 5 min window for Created.
+    await sim.setFault('clock-skew', { skewMs: 2 * 60_000 })
+    try {
+      const gone = await pull(short)
+      expect(gone.status).toBe(400)
+      expect(gone.text).toContain('ter:InvalidArgVal')
+      expect((await pull(renewed)).status).toBe(200)
+    } finally {
+      await sim.setFault('none')
+    }
   })
 })
 
