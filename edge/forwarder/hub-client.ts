@@ -26,6 +26,8 @@ export interface HubClientOptions {
   /** PEM file of the CA that signed the hub's certificate; without it the system CAs are used. */
   caFile?: string
   timeoutMs: number
+  /** How long a batch waits for 100 Continue; CONTINUE_WAIT_MS unless set. */
+  continueWaitMs?: number
 }
 
 /** How long a batch waits for the hub's 100 Continue before it is sent regardless. */
@@ -39,6 +41,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
   const maxSockets = 17
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets, ca }) : new http.Agent({ keepAlive: true, maxSockets })
   const auth = `Bearer ${opts.token}`
+  const continueWaitMs = opts.continueWaitMs ?? CONTINUE_WAIT_MS
 
   function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: string): Promise<HubResponse> {
     const target = new URL(path, base)
@@ -59,7 +62,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         req.end(body)
       }
       // A hub or proxy that ignores Expect never says 100: the body goes anyway after a while (RFC 9110, 10.1.1).
-      const waiting = sent ? undefined : setTimeout(send, CONTINUE_WAIT_MS)
+      const waiting = sent ? undefined : setTimeout(send, continueWaitMs)
       const req = (secure ? https : http).request(target, { method, agent, headers, signal: deadline }, (res) => {
         clearTimeout(waiting)
         const chunks: Buffer[] = []

@@ -150,7 +150,8 @@ describe('Expect: 100-continue on POST /v1/batches', () => {
 
   it("the edge's client sends no body to a hub that sheds it, and its next batch goes through on a new connection", async () => {
     const relay = await countingRelay(new URL(hub.url))
-    const client = createHubClient({ url: relay.url, token: TOKENS[SITE], timeoutMs: 10_000 })
+    // A shed answer slower than the client's wait for 100 would let the body go: the wait here outlasts any stall.
+    const client = createHubClient({ url: relay.url, token: TOKENS[SITE], timeoutMs: 30_000, continueWaitMs: 30_000 })
     const body = JSON.stringify(batchOf(SITE, ratings(2000, 200)))
     try {
       const { held } = await holdTheWriteSlot(3000)
