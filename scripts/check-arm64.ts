@@ -39,6 +39,7 @@ import { makeDemoSite } from './lib/demo-site.js'
 const CACHE = process.env.MOTCUA_ARM64_CACHE ?? '/var/tmp/motcua-arm64-root.tar'
 const ROOT = process.env.MOTCUA_ARM64_ROOT ?? '/var/tmp/motcua-arm64-check'
 const OUT = '/var/tmp/motcua-arm64-debs'
+const BINFMT_RULE = '/usr/lib/binfmt.d/qemu-aarch64.conf'
 const say = (s: string) => console.log(`check:arm64: ${s}`)
 const sh = (cmd: string, args: string[], opts: { quiet?: boolean } = {}) => execFileSync(cmd, args, { stdio: opts.quiet ? 'pipe' : 'inherit', encoding: 'utf8' })
 const started = Date.now()
@@ -59,7 +60,22 @@ function hostTools(): void {
     sh('apt-get', ['install', '-y', '-qq', ...missing])
   }
   if (!existsSync('/proc/sys/fs/binfmt_misc/register')) sh('mount', ['-t', 'binfmt_misc', 'binfmt_misc', '/proc/sys/fs/binfmt_misc'])
-  if (!existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')) sh('update-binfmts', ['--enable', 'qemu-aarch64'])
+  if (!existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')) registerAarch64()
+}
+
+/**
+ * qemu-user-static ships its handler as a systemd-binfmt rule, applied only
+ * where systemd runs (not in a CI container), and binfmt-support's
+ * update-binfmts may be absent; so the rule's line goes to the kernel as
+ * systemd-binfmt would write it. Its F flag opens the interpreter now, so it
+ * works inside the chroot too.
+ */
+function registerAarch64(): void {
+  const rule = readFileSync(BINFMT_RULE, 'utf8').split('\n').find((line) => line.startsWith(':qemu-aarch64:'))
+  if (!rule) throw new Error(`${BINFMT_RULE} has no qemu-aarch64 line`)
+  writeFileSync('/proc/sys/fs/binfmt_misc/register', rule)
+  if (!existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')) throw new Error('the kernel did not take the qemu-aarch64 binfmt rule')
+  say(`registered qemu-aarch64 with binfmt_misc from ${BINFMT_RULE}`)
 }
 
 function mirror(): string {
