@@ -103,6 +103,12 @@ export const hubConfigSchema = z.strictObject({
   influx: z.discriminatedUnion('version', [influx1, influx2]),
   /** Writes in flight at once; past it edges get 503 + Retry-After. */
   maxConcurrentWrites: z.number().int().min(1).default(8),
+  /**
+   * How long an uploaded batch that finds every write slot taken waits for
+   * one (at most maxConcurrentWrites wait at once) before its 503; 0: never.
+   * Well under the edge's request timeout (15 s by default).
+   */
+  writeSlotWaitMs: z.number().int().min(0).max(10_000).default(2000),
   retryAfterS: z.number().int().min(1).default(5),
   /** A record later than the hub's clock plus this is refused (HUB_RECORD_FUTURE): one future point would freeze the live stream. */
   maxFutureSkewS: z.number().int().min(0).default(300),

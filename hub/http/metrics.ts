@@ -50,6 +50,17 @@ export function createHubMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    slotWaits: new Counter({
+      name: 'motcua_hub_write_slot_waits_total',
+      help: 'Uploaded batches that found every write slot taken: got one after waiting (waited), or were refused 503 (timed_out, queue_full)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    slotWaiting: new Gauge({
+      name: 'motcua_hub_write_slot_waiting',
+      help: 'Uploaded batches waiting for a write slot right now',
+      registers: [registry],
+    }),
     writesInFlight: new Gauge({
       name: 'motcua_hub_writes_in_flight',
       help: 'Batches being written to the database right now',

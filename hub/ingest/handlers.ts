@@ -16,6 +16,7 @@ import { clientAddress } from '../../common/web/forwarded.js'
 import type { PointWriter } from '../influx/writer.js'
 import { createEdgeAuth } from './auth.js'
 import { mapRecords, parseEnvelope } from './validate.js'
+import { createWriteSlots } from './write-slots.js'
 
 export interface IngestDeps {
   config: HubConfig
@@ -28,7 +29,7 @@ export interface IngestDeps {
 export function createIngest({ config, writer, metrics, log, now }: IngestDeps) {
   const authenticate = createEdgeAuth(config.edges)
   const retryAfter = { 'retry-after': String(config.retryAfterS) }
-  let inFlight = 0
+  const slots = createWriteSlots({ max: config.maxConcurrentWrites, maxWaiting: config.maxConcurrentWrites, waitMs: config.writeSlotWaitMs })
 
   const unauthorized = (req: IncomingMessage, res: ServerResponse, headers: Record<string, string> = {}) => {
     log.warn({ remote: clientAddress(req), path: req.url }, 'edge authentication failed')
@@ -55,7 +56,7 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
       unauthorized(req, res, headers)
       return null
     }
-    if (inFlight >= config.maxConcurrentWrites) {
+    if (slots.full()) {
       overloaded(res, headers)
       return null
     }
@@ -86,17 +87,25 @@ export function createIngest({ config, writer, metrics, log, now }: IngestDeps) 
     return true
   }
 
-  /** Only the database write holds a slot: a slow uplink still uploading must not starve the other edges. */
+  /**
+   * Only the database write holds a slot: a slow uplink still uploading must
+   * not starve the other edges. A body that finds every slot taken waits its
+   * bounded turn (write-slots.ts) rather than being refused after its upload.
+   */
   async function write(points: Parameters<PointWriter['write']>[0]): Promise<'ok' | 'overloaded'> {
-    if (inFlight >= config.maxConcurrentWrites) return 'overloaded'
-    inFlight++
-    metrics.writesInFlight.set(inFlight)
+    const taking = slots.take()
+    metrics.slotWaiting.set(slots.waiting)
+    const slot = await taking
+    metrics.slotWaiting.set(slots.waiting)
+    if (slot !== 'now') metrics.slotWaits.inc({ outcome: slot })
+    if (slot === 'timed_out' || slot === 'queue_full') return 'overloaded'
     try {
+      metrics.writesInFlight.set(slots.inFlight)
       await writer.write(points)
       return 'ok'
     } finally {
-      inFlight--
-      metrics.writesInFlight.set(inFlight)
+      slots.release()
+      metrics.writesInFlight.set(slots.inFlight)
     }
   }
 

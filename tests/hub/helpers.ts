@@ -22,11 +22,12 @@ export type TestSite = keyof typeof TOKENS
 /** A minute-aligned base time an hour ago, so points are recent (VictoriaMetrics retention) and times are easy to read. */
 export const BASE_MS = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000
 
-export function hubConfig(influx: HubConfig['influx'], extra: { tls?: { cert: string; key: string }; maxConcurrentWrites?: number; maxBodyBytes?: number } = {}): HubConfig {
+export function hubConfig(influx: HubConfig['influx'], extra: { tls?: { cert: string; key: string }; maxConcurrentWrites?: number; maxBodyBytes?: number; writeSlotWaitMs?: number } = {}): HubConfig {
   return hubConfigSchema.parse({
     http: { host: '127.0.0.1', port: 0, ...(extra.tls ? { tls: extra.tls } : {}), ...(extra.maxBodyBytes ? { maxBodyBytes: extra.maxBodyBytes } : {}) },
     influx,
     maxConcurrentWrites: extra.maxConcurrentWrites ?? 8,
+    ...(extra.writeSlotWaitMs === undefined ? {} : { writeSlotWaitMs: extra.writeSlotWaitMs }),
     retryAfterS: 7,
     edges: Object.entries(TOKENS).map(([site, token]) => ({ site, tokenHash: hashSecret(token) })),
   })
