@@ -61,8 +61,12 @@ export interface DrainResults {
   /** Per edge, from its first 200 to its outbox empty. */
   perEdgeActiveSeconds: { min: number; max: number }
   answers: Record<string, number>
+  /** 503 HUB_OVERLOADED as the hub counted them (an edge misses the few whose connection closed before it read the answer). */
+  overloaded: number
   /** Batches the hub refused before their upload (Expect: 100-continue), and the bytes that never crossed an uplink. */
   spared: { uploads: number; bytes: number }
+  /** Uploaded batches that found every write slot taken: served after waiting, or refused after the upload. */
+  slotWaits: { waited: number; timedOut: number; queueFull: number }
   expected: number
   stored: number
   lost: number
@@ -111,7 +115,8 @@ function hubMetrics(url: string, ca: string, names: readonly string[]): Promise<
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => (text += c))
-      res.on('end', () => resolve(names.map((n) => Number(new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN))))
+      const escaped = (n: string) => n.replace(/[{}"]/g, (c) => `\\${c}`)
+      res.on('end', () => resolve(names.map((n) => Number(new RegExp(`^${escaped(n)} (\\S+)$`, 'm').exec(text)?.[1] ?? 0))))
       res.on('error', reject)
     }).on('error', reject)
   })
@@ -214,7 +219,10 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
       edges: edgeCpu() - cpuBefore.edges,
     }
     const pings = await ping.stop()
-    const [sparedUploads = NaN, sparedBytes = NaN] = await hubMetrics(hubUrl, pki.caPem, ['motcua_hub_batch_uploads_spared_total', 'motcua_hub_batch_upload_bytes_spared_total'])
+    const [overloaded = NaN, sparedUploads = NaN, sparedBytes = NaN, waited = NaN, timedOut = NaN, queueFull = NaN] = await hubMetrics(hubUrl, pki.caPem, [
+      'motcua_hub_batches_total{outcome="overloaded"}', 'motcua_hub_batch_uploads_spared_total', 'motcua_hub_batch_upload_bytes_spared_total',
+      ...['waited', 'timed_out', 'queue_full'].map((o) => `motcua_hub_write_slot_waits_total{outcome="${o}"}`),
+    ])
     if (drained.size < opts.edges) throw new Error(`only ${drained.size} of ${opts.edges} edges drained in ${((deadline - upAt) / 1000).toFixed(0)} s`)
     const done = [...drained.values()]
     const lastAt = Math.max(...done.map((d) => d.at))
@@ -241,7 +249,9 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
       perEdgeSeconds: { min: round1(Math.min(...perEdge)), p50: round1(percentile(perEdge, 50)), max: round1(Math.max(...perEdge)) },
       perEdgeActiveSeconds: { min: round1(Math.min(...active)), max: round1(Math.max(...active)) },
       answers,
+      overloaded,
       spared: { uploads: sparedUploads, bytes: sparedBytes },
+      slotWaits: { waited, timedOut, queueFull },
       expected,
       stored: points,
       lost: expected - distinct,
