@@ -29,9 +29,11 @@ import { recordExport } from './export.js'
 import { filters } from './params.js'
 
 /**
- * Ratings one poll reads at most; a burst waits for the next tick. One poll's writes (~200 KB at ~400 bytes a
- * rating) must stay under a stream's byte bound (`streams.maxBufferedBytes`, at least 256 KB), so a client that
- * reads is never dropped for a burst it could not have read yet.
+ * Ratings one poll sends at most, the look-back's and the fresh ones together; the rest wait for the next tick.
+ * One poll's writes (~200 KB at ~400 bytes a rating) must stay under a stream's byte bound
+ * (`streams.maxBufferedBytes`, at least 256 KB), so a client that reads is never dropped for a burst it could not
+ * have read yet. The look-back can find thousands at once: InfluxDB makes a batch's points visible series by
+ * series, so a poll during a large write sees some and moves the cursor past the others.
  */
 const MAX_PER_POLL = 500
 /**
@@ -130,6 +132,7 @@ export function createStreams(deps: ApiDeps, limits: HubConfig['streams']): Stre
         `SELECT * FROM "rating" WHERE time > ${from - LATE_NS} AND time <= ${from} ORDER BY time ASC LIMIT ${MAX_LATE}`,
         `SELECT * FROM "rating" WHERE time > ${from} AND time <= ${nowNs} ORDER BY time ASC LIMIT ${MAX_PER_POLL}`,
       ], { ns: true })
+      let budget = MAX_PER_POLL
       const send = (row: Record<string, unknown>, moveCursor: boolean) => {
         const ns = rfc3339ToNs(String(row.time))
         if (moveCursor) cursorNs = ns
@@ -145,9 +148,18 @@ export function createStreams(deps: ApiDeps, limits: HubConfig['streams']): Stre
           chunk ??= frame('rating', rating)
           write(s, chunk)
         }
+        if (chunk) budget--
       }
-      for (const row of (late ?? []).flatMap(rowsOf)) send(row, false)
-      for (const row of (fresh ?? []).flatMap(rowsOf)) send(row, true)
+      // The cursor moves only over fresh rows sent, so a look-back left unsent stays in the window for the next poll.
+      for (const row of (late ?? []).flatMap(rowsOf)) {
+        if (budget <= 0) break
+        send(row, false)
+      }
+      for (const row of (fresh ?? []).flatMap(rowsOf)) {
+        if (budget <= 0) break
+        send(row, true)
+      }
+      if (budget < MAX_PER_POLL) log.debug({ sent: MAX_PER_POLL - budget }, 'stream poll sent ratings')
       const keepFrom = (cursorNs ?? from) - LATE_NS
       for (const [key, ns] of recent) if (ns <= keepFrom) recent.delete(key)
     } catch (err) {

@@ -230,6 +230,44 @@ describe('event streams are bounded (issue 11, finding 5)', () => {
     }
   }, 90_000)
 
+  it('sends ratings found behind the cursor at most 500 a poll, so a client that reads keeps its stream', async () => {
+    // What each poll sent, from the hub's own debug log.
+    const polls: number[] = []
+    const drops: unknown[] = []
+    const heard = createLogger('streams', 'debug', {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as { msg: string; sent?: number }
+        if (entry.msg === 'stream poll sent ratings') polls.push(entry.sent!)
+        if (entry.msg === 'stream dropped: the client does not read') drops.push(entry)
+      },
+    })
+    // The smallest byte bound: one poll's 500 ratings (~200 KB) fit, a whole burst (~1.2 MB) would not.
+    const hub = await startHub(config(influxd.url, { maxBufferedBytes: 256 * 1024 }), { ...quiet, log: heard })
+    const reading = await openWhenFree(hub, KEYS.wall)
+    const opened = Date.now()
+    const streamed = () => reading.events.filter((e) => e.event === 'rating').map((e) => e.data.eventId)
+    try {
+      // The cursor moves to a rating 1.5 s after the stream opened...
+      await new Promise((r) => setTimeout(r, 1500))
+      const t = Date.now()
+      await writer.write([ratingPoint('ct-center', 500_000, t)])
+      await waitFor('the first rating streamed', () => streamed().length === 1)
+      polls.length = 0
+      // ...then 3,000 arrive dated between the stream's opening and that rating, as a large write seen half-landed leaves them.
+      const behind = 3000
+      expect(t - 1000).toBeGreaterThan(opened)
+      await writer.write(Array.from({ length: behind }, (_, i) => ratingPoint('ct-center', 500_001 + i, t - 1000)))
+      await waitFor(() => `every rating behind the cursor streamed (${streamed().length - 1} of ${behind}; polls ${JSON.stringify(polls)})`, () => streamed().length === 1 + behind, { timeoutMs: 60_000 })
+      expect(new Set(streamed()).size).toBe(1 + behind)
+      expect(polls.reduce((a, b) => a + b, 0)).toBe(behind)
+      expect(Math.max(...polls)).toBeLessThanOrEqual(500)
+      expect(drops).toEqual([])
+    } finally {
+      reading.close()
+      await hub.stop()
+    }
+  })
+
   it('drops a client whose socket has not drained for stallS, below the byte bound', async () => {
     const stuck = await openStuck(hubs[3]!, KEYS.slow, '?site=ct-slow')
     try {
