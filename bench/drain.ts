@@ -13,6 +13,7 @@ import { stringify } from 'yaml'
 import { hashSecret } from '../common/secrets.js'
 import { makeTestPki } from '../testkit/certs.js'
 import { startInfluxd, type Influxd } from '../testkit/influxd.js'
+import { metricSample } from '../testkit/metrics.js'
 import { freePort } from '../testkit/ports.js'
 import type { DrainEdgeOptions } from './lib/drain-edge-main.js'
 import { startTsProcess, type Proc } from './lib/procs.js'
@@ -108,15 +109,14 @@ async function countPoints(influx: Influxd, db: string): Promise<{ points: numbe
   return { points, distinct }
 }
 
-/** Samples of the hub's /metrics (open to loopback without a token), by name. */
-function hubMetrics(url: string, ca: string, names: readonly string[]): Promise<number[]> {
+/** Samples of the hub's /metrics (open to loopback without a token), by series; undefined when absent. */
+function hubMetrics(url: string, ca: string, names: readonly string[]): Promise<(number | undefined)[]> {
   return new Promise((resolve, reject) => {
     https.get(`${url}/metrics`, { ca, agent: false, timeout: 10_000 }, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => (text += c))
-      const escaped = (n: string) => n.replace(/[{}"]/g, (c) => `\\${c}`)
-      res.on('end', () => resolve(names.map((n) => Number(new RegExp(`^${escaped(n)} (\\S+)$`, 'm').exec(text)?.[1] ?? 0))))
+      res.on('end', () => resolve(names.map((n) => metricSample(text, n))))
       res.on('error', reject)
     }).on('error', reject)
   })
@@ -219,7 +219,8 @@ export async function benchDrain(opts: DrainOptions): Promise<DrainResults> {
       edges: edgeCpu() - cpuBefore.edges,
     }
     const pings = await ping.stop()
-    const [overloaded = NaN, sparedUploads = NaN, sparedBytes = NaN, waited = NaN, timedOut = NaN, queueFull = NaN] = await hubMetrics(hubUrl, pki.caPem, [
+    // A labelled counter appears once first counted: absent is zero.
+    const [overloaded = 0, sparedUploads = NaN, sparedBytes = NaN, waited = 0, timedOut = 0, queueFull = 0] = await hubMetrics(hubUrl, pki.caPem, [
       'motcua_hub_batches_total{outcome="overloaded"}', 'motcua_hub_batch_uploads_spared_total', 'motcua_hub_batch_upload_bytes_spared_total',
       ...['waited', 'timed_out', 'queue_full'].map((o) => `motcua_hub_write_slot_waits_total{outcome="${o}"}`),
     ])

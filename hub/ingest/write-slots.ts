@@ -42,7 +42,8 @@ export function createWriteSlots(opts: WriteSlotsOptions): WriteSlots {
         inFlight++
         return Promise.resolve('now')
       }
-      if (opts.waitMs <= 0 || waiters.length >= opts.maxWaiting) return Promise.resolve(opts.waitMs <= 0 ? 'timed_out' : 'queue_full')
+      if (opts.waitMs <= 0) return Promise.resolve('timed_out')
+      if (waiters.length >= opts.maxWaiting) return Promise.resolve('queue_full')
       return new Promise((resolve) => {
         const grant = () => {
           clearTimeout(timer)

@@ -31,6 +31,7 @@ import { hashPassword } from '../../common/secrets.js'
 import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.js'
 import { probeCameras } from '../../edge/cameras/discovery.js'
 import { startCameraSubsystem } from '../../edge/cameras/subsystem.js'
+import { metricSample } from '../../testkit/metrics.js'
 import { waitFor } from '../../testkit/wait.js'
 import { testSite } from '../support/edge-site.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
@@ -105,10 +106,7 @@ class EdgeProcess {
   logged = (msg: string, camera?: string) => this.lines.filter((l) => l.msg === msg && (camera === undefined || l.camera === camera))
 }
 
-const metric = (text: string, name: string, labels: string) => {
-  const m = new RegExp(`^${name}\\{${labels.replace(/[{}"]/g, (c) => `\\${c}`)}\\} (\\S+)$`, 'm').exec(text)
-  return m ? Number(m[1]) : undefined
-}
+const metric = (text: string, name: string, labels: string) => metricSample(text, `${name}{${labels}}`)
 
 describe('the edge program against the simulator in each quirk mode', () => {
   let renewCam: CameraSim

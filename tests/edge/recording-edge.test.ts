@@ -9,6 +9,7 @@ import { startCameraSim, type CameraSim } from '../../devices/camera-sim/index.j
 import { startEdge, type RunningEdge } from '../../edge/main.js'
 import { livePids } from '../../edge/live/reaper.js'
 import { topics } from '../../protocol/topics.js'
+import { metricSample } from '../../testkit/metrics.js'
 import { waitFor } from '../../testkit/wait.js'
 import type { Clock } from '../../edge/clock/types.js'
 import { MemoryOutbox } from '../support/memory-outbox.js'
@@ -52,7 +53,7 @@ describe('recording wired into the edge', () => {
     expect(livePids()).toHaveLength(1)
     // The same status on the edge's /metrics, for the province's monitoring.
     const metrics = await (await fetch(`http://127.0.0.1:${edge.ports.http}/metrics`)).text()
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1])
+    const value = (series: string) => metricSample(metrics, series)
     expect(value('motcua_edge_recording_attached{camera="cam-1"}')).toBe(1)
     expect(value('motcua_edge_recording_segments_total{camera="cam-1"}')).toBeGreaterThanOrEqual(1)
     expect(value('motcua_edge_recording_last_segment_seconds{camera="cam-1"}')).toBeGreaterThan(Date.now() / 1000 - 120)

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONTINUE_WAIT_MS, createHubClient } from '../../edge/forwarder/hub-client.js'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
-import { waitFor } from '../../testkit/wait.js'
-import { batchOf, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
+import { metricSample } from '../../testkit/metrics.js'
+import { batchOf, holdTheWriteSlot, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
 
 process.env.LOG_LEVEL ??= 'silent'
 
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 async function metric(name: string): Promise<number> {
   const text = (await request(`${hub.url}/metrics`)).text
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  return metricSample(text, name) ?? NaN
 }
 
 interface Answer {
@@ -102,14 +102,6 @@ async function countingRelay(target: URL): Promise<{ url: string; sent(): number
   }
 }
 
-/** Holds the hub's only write slot with a batch into a stopped influxd; `held` is its answer, due after `influx.resume()`. */
-async function holdTheWriteSlot(from: number): Promise<{ held: Promise<number> }> {
-  await influx.pause()
-  const held = request(`${hub.url}/v1/batches`, { token: TOKENS[SITE], body: batchOf(SITE, ratings(from, 5)) }).then((r) => r.status)
-  await waitFor('a batch holding the only write slot', async () => (await metric('motcua_hub_writes_in_flight')) >= 1)
-  return { held }
-}
-
 describe('Expect: 100-continue on POST /v1/batches', () => {
   it('a batch the hub can take gets 100 Continue, then its 200, and is stored', async () => {
     const res = await expectingPost(JSON.stringify(batchOf(SITE, ratings(1, 10))))
@@ -120,7 +112,7 @@ describe('Expect: 100-continue on POST /v1/batches', () => {
   it('with no write slot free, 503 + Retry-After comes instead of 100, the connection closes, and the upload is counted as spared', async () => {
     const body = JSON.stringify(batchOf(SITE, ratings(11, 10)))
     const before = { uploads: await metric('motcua_hub_batch_uploads_spared_total'), bytes: await metric('motcua_hub_batch_upload_bytes_spared_total') }
-    const { held } = await holdTheWriteSlot(100)
+    const { held } = await holdTheWriteSlot(hub.url, influx, 100)
     try {
       const res = await expectingPost(body)
       expect(res).toMatchObject({ continued: false, status: 503, body: { error: { code: 'HUB_OVERLOADED' } } })
@@ -154,7 +146,7 @@ describe('Expect: 100-continue on POST /v1/batches', () => {
     const client = createHubClient({ url: relay.url, token: TOKENS[SITE], timeoutMs: 30_000, continueWaitMs: 30_000 })
     const body = JSON.stringify(batchOf(SITE, ratings(2000, 200)))
     try {
-      const { held } = await holdTheWriteSlot(3000)
+      const { held } = await holdTheWriteSlot(hub.url, influx, 3000)
       let shed
       try {
         shed = await client.postBatch(body, new AbortController().signal)

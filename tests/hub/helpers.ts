@@ -8,6 +8,9 @@ import { hashSecret } from '../../common/secrets.js'
 import type { EdgeRecord } from '../../protocol/records.js'
 import { ratingFact, ticketFact, type RatingFact, type TicketFact } from '../../hub/kpi/facts.js'
 import { DEMO_SITES, type DemoSiteData } from '../../scripts/lib/demo-data.js'
+import type { Influxd } from '../../testkit/influxd.js'
+import { metricSample } from '../../testkit/metrics.js'
+import { waitFor } from '../../testkit/wait.js'
 
 /** The demo sites' province, branches and sites, as a hub config names them. */
 export const DEMO_PROVINCE = {
@@ -61,6 +64,18 @@ export function rating(seq: number, over: Partial<Extract<EdgeRecord, { kind: 'r
 export const ratings = (from: number, count: number) => Array.from({ length: count }, (_, i) => rating(from + i))
 
 export const batchOf = (site: string, records: unknown[]) => ({ v: 1, site, records })
+
+/**
+ * Holds a hub's write slot (its only one, under maxConcurrentWrites 1) with a batch of Cần Thơ's into a stopped
+ * influxd; `held` is its answer, due after `influx.resume()`.
+ */
+export async function holdTheWriteSlot(hubUrl: string, influx: Influxd, from: number): Promise<{ held: Promise<number> }> {
+  const site = 'ttpv-can-tho'
+  await influx.pause()
+  const held = request(`${hubUrl}/v1/batches`, { token: TOKENS[site], body: batchOf(site, ratings(from, 5)) }).then((r) => r.status)
+  await waitFor('a batch holding the only write slot', async () => (metricSample((await request(`${hubUrl}/metrics`)).text, 'motcua_hub_writes_in_flight') ?? 0) >= 1)
+  return { held }
+}
 
 export interface Reply {
   status: number

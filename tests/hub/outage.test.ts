@@ -3,6 +3,7 @@ import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { metricSample } from '../../testkit/metrics.js'
 import { waitFor } from '../../testkit/wait.js'
 import { batchOf, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
 
@@ -17,7 +18,7 @@ const post = (body: unknown) => request(`${hub.url}/v1/batches`, { token: TOKENS
 
 async function gauge(name: string): Promise<number> {
   const text = (await request(`${hub.url}/metrics`)).text
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  return metricSample(text, name) ?? NaN
 }
 
 beforeAll(async () => {

@@ -9,8 +9,9 @@ import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type RunningHub } from '../../hub/main.js'
 import { startInfluxd, type Influxd } from '../../testkit/influxd.js'
+import { metricSample } from '../../testkit/metrics.js'
 import { waitFor } from '../../testkit/wait.js'
-import { batchOf, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
+import { batchOf, holdTheWriteSlot, hubConfig, influxCount, ratings, request, TOKENS } from './helpers.js'
 
 process.env.LOG_LEVEL ??= 'silent'
 
@@ -28,8 +29,8 @@ afterAll(async () => {
 
 async function metric(hub: RunningHub, line: string): Promise<number> {
   const text = (await request(`${hub.url}/metrics`)).text
-  const escaped = line.replace(/[{}"]/g, (c) => `\\${c}`)
-  return Number(new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+  // A labelled counter appears once first counted.
+  return metricSample(text, line) ?? 0
 }
 
 interface Upload {
@@ -65,14 +66,6 @@ async function admittedUpload(hub: RunningHub, records: unknown[]): Promise<Uplo
   return { finish: () => req.end(body), answer }
 }
 
-/** Holds the hub's only write slot with a batch into a stopped influxd; `held` is its answer, due after `influx.resume()`. */
-async function holdTheWriteSlot(hub: RunningHub, from: number): Promise<{ held: Promise<number> }> {
-  await influx.pause()
-  const held = request(`${hub.url}/v1/batches`, { token: TOKENS[SITE], body: batchOf(SITE, ratings(from, 5)) }).then((r) => r.status)
-  await waitFor('a batch holding the only write slot', async () => (await metric(hub, 'motcua_hub_writes_in_flight')) >= 1)
-  return { held }
-}
-
 describe('an uploaded batch that finds every write slot taken', () => {
   it('waits for the next free slot and is stored once; one more than the slots is refused at once', async () => {
     const db = 'motcua_slot_wait'
@@ -80,7 +73,7 @@ describe('an uploaded batch that finds every write slot taken', () => {
     try {
       const upload = await admittedUpload(hub, ratings(1, 10))
       const extra = await admittedUpload(hub, ratings(11, 10))
-      const { held } = await holdTheWriteSlot(hub, 100)
+      const { held } = await holdTheWriteSlot(hub.url, influx, 100)
       try {
         upload.finish()
         await waitFor('the uploaded batch waiting for the slot', async () => (await metric(hub, 'motcua_hub_write_slot_waiting')) === 1)
@@ -108,7 +101,7 @@ describe('an uploaded batch that finds every write slot taken', () => {
     const hub = await startHub(hubConfig({ version: 1, url: influx.url, database: db }, { maxConcurrentWrites: 1, writeSlotWaitMs: 300 }))
     try {
       const upload = await admittedUpload(hub, ratings(1, 10))
-      const { held } = await holdTheWriteSlot(hub, 100)
+      const { held } = await holdTheWriteSlot(hub.url, influx, 100)
       const finished = Date.now()
       try {
         upload.finish()
